@@ -1,0 +1,83 @@
+// swift-tools-version:6.1
+//
+// Flightdeck: a terminal cockpit for autonomous AI agents running as Kubernetes Jobs on k3s.
+// One idea per target; data flows one way: sources -> orchestrator -> store -> UI.
+import PackageDescription
+
+let package = Package(
+    name: "Flightdeck",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "flightdeck", targets: ["flightdeck"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // MARK: - C interop (prefixed shims for what Swift cannot call directly)
+        .target(
+            name: "CCurses",
+            cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("NCURSES_WIDECHAR", to: "1")],
+            linkerSettings: [.linkedLibrary("ncursesw")]
+        ),
+        .target(
+            name: "CCurl",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+
+        // MARK: - Pure domain
+        .target(name: "FlightdeckCore"),
+
+        // MARK: - I/O edges
+        .target(
+            name: "HistoryStore",
+            dependencies: [
+                "FlightdeckCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "flightdeck",
+            dependencies: [
+                "FlightdeckCore",
+                "HistoryStore",
+                "CCurses",
+                "CCurl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "flightdeck-bench",
+            dependencies: [
+                "FlightdeckCore",
+                "HistoryStore",
+                "FlightdeckTestSupport",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .target(
+            name: "FlightdeckTestSupport",
+            dependencies: ["FlightdeckCore"]
+        ),
+        .testTarget(
+            name: "FlightdeckCoreTests",
+            dependencies: ["FlightdeckCore", "FlightdeckTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "HistoryStoreTests",
+            dependencies: ["HistoryStore", "FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "FlightdeckCLITests",
+            dependencies: ["FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

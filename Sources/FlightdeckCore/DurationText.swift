@@ -1,0 +1,29 @@
+import Foundation
+
+/// Compact human durations for narrow columns: `42s`, `7m`, `3h12m`, `5d`.
+public enum DurationText {
+    public static func short(_ interval: TimeInterval) -> String {
+        let seconds = max(0, Int(interval.rounded(.down)))
+        switch seconds {
+        case ..<60: return "\(seconds)s"
+        case ..<3_600: return "\(seconds / 60)m"
+        case ..<86_400:
+            let minutes = (seconds % 3_600) / 60
+            return minutes == 0 ? "\(seconds / 3_600)h" : "\(seconds / 3_600)h\(minutes)m"
+        default: return "\(seconds / 86_400)d"
+        }
+    }
+
+    /// `1.2 KB`, `9.5 MB`: decimal units, one decimal below 10.
+    public static func bytes(_ count: Int64) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var value = Double(max(0, count))
+        var unit = 0
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        if unit == 0 { return "\(Int(value)) B" }
+        return value < 10 ? "\(String(format: "%.1f", value)) \(units[unit])" : "\(Int(value.rounded())) \(units[unit])"
+    }
+}

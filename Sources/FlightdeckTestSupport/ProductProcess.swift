@@ -1,0 +1,91 @@
+import Foundation
+
+/// Runs a product executable (`flightdeck`, built next to the test bundle) as a real process.
+public struct ProductProcess: Sendable {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        /// True when the process ended by a signal (a crash, or our SIGKILL).
+        public var signalled: Bool
+    }
+
+    /// The directory holding the built products (`.build/debug` or `.build/release`).
+    public static var productsDirectory: URL {
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            return bundle.bundleURL.deletingLastPathComponent()
+        }
+        return Bundle.main.bundleURL
+    }
+
+    public let executable: URL
+
+    public init(_ name: String) {
+        executable = Self.productsDirectory.appendingPathComponent(name)
+    }
+
+    /// Starts the process; stdout/stderr go to pipes read on completion.
+    public func start(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> Running {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["LANG"] = env["LANG"].flatMap { $0.isEmpty ? nil : $0 } ?? "C.UTF-8"
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+        return Running(process: process, out: out, err: err)
+    }
+
+    /// Runs to completion.
+    public func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> Result {
+        try start(arguments, environment: environment, stdin: stdin).wait()
+    }
+
+    public final class Running: @unchecked Sendable {
+        public let process: Process
+        let out: Pipe
+        let err: Pipe
+        private var outData = Data()
+        private var errData = Data()
+        private let readers = DispatchGroup()
+
+        init(process: Process, out: Pipe, err: Pipe) {
+            self.process = process
+            self.out = out
+            self.err = err
+            // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
+            readers.enter()
+            DispatchQueue.global().async { [self] in
+                outData = out.fileHandleForReading.readDataToEndOfFile()
+                readers.leave()
+            }
+            readers.enter()
+            DispatchQueue.global().async { [self] in
+                errData = err.fileHandleForReading.readDataToEndOfFile()
+                readers.leave()
+            }
+        }
+
+        public func kill(_ signal: Int32 = SIGKILL) {
+            Foundation.kill(process.processIdentifier, signal)
+        }
+
+        public func wait() -> Result {
+            process.waitUntilExit()
+            readers.wait()
+            return Result(
+                status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                stderr: String(decoding: errData, as: UTF8.self),
+                signalled: process.terminationReason == .uncaughtSignal)
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import FlightdeckCore
+import Foundation
+import GRDB
+
+extension HistoryStore {
+    // MARK: - Jobs
+
+    /// Jobs newest first. The current phase comes from the latest phase change.
+    public func jobs(_ query: JobQuery = JobQuery()) throws -> [AgentJob] {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if !query.statuses.isEmpty {
+            let statuses = query.statuses.map(\.rawValue).sorted()
+            clauses.append("status IN (\(databaseQuestionMarks(count: statuses.count)))")
+            arguments += StatementArguments(statuses)
+        }
+        if let namespace = query.namespace {
+            clauses.append("namespace = ?")
+            arguments += [namespace]
+        }
+        if let context = query.context {
+            clauses.append("context = ?")
+            arguments += [context]
+        }
+        if let text = query.text, !text.isEmpty {
+            let columns = ["name", "job_id", "coalesce(task_text, '')", "coalesce(image, '')"]
+            clauses.append("(" + columns.map { "instr(lower(\($0)), ?) > 0" }.joined(separator: " OR ") + ")")
+            arguments += StatementArguments(Array(repeating: text.lowercased(), count: columns.count))
+        }
+        if let since = query.since {
+            clauses.append("coalesce(created_at, updated_at) >= ?")
+            arguments += [since.timeIntervalSince1970]
+        }
+        var sql = "SELECT \(Self.jobColumns) FROM jobs"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += " ORDER BY coalesce(created_at, updated_at) DESC, id DESC"
+        if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
+        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.job(from:)) }
+    }
+
+    public func job(id: String) throws -> AgentJob? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.jobColumns) FROM jobs WHERE job_id = ?", arguments: [id])
+                .map(Self.job(from:))
+        }
+    }
+
+    // MARK: - Trace
+
+    /// How many records the job's trace holds (its last `seq`; numbering is dense from 1).
+    public func traceCount(jobID: String) throws -> Int64 {
+        try read { db in
+            try Int64.fetchOne(
+                db,
+                sql: "SELECT max(seq) FROM trace WHERE job = (SELECT id FROM jobs WHERE job_id = ?)",
+                arguments: [jobID]) ?? 0
+        }
+    }
+
+    /// The records whose `seq` falls in `range`, in order: one index range scan, whatever the
+    /// trace's length, so scrollback never loads a whole trace.
+    public func trace(jobID: String, seq range: ClosedRange<Int64>) throws -> [TraceRecord] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.traceColumns) FROM trace
+                    WHERE job = (SELECT id FROM jobs WHERE job_id = ?1) AND seq BETWEEN ?2 AND ?3
+                    ORDER BY seq
+                    """,
+                arguments: [jobID, range.lowerBound, range.upperBound]
+            ).map { Self.record(from: $0, jobID: jobID) }
+        }
+    }
+
+    /// Up to `limit` records after `seq` (for following a live trace).
+    public func trace(jobID: String, after seq: Int64, limit: Int) throws -> [TraceRecord] {
+        guard limit > 0 else { return [] }
+        return try trace(jobID: jobID, seq: (seq + 1)...(seq + Int64(limit)))
+    }
+
+    /// The last `limit` records.
+    public func traceTail(jobID: String, limit: Int) throws -> [TraceRecord] {
+        let count = try traceCount(jobID: jobID)
+        guard count > 0, limit > 0 else { return [] }
+        return try trace(jobID: jobID, seq: max(1, count - Int64(limit) + 1)...count)
+    }
+
+    // MARK: - Phases
+
+    /// The job's phase spans in time order; each ends where the next begins, and the last one
+    /// ends when the job finished (open while it runs).
+    public func phaseSpans(jobID: String) throws -> [PhaseSpan] {
+        try read { db in
+            let finished = try Double.fetchOne(
+                db, sql: "SELECT finished_at FROM jobs WHERE job_id = ?", arguments: [jobID])
+            let changes = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT time, phase FROM phase_changes
+                    WHERE job = (SELECT id FROM jobs WHERE job_id = ?)
+                    ORDER BY time, source_id
+                    """,
+                arguments: [jobID])
+            var spans: [PhaseSpan] = []
+            for change in changes {
+                let time = Date(timeIntervalSince1970: change["time"])
+                let phase = Phase(rawValue: change["phase"])
+                if let last = spans.last, last.phase == phase { continue }  // repeated report
+                if !spans.isEmpty { spans[spans.count - 1].end = time }
+                spans.append(PhaseSpan(jobID: jobID, phase: phase, start: time))
+            }
+            if let finished, !spans.isEmpty {
+                spans[spans.count - 1].end = max(spans[spans.count - 1].start, Date(timeIntervalSince1970: finished))
+            }
+            return spans
+        }
+    }
+
+    /// Restarts, retries, checkpoints and failures, in time order.
+    public func markers(jobID: String) throws -> [PhaseMarker] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT time, kind, detail FROM markers
+                    WHERE job = (SELECT id FROM jobs WHERE job_id = ?)
+                    ORDER BY time, source_id
+                    """,
+                arguments: [jobID]
+            ).compactMap { row in
+                guard let kind = PhaseMarker.Kind(rawValue: row["kind"]) else { return nil }
+                return PhaseMarker(
+                    jobID: jobID, kind: kind, time: Date(timeIntervalSince1970: row["time"]), detail: row["detail"])
+            }
+        }
+    }
+
+    // MARK: - Row mapping
+
+    static let jobColumns = """
+        job_id, uid, name, namespace, context, task_uuid, task_text, image, created_at, started_at,
+        finished_at, status, retries, backoff_limit, node, pvc, pending_reason,
+        (SELECT phase FROM phase_changes p WHERE p.job = jobs.id ORDER BY time DESC, source_id DESC LIMIT 1) AS phase
+        """
+
+    static func job(from row: Row) -> AgentJob {
+        AgentJob(
+            id: row["job_id"], uid: row["uid"], name: row["name"], namespace: row["namespace"],
+            context: row["context"], taskUUID: row["task_uuid"], taskText: row["task_text"], image: row["image"],
+            createdAt: date(row["created_at"]), startedAt: date(row["started_at"]),
+            finishedAt: date(row["finished_at"]),
+            status: JobStatus(rawValue: row["status"]) ?? .pending,
+            retries: row["retries"], backoffLimit: row["backoff_limit"], node: row["node"], pvc: row["pvc"],
+            pendingReason: row["pending_reason"], phase: (row["phase"] as String?).map(Phase.init(rawValue:)))
+    }
+
+    static let traceColumns = """
+        seq, source_id, time, agent_seq, kind, phase, text, tool, args, exit_code, duration_ms, raw, truncated
+        """
+
+    static func record(from row: Row, jobID: String) -> TraceRecord {
+        TraceRecord(
+            jobID: jobID, seq: row["seq"], sourceID: row["source_id"], time: Date(timeIntervalSince1970: row["time"]),
+            agentSeq: row["agent_seq"], kind: TraceKind(rawValue: row["kind"]) ?? .message,
+            phase: (row["phase"] as String?).map(Phase.init(rawValue:)), text: row["text"], tool: row["tool"],
+            args: row["args"], exitCode: row["exit_code"], durationMs: row["duration_ms"], raw: row["raw"],
+            truncated: row["truncated"])
+    }
+
+    private static func date(_ seconds: Double?) -> Date? {
+        seconds.map(Date.init(timeIntervalSince1970:))
+    }
+
+    /// A read, with errors translated to sentences about this file.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw Self.translate(error, path: path)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import GRDB
+
+extension HistoryStore {
+    /// The schema's history, oldest first; `PRAGMA user_version` is how many have been applied.
+    /// Never edit a shipped migration: append a new one.
+    ///
+    /// Times are stored as REAL Unix seconds (microsecond precision, compact, sortable).
+    /// A job's trace is numbered densely from 1 (`seq`) so a page at any offset is an index
+    /// range scan; `source_id` makes ingestion idempotent.
+    static let migrations: [String] = [
+        // 1: jobs, trace, phase changes, markers.
+        """
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            job_id TEXT NOT NULL UNIQUE,
+            uid TEXT,
+            name TEXT NOT NULL,
+            namespace TEXT NOT NULL,
+            context TEXT,
+            task_uuid TEXT,
+            task_text TEXT,
+            image TEXT,
+            created_at REAL,
+            started_at REAL,
+            finished_at REAL,
+            status TEXT NOT NULL,
+            retries INTEGER NOT NULL DEFAULT 0,
+            backoff_limit INTEGER,
+            node TEXT,
+            pvc TEXT,
+            pending_reason TEXT,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX jobs_by_created ON jobs(created_at);
+
+        CREATE TABLE trace (
+            id INTEGER PRIMARY KEY,
+            job INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            source_id TEXT NOT NULL,
+            time REAL NOT NULL,
+            agent_seq INTEGER,
+            kind TEXT NOT NULL,
+            phase TEXT,
+            text TEXT NOT NULL,
+            tool TEXT,
+            args TEXT,
+            exit_code INTEGER,
+            duration_ms INTEGER,
+            raw TEXT,
+            truncated INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE UNIQUE INDEX trace_by_seq ON trace(job, seq);
+        CREATE UNIQUE INDEX trace_by_source ON trace(job, source_id);
+
+        CREATE TABLE phase_changes (
+            job INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            source_id TEXT NOT NULL,
+            time REAL NOT NULL,
+            phase TEXT NOT NULL,
+            PRIMARY KEY (job, source_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX phase_changes_by_time ON phase_changes(job, time);
+
+        CREATE TABLE markers (
+            job INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+            source_id TEXT NOT NULL,
+            time REAL NOT NULL,
+            kind TEXT NOT NULL,
+            detail TEXT,
+            PRIMARY KEY (job, source_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX markers_by_time ON markers(job, time);
+        """,
+    ]
+
+    static var schemaVersion: Int { migrations.count }
+
+    /// Checks that the file is ours and not from a newer Flightdeck, then applies the missing
+    /// migrations — all in one IMMEDIATE transaction, so two processes opening a new file at
+    /// once cannot both migrate it, and a failed migration leaves the file as it was.
+    static func migrate(_ db: Database, path: String, readOnly: Bool) throws {
+        let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if applicationID != Self.applicationID {
+            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+            if applicationID != 0 || tables > 0 || version != 0 { throw HistoryStoreError.foreign(path: path) }
+        }
+        if version > schemaVersion {
+            throw HistoryStoreError.newerSchema(path: path, version: version, supported: schemaVersion)
+        }
+        if version == schemaVersion { return }
+        if readOnly {
+            throw HistoryStoreError.readOnly(
+                path: path, detail: "its schema is older than this flightdeck; open it once read-write to upgrade")
+        }
+        for migration in migrations[version...] { try db.execute(sql: migration) }
+        try db.execute(sql: "PRAGMA application_id = \(Self.applicationID)")
+        try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
+    }
+}

@@ -1,0 +1,206 @@
+import FlightdeckCore
+import Foundation
+import GRDB
+import GRDBSQLite
+
+extension HistoryStore {
+    /// Writes a batch in one IMMEDIATE transaction: all of it or, on any error, none of it.
+    ///
+    /// IMMEDIATE takes the write lock up front, so two processes sharing the file queue on the
+    /// busy timeout instead of failing on a read-to-write upgrade. Each job's next `seq` is read
+    /// inside the transaction, which keeps numbering dense and identical whichever process
+    /// inserts a record first.
+    @discardableResult
+    public func write(_ batch: [HistoryWrite]) throws -> HistoryCommit {
+        if batch.isEmpty { return HistoryCommit() }
+        return try writeImmediate { db in try Self.apply(batch, db: db) }
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction, with errors translated for this file.
+    func writeImmediate<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw Self.translate(error, path: path)
+        }
+    }
+
+    private static func apply(_ batch: [HistoryWrite], db: Database) throws -> HistoryCommit {
+        var commit = HistoryCommit()
+        commit.records.reserveCapacity(batch.count)
+        var rows = JobRows(db: db)
+        let now = Date().timeIntervalSince1970
+        let insertTrace = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO trace
+                (job, seq, source_id, time, agent_seq, kind, phase, text, tool, args, exit_code, duration_ms, raw, truncated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for write in batch {
+            switch write {
+            case let .job(job):
+                try upsert(job, db: db, now: now)
+                rows.forget(job.id)
+                commit.jobsChanged.insert(job.id)
+            case var .trace(record):
+                let row = try rows.row(for: record.jobID, now: now)
+                let seq = try rows.nextSeq(for: row)
+                record.seq = seq
+                if try insert(record, job: row, statement: insertTrace, db: db) {
+                    rows.advanceSeq(for: row)
+                    commit.records.append(record)
+                } else {
+                    commit.duplicates += 1
+                }
+            case let .phaseChange(jobID, phase, time, sourceID):
+                let row = try rows.row(for: jobID, now: now)
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO phase_changes (job, source_id, time, phase) VALUES (?, ?, ?, ?)",
+                    arguments: [row, sourceID, time.timeIntervalSince1970, phase.rawValue])
+                if db.changesCount > 0 { commit.jobsChanged.insert(jobID) } else { commit.duplicates += 1 }
+            case let .marker(marker, sourceID):
+                let row = try rows.row(for: marker.jobID, now: now)
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO markers (job, source_id, time, kind, detail) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [row, sourceID, marker.time.timeIntervalSince1970, marker.kind.rawValue, marker.detail])
+                if db.changesCount > 0 { commit.jobsChanged.insert(marker.jobID) } else { commit.duplicates += 1 }
+            }
+        }
+        for record in commit.records { commit.jobsChanged.insert(record.jobID) }
+        return commit
+    }
+
+    // MARK: - Jobs
+
+    private static func upsert(_ job: AgentJob, db: Database, now: TimeInterval) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO jobs (job_id, uid, name, namespace, context, task_uuid, task_text, image,
+                                  created_at, started_at, finished_at, status, retries, backoff_limit,
+                                  node, pvc, pending_reason, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (job_id) DO UPDATE SET
+                    uid = coalesce(excluded.uid, uid),
+                    name = excluded.name,
+                    namespace = excluded.namespace,
+                    context = coalesce(excluded.context, context),
+                    task_uuid = coalesce(excluded.task_uuid, task_uuid),
+                    task_text = coalesce(excluded.task_text, task_text),
+                    image = coalesce(excluded.image, image),
+                    created_at = coalesce(excluded.created_at, created_at),
+                    started_at = coalesce(excluded.started_at, started_at),
+                    finished_at = coalesce(excluded.finished_at, finished_at),
+                    status = excluded.status,
+                    retries = excluded.retries,
+                    backoff_limit = coalesce(excluded.backoff_limit, backoff_limit),
+                    node = coalesce(excluded.node, node),
+                    pvc = coalesce(excluded.pvc, pvc),
+                    pending_reason = excluded.pending_reason,
+                    updated_at = excluded.updated_at
+                """,
+            arguments: [
+                job.id, job.uid, job.name, job.namespace, job.context, job.taskUUID, job.taskText, job.image,
+                job.createdAt?.timeIntervalSince1970, job.startedAt?.timeIntervalSince1970,
+                job.finishedAt?.timeIntervalSince1970, job.status.rawValue, job.retries, job.backoffLimit,
+                job.node, job.pvc, job.pendingReason, now,
+            ])
+    }
+
+    /// The jobs table rows a batch touches, and each job's next trace number, read once per
+    /// batch (inside its transaction, so another process's inserts are seen).
+    private struct JobRows {
+        let db: Database
+        var rows: [String: Int64] = [:]
+        var nextSeqs: [Int64: Int64] = [:]
+
+        init(db: Database) { self.db = db }
+
+        mutating func row(for jobID: String, now: TimeInterval) throws -> Int64 {
+            if let row = rows[jobID] { return row }
+            if let row = try Int64.fetchOne(db, sql: "SELECT id FROM jobs WHERE job_id = ?", arguments: [jobID]) {
+                rows[jobID] = row
+                return row
+            }
+            // Trace can arrive before the cluster watch has told us about the Job.
+            try db.execute(
+                sql: "INSERT INTO jobs (job_id, name, namespace, status, updated_at) VALUES (?, ?, '', ?, ?)",
+                arguments: [jobID, jobID, JobStatus.pending.rawValue, now])
+            let row = db.lastInsertedRowID
+            rows[jobID] = row
+            return row
+        }
+
+        mutating func forget(_ jobID: String) { rows[jobID] = nil }
+
+        mutating func nextSeq(for row: Int64) throws -> Int64 {
+            if let next = nextSeqs[row] { return next }
+            let last = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM trace WHERE job = ?", arguments: [row]) ?? 0
+            nextSeqs[row] = last + 1
+            return last + 1
+        }
+
+        mutating func advanceSeq(for row: Int64) { nextSeqs[row, default: 1] += 1 }
+    }
+
+    // MARK: - Trace rows (the hot path: bound directly, no per-value boxing)
+
+    private static func insert(_ record: TraceRecord, job: Int64, statement: Statement, db: Database) throws -> Bool {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        sqlite3_bind_int64(handle, 1, job)
+        sqlite3_bind_int64(handle, 2, record.seq)
+        bind(handle, 3, record.sourceID)
+        sqlite3_bind_double(handle, 4, record.time.timeIntervalSince1970)
+        bind(handle, 5, record.agentSeq)
+        bind(handle, 6, record.kind.rawValue)
+        bind(handle, 7, record.phase?.rawValue)
+        bind(handle, 8, record.text)
+        bind(handle, 9, record.tool)
+        bind(handle, 10, record.args)
+        bind(handle, 11, record.exitCode.map(Int64.init))
+        bind(handle, 12, record.durationMs)
+        bind(handle, 13, record.raw)
+        sqlite3_bind_int64(handle, 14, record.truncated ? 1 : 0)
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+        return sqlite3_changes(db.sqliteConnection) > 0
+    }
+}
+
+// MARK: - Binding helpers
+
+/// SQLite copies the bytes before `bind` returns.
+private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+@inline(__always)
+func bind(_ handle: OpaquePointer, _ index: Int32, _ value: String?) {
+    guard var value else {
+        sqlite3_bind_null(handle, index)
+        return
+    }
+    value.withUTF8 { bytes in
+        if let base = bytes.baseAddress, bytes.count > 0 {
+            base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
+                _ = sqlite3_bind_text(handle, index, chars, Int32(bytes.count), transient)
+            }
+        } else {
+            _ = sqlite3_bind_text(handle, index, "", 0, transient)
+        }
+    }
+}
+
+@inline(__always)
+func bind(_ handle: OpaquePointer, _ index: Int32, _ value: Int64?) {
+    if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+}

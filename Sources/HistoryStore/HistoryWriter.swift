@@ -1,0 +1,162 @@
+import Foundation
+
+/// The one writer of a history store: collects writes from any thread and commits them in
+/// batches, one transaction per batch, bounded by rows and by time.
+///
+/// Batching is what makes SQLite fast here (one fsync per batch, not per record) and the time
+/// bound is what keeps the cockpit live when records trickle. The queue is bounded too:
+/// `submit` blocks when it is full, so a burst slows its source (a NATS consumer that has
+/// not acked yet) instead of growing memory. Call `close()` when done: the writer thread
+/// keeps the writer alive until then.
+public final class HistoryWriter: @unchecked Sendable {
+    public struct Limits: Sendable, Hashable {
+        /// Commit when this many writes are waiting.
+        public var maxRows: Int
+        /// Commit at the latest this long after the oldest waiting write arrived.
+        public var maxDelay: TimeInterval
+        /// Writes that may wait before `submit` blocks.
+        public var capacity: Int
+
+        public init(maxRows: Int = 2_000, maxDelay: TimeInterval = 0.05, capacity: Int = 50_000) {
+            self.maxRows = max(1, maxRows)
+            self.maxDelay = max(0, maxDelay)
+            self.capacity = max(self.maxRows, capacity)
+        }
+    }
+
+    /// What became of one batch.
+    public enum Outcome: Sendable {
+        case committed(HistoryCommit)
+        /// Nothing of `batch` was written (the transaction rolled back whole).
+        case failed(HistoryStoreError, batch: [HistoryWrite])
+    }
+
+    public let store: HistoryStore
+    public let limits: Limits
+    private let onOutcome: @Sendable (Outcome) -> Void
+
+    private let condition = NSCondition()
+    private var pending: [HistoryWrite] = []
+    private var oldestPending: Date?
+    private var submitted = 0
+    private var processed = 0
+    private var flushRequested = false
+    private var closed = false
+    private var finished = false
+    private var firstError: HistoryStoreError?
+
+    public init(store: HistoryStore, limits: Limits = Limits(), onOutcome: @escaping @Sendable (Outcome) -> Void = { _ in }) {
+        self.store = store
+        self.limits = limits
+        self.onOutcome = onOutcome
+        pending.reserveCapacity(limits.maxRows)
+        let thread = Thread { [self] in run() }
+        thread.name = "flightdeck.history-writer"
+        thread.start()
+    }
+
+    // MARK: - Producers
+
+    /// Queues one write; blocks while the queue is full.
+    public func submit(_ write: HistoryWrite) {
+        submit(contentsOf: CollectionOfOne(write))
+    }
+
+    /// Queues writes in order; blocks while the queue is full.
+    public func submit(contentsOf writes: some Collection<HistoryWrite>) {
+        condition.lock()
+        defer { condition.unlock() }
+        precondition(!closed, "HistoryWriter used after close()")
+        for write in writes {
+            while pending.count >= limits.capacity, !finished { condition.wait() }
+            if pending.isEmpty { oldestPending = Date() }
+            pending.append(write)
+            submitted += 1
+            if pending.count >= limits.maxRows { condition.broadcast() }
+        }
+        if pending.count == 1 { condition.broadcast() }
+    }
+
+    /// Returns once everything submitted before the call has been committed (or has failed);
+    /// throws the first failure seen since the writer started.
+    public func flush() throws {
+        condition.lock()
+        defer { condition.unlock() }
+        let target = submitted
+        flushRequested = true
+        condition.broadcast()
+        while processed < target, !finished { condition.wait() }
+        if let firstError { throw firstError }
+    }
+
+    /// Flushes, then stops the writer thread.
+    public func close() throws {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+        if let firstError { throw firstError }
+    }
+
+    // MARK: - The writer thread
+
+    private func run() {
+        while let batch = nextBatch() {
+            let outcome: Outcome
+            do {
+                outcome = .committed(try store.write(batch))
+            } catch let error as HistoryStoreError {
+                outcome = .failed(error, batch: batch)
+            } catch {
+                outcome = .failed(.sqlite(path: store.path, code: -1, message: "\(error)"), batch: batch)
+            }
+            onOutcome(outcome)
+            condition.lock()
+            processed += batch.count
+            if case let .failed(error, _) = outcome, firstError == nil { firstError = error }
+            condition.broadcast()
+            condition.unlock()
+        }
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits for a full batch, the oldest write's deadline, a flush or close; `nil` when closed
+    /// and drained.
+    private func nextBatch() -> [HistoryWrite]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if pending.isEmpty {
+                if closed { return nil }
+                flushRequested = false
+                condition.wait()
+                continue
+            }
+            let deadline = (oldestPending ?? Date()).addingTimeInterval(limits.maxDelay)
+            if pending.count >= limits.maxRows || flushRequested || closed || Date() >= deadline {
+                return takeBatch()
+            }
+            condition.wait(until: deadline)
+        }
+    }
+
+    private func takeBatch() -> [HistoryWrite] {
+        let batch: [HistoryWrite]
+        if pending.count <= limits.maxRows {
+            batch = pending
+            pending = []
+            pending.reserveCapacity(limits.maxRows)
+            oldestPending = nil
+        } else {
+            batch = Array(pending.prefix(limits.maxRows))
+            pending.removeFirst(limits.maxRows)
+            oldestPending = Date()
+        }
+        condition.broadcast()  // room for blocked producers
+        return batch
+    }
+}

@@ -1,0 +1,26 @@
+import FlightdeckCore
+import Foundation
+
+/// Which jobs to list from history. Empty fields do not filter.
+public struct JobQuery: Sendable, Hashable {
+    public var statuses: Set<JobStatus> = []
+    public var namespace: String?
+    public var context: String?
+    /// Case-insensitive substring of the name, job id, task text or image.
+    public var text: String?
+    /// Only jobs created (or first seen) at or after this time.
+    public var since: Date?
+    public var limit: Int?
+
+    public init(
+        statuses: Set<JobStatus> = [], namespace: String? = nil, context: String? = nil, text: String? = nil,
+        since: Date? = nil, limit: Int? = nil
+    ) {
+        self.statuses = statuses
+        self.namespace = namespace
+        self.context = context
+        self.text = text
+        self.since = since
+        self.limit = limit
+    }
+}

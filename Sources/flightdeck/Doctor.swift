@@ -1,0 +1,69 @@
+import ArgumentParser
+import CCurl
+import CCurses
+import Foundation
+import HistoryStore
+
+extension Flightdeck {
+    /// Checks what Flightdeck needs on this machine and says how to fix what is missing.
+    struct Doctor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check this machine: libraries, tools, terminal, locale and the history database.")
+
+        @OptionGroup var history: HistoryOptions
+
+        func run() throws {
+            let environment = ProcessInfo.processInfo.environment
+            var checks: [Check] = []
+            checks.append(Check(
+                name: "ncursesw", ok: true, required: true, detail: String(cString: CCurses_version())))
+            checks.append(Check(
+                name: "libcurl", ok: CCurl_hasTLS() != 0, required: true,
+                detail: "\(String(cString: CCurl_version())) (TLS \(CCurl_hasTLS() != 0 ? "yes" : "no"), HTTP/2 \(CCurl_hasHTTP2() != 0 ? "yes" : "no"))"))
+            checks.append(Check(name: "sqlite", ok: true, required: true, detail: HistoryStore.sqliteVersion))
+
+            let locale = LocaleCheck(environment: environment)
+            checks.append(Check(
+                name: "locale", ok: locale.isUTF8, required: false,
+                detail: locale.isUTF8 ? locale.name : "\(locale.name.isEmpty ? "unset" : locale.name): not UTF-8, the cockpit falls back to ASCII (export LANG=C.UTF-8)"))
+            let term = environment["TERM"] ?? ""
+            checks.append(Check(
+                name: "terminal", ok: !term.isEmpty && term != "dumb", required: false,
+                detail: term.isEmpty ? "TERM is unset" : "TERM=\(term)\(environment["COLORTERM"].map { ", COLORTERM=\($0)" } ?? "")"))
+
+            for tool in [("nats-server", "apt-get install nats-server (only for the NATS trace path and the demo)"),
+                         ("kubectl", "optional: Flightdeck talks to the API itself"),
+                         ("tmux", "apt-get install tmux (only for the end-to-end tests)")] {
+                let path = Executables.find(tool.0, environment: environment)
+                checks.append(Check(name: tool.0, ok: path != nil, required: false, detail: path ?? "not found: \(tool.1)"))
+            }
+
+            let path = history.resolvedPath
+            do {
+                let store = try HistoryStore(path: path)
+                let findings = try store.integrityCheck()
+                checks.append(Check(
+                    name: "history", ok: findings == ["ok"], required: true,
+                    detail: findings == ["ok"] ? path : "\(path): \(findings.prefix(2).joined(separator: "; "))"))
+            } catch {
+                checks.append(Check(name: "history", ok: false, required: true, detail: "\(error)"))
+            }
+
+            let ascii = !locale.isUTF8
+            for check in checks {
+                let mark = check.ok ? (ascii ? "ok  " : "✓ ") : (check.required ? (ascii ? "FAIL" : "✗ ") : (ascii ? "warn" : "! "))
+                print("\(mark) \(check.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(TerminalText.line(check.detail))")
+            }
+            if checks.contains(where: { $0.required && !$0.ok }) {
+                throw CLIFailure("doctor found a problem (marked above)")
+            }
+        }
+
+        struct Check {
+            var name: String
+            var ok: Bool
+            var required: Bool
+            var detail: String
+        }
+    }
+}

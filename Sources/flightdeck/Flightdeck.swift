@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import HistoryStore
+
+/// `flightdeck`: the cockpit for AI agents running as Kubernetes Jobs, and its headless tools.
+@main
+struct Flightdeck: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "flightdeck",
+        abstract: "A terminal cockpit for autonomous AI agents running as Kubernetes Jobs on k3s.",
+        discussion: """
+            Without a subcommand, opens the cockpit on the current kubeconfig context.
+            `flightdeck demo` runs everything on an embedded simulated cluster.
+            """,
+        version: version,
+        subcommands: [
+            Cockpit.self, Demo.self, Sim.self, Jobs.self, Logs.self, Submit.self, Manifests.self, Install.self,
+            Doctor.self, History.self,
+        ],
+        defaultSubcommand: Cockpit.self
+    )
+
+    /// Errors end as one line on stderr and a non-zero exit; never a stack dump.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CLIFailure {
+            FileHandle.standardError.write(Data("flightdeck: \(failure.message)\n".utf8))
+            Foundation.exit(failure.exitCode)
+        } catch let error as HistoryStoreError {
+            FileHandle.standardError.write(Data("flightdeck: \(error)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

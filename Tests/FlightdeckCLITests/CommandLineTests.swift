@@ -1,0 +1,106 @@
+import FlightdeckTestSupport
+import Foundation
+import Testing
+
+/// The `flightdeck` executable as a user meets it: real processes, real files.
+@Suite struct CommandLineTests {
+    let flightdeck = ProductProcess("flightdeck")
+    let dir = TemporaryDirectory()
+
+    var env: [String: String] { ["FLIGHTDECK_HISTORY_DB": dir.file("history.db")] }
+
+    @Test func helpListsTheProductsSubcommands() throws {
+        let result = try flightdeck.run(["--help"])
+        #expect(result.status == 0)
+        for command in ["demo", "sim", "jobs", "logs", "submit", "manifests", "install", "doctor", "history"] {
+            #expect(result.stdout.contains("  \(command)"), "help mentions \(command)")
+        }
+    }
+
+    @Test func versionAndCompletionScripts() throws {
+        let version = try flightdeck.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try flightdeck.run(["--generate-completion-script", shell])
+            #expect(script.status == 0)
+            #expect(script.stdout.contains("history"), "\(shell) completion knows the subcommands")
+        }
+    }
+
+    @Test(arguments: [[], ["demo"], ["sim"], ["jobs"], ["logs"], ["submit"], ["manifests"], ["install"]])
+    func commandsNotBuiltYetSaySoAndExit2(arguments: [String]) throws {
+        let result = try flightdeck.run(arguments, environment: env)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("not built yet"))
+        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+    }
+
+    @Test func anUnknownFlagIsAUsageError() throws {
+        let result = try flightdeck.run(["history", "jobs", "--colour", "pink"], environment: env)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--colour"))
+    }
+
+    @Test func importsListsAndChecksHistory() throws {
+        let file = dir.file("run.log")
+        let lines = [
+            #"{"ts":"2026-11-29T04:00:00Z","kind":"thought","phase":"STRATEGIC","text":"plan the fix"}"#,
+            "plain output line",
+            #"{"ts":"2026-11-29T04:00:01Z","kind":"action","tool":"execute","args":{"command":"pytest"}}"#,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let imported = try flightdeck.run(["history", "import", "--job", "run1", file], environment: env)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("3 records"))
+        let again = try flightdeck.run(["history", "import", "--job", "run1", file], environment: env)
+        #expect(again.stdout.contains("3 records"), "importing twice stores once")
+
+        let jobs = try flightdeck.run(["history", "jobs"], environment: env)
+        #expect(jobs.status == 0)
+        #expect(jobs.stdout.contains("run1"))
+        let json = try flightdeck.run(["history", "jobs", "-o", "json"], environment: env)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["id"] as? String == "run1")
+
+        let check = try flightdeck.run(["history", "check"], environment: env)
+        #expect(check.status == 0)
+        #expect(check.stdout.hasPrefix("ok"))
+        #expect(SQLiteProbe.scalar(dir.file("history.db"), "SELECT group_concat(kind) FROM trace") == "thought,message,action")
+    }
+
+    @Test func aCorruptHistoryIsOneLineAndLeftAlone() throws {
+        let path = dir.file("history.db")
+        let garbage = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        try garbage.write(to: URL(fileURLWithPath: path))
+        for arguments in [["history", "jobs"], ["history", "check"], ["history", "import", "--job", "x", "/dev/null"]] {
+            let result = try flightdeck.run(arguments, environment: env)
+            #expect(result.status == 1)
+            #expect(result.stderr.hasPrefix("flightdeck: history database \(path) is damaged"))
+            #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+
+    @Test func aMissingHistoryIsAClearErrorForReaders() throws {
+        let result = try flightdeck.run(["history", "jobs"], environment: env)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no history has been recorded there yet"))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("history.db")), "a read creates nothing")
+    }
+
+    @Test func theHistoryPathFollowsFlagThenEnvironmentThenXDG() throws {
+        let flag = try flightdeck.run(["history", "path", "--history-db", "/srv/h.db"], environment: env)
+        #expect(flag.stdout == "/srv/h.db\n")
+        let fromEnv = try flightdeck.run(["history", "path"], environment: env)
+        #expect(fromEnv.stdout == dir.file("history.db") + "\n")
+        let xdg = try flightdeck.run(["history", "path"], environment: ["FLIGHTDECK_HISTORY_DB": "", "XDG_DATA_HOME": "/data"])
+        #expect(xdg.stdout == "/data/flightdeck/history.db\n")
+    }
+
+    @Test func doctorReportsLibrariesAndHistory() throws {
+        let result = try flightdeck.run(["doctor"], environment: env)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        for name in ["ncursesw", "libcurl", "sqlite", "history"] { #expect(result.stdout.contains(name)) }
+    }
+}
