@@ -45,12 +45,14 @@ public enum ControlEvent: Sendable, Hashable {
         return ControlEventRecord(jobID: jobID, time: time, event: event(from: object, cleaner: cleaner))
     }
 
+    /// A payload as a byte array, read without copying.
     public static func parse(
         _ payload: [UInt8], jobID: String, receivedAt: Date, redactor: SecretRedactor = SecretRedactor()
     ) -> ControlEventRecord? {
         payload.withUnsafeBufferPointer { parse($0, jobID: jobID, receivedAt: receivedAt, redactor: redactor) }
     }
 
+    /// A payload as text; its UTF-8 is read in place.
     public static func parse(
         _ payload: String, jobID: String, receivedAt: Date, redactor: SecretRedactor = SecretRedactor()
     ) -> ControlEventRecord? {
@@ -71,14 +73,15 @@ public enum ControlEvent: Sendable, Hashable {
     // MARK: - Event types
 
     private static func event(from object: JSONValue, cleaner: TraceLineParser) -> ControlEvent {
-        var truncated = false
+        var ignoredTruncation = false  // events have no field to report it in
         func clean(_ value: JSONValue?) -> String? {
-            value?.stringValue.map { cleaner.clean($0, truncated: &truncated) }
+            value?.stringValue.map { cleaner.clean($0, truncated: &ignoredTruncation) }
         }
         let type = clean(object["type"]) ?? ""
         switch type.lowercased() {
         case "phase":
-            guard let text = object["phase"]?.stringValue, let phase = cleaner.phase(from: text, truncated: &truncated)
+            guard let text = object["phase"]?.stringValue,
+                let phase = cleaner.phase(from: text, truncated: &ignoredTruncation)
             else { return .unknown(type: type) }
             return .phase(phase)
         case "checkpoint":
@@ -99,7 +102,7 @@ public enum ControlEvent: Sendable, Hashable {
     /// One `files` entry, or `nil` when it has no usable path.
     private static func workspaceEntry(from value: JSONValue, cleaner: TraceLineParser) -> WorkspaceEntry? {
         guard let rawPath = value["path"]?.stringValue, let path = normalizedPath(rawPath) else { return nil }
-        var truncated = false
+        var ignoredTruncation = false
         let kind: WorkspaceEntry.Kind =
             switch value["kind"]?.stringValue?.lowercased() {
             case "file": .file
@@ -108,7 +111,7 @@ public enum ControlEvent: Sendable, Hashable {
             default: .other
             }
         return WorkspaceEntry(
-            path: cleaner.clean(path, truncated: &truncated),
+            path: cleaner.clean(path, truncated: &ignoredTruncation),
             kind: kind,
             size: max(value["size"]?.lenientInteger ?? 0, 0),
             modified: value["mtime"]?.lenientDate
@@ -133,6 +136,7 @@ public enum ControlEvent: Sendable, Hashable {
 
 /// A `ControlEvent` with the job it came from and when it happened.
 public struct ControlEventRecord: Sendable, Hashable {
+    /// The job whose `events.agent.<job>` subject carried the event (the caller's, as given).
     public var jobID: String
     /// The event's own `ts`, else when Flightdeck received it.
     public var time: Date

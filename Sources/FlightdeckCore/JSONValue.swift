@@ -47,14 +47,18 @@ extension JSONValue {
         return elements[index]
     }
 
+    /// Whether this is `null`. This and the typed views below answer `false`/`nil` for a
+    /// value of another kind, so a lenient reader can try each shape without a `switch`.
     public var isNull: Bool {
         if case .null = self { true } else { false }
     }
 
+    /// The payload of `.bool`.
     public var boolValue: Bool? {
         if case .bool(let value) = self { value } else { nil }
     }
 
+    /// The payload of `.string` (a number is not converted).
     public var stringValue: String? {
         if case .string(let value) = self { value } else { nil }
     }
@@ -77,6 +81,7 @@ extension JSONValue {
         }
     }
 
+    /// An array's elements.
     public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { value } else { nil }
     }
@@ -84,28 +89,6 @@ extension JSONValue {
     /// An object's members in source order.
     public var members: [Member]? {
         if case .object(let value) = self { value } else { nil }
-    }
-}
-
-// MARK: - Transforming
-
-extension JSONValue {
-    /// A copy in which every string, object keys included, went through `transform`.
-    ///
-    /// This is how agent JSON is redacted and sanitised before it is stored: each string
-    /// is cleaned as the decoded text it is, so a secret hidden behind escapes
-    /// (`"sk-\u0061..."`) is visible to the redactor.
-    public func mappingStrings(_ transform: (String) -> String) -> JSONValue {
-        switch self {
-        case .null, .bool, .integer, .double:
-            self
-        case .string(let value):
-            .string(transform(value))
-        case .array(let elements):
-            .array(elements.map { $0.mappingStrings(transform) })
-        case .object(let members):
-            .object(members.map { Member(transform($0.key), $0.value.mappingStrings(transform)) })
-        }
     }
 }
 
@@ -119,14 +102,24 @@ extension JSONValue {
     /// as UTF-8. Non-finite doubles, which JSON cannot express, are written as `null`
     /// (as JavaScript's `JSON.stringify` does).
     public var serialized: String {
+        serialized(mappingStrings: { $0 })
+    }
+
+    /// The compact text of this value with every string, object keys included, passed
+    /// through `transform` on the way out.
+    ///
+    /// This is how agent JSON is redacted and sanitised before it is stored: each string is
+    /// cleaned as the decoded text it is, so a secret hidden behind escapes (`"sk-\u0061..."`)
+    /// is visible to the redactor; and no cleaned copy of the tree is built.
+    public func serialized(mappingStrings transform: (String) -> String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        write(to: &out)
+        write(to: &out, transform)
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the compact encoding to `out`.
-    func write(to out: inout [UInt8]) {
+    /// Appends the compact encoding to `out`: one growing byte buffer for the whole tree.
+    private func write(to out: inout [UInt8], _ transform: (String) -> String) {
         switch self {
         case .null:
             out.append(contentsOf: "null".utf8)
@@ -142,21 +135,21 @@ extension JSONValue {
                 out.append(contentsOf: "null".utf8)
             }
         case .string(let value):
-            Self.writeString(value, to: &out)
+            Self.writeString(transform(value), to: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                element.write(to: &out)
+                element.write(to: &out, transform)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             for (index, member) in members.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                Self.writeString(member.key, to: &out)
+                Self.writeString(transform(member.key), to: &out)
                 out.append(UInt8(ascii: ":"))
-                member.value.write(to: &out)
+                member.value.write(to: &out, transform)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -205,6 +198,7 @@ extension JSONValue: CustomStringConvertible {
 
 // MARK: - Literals
 
+/// Literals make values readable where they are built by hand (commands, tests).
 extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral

@@ -24,6 +24,7 @@ public enum OperatorCommand: Sendable, Hashable {
         }
     }
 
+    /// The wire form as a value, members in wire order.
     public var json: JSONValue {
         switch self {
         case .pause, .resume, .cancel: ["type": .string(type)]

@@ -37,8 +37,8 @@ public enum RFC3339 {
     /// `2026-11-29T04:23:08.123Z`: UTC, always milliseconds, always 24 characters.
     ///
     /// Milliseconds are rounded down (after rounding to the microsecond), so a formatted time
-    /// never lies in the future of the real one. Times outside years 0000...9999 are clamped to those bounds (and NaN reads
-    /// as 1970), because the output has a fixed four-digit year.
+    /// never lies in the future of the real one. Times outside years 0000...9999 are clamped
+    /// to those bounds (and NaN reads as 1970), because the output has a fixed four-digit year.
     public static func string(from date: Date) -> String {
         var seconds = date.timeIntervalSince1970
         if seconds.isNaN { seconds = 0 }
@@ -52,22 +52,22 @@ public enum RFC3339 {
         let (year, month, day) = civil(fromDays: days)
         return String(unsafeUninitializedCapacity: 24) { buffer in
             var index = 0
-            func put(_ value: Int, width: Int, then separator: Character) {
+            func put(_ value: Int, width: Int, then separator: UInt8) {
                 var value = value
                 for offset in stride(from: width - 1, through: 0, by: -1) {
                     buffer[index + offset] = UInt8(ascii: "0") + UInt8(value % 10)
                     value /= 10
                 }
-                buffer[index + width] = separator.asciiValue!
+                buffer[index + width] = separator
                 index += width + 1
             }
-            put(year, width: 4, then: "-")
-            put(month, width: 2, then: "-")
-            put(day, width: 2, then: "T")
-            put(millisecondOfDay / 3_600_000, width: 2, then: ":")
-            put(millisecondOfDay / 60_000 % 60, width: 2, then: ":")
-            put(millisecondOfDay / 1000 % 60, width: 2, then: ".")
-            put(millisecondOfDay % 1000, width: 3, then: "Z")
+            put(year, width: 4, then: UInt8(ascii: "-"))
+            put(month, width: 2, then: UInt8(ascii: "-"))
+            put(day, width: 2, then: UInt8(ascii: "T"))
+            put(millisecondOfDay / 3_600_000, width: 2, then: UInt8(ascii: ":"))
+            put(millisecondOfDay / 60_000 % 60, width: 2, then: UInt8(ascii: ":"))
+            put(millisecondOfDay / 1000 % 60, width: 2, then: UInt8(ascii: "."))
+            put(millisecondOfDay % 1000, width: 3, then: UInt8(ascii: "Z"))
             return index
         }
     }

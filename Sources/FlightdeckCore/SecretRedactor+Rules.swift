@@ -1,21 +1,21 @@
 import Foundation
 
-/// The redaction rules. Each takes the offset of the byte that triggered it and returns the
-/// secret it found there, or nil. Rules never look before `floor` (see `Scanner.floor`), and
-/// every rule declines text it has already redacted, which keeps `redact` idempotent.
+/// The redaction rules. Each takes an offset (its anchor byte, or where a token would start)
+/// and returns the secret found there, or nil. Rules never look before `floor` (see
+/// `Scanner.floor`), and every rule declines text it has already redacted (a hint alone is too
+/// short to match again, a marker ends or disqualifies a value), which keeps `redact` idempotent.
 extension SecretRedactor.Scanner {
     // MARK: - Provider tokens
 
     /// A provider token or JWT starting at `i`: these identify themselves by their prefix.
     func token(at i: Int) -> Match? {
-        guard i >= floor, i < bytes.count, isBoundary(before: i) else { return nil }
+        guard i >= floor, i < bytes.count, ByteClass.startsToken(bytes[i]), isBoundary(before: i) else { return nil }
         switch bytes[i] {
         case UInt8(ascii: "s"): return openAIOrAnthropic(at: i) ?? stripe(at: i)
         case UInt8(ascii: "g"): return gitHub(at: i)
         case UInt8(ascii: "A"): return awsAccessKeyID(at: i) ?? googleAPIKey(at: i)
         case UInt8(ascii: "x"): return slackToken(at: i)
-        case UInt8(ascii: "e"): return jwt(at: i)
-        default: return nil
+        default: return jwt(at: i)
         }
     }
 
@@ -24,7 +24,7 @@ extension SecretRedactor.Scanner {
     private func openAIOrAnthropic(at i: Int) -> Match? {
         guard has("sk-", at: i) else { return nil }
         let body = i + 3
-        let end = skip(from: body, while: \.isTokenCharacter)
+        let end = skip(from: body, while: ByteClass.isTokenCharacter)
         guard end - body >= 20, looksGenerated(body ..< end) else { return nil }
         let kind = listedEntry(in: "ant- proj- svcacct- admin-", at: body) ?? 0
         return Match(start: i, keep: 3 + kind, end: end)
@@ -33,7 +33,7 @@ extension SecretRedactor.Scanner {
     /// Stripe secret keys, `sk_live_…` and `sk_test_…`.
     private func stripe(at i: Int) -> Match? {
         guard has("sk_live_", at: i) || has("sk_test_", at: i) else { return nil }
-        let end = skip(from: i + 8, while: \.isAlphanumeric)
+        let end = skip(from: i + 8, while: ByteClass.isAlphanumeric)
         guard end - (i + 8) >= 20 else { return nil }
         return Match(start: i, keep: 8, end: end)
     }
@@ -41,28 +41,30 @@ extension SecretRedactor.Scanner {
     /// `ghp_ gho_ ghu_ ghs_ ghr_` + 30 or more alphanumerics, and `github_pat_` tokens.
     private func gitHub(at i: Int) -> Match? {
         if has("github_pat_", at: i) {
-            let end = skip(from: i + 11, while: \.isWordCharacter)
+            let end = skip(from: i + 11, while: ByteClass.isWordCharacter)
             return end - (i + 11) >= 22 ? Match(start: i, keep: 11, end: end) : nil
         }
         guard has("gh", at: i), i + 3 < bytes.count, bytes[i + 3] == UInt8(ascii: "_"),
               "pousr".utf8.contains(bytes[i + 2]) else { return nil }
-        let end = skip(from: i + 4, while: \.isAlphanumeric)
+        let end = skip(from: i + 4, while: ByteClass.isAlphanumeric)
         return end - (i + 4) >= 30 ? Match(start: i, keep: 4, end: end) : nil
     }
 
     /// AWS access key ids: a four-letter type prefix and exactly 16 of `[A-Z0-9]`, as a word.
     private func awsAccessKeyID(at i: Int) -> Match? {
-        guard listedEntry(in: "AKIA ASIA ABIA ACCA AGPA AIDA AROA AIPA ANPA ANVA APKA", at: i) != nil else { return nil }
-        let end = skip(from: i + 4, limit: 17) { $0.isUppercase || $0.isDigit }
-        guard end == i + 20, end == bytes.count || !bytes[end].isWordCharacter else { return nil }
+        guard has("A", at: i + 3),
+              listedEntry(in: "AKIA ASIA ABIA ACCA AGPA AIDA AROA AIPA ANPA ANVA APKA", at: i) != nil
+        else { return nil }
+        let end = skip(from: i + 4, limit: 17) { ByteClass.isUppercase($0) || ByteClass.isDigit($0) }
+        guard end == i + 20, end == bytes.count || !ByteClass.isWordCharacter(bytes[end]) else { return nil }
         return Match(start: i, keep: 4, end: end)
     }
 
     /// Google API keys: `AIza` and exactly 35 more characters.
     private func googleAPIKey(at i: Int) -> Match? {
         guard has("AIza", at: i) else { return nil }
-        let end = skip(from: i + 4, limit: 36, while: \.isTokenCharacter)
-        guard end == i + 39, end == bytes.count || !bytes[end].isTokenCharacter else { return nil }
+        let end = skip(from: i + 4, limit: 36, while: ByteClass.isTokenCharacter)
+        guard end == i + 39, end == bytes.count || !ByteClass.isTokenCharacter(bytes[end]) else { return nil }
         return Match(start: i, keep: 4, end: end)
     }
 
@@ -71,8 +73,8 @@ extension SecretRedactor.Scanner {
         let isToken = has("xapp-", at: i)
             || (has("xox", at: i) && has("-", at: i + 4) && "abposr".utf8.contains(bytes[i + 3]))
         guard isToken else { return nil }
-        let end = skip(from: i + 5, while: { $0.isAlphanumeric || $0 == UInt8(ascii: "-") })
-        guard end - (i + 5) >= 10, contains(i + 5 ..< end, where: \.isDigit) else { return nil }
+        let end = skip(from: i + 5, while: { ByteClass.isAlphanumeric($0) || $0 == UInt8(ascii: "-") })
+        guard end - (i + 5) >= 10, contains(i + 5 ..< end, where: ByteClass.isDigit) else { return nil }
         return Match(start: i, keep: 5, end: end)
     }
 
@@ -84,11 +86,11 @@ extension SecretRedactor.Scanner {
         for part in 0 ..< 3 {
             let start = part == 0 ? i : end + 1
             guard part == 0 || has(".", at: end) else { return nil }
-            end = skip(from: start, while: \.isTokenCharacter)
+            end = skip(from: start, while: ByteClass.isTokenCharacter)
             guard end - start >= 10 else { return nil }
         }
-        while end + 1 < bytes.count, bytes[end] == UInt8(ascii: "."), bytes[end + 1].isTokenCharacter {
-            end = skip(from: end + 1, while: \.isTokenCharacter)
+        while end + 1 < bytes.count, bytes[end] == UInt8(ascii: "."), ByteClass.isTokenCharacter(bytes[end + 1]) {
+            end = skip(from: end + 1, while: ByteClass.isTokenCharacter)
         }
         return Match(start: i, keep: 3, end: end)
     }
@@ -96,15 +98,40 @@ extension SecretRedactor.Scanner {
     // MARK: - Private keys
 
     /// A PEM private key, from its BEGIN line through its END line; without an END, through the
-    /// end of the text. The BEGIN line is the hint. The END is found however the lines inside are
-    /// separated, including by the two-character `\n` escapes of a JSON string.
+    /// end of the text (or up to the next BEGIN line, which starts a key of its own). The BEGIN
+    /// line is the hint. The END is found however the lines inside are separated, including by
+    /// the two-character `\n` escapes of a JSON string.
     func privateKey(at i: Int) -> Match? {
         guard let headerEnd = privateKeyBoundary("-----BEGIN ", at: i),
               !has(SecretRedactor.marker, at: headerEnd) else { return nil }
-        guard let end = privateKeyEnd(from: headerEnd) else {
-            return Match(start: i, keep: headerEnd - i, end: bytes.count, opensKeyBlock: true)
+        var j = headerEnd
+        while j < bytes.count {
+            if bytes[j] == UInt8(ascii: "-") {
+                if let end = privateKeyBoundary("-----END ", at: j) {
+                    return Match(start: i, keep: headerEnd - i, end: end)
+                }
+                if privateKeyBoundary("-----BEGIN ", at: j) != nil {
+                    return Match(start: i, keep: headerEnd - i, end: j)
+                }
+            }
+            j += 1
         }
-        return Match(start: i, keep: headerEnd - i, end: end)
+        return Match(start: i, keep: headerEnd - i, end: bytes.count, opensKeyBlock: true)
+    }
+
+    /// A context rule's match (a value, credential or password), cut short where a private key
+    /// begins inside it. A value can run into a BEGIN line (`password=x-----BEGIN RSA PRIVATE
+    /// KEY-----`) and end inside its header, which would hide the header from the private-key
+    /// rule and leak the key; cut here, the key is matched on its own next.
+    private func endingBeforePrivateKey(_ match: Match) -> Match {
+        var j = match.start + 1
+        while j < match.end {
+            if bytes[j] == UInt8(ascii: "-"), privateKeyBoundary("-----BEGIN ", at: j) != nil {
+                return Match(start: match.start, keep: min(match.keep, j - match.start), end: j)
+            }
+            j += 1
+        }
+        return match
     }
 
     /// The offset just after the first `-----END … PRIVATE KEY-----` at or after `start`.
@@ -121,7 +148,7 @@ extension SecretRedactor.Scanner {
     private func privateKeyBoundary(_ opener: StaticString, at i: Int) -> Int? {
         guard has(opener, at: i) else { return nil }
         let labelStart = i + opener.utf8CodeUnitCount
-        let labelEnd = skip(from: labelStart, limit: 64) { $0.isUppercase || $0 == UInt8(ascii: " ") }
+        let labelEnd = skip(from: labelStart, limit: 64) { ByteClass.isUppercase($0) || $0 == UInt8(ascii: " ") }
         guard has("-----", at: labelEnd),
               hasSuffix("PRIVATE KEY", endingAt: labelEnd) || hasSuffix("PRIVATE KEY BLOCK", endingAt: labelEnd)
         else { return nil }
@@ -138,46 +165,52 @@ extension SecretRedactor.Scanner {
         let path = colon + host.utf8CodeUnitCount
         guard let kind = listedEntry(in: "services/ workflows/ triggers/", at: path) else { return nil }
         let body = path + kind
-        let end = skip(from: body, while: { $0.isTokenCharacter || $0 == UInt8(ascii: "/") })
+        let end = skip(from: body, while: { ByteClass.isTokenCharacter($0) || $0 == UInt8(ascii: "/") })
         return end - body >= 8 ? Match(start: colon, keep: body - colon, end: end) : nil
     }
 
-    /// The password of `scheme://user:password@host`; the user name stays as a hint.
+    /// The password of `scheme://user:password@host`; the user name stays as a hint, unless it
+    /// holds a secret itself (`https://ghp_…:x-oauth-basic@github.com`), when the whole user
+    /// info goes. The match starts after the anchor, so the user name must be checked here.
     func urlPassword(at colon: Int) -> Match? {
-        guard colon > floor, bytes[colon - 1].isAlphanumeric, has("//", at: colon + 1) else { return nil }
+        guard colon > floor, ByteClass.isAlphanumeric(bytes[colon - 1]), has("//", at: colon + 1) else { return nil }
         let authority = colon + 3
         var end = authority
         var at: Int?
-        while end < bytes.count, !bytes[end].endsURLAuthority {
+        while end < bytes.count, !ByteClass.endsURLAuthority(bytes[end]) {
             if bytes[end] == UInt8(ascii: "@") { at = end }
             end += 1
         }
         guard let at, let separator = first(UInt8(ascii: ":"), in: authority ..< at) else { return nil }
         let password = separator + 1 ..< at
-        guard !password.isEmpty, !bytes[password.lowerBound].startsPlaceholder,
+        guard !password.isEmpty, !ByteClass.startsPlaceholder(bytes[password.lowerBound]),
               !containsMarker(password), selfIdentifying(at: password.lowerBound) == nil else { return nil }
-        return Match(start: password.lowerBound, keep: 0, end: at)
+        let user = SecretRedactor.Scanner(bytes: UnsafeBufferPointer(rebasing: bytes[..<separator]), floor: authority)
+        let start = user.nextMatch() == nil ? password.lowerBound : authority
+        return endingBeforePrivateKey(Match(start: start, keep: 0, end: at))
     }
 
     // MARK: - Authorization schemes
 
-    /// The credential after `Bearer` or `Basic` (any case); the scheme word stays as the hint.
-    /// A bearer token must look generated (so `bearer tokens` is prose); a basic credential
-    /// must be base64 of printable `user:password`.
+    /// The credential after `Bearer` or `Basic` (any case); the scheme word stays as the hint,
+    /// or the credential's own when it identifies itself (`Bearer eyJ…[redacted]`). A bearer
+    /// token must look generated (so `bearer tokens` is prose); a basic credential must be
+    /// base64 of printable `user:password`.
     func authorizationCredential(at i: Int) -> Match? {
-        guard i == floor || !bytes[i - 1].isAlphanumeric else { return nil }
+        guard i == floor || !ByteClass.isAlphanumeric(bytes[i - 1]) else { return nil }
         let isBearer = hasIgnoringCase("bearer ", at: i)
         guard isBearer || hasIgnoringCase("basic ", at: i) else { return nil }
         let credential = skip(from: i + (isBearer ? 7 : 6), while: { $0 == UInt8(ascii: " ") })
-        guard selfIdentifying(at: credential) == nil else { return nil }
+        if let typed = selfIdentifying(at: credential) { return typed }
+        let isCredentialCharacter = isBearer ? ByteClass.isBearerTokenCharacter : ByteClass.isBase64Character
+        let body = skip(from: credential, while: isCredentialCharacter)
+        let end = skip(from: body, while: { $0 == UInt8(ascii: "=") }) // padding ends the credential
         if isBearer {
-            let end = skip(from: credential, while: \.isBearerTokenCharacter)
             guard end - credential >= 8, characterClasses(credential ..< end).alphanumeric >= 2 else { return nil }
-            return Match(start: credential, keep: 0, end: end)
+        } else {
+            guard end - credential >= 8, decodesToUserAndPassword(credential ..< end) else { return nil }
         }
-        let end = skip(from: credential, while: \.isBase64Character)
-        guard end - credential >= 8, decodesToUserAndPassword(credential ..< end) else { return nil }
-        return Match(start: credential, keep: 0, end: end)
+        return endingBeforePrivateKey(Match(start: credential, keep: 0, end: end))
     }
 
     /// Whether base64 `range` decodes to printable ASCII holding a `:`. Decoding stops at `=`
@@ -188,7 +221,7 @@ extension SecretRedactor.Scanner {
         var bitCount = 0
         var sawColon = false
         for j in range {
-            guard let sextet = bytes[j].base64Value else { break }
+            guard let sextet = ByteClass.base64Value(bytes[j]) else { break }
             bits = bits << 6 | UInt32(sextet)
             bitCount += 6
             if bitCount >= 8 {
@@ -205,10 +238,11 @@ extension SecretRedactor.Scanner {
 
     /// The value of `key=value`, `key: value`, `"key": "value"`, `key="value"`, `KEY := value`
     /// and friends, when the key names a secret and the value looks random. The first two
-    /// alphanumerics of the value stay as the hint.
+    /// alphanumerics of the value stay as the hint; a value that identifies itself
+    /// (`OPENAI_API_KEY=sk-proj-…`) is matched by its own rule, which gives the better hint.
     func keyValue(at separator: Int) -> Match? {
         guard keyNamesSecret(before: separator) else { return nil }
-        var start = skip(from: separator + 1, while: \.isBlank)
+        var start = skip(from: separator + 1, while: ByteClass.isBlank)
         guard start < bytes.count else { return nil }
         let quote: Quote
         switch bytes[start] {
@@ -218,18 +252,19 @@ extension SecretRedactor.Scanner {
         default: quote = .none
         }
         start += quote.openingLength
+        if let typed = selfIdentifying(at: start) { return typed }
         let sample = valueEnd(from: start, quote: quote, limit: Self.valueSampleLength)
-        guard sample.end - start >= 12, !bytes[start].startsPlaceholder,
-              selfIdentifying(at: start) == nil, !containsMarker(start ..< sample.end),
-              looksRandom(start ..< min(sample.end, start + 256)) else { return nil }
+        guard sample.end - start >= 12, !ByteClass.startsPlaceholder(bytes[start]),
+              !containsMarker(start ..< sample.end), looksRandom(start ..< sample.end) else { return nil }
         let end = sample.isComplete ? sample.end : valueEnd(from: start, quote: quote, limit: .max).end
-        let keep = skip(from: start, limit: 2, while: \.isAlphanumeric) - start
-        return Match(start: start, keep: keep, end: end)
+        let keep = skip(from: start, limit: 2, while: ByteClass.isAlphanumeric) - start
+        return endingBeforePrivateKey(Match(start: start, keep: keep, end: end))
     }
 
-    /// How far a value is read before deciding. Longer values are redacted whole when their
-    /// start looks random; the limit keeps a line full of separators from being read quadratically.
-    private static let valueSampleLength = 1024
+    /// How much of a value is read to decide whether it is a secret: enough to judge randomness.
+    /// A longer value is then redacted whole; the limit keeps a line full of separators (each
+    /// starting a value that is declined) from being read quadratically.
+    private static let valueSampleLength = 64
 
     /// How a value is quoted.
     private enum Quote {
@@ -255,14 +290,15 @@ extension SecretRedactor.Scanner {
             let byte = bytes[j]
             switch quote {
             case .none:
-                if byte.endsUnquotedValue { return (j, true) }
+                if ByteClass.endsUnquotedValue(byte) { return (j, true) }
             case .double:
-                if byte == UInt8(ascii: "\"") || byte.isLineBreak { return (j, true) }
+                if byte == UInt8(ascii: "\"") || ByteClass.isLineBreak(byte) { return (j, true) }
                 if byte == UInt8(ascii: "\\") { j += 1 }
             case .single:
-                if byte == UInt8(ascii: "'") || byte.isLineBreak { return (j, true) }
+                if byte == UInt8(ascii: "'") || ByteClass.isLineBreak(byte) { return (j, true) }
             case .escapedDouble:
-                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") || byte.isLineBreak { return (j, true) }
+                let closes = byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"")
+                if closes || ByteClass.isLineBreak(byte) { return (j, true) }
             }
             j += 1
         }
@@ -278,77 +314,73 @@ extension SecretRedactor.Scanner {
         let next = separator + 1 < bytes.count ? bytes[separator + 1] : 0
         let previous = separator > floor ? bytes[separator - 1] : 0
         if next == UInt8(ascii: "=") || next == (isColon ? UInt8(ascii: ":") : UInt8(ascii: ">")) { return false }
-        if isColon ? previous == UInt8(ascii: ":") : "=!<>".utf8.contains(previous) { return false }
+        let comparison = previous == UInt8(ascii: "=") || previous == UInt8(ascii: "!")
+            || previous == UInt8(ascii: "<") || previous == UInt8(ascii: ">")
+        if isColon ? previous == UInt8(ascii: ":") : comparison { return false }
 
         var end = separator
         if !isColon, previous == UInt8(ascii: ":") { end -= 1 }
-        while end > floor, bytes[end - 1].isBlank { end -= 1 }
+        while end > floor, ByteClass.isBlank(bytes[end - 1]) { end -= 1 }
         if end > floor, bytes[end - 1] == UInt8(ascii: "\"") || bytes[end - 1] == UInt8(ascii: "'") {
             end -= 1
             if end > floor, bytes[end - 1] == UInt8(ascii: "\\") { end -= 1 }
         }
+        guard end - 2 >= floor, ByteClass.mayEndSecretName(bytes[end - 2], bytes[end - 1]) else { return false }
         var start = end
-        while start > floor, end - start < 64, bytes[start - 1].isKeyCharacter { start -= 1 }
+        while start > floor, end - start < 64, ByteClass.isKeyCharacter(bytes[start - 1]),
+              !isJSONEscape(at: start - 1) {
+            start -= 1
+        }
         return start < end && namesSecret(start ..< end)
     }
 
-    /// Whether a key's last word (split on `_ - .` and camelCase) names a secret: token,
-    /// secret, password, passwd, pwd, pass, passphrase, credential(s), auth, pat, or `key` after
-    /// a qualifier such as api, access, secret, private (`apiKey`, `apikey`, `API_KEY`; not
-    /// `sort_key`, `monkey`). One-word compounds such as `accesstoken` and `dbpassword` count too.
+    /// Whether a key's last word (split on `_ - .` and camelCase, any case) names a secret:
+    /// token, secret, password, passwd, pwd, pass, passphrase, credential(s), auth, pat, or
+    /// `key` after a qualifier such as api, access, secret, private (`apiKey`, `apikey`,
+    /// `API_KEY`; not `sort_key`, `monkey`). Words ending in token, secret, password or passwd
+    /// count too (`accesstoken`, `dbpassword`), but not plurals (`max_tokens`).
     private func namesSecret(_ key: Range<Int>) -> Bool {
-        let last = lastWord(of: key)
-        guard last.count >= 3,
-              Self.keyEndingFilter & Self.endingBit(bytes[last.upperBound - 2], bytes[last.upperBound - 1]) != 0
-        else { return false }
-        if isListed(last, in: Self.secretNames) { return true }
-        if let ending = listedSuffix(of: last, in: Self.secretNameEndings), last.count > ending { return true }
-        guard listedSuffix(of: last, in: "key") != nil else { return false }
-        let qualifier = last.count > 3
-            ? last.lowerBound ..< last.upperBound - 3
-            : lastWord(of: key.lowerBound ..< skipBackward(from: last.lowerBound, to: key.lowerBound))
-        return isListed(qualifier, in: Self.keyQualifiers)
+        let word = lastWord(of: key)
+        guard word.count >= 3 else { return false }
+        switch bytes[word.upperBound - 1] | 0x20 { // dispatch on the last letter, lowercased
+        case UInt8(ascii: "n"): return hasSuffixIgnoringCase(word, "token")
+        case UInt8(ascii: "t"): return hasSuffixIgnoringCase(word, "secret") || isWord(word, "pat")
+        case UInt8(ascii: "d"):
+            return hasSuffixIgnoringCase(word, "password") || hasSuffixIgnoringCase(word, "passwd")
+                || isWord(word, "pwd")
+        case UInt8(ascii: "s"): return isWord(word, "pass") || isWord(word, "credentials")
+        case UInt8(ascii: "e"): return isWord(word, "passphrase")
+        case UInt8(ascii: "l"): return isWord(word, "credential")
+        case UInt8(ascii: "h"): return isWord(word, "auth")
+        case UInt8(ascii: "y"):
+            guard hasSuffixIgnoringCase(word, "key") else { return false }
+            let qualifier = word.count > 3
+                ? word.lowerBound ..< word.upperBound - 3
+                : lastWord(of: key.lowerBound ..< skipBackward(from: word.lowerBound, to: key.lowerBound))
+            return isListed(qualifier, in: Self.keyQualifiers)
+        default: return false
+        }
     }
 
-    /// Last words of a key that name a secret.
-    private static let secretNames: StaticString =
-        "token secret password passwd pwd pass passphrase credential credentials auth pat"
-
-    /// Endings of one-word compounds that name a secret (`accesstoken`, `dbpassword`).
-    private static let secretNameEndings: StaticString = "token secret password passwd"
-
-    /// Words that make `key` name a secret when they come right before it.
+    /// Words that make `key` name a secret when they come right before it (`api_key`) or
+    /// start the same word (`apikey`).
     private static let keyQualifiers: StaticString = """
         api access secret private auth signing encryption master client app account service \
-        license deploy admin shared webhook session subscription consumer
+        license deploy admin shared webhook session subscription consumer tls ssh gpg pgp hmac jwt oauth
         """
-
-    /// A 64-bit Bloom filter of the last two letters of every word that can end a secret's key
-    /// name, so most keys (`kind`, `text`, `agent`) are rejected without reading the lists.
-    private static let keyEndingFilter: UInt64 = {
-        var filter: UInt64 = 0
-        for list in [secretNames, secretNameEndings, "key"] {
-            forEachEntry(of: list) { entry in
-                filter |= endingBit(entry[entry.count - 2], entry[entry.count - 1])
-                return false
-            }
-        }
-        return filter
-    }()
-
-    private static func endingBit(_ penultimate: UInt8, _ last: UInt8) -> UInt64 {
-        1 << (UInt64(penultimate | 0x20) &* 7 &+ UInt64(last | 0x20) & 63)
-    }
 
     /// The last word of `key`, split on non-alphanumerics and camelCase: `apiKey` and
     /// `APIKey` end in `Key`, `OAuth2Token` in `Token`.
     private func lastWord(of key: Range<Int>) -> Range<Int> {
         let end = skipBackward(from: key.upperBound, to: key.lowerBound)
         var start = end
-        while start > key.lowerBound, bytes[start - 1].isAlphanumeric {
-            let camelCaseBoundary = start < end && bytes[start].isUppercase
-                && (!bytes[start - 1].isUppercase || (start + 1 < end && bytes[start + 1].isLowercase))
-            if camelCaseBoundary { break }
+        while start > key.lowerBound, ByteClass.isAlphanumeric(bytes[start - 1]) {
+            // A word starts at an uppercase letter after a lowercase letter or digit (`api|Key`),
+            // or at the last uppercase letter of an acronym (`API|Key`).
+            let startsUppercase = start < end && ByteClass.isUppercase(bytes[start])
+            let followsNonUppercase = !ByteClass.isUppercase(bytes[start - 1])
+            let endsAcronym = start + 1 < end && ByteClass.isLowercase(bytes[start + 1])
+            if startsUppercase && (followsNonUppercase || endsAcronym) { break }
             start -= 1
         }
         return start ..< end
@@ -357,7 +389,7 @@ extension SecretRedactor.Scanner {
     /// Moves back from `end` over non-alphanumerics, not past `start`.
     private func skipBackward(from end: Int, to start: Int) -> Int {
         var end = end
-        while end > start, !bytes[end - 1].isAlphanumeric { end -= 1 }
+        while end > start, !ByteClass.isAlphanumeric(bytes[end - 1]) { end -= 1 }
         return end
     }
 
@@ -378,15 +410,17 @@ extension SecretRedactor.Scanner {
         return entropy >= 3.0 && (classes.count >= 2 || (range.count >= 20 && entropy >= 3.5))
     }
 
+    /// Shannon entropy of `range`, in bits per byte.
     private func shannonEntropy(_ range: Range<Int>) -> Double {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { counts in
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 256) { counts in
             counts.initialize(repeating: 0)
-            for j in range { counts[Int(bytes[j])] += 1 }
+            for j in range { counts[Int(bytes[j])] &+= 1 }
             let total = Double(range.count)
             var entropy = 0.0
-            for count in counts where count > 0 {
-                let p = Double(count) / total
+            for j in range where counts[Int(bytes[j])] > 0 {
+                let p = Double(counts[Int(bytes[j])]) / total
                 entropy -= p * log2(p)
+                counts[Int(bytes[j])] = 0
             }
             return entropy
         }
@@ -402,9 +436,9 @@ extension SecretRedactor.Scanner {
         var classes = CharacterClasses()
         for j in range {
             let byte = bytes[j]
-            if byte.isLowercase { classes.lower = true }
-            else if byte.isUppercase { classes.upper = true }
-            else if byte.isDigit { classes.digit = true }
+            if ByteClass.isLowercase(byte) { classes.lower = true }
+            else if ByteClass.isUppercase(byte) { classes.upper = true }
+            else if ByteClass.isDigit(byte) { classes.digit = true }
             else { classes.other = true }
         }
         return classes
@@ -412,13 +446,31 @@ extension SecretRedactor.Scanner {
 
     // MARK: - Byte helpers
 
-    /// A token can start at `i`: it is where scanning resumed, or follows no token character.
+    /// A token can start at `i`: it is where scanning resumed, or follows no token character,
+    /// a JSON escape (`\n`), or an escape sequence (`ESC [ 32 m` colours a token without
+    /// separating it).
     private func isBoundary(before i: Int) -> Bool {
-        i == floor || !bytes[i - 1].isTokenCharacter
+        i == floor || !ByteClass.isTokenCharacter(bytes[i - 1])
+            || isJSONEscape(at: i - 1) || endsControlSequence(at: i - 1)
+    }
+
+    /// Whether the byte at `j` is the letter of a `\n`, `\r` or `\t` escape, which separates
+    /// words in JSON strings and logged command output.
+    private func isJSONEscape(at j: Int) -> Bool {
+        j > floor && bytes[j - 1] == UInt8(ascii: "\\")
+            && (bytes[j] == UInt8(ascii: "n") || bytes[j] == UInt8(ascii: "r") || bytes[j] == UInt8(ascii: "t"))
+    }
+
+    /// Whether the byte at `j` is the final byte of a CSI sequence, `ESC [` + parameters.
+    private func endsControlSequence(at j: Int) -> Bool {
+        guard (0x40 ... 0x7E).contains(bytes[j]) else { return false }
+        var k = j - 1
+        while k > floor, j - k < 32, (0x20 ... 0x3F).contains(bytes[k]) { k -= 1 }
+        return k > floor && bytes[k] == UInt8(ascii: "[") && bytes[k - 1] == 0x1B
     }
 
     /// The literal's bytes are at `i`.
-    func has(_ literal: StaticString, at i: Int) -> Bool {
+    private func has(_ literal: StaticString, at i: Int) -> Bool {
         has(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount), at: i)
     }
 
@@ -437,13 +489,24 @@ extension SecretRedactor.Scanner {
         guard i >= 0, expected.count <= bytes.count - i else { return false }
         for k in 0 ..< expected.count {
             let byte = bytes[i + k]
-            if byte != expected[k], byte | 0x20 != expected[k] || !byte.isUppercase { return false }
+            if byte != expected[k], byte | 0x20 != expected[k] || !ByteClass.isUppercase(byte) { return false }
         }
         return true
     }
 
     private func hasSuffix(_ literal: StaticString, endingAt end: Int) -> Bool {
         has(literal, at: end - literal.utf8CodeUnitCount)
+    }
+
+    /// `word` ends with the literal (lowercase), in any case.
+    private func hasSuffixIgnoringCase(_ word: Range<Int>, _ literal: StaticString) -> Bool {
+        literal.utf8CodeUnitCount <= word.count
+            && hasIgnoringCase(literal, at: word.upperBound - literal.utf8CodeUnitCount)
+    }
+
+    /// `word` is the literal (lowercase), in any case.
+    private func isWord(_ word: Range<Int>, _ literal: StaticString) -> Bool {
+        literal.utf8CodeUnitCount == word.count && hasIgnoringCase(literal, at: word.lowerBound)
     }
 
     // MARK: - Word lists
@@ -458,35 +521,22 @@ extension SecretRedactor.Scanner {
         firstEntry(of: list) { $0.count == word.count && hasIgnoringCase($0, at: word.lowerBound) } != nil
     }
 
-    /// The length of an entry of `list` (lowercase, space-separated) that `word` ends with, in any case.
-    private func listedSuffix(of word: Range<Int>, in list: StaticString) -> Int? {
-        firstEntry(of: list) { $0.count <= word.count && hasIgnoringCase($0, at: word.upperBound - $0.count) }
-    }
-
     /// The length of the first entry of a space-separated list that satisfies `predicate`.
     /// Lists are static strings, so a lookup costs no allocation and no reference counting.
     @inline(__always)
     private func firstEntry(of list: StaticString, where predicate: (UnsafeBufferPointer<UInt8>) -> Bool) -> Int? {
-        var found: Int?
-        Self.forEachEntry(of: list) { entry in
-            if predicate(entry) { found = entry.count }
-            return found != nil
-        }
-        return found
-    }
-
-    /// Calls `body` with each entry of a space-separated list until it returns true.
-    @inline(__always)
-    private static func forEachEntry(of list: StaticString, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) {
         let text = list.utf8Start
         let count = list.utf8CodeUnitCount
         var start = 0
         while start < count {
             var end = start
             while end < count, text[end] != UInt8(ascii: " ") { end += 1 }
-            if end > start, body(UnsafeBufferPointer(start: text + start, count: end - start)) { return }
+            if end > start, predicate(UnsafeBufferPointer(start: text + start, count: end - start)) {
+                return end - start
+            }
             start = end + 1
         }
+        return nil
     }
 
     private func containsMarker(_ range: Range<Int>) -> Bool {
@@ -514,35 +564,75 @@ extension SecretRedactor.Scanner {
 
 // MARK: - Character classes
 
-extension UInt8 {
-    fileprivate var isDigit: Bool { self &- 0x30 < 10 }
-    fileprivate var isUppercase: Bool { self &- 0x41 < 26 }
-    fileprivate var isLowercase: Bool { self &- 0x61 < 26 }
-    fileprivate var isAlphanumeric: Bool { isDigit || isUppercase || isLowercase }
+/// ASCII byte classes, as functions in a namespace rather than `UInt8` members, so they
+/// cannot clash with helpers elsewhere in the module.
+private enum ByteClass {
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+
+    static func isUppercase(_ byte: UInt8) -> Bool { byte &- 0x41 < 26 }
+
+    static func isLowercase(_ byte: UInt8) -> Bool { byte &- 0x61 < 26 }
+
+    static func isAlphanumeric(_ byte: UInt8) -> Bool { isDigit(byte) || isUppercase(byte) || isLowercase(byte) }
+
     /// `[A-Za-z0-9_]`, a regex word character.
-    fileprivate var isWordCharacter: Bool { isAlphanumeric || self == UInt8(ascii: "_") }
+    static func isWordCharacter(_ byte: UInt8) -> Bool { isAlphanumeric(byte) || byte == UInt8(ascii: "_") }
+
     /// `[A-Za-z0-9_-]`: the body of most tokens, and base64url.
-    fileprivate var isTokenCharacter: Bool { isWordCharacter || self == UInt8(ascii: "-") }
-    /// RFC 6750 b64token characters.
-    fileprivate var isBearerTokenCharacter: Bool {
-        switch self {
-        case UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="): true
-        default: isTokenCharacter
+    static func isTokenCharacter(_ byte: UInt8) -> Bool { isWordCharacter(byte) || byte == UInt8(ascii: "-") }
+
+    /// RFC 6750 b64token characters, before the `=` padding.
+    static func isBearerTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"): true
+        default: isTokenCharacter(byte)
         }
     }
 
-    fileprivate var isBase64Character: Bool {
-        isAlphanumeric || self == UInt8(ascii: "+") || self == UInt8(ascii: "/") || self == UInt8(ascii: "=")
+    /// Base64 characters, before the `=` padding.
+    static func isBase64Character(_ byte: UInt8) -> Bool {
+        isAlphanumeric(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/")
     }
 
     /// Characters of a configuration key name.
-    fileprivate var isKeyCharacter: Bool { isTokenCharacter || self == UInt8(ascii: ".") }
-    fileprivate var isBlank: Bool { self == UInt8(ascii: " ") || self == UInt8(ascii: "\t") }
-    fileprivate var isLineBreak: Bool { self == UInt8(ascii: "\n") || self == UInt8(ascii: "\r") }
+    static func isKeyCharacter(_ byte: UInt8) -> Bool { isTokenCharacter(byte) || byte == UInt8(ascii: ".") }
+
+    static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+
+    static func isLineBreak(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") }
+
+    /// The first letters of provider tokens: `s`k-, `g`hp_, `A`KIA, `x`oxb-, `e`yJ.
+    static func startsToken(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "s"), UInt8(ascii: "g"), UInt8(ascii: "A"), UInt8(ascii: "x"), UInt8(ascii: "e"): true
+        default: false
+        }
+    }
+
+    /// Whether a key ending in these two bytes may name a secret: the last two letters (any
+    /// case) of the names in `namesSecret`, a quick first filter that most keys fail.
+    static func mayEndSecretName(_ penultimate: UInt8, _ last: UInt8) -> Bool {
+        switch (penultimate | 0x20, last | 0x20) {
+        case (UInt8(ascii: "e"), UInt8(ascii: "n")), // token
+             (UInt8(ascii: "e"), UInt8(ascii: "t")), // secret
+             (UInt8(ascii: "a"), UInt8(ascii: "t")), // pat
+             (UInt8(ascii: "r"), UInt8(ascii: "d")), // password
+             (UInt8(ascii: "w"), UInt8(ascii: "d")), // passwd, pwd
+             (UInt8(ascii: "s"), UInt8(ascii: "s")), // pass
+             (UInt8(ascii: "s"), UInt8(ascii: "e")), // passphrase
+             (UInt8(ascii: "a"), UInt8(ascii: "l")), // credential
+             (UInt8(ascii: "l"), UInt8(ascii: "s")), // credentials
+             (UInt8(ascii: "t"), UInt8(ascii: "h")), // auth
+             (UInt8(ascii: "e"), UInt8(ascii: "y")): // key
+            true
+        default:
+            false
+        }
+    }
 
     /// Ends an unquoted value: whitespace, controls, quotes, `,` `&` `;` `}` and `\`.
-    fileprivate var endsUnquotedValue: Bool {
-        switch self {
+    static func endsUnquotedValue(_ byte: UInt8) -> Bool {
+        switch byte {
         case 0 ... 0x20, 0x7F, UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"), UInt8(ascii: ","),
              UInt8(ascii: "&"), UInt8(ascii: ";"), UInt8(ascii: "}"), UInt8(ascii: "\\"): true
         default: false
@@ -550,8 +640,8 @@ extension UInt8 {
     }
 
     /// Ends the authority of a URL.
-    fileprivate var endsURLAuthority: Bool {
-        switch self {
+    static func endsURLAuthority(_ byte: UInt8) -> Bool {
+        switch byte {
         case 0 ... 0x20, 0x7F, UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "\""),
              UInt8(ascii: "'"), UInt8(ascii: "`"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\\"): true
         default: false
@@ -560,14 +650,15 @@ extension UInt8 {
 
     /// Starts a value that is a reference or a mask rather than a secret:
     /// `$VAR`, `${…}`, `<redacted>`, `{…}`, `[…]`, `(…)`, `/path`, `./path`, `~/path`, `****`.
-    fileprivate var startsPlaceholder: Bool { "$<{[(/.~*".utf8.contains(self) }
+    static func startsPlaceholder(_ byte: UInt8) -> Bool { "$<{[(/.~*".utf8.contains(byte) }
 
-    fileprivate var base64Value: UInt8? {
-        if isUppercase { return self - 0x41 }
-        if isLowercase { return self - 0x61 + 26 }
-        if isDigit { return self - 0x30 + 52 }
-        if self == UInt8(ascii: "+") { return 62 }
-        if self == UInt8(ascii: "/") { return 63 }
+    /// The six bits a base64 character stands for.
+    static func base64Value(_ byte: UInt8) -> UInt8? {
+        if isUppercase(byte) { return byte - 0x41 }
+        if isLowercase(byte) { return byte - 0x61 + 26 }
+        if isDigit(byte) { return byte - 0x30 + 52 }
+        if byte == UInt8(ascii: "+") { return 62 }
+        if byte == UInt8(ascii: "/") { return 63 }
         return nil
     }
 }

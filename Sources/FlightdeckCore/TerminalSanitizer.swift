@@ -53,7 +53,7 @@ public enum TerminalSanitizer {
 
 extension TerminalSanitizer {
     /// What replaces one unsafe scalar.
-    private enum Replacement: Equatable {
+    private enum Replacement {
         /// The CR of a CRLF pair: the LF alone ends the line.
         case drop
         /// A C0 control or DEL, shown as `^` and this character.
@@ -63,7 +63,7 @@ extension TerminalSanitizer {
     }
 
     /// One unsafe scalar: `length` UTF-8 bytes at `start`.
-    private struct Finding: Equatable {
+    private struct Finding {
         var start: Int
         var length: Int
         var replacement: Replacement
@@ -91,7 +91,9 @@ extension TerminalSanitizer {
         while i < count {
             if i &+ 16 <= count {
                 let chunk = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
-                if !any((chunk .< space) .| (chunk .>= delete)) {
+                // Test the mask's bits directly: `any(_:)` is not always inlined.
+                let unprintable = unsafeBitCast((chunk .< space) .| (chunk .>= delete), to: SIMD2<UInt64>.self)
+                if unprintable[0] | unprintable[1] == 0 {
                     i &+= 16
                     continue
                 }

@@ -42,11 +42,16 @@ import Foundation
 /// visible marker such as ` …[truncated 9.5 MB]` (approximate size of what was cut). In
 /// `args` and `raw` each string is cut that way first, which keeps them valid JSON; only when
 /// the JSON text is still over the limit (plus 1 KiB of syntax) is it cut itself, and is then
-/// no longer valid JSON. Past 16 × `maxLineBytes` the line is not parsed
-/// at all: its first `maxLineBytes` become a `.message` with the marker. Either way
-/// `truncated` is `true`. Fields are cut to a window slightly larger than the limit before
-/// redaction, so work stays proportional to the limit and a secret straddling the cut is
-/// still seen whole by the redactor.
+/// no longer valid JSON. Past 16 × `maxLineBytes` the line is not parsed at all: its first
+/// `maxLineBytes` become a `.message` with the marker. `truncated` is `true` whenever the
+/// line was longer than `maxLineBytes`, and whenever a field had to be cut. Fields are cut to
+/// a window slightly larger than the limit before redaction, so work stays proportional to
+/// the limit and a secret straddling the cut is still seen whole by the redactor.
+///
+/// ## Known limit
+/// A line that is not valid JSON is shown as written, escapes included: a secret spelled
+/// with JSON escapes inside a *broken* JSON line is not decoded, so byte-level redaction may
+/// miss it. Valid lines are always redacted after decoding.
 public struct TraceLineParser: Sendable {
     /// 1 MiB: far more than any useful trace line, small enough to keep the store lean.
     public static let defaultMaxLineBytes = 1 << 20
@@ -55,6 +60,7 @@ public struct TraceLineParser: Sendable {
 
     /// Every string field is cut to this many UTF-8 bytes (plus the truncation marker).
     public let maxLineBytes: Int
+    /// Applied to every string before it is sanitised.
     public let redactor: SecretRedactor
 
     /// `maxLineBytes` is clamped to `1...(Int.max / 32)` so the size arithmetic cannot overflow.
@@ -70,21 +76,22 @@ public struct TraceLineParser: Sendable {
     public func parse(
         _ line: UnsafeBufferPointer<UInt8>, jobID: String, sourceID: String, receivedAt: Date
     ) -> TraceRecord {
-        var record = TraceRecord(jobID: jobID, sourceID: sourceID, time: receivedAt, kind: .message, text: "")
         let bytes = Self.trimmingFraming(line)
-        record.truncated = bytes.count > maxLineBytes
-        if bytes.count > maxLineBytes * Self.parseLimitFactor {
-            record.text = clean(bytes, truncated: &record.truncated)
+        var truncated = bytes.count > maxLineBytes
+        if bytes.count <= maxLineBytes * Self.parseLimitFactor, Self.startsWithObject(bytes),
+            case .object(let members)? = try? JSONParser().parse(bytes)
+        {
+            var record = TraceRecord(jobID: jobID, sourceID: sourceID, time: receivedAt, kind: .message, text: "")
+            read(members, into: &record, truncated: &truncated)
+            record.truncated = truncated
             return record
         }
-        if Self.startsWithObject(bytes), case .object(let members)? = try? JSONParser().parse(bytes) {
-            read(members, into: &record)
-        } else {
-            record.text = clean(bytes, truncated: &record.truncated)
-        }
-        return record
+        let text = clean(bytes, truncated: &truncated)
+        return TraceRecord(
+            jobID: jobID, sourceID: sourceID, time: receivedAt, kind: .message, text: text, truncated: truncated)
     }
 
+    /// A line in raw memory (a NATS client's receive buffer), read in place.
     public func parse(
         _ line: UnsafeRawBufferPointer, jobID: String, sourceID: String, receivedAt: Date
     ) -> TraceRecord {
@@ -93,10 +100,12 @@ public struct TraceLineParser: Sendable {
         }
     }
 
+    /// A line as a byte array, read without copying.
     public func parse(_ line: [UInt8], jobID: String, sourceID: String, receivedAt: Date) -> TraceRecord {
         line.withUnsafeBufferPointer { parse($0, jobID: jobID, sourceID: sourceID, receivedAt: receivedAt) }
     }
 
+    /// A line already decoded (a pod log line); its UTF-8 is read in place.
     public func parse(_ line: String, jobID: String, sourceID: String, receivedAt: Date) -> TraceRecord {
         var line = line
         return line.withUTF8 { parse($0, jobID: jobID, sourceID: sourceID, receivedAt: receivedAt) }
@@ -162,7 +171,7 @@ public struct TraceLineParser: Sendable {
     }
 
     /// Fills `record` from a JSON object's members; what it cannot use goes to `raw`.
-    private func read(_ members: [JSONValue.Member], into record: inout TraceRecord) {
+    private func read(_ members: [JSONValue.Member], into record: inout TraceRecord, truncated: inout Bool) {
         var unknown: [Int] = []  // indices into `members`
         var textSource: (rank: Int, index: Int)?
         for (index, member) in members.enumerated() {
@@ -179,22 +188,26 @@ public struct TraceLineParser: Sendable {
             case .seq:
                 if let seq = value.lenientInteger { record.agentSeq = seq } else { understood = false }
             case .kind:
-                if let kind = value.stringValue.flatMap(Self.traceKind) { record.kind = kind } else { understood = false }
+                if let kind = value.stringValue.flatMap(Self.traceKind) {
+                    record.kind = kind
+                } else {
+                    understood = false
+                }
             case .phase:
                 if let text = value.stringValue {
-                    record.phase = phase(from: text, truncated: &record.truncated)
+                    record.phase = phase(from: text, truncated: &truncated)
                 } else {
                     understood = false
                 }
             case .tool:
                 if let text = value.stringValue {
-                    let tool = clean(text, truncated: &record.truncated)
+                    let tool = clean(text, truncated: &truncated)
                     record.tool = tool.isEmpty ? nil : tool
                 } else {
                     understood = false
                 }
             case .args:
-                record.args = cleanJSON(value, truncated: &record.truncated)
+                record.args = cleanJSON(value, truncated: &truncated)
             case .exitCode:
                 if let code = value.lenientInteger.flatMap({ Int(exactly: $0) }) {
                     record.exitCode = code
@@ -202,7 +215,11 @@ public struct TraceLineParser: Sendable {
                     understood = false
                 }
             case .durationMs:
-                if let duration = value.lenientRoundedInteger { record.durationMs = duration } else { understood = false }
+                if let duration = value.lenientRoundedInteger {
+                    record.durationMs = duration
+                } else {
+                    understood = false
+                }
             case .text(let rank):
                 // The best candidate so far waits in `textSource`; a displaced one is unknown.
                 if rank <= textSource?.rank ?? .max {
@@ -216,12 +233,12 @@ public struct TraceLineParser: Sendable {
         }
         if let value = textSource.map({ members[$0.index].value }) {
             record.text =
-                value.stringValue.map { clean($0, truncated: &record.truncated) }
-                ?? cleanJSON(value, truncated: &record.truncated)
+                value.stringValue.map { clean($0, truncated: &truncated) }
+                ?? cleanJSON(value, truncated: &truncated)
         }
         if !unknown.isEmpty {
             let rawMembers = unknown.sorted().map { members[$0] }
-            record.raw = cleanJSON(.object(rawMembers), truncated: &record.truncated)
+            record.raw = cleanJSON(.object(rawMembers), truncated: &truncated)
         }
     }
 
@@ -288,7 +305,7 @@ public struct TraceLineParser: Sendable {
     /// Every string inside `value` cleaned (and each cut to `maxLineBytes`), then the compact
     /// JSON of it capped.
     func cleanJSON(_ value: JSONValue, truncated: inout Bool) -> String {
-        let json = value.mappingStrings { clean($0, truncated: &truncated) }.serialized
+        let json = value.serialized(mappingStrings: { clean($0, truncated: &truncated) })
         return capped(
             json, originalCount: json.utf8.count, redacting: false, limit: maxLineBytes + Self.jsonAllowance,
             truncated: &truncated)
@@ -342,8 +359,7 @@ extension JSONValue {
     var lenientInteger: Int64? {
         switch self {
         case .integer, .double: int64Value
-        // Depth 0 admits only scalars: `"[12]"` is not a number.
-        case .string(let text): (try? JSONParser(maxDepth: 0).parse(text))?.int64Value
+        case .string(let text): Self.number(in: text)?.int64Value
         default: nil
         }
     }
@@ -353,7 +369,7 @@ extension JSONValue {
         switch self {
         case .integer(let value): value
         case .double(let value): Int64(exactly: value.rounded())
-        case .string(let text): (try? JSONParser(maxDepth: 0).parse(text))?.lenientRoundedInteger
+        case .string(let text): Self.number(in: text)?.lenientRoundedInteger
         default: nil
         }
     }
@@ -369,11 +385,18 @@ extension JSONValue {
             guard (RFC3339.earliest...RFC3339.latest).contains(seconds) else { return nil }
             return Date(timeIntervalSince1970: seconds)
         case .string(let text):
-            if let date = RFC3339.date(from: text) { return date }
-            guard let number = try? JSONParser(maxDepth: 0).parse(text), number.doubleValue != nil else { return nil }
-            return number.lenientDate
+            return RFC3339.date(from: text) ?? Self.number(in: text)?.lenientDate
         default:
             return nil
+        }
+    }
+
+    /// The JSON number `text` spells (surrounding whitespace allowed), else `nil`.
+    private static func number(in text: String) -> JSONValue? {
+        // Depth 0 admits only scalars, so `"[12]"` costs no allocation before it fails.
+        switch try? JSONParser(maxDepth: 0).parse(text) {
+        case let number? where number.doubleValue != nil: number
+        default: nil
         }
     }
 }

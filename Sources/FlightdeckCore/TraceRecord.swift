@@ -25,8 +25,11 @@ public struct TraceRecord: Sendable, Hashable, Codable {
     public var args: String?
     public var exitCode: Int?
     public var durationMs: Int64?
-    /// The line as received (sanitised and redacted), when it carried more than `text`:
-    /// a JSON object's unknown fields are kept here. `nil` for plain-text lines.
+    /// What of the JSON object the parser did not understand, as compact JSON in source order,
+    /// every key and string value decoded, redacted and sanitised: unknown keys, and protocol
+    /// keys whose value could not be used (`"kind":"plan"`, `"ts":"yesterday"`). `nil` when
+    /// every member was understood, and for lines that are not JSON objects (their `text` is
+    /// the line). Never the verbatim line: a secret can hide behind JSON escapes.
     public var raw: String?
     /// The line was longer than the parser's limit and was cut.
     public var truncated: Bool

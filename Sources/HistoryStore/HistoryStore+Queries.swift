@@ -159,13 +159,13 @@ extension HistoryStore {
         seq, source_id, time, agent_seq, kind, phase, text, tool, args, exit_code, duration_ms, raw, truncated
         """
 
+    /// By column index, in `traceColumns` order: scrollback maps hundreds of rows per frame.
     static func record(from row: Row, jobID: String) -> TraceRecord {
         TraceRecord(
-            jobID: jobID, seq: row["seq"], sourceID: row["source_id"], time: Date(timeIntervalSince1970: row["time"]),
-            agentSeq: row["agent_seq"], kind: TraceKind(rawValue: row["kind"]) ?? .message,
-            phase: (row["phase"] as String?).map(Phase.init(rawValue:)), text: row["text"], tool: row["tool"],
-            args: row["args"], exitCode: row["exit_code"], durationMs: row["duration_ms"], raw: row["raw"],
-            truncated: row["truncated"])
+            jobID: jobID, seq: row[0], sourceID: row[1], time: Date(timeIntervalSince1970: row[2]),
+            agentSeq: row[3], kind: TraceKind(rawValue: row[4]) ?? .message,
+            phase: (row[5] as String?).map(Phase.init(rawValue:)), text: row[6], tool: row[7],
+            args: row[8], exitCode: row[9], durationMs: row[10], raw: row[11], truncated: row[12])
     }
 
     private static func date(_ seconds: Double?) -> Date? {

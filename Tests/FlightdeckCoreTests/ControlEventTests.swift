@@ -32,8 +32,9 @@ struct ControlEventTests {
     }
 
     @Test func status() {
-        #expect(event(#"{"type":"status","state":"done","summary":"all green"}"#)
-            == .status(state: "done", summary: "all green"))
+        #expect(
+            event(#"{"type":"status","state":"done","summary":"all green"}"#)
+                == .status(state: "done", summary: "all green"))
         #expect(event(#"{"type":"status","state":"failed"}"#) == .status(state: "failed", summary: nil))
         #expect(event(#"{"type":"status"}"#) == .unknown(type: "status"))
         #expect(event(#"{"type":"status","state":42}"#) == .unknown(type: "status"))
@@ -48,7 +49,8 @@ struct ControlEventTests {
     // MARK: - Files
 
     @Test func files() throws {
-        let payload = #"{"type":"files","entries":["#
+        let payload =
+            #"{"type":"files","entries":["#
             + #"{"path":"src/main.py","kind":"file","size":123,"mtime":"2026-11-29T04:23:08Z"},"#
             + #"{"path":"/src/","kind":"dir"},"#
             + #"{"path":"./a//b/./c","kind":"symlink","size":"9","mtime":1795926188},"#
@@ -63,12 +65,13 @@ struct ControlEventTests {
             + "]}"
         let entries = try #require({ if case .files(let entries) = event(payload) { entries } else { nil } }())
         let reference = Date(timeIntervalSince1970: 1_795_926_188)
-        #expect(entries == [
-            WorkspaceEntry(path: "src/main.py", kind: .file, size: 123, modified: reference),
-            WorkspaceEntry(path: "src", kind: .directory, size: 0),
-            WorkspaceEntry(path: "a/b/c", kind: .symlink, size: 9, modified: reference),
-            WorkspaceEntry(path: "weird", kind: .other, size: 0),
-        ])
+        #expect(
+            entries == [
+                WorkspaceEntry(path: "src/main.py", kind: .file, size: 123, modified: reference),
+                WorkspaceEntry(path: "src", kind: .directory, size: 0),
+                WorkspaceEntry(path: "a/b/c", kind: .symlink, size: 9, modified: reference),
+                WorkspaceEntry(path: "weird", kind: .other, size: 0),
+            ])
         #expect(event(#"{"type":"files","entries":[]}"#) == .files([]))
         #expect(event(#"{"type":"files"}"#) == .unknown(type: "files"))
     }
@@ -110,7 +113,8 @@ struct ControlEventTests {
         #expect(stamped.time == Date(timeIntervalSince1970: 1_795_926_188))
         #expect(stamped.jobID == "j")
         #expect(stamped.event == .heartbeat)
-        let unstamped = try #require(ControlEvent.parse(#"{"type":"heartbeat","ts":"soon"}"#, jobID: "j", receivedAt: received))
+        let unstamped = try #require(
+            ControlEvent.parse(#"{"type":"heartbeat","ts":"soon"}"#, jobID: "j", receivedAt: received))
         #expect(unstamped.time == received)
     }
 

@@ -86,9 +86,10 @@ struct JSONParserTests {
         #expect(try parseBytes([quote, 0xFF, quote]) == .string("\u{FFFD}"))
         #expect(try parseBytes([quote, 0x61, 0xC3, quote]) == .string("a\u{FFFD}"))
         #expect(try parseBytes([quote, 0xC0, 0x80, quote]).stringValue?.contains("\u{FFFD}") == true)
-        #expect(try parseBytes([quote, 0xED, 0xA0, 0x80, quote]).stringValue?.unicodeScalars.allSatisfy {
-            $0 == "\u{FFFD}"
-        } == true)
+        #expect(
+            try parseBytes([quote, 0xED, 0xA0, 0x80, quote]).stringValue?.unicodeScalars.allSatisfy {
+                $0 == "\u{FFFD}"
+            } == true)
         // A truncated sequence followed by an escape is not completed by the escape.
         #expect(try parseBytes([quote, 0xC3] + Array(#"\u00A9""#.utf8)) == .string("\u{FFFD}©"))
         #expect(try parseBytes([quote, 0xC3, 0xA9, quote]) == .string("é"))
@@ -144,7 +145,9 @@ struct JSONParserTests {
         #expect(try parse("0." + longDigits).doubleValue == 1.0)
     }
 
-    @Test(arguments: ["01", "1.", ".5", "-", "+1", "1e", "1e+", "--1", "NaN", "Infinity", "-Infinity", "1.e3", "0x10", "1_000"])
+    @Test(arguments: [
+        "01", "1.", ".5", "-", "+1", "1e", "1e+", "--1", "NaN", "Infinity", "-Infinity", "1.e3", "0x10", "1_000",
+    ])
     func invalidNumbers(_ text: String) {
         #expect(error(text) != nil)
     }
@@ -213,7 +216,8 @@ struct JSONParserTests {
     }
 
     @Test func nonFiniteDoublesSerializeAsNull() {
-        #expect(JSONValue.array([.double(.infinity), .double(-.infinity), .double(.nan)]).serialized == "[null,null,null]")
+        #expect(
+            JSONValue.array([.double(.infinity), .double(-.infinity), .double(.nan)]).serialized == "[null,null,null]")
         #expect(JSONValue.double(-0.0).serialized == "-0.0")
         #expect(JSONValue.integer(.min).serialized == "-9223372036854775808")
     }
@@ -225,9 +229,9 @@ struct JSONParserTests {
         #expect(try parse(once).serialized == once)
     }
 
-    @Test func mappingStringsReachesKeysAndValues() {
-        let value: JSONValue = ["a": ["b", ["c": "d"]], "e": 1]
-        #expect(value.mappingStrings { $0.uppercased() } == ["A": ["B", ["C": "D"]], "E": 1])
+    @Test func serializingWithMappedStringsReachesKeysAndValues() {
+        let value: JSONValue = ["a": ["b", ["c": "d\n"]], "e": 1]
+        #expect(value.serialized(mappingStrings: { $0.uppercased() }) == #"{"A":["B",{"C":"D\n"}],"E":1}"#)
     }
 
     // MARK: - Properties
@@ -272,11 +276,13 @@ struct JSONParserTests {
             }
             return .string(String(String.UnicodeScalarView(scalars)))
         case 5:
-            return .array((0..<Int.random(in: 0..<4, using: &rng)).map { _ in randomValue(depth: depth + 1, using: &rng) })
+            return .array(
+                (0..<Int.random(in: 0..<4, using: &rng)).map { _ in randomValue(depth: depth + 1, using: &rng) })
         default:
-            return .object((0..<Int.random(in: 0..<4, using: &rng)).map { index in
-                JSONValue.Member("k\(index % 2)", randomValue(depth: depth + 1, using: &rng))
-            })
+            return .object(
+                (0..<Int.random(in: 0..<4, using: &rng)).map { index in
+                    JSONValue.Member("k\(index % 2)", randomValue(depth: depth + 1, using: &rng))
+                })
         }
     }
 }

@@ -9,8 +9,9 @@ struct OperatorCommandTests {
         #expect(OperatorCommand.pause.payloadString == #"{"type":"pause"}"#)
         #expect(OperatorCommand.resume.payloadString == #"{"type":"resume"}"#)
         #expect(OperatorCommand.cancel.payloadString == #"{"type":"cancel"}"#)
-        #expect(OperatorCommand.instruct("use \"pytest\"\nnot unittest").payloadString
-            == #"{"type":"instruct","text":"use \"pytest\"\nnot unittest"}"#)
+        #expect(
+            OperatorCommand.instruct("use \"pytest\"\nnot unittest").payloadString
+                == #"{"type":"instruct","text":"use \"pytest\"\nnot unittest"}"#)
         #expect(OperatorCommand.pause.payload == Array(#"{"type":"pause"}"#.utf8))
     }
 

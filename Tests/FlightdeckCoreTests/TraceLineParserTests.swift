@@ -32,7 +32,8 @@ struct TraceLineParserTests {
                 return (value < 0x20 && value != 0x0A && value != 0x09) || (0x7F...0x9F).contains(value)
                     || (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
             }
-            #expect(unsafe == nil, "unsafe U+\(String(unsafe?.value ?? 0, radix: 16)) in \(field.prefix(200))",
+            #expect(
+                unsafe == nil, "unsafe U+\(String(unsafe?.value ?? 0, radix: 16)) in \(field.prefix(200))",
                 sourceLocation: sourceLocation)
         }
     }
@@ -84,7 +85,8 @@ struct TraceLineParserTests {
     }
 
     @Test func unusableProtocolValuesGoToRaw() {
-        let record = parse(#"{"kind":"plan","ts":"yesterday","seq":"abc","exit_code":1.5,"tool":{"name":"x"},"phase":7}"#)
+        let record = parse(
+            #"{"kind":"plan","ts":"yesterday","seq":"abc","exit_code":1.5,"tool":{"name":"x"},"phase":7}"#)
         #expect(record.kind == .message)
         #expect(record.time == received)
         #expect(record.agentSeq == nil)
@@ -92,7 +94,8 @@ struct TraceLineParserTests {
         #expect(record.tool == nil)
         #expect(record.phase == nil)
         #expect(
-            record.raw == #"{"kind":"plan","ts":"yesterday","seq":"abc","exit_code":1.5,"tool":{"name":"x"},"phase":7}"#)
+            record.raw == #"{"kind":"plan","ts":"yesterday","seq":"abc","exit_code":1.5,"tool":{"name":"x"},"phase":7}"#
+        )
     }
 
     @Test func nullProtocolFieldsAreAbsent() {
@@ -267,7 +270,8 @@ struct TraceLineParserTests {
 
     @Test func controlCharactersAreSanitisedEverywhere() throws {
         let record = parse(
-            #"{"text":"a\u001b[2Jb\u0000c\u0007","tool":"ex\u001bec","phase":"P\u009b","args":{"k\u001b":"v\u001b]52;c;"}}"#)
+            #"{"text":"a\u001b[2Jb\u0000c\u0007","tool":"ex\u001bec","phase":"P\u009b","args":{"k\u001b":"v\u001b]52;c;"}}"#
+        )
         #expect(!record.text.contains("\u{1B}"))
         #expect(!record.text.contains("\u{00}"))
         let args = try #require(record.args)
@@ -297,7 +301,8 @@ struct TraceLineParserTests {
         let record = parse(deep)
         #expect(record.kind == .message)
         #expect(record.text.hasPrefix(#"{"args":[[["#))
-        let allowed = #"{"kind":"action","args":"# + String(repeating: "[", count: 63) + String(repeating: "]", count: 63) + "}"
+        let allowed =
+            #"{"kind":"action","args":"# + String(repeating: "[", count: 63) + String(repeating: "]", count: 63) + "}"
         #expect(parse(allowed).kind == .action)
     }
 
@@ -323,7 +328,8 @@ struct TraceLineParserTests {
     @Test func tenMegabyteJSONLineIsParsedAndCut() throws {
         let limit = TraceLineParser.defaultMaxLineBytes
         let text = String(repeating: "é", count: 5_000_000)  // 10 MB of two-byte scalars
-        let line = #"{"kind":"thought","tool":"t","text":""# + text + #"","args":{"a":"x","big":""#
+        let line =
+            #"{"kind":"thought","tool":"t","text":""# + text + #"","args":{"a":"x","big":""#
             + String(repeating: "é", count: 1_000_000) + #""}}"#
         let record = parse(line)
         #expect(record.kind == .thought, "still parsed")
@@ -375,6 +381,18 @@ struct TraceLineParserTests {
         #expect(unparsed.text.hasPrefix(#"{"text":"zzzzzzz"#))
         let multibyte = parse(String(repeating: "€", count: 10), with: small)
         #expect(multibyte.text == "€€€€€ …[truncated 15 B]")
+    }
+
+    @Test func secretStraddlingTheCutIsRedactedWhole() {
+        let small = TraceLineParser(maxLineBytes: 40)
+        let prefix = String(repeating: "x", count: 30) + " "
+        for line in [prefix + secret + " tail", #"{"text":""# + prefix + secret + #" tail"}"#] {
+            let record = parse(line, with: small)
+            #expect(record.truncated)
+            #expect(!record.text.contains("AbCdEfGh"), "\(record.text)")
+        }
+        let overHardCap = prefix + secret + String(repeating: " y", count: 16 * 40)
+        #expect(!parse(overHardCap, with: small).text.contains("AbCdEfGh"))
     }
 
     @Test func degenerateLimitsAreClamped() {
