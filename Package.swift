@@ -67,8 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlightdeckCoreTests",
-            dependencies: ["FlightdeckCore", "FlightdeckTestSupport"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["FlightdeckCore", "FlightdeckTestSupport"]
         ),
         .testTarget(
             name: "HistoryStoreTests",

@@ -397,8 +397,15 @@ extension SecretRedactor.Scanner {
 
     /// Whether a token body looks machine-generated: it has a digit, or both letter cases.
     private func looksGenerated(_ range: Range<Int>) -> Bool {
-        let classes = characterClasses(range)
-        return classes.digit || (classes.lower && classes.upper)
+        var lower = false, upper = false
+        for j in range {
+            let byte = bytes[j]
+            if ByteClass.isDigit(byte) { return true }
+            lower = lower || ByteClass.isLowercase(byte)
+            upper = upper || ByteClass.isUppercase(byte)
+            if lower && upper { return true }
+        }
+        return false
     }
 
     /// Whether a value looks like a secret rather than a word, number or setting: Shannon
@@ -410,20 +417,25 @@ extension SecretRedactor.Scanner {
         return entropy >= 3.0 && (classes.count >= 2 || (range.count >= 20 && entropy >= 3.5))
     }
 
-    /// Shannon entropy of `range`, in bits per byte.
+    /// Shannon entropy of `range` (a value sample), in bits per byte:
+    /// `H = log2(n) - Σ c·log2(c) / n` over the byte counts `c`, with `c·log2(c)` from a table.
     private func shannonEntropy(_ range: Range<Int>) -> Double {
-        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: 256) { counts in
+        assert(range.count <= Self.valueSampleLength)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { counts in
             counts.initialize(repeating: 0)
             for j in range { counts[Int(bytes[j])] &+= 1 }
-            let total = Double(range.count)
-            var entropy = 0.0
+            var sum = 0.0
             for j in range where counts[Int(bytes[j])] > 0 {
-                let p = Double(counts[Int(bytes[j])]) / total
-                entropy -= p * log2(p)
+                sum += Self.countTimesLog2Count[Int(counts[Int(bytes[j])])]
                 counts[Int(bytes[j])] = 0
             }
-            return entropy
+            return (Self.countTimesLog2Count[range.count] - sum) / Double(range.count)
         }
+    }
+
+    /// `c·log2(c)` for every count a value sample can hold, so entropy needs no logarithm per call.
+    private static let countTimesLog2Count: [Double] = (0 ... valueSampleLength).map {
+        $0 == 0 ? 0 : Double($0) * log2(Double($0))
     }
 
     private struct CharacterClasses {
@@ -650,7 +662,13 @@ private enum ByteClass {
 
     /// Starts a value that is a reference or a mask rather than a secret:
     /// `$VAR`, `${…}`, `<redacted>`, `{…}`, `[…]`, `(…)`, `/path`, `./path`, `~/path`, `****`.
-    static func startsPlaceholder(_ byte: UInt8) -> Bool { "$<{[(/.~*".utf8.contains(byte) }
+    static func startsPlaceholder(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "$"), UInt8(ascii: "<"), UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "("),
+             UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: "*"): true
+        default: false
+        }
+    }
 
     /// The six bits a base64 character stands for.
     static func base64Value(_ byte: UInt8) -> UInt8? {

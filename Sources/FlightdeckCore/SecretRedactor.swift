@@ -183,7 +183,8 @@ extension SecretRedactor {
         }
 
         /// Bit `n` is set when lane `n` of `mask` is. Each lane is 0x00 or 0xFF; multiplying a
-        /// half's low bits by the magic constant gathers them into its top byte, lane `j` at bit `j`.
+        /// half's low bits by the magic constant gathers them into its top byte, lane `j` at bit `j`
+        /// (lanes are in little-endian order, as on every platform Swift targets).
         @inline(__always)
         private static func bitPerLane(_ mask: SIMDMask<SIMD16<Int8>>) -> UInt64 {
             let halves = unsafeBitCast(mask, to: SIMD2<UInt64>.self)

@@ -3,18 +3,11 @@ import Foundation
 /// Realistic agent trace lines (~150 bytes, mixed JSON and plain), generated deterministically
 /// so tests and benchmarks see the same data every run.
 public struct TraceFixtures {
-    private var state: UInt64
+    private var random: SeededRandom
 
-    public init(seed: UInt64 = 0x5EED) { state = seed }
+    public init(seed: UInt64 = 0x5EED) { random = SeededRandom(seed: seed) }
 
-    /// SplitMix64: tiny, fast, reproducible.
-    public mutating func nextRandom() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func nextRandom() -> UInt64 { random.next() }
 
     private static let thoughts = [
         "The failing test suggests the parser drops the last token when the input ends without a newline.",

@@ -1,4 +1,5 @@
 import FlightdeckCore
+import FlightdeckTestSupport
 import Foundation
 
 /// Sanitise + redact alone, and the whole parse, per line.
@@ -24,5 +25,14 @@ struct SanitizeBenchmark {
         }
         let parseNs = (now() - start) / Double(input.count) * 1e9
         print("sanitise+redact  \(format(cleanNs)) ns/line   parse+sanitise+redact  \(format(parseNs)) ns/line   (\(input.count) lines, checksum \(sink % 997))")
+
+        // Worst cases: inputs built to make a careless scanner quadratic.
+        var worst = 0.0
+        for workload in RedactorWorkloads.pathological {
+            let start = now()
+            sink &+= redactor.redact(workload).utf8.count
+            worst = max(worst, (now() - start) / Double(workload.utf8.count) * 1e9)
+        }
+        print("redact, pathological inputs (~30 KB each): worst \(format(worst, 1)) ns/byte (linear; checksum \(sink % 997))")
     }
 }

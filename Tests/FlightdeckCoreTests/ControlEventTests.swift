@@ -1,4 +1,5 @@
 import Foundation
+import FlightdeckTestSupport
 import Testing
 
 @testable import FlightdeckCore
@@ -135,7 +136,7 @@ struct ControlEventTests {
     }
 
     @Test func randomPayloadsNeverCrash() {
-        var rng = SeededGenerator(seed: 0xE7E)
+        var rng = SeededRandom(seed: 0xE7E)
         let seed = Array(#"{"type":"files","entries":[{"path":"a/b","kind":"dir","size":1,"mtime":1}],"ts":1}"#.utf8)
         for _ in 0..<3000 {
             var bytes = seed

