@@ -72,9 +72,10 @@ public final class HistoryWriter: @unchecked Sendable {
             if pending.isEmpty { oldestPending = Date() }
             pending.append(write)
             submitted += 1
-            if pending.count >= limits.maxRows { condition.broadcast() }
+            if pending.count == limits.maxRows { condition.broadcast() }
         }
-        if pending.count == 1 { condition.broadcast() }
+        // Wake the writer: it may be asleep on an empty queue, with no deadline armed yet.
+        condition.broadcast()
     }
 
     /// Returns once everything submitted before the call has been committed (or has failed);
@@ -140,7 +141,7 @@ public final class HistoryWriter: @unchecked Sendable {
             if pending.count >= limits.maxRows || flushRequested || closed || Date() >= deadline {
                 return takeBatch()
             }
-            condition.wait(until: deadline)
+            _ = condition.wait(until: deadline)
         }
     }
 

@@ -39,19 +39,34 @@ import Testing
         #expect(try store.traceCount(jobID: "a") == 1050)
     }
 
+    /// Polls generously for `count` records: these tests assert what gets committed, not how fast.
+    func waitForCount(_ count: Int64, job: String, in store: HistoryStore) throws {
+        var waited = 0.0
+        while try store.traceCount(jobID: job) < count, waited < 20 {
+            Thread.sleep(forTimeInterval: 0.01)
+            waited += 0.01
+        }
+    }
+
     @Test func aTrickleIsCommittedWithinTheTimeBound() throws {
         let store = try HistoryStore(path: dir.file("history.db"))
         let outcomes = Outcomes()
         let writer = HistoryWriter(store: store, limits: .init(maxRows: 1000, maxDelay: 0.05), onOutcome: outcomes.record)
         writer.submit(.trace(record("a", 1)))
-        // No flush: the time bound alone must commit it. Poll generously (no timing assertion).
-        var waited = 0.0
-        while try store.traceCount(jobID: "a") == 0, waited < 10 {
-            Thread.sleep(forTimeInterval: 0.01)
-            waited += 0.01
-        }
+        try waitForCount(1, job: "a", in: store)  // no flush: the time bound alone commits it
         #expect(try store.traceCount(jobID: "a") == 1)
         #expect(outcomes.batches.withLock { $0 } == [1])
+        try writer.close()
+    }
+
+    /// Regression: a multi-record submit into an empty queue did not wake the writer, so the
+    /// records waited for the next submit or flush instead of the time bound.
+    @Test func aSmallBurstIsCommittedWithinTheTimeBound() throws {
+        let store = try HistoryStore(path: dir.file("history.db"))
+        let writer = HistoryWriter(store: store, limits: .init(maxRows: 1000, maxDelay: 0.05))
+        writer.submit(contentsOf: (1...10).map { HistoryWrite.trace(record("a", $0)) })
+        try waitForCount(10, job: "a", in: store)
+        #expect(try store.traceCount(jobID: "a") == 10)
         try writer.close()
     }
 
