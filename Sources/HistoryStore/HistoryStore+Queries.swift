@@ -1,6 +1,7 @@
 import FlightdeckCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension HistoryStore {
     // MARK: - Jobs
@@ -61,15 +62,12 @@ extension HistoryStore {
     /// trace's length, so scrollback never loads a whole trace.
     public func trace(jobID: String, seq range: ClosedRange<Int64>) throws -> [TraceRecord] {
         try read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(Self.traceColumns) FROM trace
-                    WHERE job = (SELECT id FROM jobs WHERE job_id = ?1) AND seq BETWEEN ?2 AND ?3
-                    ORDER BY seq
-                    """,
-                arguments: [jobID, range.lowerBound, range.upperBound]
-            ).map { Self.record(from: $0, jobID: jobID) }
+            let statement = try db.cachedStatement(sql: """
+                SELECT \(Self.traceColumns) FROM trace
+                WHERE job = (SELECT id FROM jobs WHERE job_id = ?) AND seq BETWEEN ? AND ?
+                ORDER BY seq
+                """)
+            return try Self.readTrace(statement, jobID: jobID, range: range, db: db)
         }
     }
 
@@ -159,13 +157,39 @@ extension HistoryStore {
         seq, source_id, time, agent_seq, kind, phase, text, tool, args, exit_code, duration_ms, raw, truncated
         """
 
-    /// By column index, in `traceColumns` order: scrollback maps hundreds of rows per frame.
-    static func record(from row: Row, jobID: String) -> TraceRecord {
-        TraceRecord(
-            jobID: jobID, seq: row[0], sourceID: row[1], time: Date(timeIntervalSince1970: row[2]),
-            agentSeq: row[3], kind: TraceKind(rawValue: row[4]) ?? .message,
-            phase: (row[5] as String?).map(Phase.init(rawValue:)), text: row[6], tool: row[7],
-            args: row[8], exitCode: row[9], durationMs: row[10], raw: row[11], truncated: row[12])
+    /// Steps the statement through the C API and reads columns in place: scrollback maps
+    /// hundreds of rows per frame, and GRDB's `Row` copies every value first (that copy was
+    /// most of a page's cost).
+    private static func readTrace(
+        _ statement: Statement, jobID: String, range: ClosedRange<Int64>, db: Database
+    ) throws -> [TraceRecord] {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        bind(handle, 1, jobID)
+        sqlite3_bind_int64(handle, 2, range.lowerBound)
+        sqlite3_bind_int64(handle, 3, range.upperBound)
+        var records: [TraceRecord] = []
+        records.reserveCapacity(Int(clamping: min(range.upperBound - range.lowerBound + 1, 10_000)))
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            records.append(TraceRecord(
+                jobID: jobID, seq: sqlite3_column_int64(handle, 0), sourceID: text(handle, 1) ?? "",
+                time: Date(timeIntervalSince1970: sqlite3_column_double(handle, 2)), agentSeq: int64(handle, 3),
+                kind: text(handle, 4).flatMap(TraceKind.init(rawValue:)) ?? .message,
+                phase: text(handle, 5).map(Phase.init(rawValue:)), text: text(handle, 6) ?? "", tool: text(handle, 7),
+                args: text(handle, 8), exitCode: int64(handle, 9).map { Int(clamping: $0) },
+                durationMs: int64(handle, 10), raw: text(handle, 11), truncated: sqlite3_column_int64(handle, 12) != 0))
+        }
+        return records
     }
 
     private static func date(_ seconds: Double?) -> Date? {

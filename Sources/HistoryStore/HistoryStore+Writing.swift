@@ -177,30 +177,3 @@ extension HistoryStore {
         return sqlite3_changes(db.sqliteConnection) > 0
     }
 }
-
-// MARK: - Binding helpers
-
-/// SQLite copies the bytes before `bind` returns.
-private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-
-@inline(__always)
-func bind(_ handle: OpaquePointer, _ index: Int32, _ value: String?) {
-    guard var value else {
-        sqlite3_bind_null(handle, index)
-        return
-    }
-    value.withUTF8 { bytes in
-        if let base = bytes.baseAddress, bytes.count > 0 {
-            base.withMemoryRebound(to: CChar.self, capacity: bytes.count) { chars in
-                _ = sqlite3_bind_text(handle, index, chars, Int32(bytes.count), transient)
-            }
-        } else {
-            _ = sqlite3_bind_text(handle, index, "", 0, transient)
-        }
-    }
-}
-
-@inline(__always)
-func bind(_ handle: OpaquePointer, _ index: Int32, _ value: Int64?) {
-    if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
-}

@@ -84,7 +84,7 @@ public final class HistoryStore: Sendable {
     /// Copies the WAL back into the main file so it stays small; cheap to call after prunes.
     public func checkpoint() throws {
         do {
-            try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         } catch {
             throw Self.translate(error, path: path)
         }
