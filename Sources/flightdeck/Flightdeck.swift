@@ -38,7 +38,12 @@ struct Flightdeck: AsyncParsableCommand {
             FileHandle.standardError.write(Data("flightdeck: \(error)\n".utf8))
             Foundation.exit(1)
         } catch {
-            exit(withError: error)
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }  // --help, --version
+            // A usage mistake: one line saying what is wrong, not the whole usage text.
+            let message = self.message(for: error).replacingOccurrences(of: "\n", with: " ")
+            FileHandle.standardError.write(Data("flightdeck: \(message) (see --help)\n".utf8))
+            Foundation.exit(code.rawValue)
         }
     }
 }

@@ -49,7 +49,7 @@ extension Flightdeck.History {
                 limits: .init(maxRows: batchRows, maxDelay: Double(batchMs) / 1000, capacity: batchRows * 4))
             if try store.job(id: job) == nil {
                 // Not a cluster Job: history only, which is what `deleted` means.
-                try store.write([.job(AgentJob(id: job, name: job, namespace: "", status: .deleted))])
+                try store.write([.job(AgentJob(id: job, name: job, namespace: "", createdAt: Date(), status: .deleted))])
             }
             let parser = TraceLineParser()
             let sourceName = source ?? (file == "-" ? "stdin" : (file as NSString).lastPathComponent)

@@ -25,7 +25,7 @@ extension Flightdeck.History {
         func run() throws {
             let store = try history.open()
             let report = try store.prune(RetentionPolicy(maxAgeDays: olderThanDays, keepLast: keepLast))
-            print("pruned \(report.jobs) jobs and \(report.records) trace records from \(store.path)")
+            print("pruned \(report.jobs) job\(report.jobs == 1 ? "" : "s") and \(report.records) trace record\(report.records == 1 ? "" : "s") from \(store.path)")
         }
     }
 }

@@ -39,7 +39,20 @@ import Testing
     @Test func anUnknownFlagIsAUsageError() throws {
         let result = try flightdeck.run(["history", "jobs", "--colour", "pink"], environment: env)
         #expect(result.status == 64)
-        #expect(result.stderr.contains("--colour"))
+        #expect(result.stderr.hasPrefix("flightdeck: Unknown option '--colour'"))
+        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+    }
+
+    @Test func invalidOptionValuesAreOneLineErrors() throws {
+        for arguments in [
+            ["history", "prune"], ["history", "jobs", "--status", "sleeping"], ["history", "jobs", "--limit", "many"],
+            ["history", "import", "--job", "has space", "/dev/null"], ["history", "import", "/dev/null"],
+        ] {
+            let result = try flightdeck.run(arguments, environment: env)
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.stderr.hasPrefix("flightdeck: "), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+        }
     }
 
     @Test func importsListsAndChecksHistory() throws {
