@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - C interop (prefixed shims for what Swift cannot call directly)
@@ -29,7 +30,20 @@ let package = Package(
         // MARK: - Pure domain
         .target(name: "FlightdeckCore"),
 
+        /// Kubernetes objects as typed views over their JSON (unknown fields survive), paths,
+        /// selectors, patches, Status errors: shared by the client and the simulated cluster.
+        .target(name: "KubeModel", dependencies: ["FlightdeckCore"]),
+
         // MARK: - I/O edges
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "FlightdeckCore",
+                "KubeModel",
+                "CCurl",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .target(
             name: "HistoryStore",
             dependencies: [
@@ -68,6 +82,14 @@ let package = Package(
         .testTarget(
             name: "FlightdeckCoreTests",
             dependencies: ["FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "KubeModelTests",
+            dependencies: ["KubeModel", "FlightdeckCore"]
+        ),
+        .testTarget(
+            name: "KubeClientTests",
+            dependencies: ["KubeClient", "FlightdeckCore", "FlightdeckTestSupport"]
         ),
         .testTarget(
             name: "HistoryStoreTests",
