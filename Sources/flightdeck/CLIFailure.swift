@@ -10,6 +10,6 @@ struct CLIFailure: Error, Sendable {
 
     /// For subcommands whose capability has not landed yet: says so plainly, exits 2.
     static func notBuiltYet(_ command: String, _ what: String) -> CLIFailure {
-        CLIFailure("`\(command)` is not built yet: \(what) arrives in a later release", exitCode: 2)
+        CLIFailure("`\(command)` is not built yet: it needs \(what), which a later release brings", exitCode: 2)
     }
 }
