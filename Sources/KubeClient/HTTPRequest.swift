@@ -59,6 +59,11 @@ public struct HTTPResponse: Sendable, Hashable {
     public var head: HTTPResponseHead
     public var body: [UInt8]
 
+    public init(head: HTTPResponseHead, body: [UInt8]) {
+        self.head = head
+        self.body = body
+    }
+
     public var status: Int { head.status }
 }
 
