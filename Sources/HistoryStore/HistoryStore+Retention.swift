@@ -5,10 +5,13 @@ import GRDB
 extension HistoryStore {
     /// Deletes the jobs the policy lets go, with their trace, phases and markers.
     ///
-    /// One job per transaction, so live ingestion (here or in another process) interleaves
-    /// with a long prune, and an interrupted prune leaves whole jobs only.
+    /// A job's trace goes newest-first in transactions of `chunk` records, then the job row
+    /// with its phases and markers: the write lock is only ever held briefly, so live
+    /// ingestion (here or in another process) keeps flowing through a prune of millions of
+    /// records, and an interrupted prune leaves every trace a dense prefix `1...n`, which
+    /// the next prune finishes.
     @discardableResult
-    public func prune(_ policy: RetentionPolicy, now: Date = Date()) throws -> PruneReport {
+    public func prune(_ policy: RetentionPolicy, now: Date = Date(), chunk: Int = 50_000) throws -> PruneReport {
         let finished = [JobStatus.succeeded, .failed, .deleted].map(\.rawValue)
         let victims: [Int64] = try read { db in
             var ids = Set<Int64>()
@@ -32,14 +35,22 @@ extension HistoryStore {
             return ids.sorted()
         }
         var report = PruneReport()
+        let chunk = Int64(max(1, chunk))
         for id in victims {
-            try writeImmediate { db in
-                let records = try Int.fetchOne(db, sql: "SELECT count(*) FROM trace WHERE job = ?", arguments: [id]) ?? 0
-                try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
-                if db.changesCount > 0 {
-                    report.jobs += 1
-                    report.records += records
+            while true {
+                let deleted: Int = try writeImmediate { db in
+                    let last = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM trace WHERE job = ?", arguments: [id]) ?? 0
+                    guard last > 0 else { return 0 }
+                    try db.execute(
+                        sql: "DELETE FROM trace WHERE job = ? AND seq > ?", arguments: [id, max(0, last - chunk)])
+                    return db.changesCount
                 }
+                if deleted == 0 { break }
+                report.records += deleted
+            }
+            try writeImmediate { db in
+                try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [id])
+                if db.changesCount > 0 { report.jobs += 1 }
             }
         }
         if report.jobs > 0 { try? checkpoint() }

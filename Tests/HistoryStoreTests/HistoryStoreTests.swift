@@ -268,6 +268,16 @@ import Testing
         #expect(sqliteScalar(store.path, "SELECT count(*) FROM markers") == "0")
     }
 
+    @Test func aLongTraceIsPrunedInChunksNewestFirst() throws {
+        let store = try HistoryStore(path: dir.file("history.db"))
+        try store.write([.job(job("long", status: .succeeded, created: 1_800_000_000, finished: 1_800_000_010))])
+        try store.write((1...5_500).map { .trace(record("long", $0)) })
+        let report = try store.prune(RetentionPolicy(keepLast: 0), chunk: 1_000)
+        #expect(report == PruneReport(jobs: 1, records: 5_500))
+        #expect(sqliteScalar(store.path, "SELECT count(*) FROM trace") == "0")
+        #expect(try store.jobs().isEmpty)
+    }
+
     @Test func keepsOnlyTheLastNJobs() throws {
         let store = try HistoryStore(path: dir.file("history.db"))
         try store.write((1...6).map { .job(job("j\($0)", status: $0 == 1 ? .running : .succeeded, created: 1_800_000_000 + Double($0))) })
