@@ -1,0 +1,194 @@
+import FlightdeckCore
+import Foundation
+import KubeModel
+import Synchronization
+
+/// The simulated apiserver's storage: etcd plus the generic registry's rules, in memory.
+///
+/// Why it exists: the simulated cluster must answer the real kubectl and Flightdeck's own
+/// client as kube-apiserver would, so the store keeps the semantics clients depend on —
+/// one global revision that every write bumps (`metadata.resourceVersion`), optimistic
+/// concurrency (409 on a stale version), consistent paginated lists, finalizer-driven
+/// deletion, and watches that replay from a revision or fail with 410 once it is compacted.
+/// Errors are `Status` values with the apiserver's codes, reasons and messages, so the
+/// HTTP layer can send them as they are.
+///
+/// Thread-safe: every operation runs under one lock and never waits on a reader (watch
+/// events are pushed into bounded buffers; a watcher that falls behind is closed).
+public final class APIStore: Sendable {
+    private let state: Mutex<StoreState>
+    private let watchBufferSize: Int
+    private let bookmarkTask = Mutex<Task<Void, Never>?>(nil)
+
+    public init(configuration: APIStoreConfiguration = APIStoreConfiguration()) {
+        var initial = StoreState(configuration: configuration)
+        for name in configuration.initialNamespaces {
+            _ = try? initial.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]],
+                type: .namespaces, namespace: nil)
+        }
+        state = Mutex(initial)
+        watchBufferSize = configuration.watchBufferSize
+        if let interval = configuration.bookmarkInterval {
+            let task = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    guard let self else { return }
+                    self.sendBookmarks()
+                }
+            }
+            bookmarkTask.withLock { $0 = task }
+        }
+    }
+
+    deinit {
+        bookmarkTask.withLock { $0?.cancel() }
+        state.withLock { state in
+            for id in Array(state.watchers.keys) { state.endWatch(id) }
+        }
+    }
+
+    /// The current revision (what a list reports as its `resourceVersion`).
+    public var resourceVersion: String { state.withLock { String($0.revision) } }
+
+    // MARK: - Writes
+
+    /// POST: stores a new object, filling `uid`, `creationTimestamp`, `resourceVersion`,
+    /// `generation` and a `generateName` name. `namespace` is the request path's.
+    public func create(_ object: JSONValue, type: ResourceType, namespace: String? = nil) throws(Status) -> JSONValue {
+        try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
+            try state.create(object, type: type, namespace: namespace)
+        }
+    }
+
+    /// PUT of the object (or of its `status` subresource when `subresource` is `"status"`).
+    /// `name` is the request path's (the body's when `nil`).
+    public func update(_ object: JSONValue, type: ResourceType, namespace: String? = nil, name: String? = nil,
+        subresource: String? = nil) throws(Status) -> JSONValue
+    {
+        let status = try Self.statusFlag(subresource, type)
+        return try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
+            try state.update(object, type: type, namespace: namespace, name: name, status: status)
+        }
+    }
+
+    /// PATCH with a merge or strategic-merge patch; a `metadata.resourceVersion` in the
+    /// patch is a precondition, as for PUT.
+    public func patch(type: ResourceType, namespace: String? = nil, name: String, patch: JSONValue,
+        kind: PatchKind = .merge, subresource: String? = nil) throws(Status) -> JSONValue
+    {
+        let status = try Self.statusFlag(subresource, type)
+        return try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
+            try state.patch(type: type, namespace: namespace, name: name, patch: patch, kind: kind, status: status)
+        }
+    }
+
+    /// DELETE: removes the object, or — when finalizers hold it (including the
+    /// `foregroundDeletion`/`orphan` ones added for those policies) — marks it with
+    /// `deletionTimestamp`; the last finalizer's removal then deletes it.
+    public func delete(type: ResourceType, namespace: String? = nil, name: String,
+        options: DeleteOptions = DeleteOptions()) throws(Status) -> DeleteResult
+    {
+        try state.withLock { (state: inout StoreState) throws(Status) -> DeleteResult in
+            try state.delete(type: type, namespace: namespace, name: name, options: options)
+        }
+    }
+
+    /// The propagation policy last requested when deleting this object (for the garbage
+    /// collector, which the store does not implement).
+    public func propagationPolicy(type: ResourceType, namespace: String? = nil, name: String) -> PropagationPolicy? {
+        state.withLock { $0.deletePolicies[type]?[StoreState.key(type, namespace: namespace, name: name)] }
+    }
+
+    // MARK: - Reads
+
+    public func get(type: ResourceType, namespace: String? = nil, name: String) throws(Status) -> JSONValue {
+        try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
+            try state.get(type: type, namespace: namespace, name: name)
+        }
+    }
+
+    /// A `…List` object; `namespace` `nil` lists all namespaces. Honours label and field
+    /// selectors and `limit`/`continue` (every page reads the first page's revision).
+    public func list(type: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions())
+        throws(Status) -> JSONValue
+    {
+        try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
+            try state.list(type: type, namespace: namespace, options: options)
+        }
+    }
+
+    // MARK: - Watch
+
+    /// Opens a watch. From `resourceVersion` R it replays every retained change after R,
+    /// then streams live ones; without one (or `"0"`) it starts with `ADDED` for what
+    /// exists. A compacted R yields one `ERROR` (410 Expired) and ends.
+    public func watch(type: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions())
+        throws(Status) -> WatchSubscription
+    {
+        let (labels, fields) = try StoreState.selectors(type, options)
+        let gone = Watcher.Flag()
+        let bufferSize = watchBufferSize
+        let id = try state.withLock { (state: inout StoreState) throws(Status) -> (Int, AsyncStream<WatchEvent>) in
+            let id = state.nextWatcherID
+            state.nextWatcherID += 1
+            // The continuation is filled in below; the initial events size the buffer.
+            var continuation: AsyncStream<WatchEvent>.Continuation?
+            let probe = Watcher(type: type, namespace: type.namespaced ? namespace : nil, labels: labels,
+                fields: fields, allowBookmarks: options.allowWatchBookmarks ?? false,
+                continuation: AsyncStream<WatchEvent>.makeStream().continuation, gone: gone)
+            let initial = try state.initialEvents(for: probe, resourceVersion: options.resourceVersion)
+            let count = (try? initial.get().count) ?? 1
+            let stream = AsyncStream<WatchEvent>(bufferingPolicy: .bufferingOldest(bufferSize + count)) {
+                continuation = $0
+            }
+            guard let continuation else { preconditionFailure("AsyncStream calls its build closure at once") }
+            continuation.onTermination = { _ in gone.set() }
+            switch initial {
+            case .failure(let status):
+                continuation.yield(.error(status))
+                continuation.finish()
+            case .success(let events):
+                for event in events { continuation.yield(event) }
+                var watcher = probe
+                watcher.continuation = continuation
+                state.watchers[id] = watcher
+            }
+            return (id, stream)
+        }
+        let subscription = WatchSubscription(id: id.0, stream: id.1) { [weak self] in self?.endWatch(id.0) }
+        if let seconds = options.timeoutSeconds, seconds > 0 {
+            Task { [weak self] in
+                try? await Task.sleep(for: .seconds(seconds))
+                self?.endWatch(id.0)
+            }
+        }
+        return subscription
+    }
+
+    /// Ends a watch (its buffered events are still delivered).
+    public func endWatch(_ id: Int) { state.withLock { $0.endWatch(id) } }
+
+    /// Open watches (closed and abandoned ones are pruned first).
+    public var watcherCount: Int {
+        state.withLock { state in
+            for (id, watcher) in state.watchers where watcher.gone.isSet { state.watchers.removeValue(forKey: id) }
+            return state.watchers.count
+        }
+    }
+
+    /// Sends a `BOOKMARK` at the current revision to every watcher that allowed them.
+    public func sendBookmarks() { state.withLock { $0.sendBookmarks() } }
+
+    /// Compacts history to the last `keeping` changes (default: none), as etcd compaction
+    /// does: older revisions can no longer be watched from or paginated at.
+    public func compact(keeping: Int = 0) { state.withLock { $0.compact(keeping: keeping) } }
+
+    /// The highest compacted revision (0 when nothing was compacted).
+    public var compactedRevision: Int64 { state.withLock { $0.compactedRevision } }
+
+    private static func statusFlag(_ subresource: String?, _ type: ResourceType) throws(Status) -> Bool {
+        guard let subresource else { return false }
+        guard subresource == "status", type.subresources.contains("status") else { throw Status.notFoundPath() }
+        return true
+    }
+}
