@@ -34,6 +34,10 @@ let package = Package(
         /// selectors, patches, Status errors: shared by the client and the simulated cluster.
         .target(name: "KubeModel", dependencies: ["FlightdeckCore"]),
 
+        /// The embedded simulated k3s: the API server's storage semantics (resourceVersion,
+        /// watch history, pagination, finalizers), then its controllers and HTTP front.
+        .target(name: "SimCluster", dependencies: ["FlightdeckCore", "KubeModel"]),
+
         // MARK: - I/O edges
         .target(
             name: "KubeClient",
@@ -90,6 +94,10 @@ let package = Package(
         .testTarget(
             name: "KubeClientTests",
             dependencies: ["KubeClient", "FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "SimClusterTests",
+            dependencies: ["SimCluster", "KubeModel", "FlightdeckCore"]
         ),
         .testTarget(
             name: "HistoryStoreTests",

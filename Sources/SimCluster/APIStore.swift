@@ -128,7 +128,8 @@ public final class APIStore: Sendable {
         let (labels, fields) = try StoreState.selectors(type, options)
         let gone = Watcher.Flag()
         let bufferSize = watchBufferSize
-        let id = try state.withLock { (state: inout StoreState) throws(Status) -> (Int, AsyncStream<WatchEvent>) in
+        let (watcherID, stream) = try state.withLock {
+            (state: inout StoreState) throws(Status) -> (Int, AsyncStream<WatchEvent>) in
             let id = state.nextWatcherID
             state.nextWatcherID += 1
             // The continuation is filled in below; the initial events size the buffer.
@@ -155,11 +156,13 @@ public final class APIStore: Sendable {
             }
             return (id, stream)
         }
-        let subscription = WatchSubscription(id: id.0, stream: id.1) { [weak self] in self?.endWatch(id.0) }
+        let subscription = WatchSubscription(id: watcherID, stream: stream) { [weak self] in
+            self?.endWatch(watcherID)
+        }
         if let seconds = options.timeoutSeconds, seconds > 0 {
             Task { [weak self] in
                 try? await Task.sleep(for: .seconds(seconds))
-                self?.endWatch(id.0)
+                self?.endWatch(watcherID)
             }
         }
         return subscription

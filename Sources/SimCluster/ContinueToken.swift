@@ -1,5 +1,6 @@
 import FlightdeckCore
 import Foundation
+import KubeModel
 
 /// The `continue` token of a paginated list: the revision the first page was read at and
 /// the key to resume after. Encoded like the apiserver's (URL-safe base64 of

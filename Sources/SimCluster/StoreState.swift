@@ -199,7 +199,8 @@ struct StoreState: Sendable {
         if !status, object["spec"] != old["spec"], let generation = old[path: ["metadata", "generation"]]?.int64Value {
             object[path: ["metadata", "generation"]] = .integer(generation + 1)
         }
-        if object == old { return old }  // a no-op write commits nothing, as etcd3's GuaranteedUpdate
+        // A no-op write commits nothing, as etcd3's GuaranteedUpdate (member order aside).
+        if Self.sameContent(object, old) { return old }
         if Self.isBeingDeleted(object), Self.pendingFinalizers(object, type: type).isEmpty {
             return commit(type, namespace: namespace, key: key, eventType: .deleted, object: object, previous: old)
         }
@@ -254,6 +255,19 @@ struct StoreState: Sendable {
         if type == .namespaces { object[path: ["status", "phase"]] = "Terminating" }
         let stored = commit(type, namespace: namespace, key: key, eventType: .modified, object: object, previous: old)
         return DeleteResult(object: stored, removed: false, propagationPolicy: policy)
+    }
+
+    /// JSON equality that ignores the order of object members.
+    static func sameContent(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.object(let x), .object(let y)):
+            guard x.count == y.count else { return false }
+            return x.allSatisfy { member in b[member.key].map { sameContent(member.value, $0) } ?? false }
+        case (.array(let x), .array(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { sameContent($0, $1) }
+        default:
+            return a == b
+        }
     }
 
     // MARK: - Reads
