@@ -91,12 +91,12 @@ import Testing
         #expect(events[0].resourceVersion == "2")
     }
 
-    @Test func timeoutEndsTheStream() async throws {
+    /// The stream must end by itself; the time limit only guards against a hang (how soon it
+    /// ends is not asserted: the machine may be busy).
+    @Test(.timeLimit(.minutes(1))) func timeoutEndsTheStream() async throws {
         let store = makeStore()
         let watch = try store.watch(type: .pods, options: ListOptions(resourceVersion: "2", timeoutSeconds: 1))
-        let started = ContinuousClock.now
         #expect(await drain(watch).isEmpty)
-        #expect(ContinuousClock.now - started < .seconds(5))
         #expect(store.watcherCount == 0)
     }
 
