@@ -19,8 +19,11 @@ public final class APIStore: Sendable {
     private let state: Mutex<StoreState>
     private let watchBufferSize: Int
     private let bookmarkTask = Mutex<Task<Void, Never>?>(nil)
+    /// The store's clock (what `creationTimestamp` reads), for controllers that stamp times.
+    public let clock: @Sendable () -> Date
 
     public init(configuration: APIStoreConfiguration = APIStoreConfiguration()) {
+        clock = configuration.clock
         var initial = StoreState(configuration: configuration)
         for name in configuration.initialNamespaces {
             _ = try? initial.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]],
