@@ -14,6 +14,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // MARK: - C interop (prefixed shims for what Swift cannot call directly)
@@ -37,6 +42,25 @@ let package = Package(
         /// The embedded simulated k3s: the API server's storage semantics (resourceVersion,
         /// watch history, pagination, finalizers), then its controllers and HTTP front.
         .target(name: "SimCluster", dependencies: ["FlightdeckCore", "KubeModel"]),
+
+        /// The simulated cluster's HTTPS front: the Kubernetes REST API over SwiftNIO, with a
+        /// certificate authority it generates and the kubeconfig it writes for clients.
+        .target(
+            name: "SimServer",
+            dependencies: [
+                "FlightdeckCore",
+                "KubeModel",
+                "SimCluster",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
 
         // MARK: - I/O edges
         .target(
@@ -63,6 +87,9 @@ let package = Package(
             dependencies: [
                 "FlightdeckCore",
                 "HistoryStore",
+                "SimCluster",
+                "SimServer",
+                "KubeClient",
                 "CCurses",
                 "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,6 +125,10 @@ let package = Package(
         .testTarget(
             name: "SimClusterTests",
             dependencies: ["SimCluster", "KubeModel", "FlightdeckCore"]
+        ),
+        .testTarget(
+            name: "SimServerTests",
+            dependencies: ["SimServer", "SimCluster", "KubeClient", "KubeModel", "FlightdeckCore", "FlightdeckTestSupport"]
         ),
         .testTarget(
             name: "HistoryStoreTests",

@@ -1,12 +1,61 @@
 import ArgumentParser
+import Foundation
+import SimCluster
+import SimServer
 
 extension Flightdeck {
-    struct Sim: ParsableCommand {
+    struct Sim: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the embedded simulated k3s cluster headless and write a kubeconfig for kubectl.")
+            abstract: "Run the embedded simulated k3s cluster headless and write a kubeconfig for kubectl.",
+            discussion: """
+                The cluster keeps its certificates and port in the data directory, so a kubeconfig
+                written by one run keeps working after a restart. Stop it with Ctrl-C.
+                """)
 
-        func run() throws {
-            throw CLIFailure.notBuiltYet("flightdeck sim", "the simulated cluster")
+        @Option(name: .customLong("data-dir"), help: "Where the simulated cluster keeps its state (default: $XDG_STATE_HOME/flightdeck/sim).")
+        var dataDirectory: String?
+
+        @Option(help: "TCP port on 127.0.0.1 (default: the previous run's, else a free one).")
+        var port: Int = 0
+
+        @Option(help: "Seed for uids, names and agent behaviour (default: random).")
+        var seed: UInt64?
+
+        @Flag(name: .customLong("plain-http"), help: "Serve plain HTTP instead of HTTPS (no client certificates).")
+        var plainHTTP = false
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
+        }
+
+        func run() async throws {
+            let data = URL(fileURLWithPath: dataDirectory ?? Self.defaultDataDirectory())
+            let cluster: SimulatedCluster
+            do {
+                cluster = try await SimulatedCluster.start(.init(dataDirectory: data, port: port, useTLS: !plainHTTP, seed: seed))
+            } catch let error as SimServerError {
+                throw CLIFailure("\(error)")
+            } catch {
+                throw CLIFailure("cannot start the simulated cluster in \(data.path): \(error)")
+            }
+            let banner = """
+                Simulated k3s cluster \(Discovery.gitVersion) at \(cluster.url)
+                kubeconfig: \(cluster.kubeconfigURL.path)
+
+                    export KUBECONFIG=\(cluster.kubeconfigURL.path)
+
+                Ctrl-C stops it.
+
+                """
+            FileHandle.standardOutput.write(Data(banner.utf8))
+            await Signals.waitForTermination()
+            await cluster.stop()
+        }
+
+        static func defaultDataDirectory() -> String {
+            let environment = ProcessInfo.processInfo.environment
+            if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/flightdeck/sim" }
+            return (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state/flightdeck/sim"
         }
     }
 }

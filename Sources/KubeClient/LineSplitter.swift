@@ -1,0 +1,38 @@
+/// Cuts a byte stream into `\n`-terminated lines across chunk boundaries (watch events,
+/// log lines). A line longer than `maxLine` is an error rather than unbounded memory.
+public struct LineSplitter: Sendable {
+    public let maxLine: Int
+    private var pending: [UInt8] = []
+
+    public struct LineTooLong: Error, Sendable, CustomStringConvertible {
+        public var limit: Int
+        public var description: String { "a line from the server is longer than \(limit) bytes" }
+    }
+
+    public init(maxLine: Int) { self.maxLine = maxLine }
+
+    /// The complete lines `chunk` finishes, without their `\n`.
+    public mutating func push(_ chunk: [UInt8]) throws(LineTooLong) -> [[UInt8]] {
+        var lines: [[UInt8]] = []
+        var start = chunk.startIndex
+        while let newline = chunk[start...].firstIndex(of: 0x0A) {
+            if pending.isEmpty {
+                lines.append(Array(chunk[start..<newline]))
+            } else {
+                pending += chunk[start..<newline]
+                lines.append(pending)
+                pending = []
+            }
+            start = newline + 1
+        }
+        pending += chunk[start...]
+        if pending.count > maxLine { throw LineTooLong(limit: maxLine) }
+        return lines
+    }
+
+    /// What is left after the stream ended (a last line without `\n`), if anything.
+    public mutating func finish() -> [UInt8]? {
+        defer { pending = [] }
+        return pending.isEmpty ? nil : pending
+    }
+}

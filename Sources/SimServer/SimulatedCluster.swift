@@ -1,0 +1,121 @@
+import FlightdeckCore
+import Foundation
+import KubeModel
+import SimCluster
+
+/// The embedded k3s stand-in, assembled: a data directory, its PKI, the object store, the
+/// HTTPS API server, and the kubeconfig that lets Flightdeck and `kubectl` in.
+///
+/// Layout of the data directory (kept between runs, so a restart keeps its CA and port):
+/// `tls/` (CA and serving certificates), `kubeconfig.yaml` (the admin's), `port`.
+public final class SimulatedCluster: Sendable {
+    public struct Options: Sendable {
+        public var dataDirectory: URL
+        /// 0: the port of the previous run when it is free, else any free port.
+        public var port: Int
+        public var useTLS: Bool
+        public var timing: SimTiming
+        public var seed: UInt64?
+        /// How often watches that allow bookmarks get one (kube-apiserver: about a minute;
+        /// shorter here so clients' silence detection never fires on an idle sim).
+        public var bookmarkInterval: Duration
+        /// The namespace made at start and written into the kubeconfig's context.
+        public var namespace: String
+        /// Extra bearer tokens and their users (tests of token auth and RBAC).
+        public var tokens: [String: UserInfo]
+        public var historyLimit: Int
+
+        public init(dataDirectory: URL, port: Int = 0, useTLS: Bool = true, timing: SimTiming = .realTime,
+            seed: UInt64? = nil, bookmarkInterval: Duration = .seconds(5), namespace: String = "agents",
+            tokens: [String: UserInfo] = [:], historyLimit: Int = 10_000)
+        {
+            self.dataDirectory = dataDirectory
+            self.port = port
+            self.useTLS = useTLS
+            self.timing = timing
+            self.seed = seed
+            self.bookmarkInterval = bookmarkInterval
+            self.namespace = namespace
+            self.tokens = tokens
+            self.historyLimit = historyLimit
+        }
+    }
+
+    public let options: Options
+    public let store: APIStore
+    public let server: APIServer
+    public let authority: CertificateAuthority
+    /// The admin kubeconfig (`system:masters`).
+    public let kubeconfigURL: URL
+
+    /// `https://127.0.0.1:PORT`.
+    public var url: String { server.url }
+
+    private init(options: Options, store: APIStore, server: APIServer, authority: CertificateAuthority, kubeconfigURL: URL) {
+        self.options = options
+        self.store = store
+        self.server = server
+        self.authority = authority
+        self.kubeconfigURL = kubeconfigURL
+    }
+
+    /// Starts everything; `store` lets a restart keep the cluster's state (tests of resume).
+    public static func start(_ options: Options, store existing: APIStore? = nil,
+        logs: (any PodLogSource)? = nil) async throws -> SimulatedCluster
+    {
+        let data = options.dataDirectory
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let authority = try CertificateAuthority.loadOrCreate(in: data.appendingPathComponent("tls"))
+        let store = existing ?? APIStore(configuration: APIStoreConfiguration(
+            historyLimit: options.historyLimit, watchBufferSize: 10_000, bookmarkInterval: options.bookmarkInterval,
+            seed: options.seed, initialNamespaces: ["default", "kube-system", "kube-public", "kube-node-lease"]))
+        if (try? store.get(type: .namespaces, name: options.namespace)) == nil {
+            _ = try? store.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(options.namespace)]],
+                type: .namespaces)
+        }
+
+        var tls: APIServer.Configuration.TLS?
+        if options.useTLS {
+            let serving = try authority.issueServingCertificate()
+            tls = .init(certificatePEM: serving.certificatePEM, privateKeyPEM: serving.privateKeyPEM,
+                clientCAPEM: authority.certificatePEM)
+        }
+        let portFile = data.appendingPathComponent("port")
+        var port = options.port
+        if port == 0, let text = try? String(contentsOf: portFile, encoding: .utf8), let previous = Int(text) {
+            port = previous
+        }
+        var server: APIServer
+        do {
+            server = try await APIServer.start(
+                configuration: .init(port: port, tls: tls, tokens: options.tokens),
+                router: { APIRouter(store: store, logs: logs, serverAddress: $0) })
+        } catch where options.port == 0 && port != 0 {
+            // The previous port is taken now: any port will do.
+            server = try await APIServer.start(
+                configuration: .init(port: 0, tls: tls, tokens: options.tokens),
+                router: { APIRouter(store: store, logs: logs, serverAddress: $0) })
+        }
+        try? String(server.port).write(to: portFile, atomically: true, encoding: .utf8)
+
+        let admin = try authority.issueClientCertificate(user: "system:admin", groups: ["system:masters"])
+        let kubeconfigURL = data.appendingPathComponent("kubeconfig.yaml")
+        try KubeconfigFile(server: server.url, certificateAuthorityPEM: authority.certificatePEM,
+            userName: "flightdeck-sim-admin", namespace: options.namespace,
+            clientCertificatePEM: admin.certificatePEM, clientKeyPEM: admin.privateKeyPEM).write(to: kubeconfigURL)
+        return SimulatedCluster(options: options, store: store, server: server, authority: authority,
+            kubeconfigURL: kubeconfigURL)
+    }
+
+    /// A kubeconfig for another user (client certificate with `user` as CN, `groups` as O).
+    public func writeKubeconfig(user: String, groups: [String] = [], to url: URL) throws {
+        let pair = try authority.issueClientCertificate(user: user, groups: groups)
+        try KubeconfigFile(server: server.url, certificateAuthorityPEM: authority.certificatePEM, userName: user,
+            namespace: options.namespace, clientCertificatePEM: pair.certificatePEM, clientKeyPEM: pair.privateKeyPEM)
+            .write(to: url)
+    }
+
+    public func stop() async {
+        await server.shutdown()
+    }
+}
