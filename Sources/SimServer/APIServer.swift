@@ -52,6 +52,17 @@ public final class APIServer: Sendable {
     public let configuration: Configuration
     private let serverChannel: any Channel
     private let acceptTask: Mutex<Task<Void, Never>?> = Mutex(nil)
+    /// Open connections, closed by `shutdown` (their tasks may be parked in a read).
+    private let connections = Connections()
+
+    final class Connections: Sendable {
+        private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+        func insert(_ channel: any Channel) { open.withLock { $0[ObjectIdentifier(channel)] = channel } }
+        func remove(_ channel: any Channel) { _ = open.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) } }
+        func closeAll() {
+            for channel in open.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+        }
+    }
 
     /// `https://127.0.0.1:PORT` (or `http://`).
     public var url: String {
@@ -86,11 +97,16 @@ public final class APIServer: Sendable {
         let scheme = configuration.tls == nil ? "http" : "https"
         let router = makeRouter("\(scheme)://\(configuration.host):\(port)")
         let tokens = configuration.tokens
+        let connections = server.connections
         let task = Task {
             await withDiscardingTaskGroup { group in
                 try? await channel.executeThenClose { inbound in
                     for try await connection in inbound {
-                        group.addTask { await Self.serve(connection, router: router, tokens: tokens) }
+                        connections.insert(connection.channel)
+                        group.addTask {
+                            await Self.serve(connection, router: router, tokens: tokens)
+                            connections.remove(connection.channel)
+                        }
                     }
                 }
                 group.cancelAll()
@@ -111,6 +127,8 @@ public final class APIServer: Sendable {
             tlsConfiguration.certificateVerification = .optionalVerification
             tlsConfiguration.applicationProtocols = ["http/1.1"]
             tlsConfiguration.minimumTLSVersion = .tlsv12
+            // Closing waits this long for the peer's close_notify (5 s by default).
+            tlsConfiguration.shutdownTimeout = .milliseconds(200)
             return try NIOSSLContext(configuration: tlsConfiguration)
         } catch {
             throw SimServerError.badCertificate(path: "the serving certificate", detail: "\(error)")
@@ -128,6 +146,7 @@ public final class APIServer: Sendable {
         try? await serverChannel.close()
         let task = acceptTask.withLock { $0 }
         task?.cancel()
+        connections.closeAll()
         await task?.value
     }
 

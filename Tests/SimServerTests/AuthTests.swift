@@ -1,0 +1,117 @@
+import FlightdeckCore
+import FlightdeckTestSupport
+import Foundation
+import KubeClient
+import KubeModel
+import SimCluster
+import SimServer
+import Testing
+
+/// Authentication and authorization as kube-apiserver does them: client certificates
+/// (CN = user, O = groups) and bearer tokens, RBAC Roles, 401 and 403 as sentences.
+/// Sim-specific: it issues the users' credentials.
+@Suite(.timeLimit(.minutes(2))) struct AuthTests {
+    static let directory = TemporaryDirectory("flightdeck-auth")
+
+    func start(_ name: String, tokens: [String: UserInfo] = [:]) async throws -> SimulatedCluster {
+        try await SimulatedCluster.start(.init(dataDirectory: URL(fileURLWithPath: Self.directory.file(name)), tokens: tokens))
+    }
+
+    func api(_ kubeconfig: String, home: String) throws -> KubeAPI {
+        try KubeAPI(connection: TestCluster.loader(home: home).load(kubeconfig: kubeconfig), qps: 1000, burst: 1000)
+    }
+
+    @Test func aLimitedUserIsForbiddenUntilARoleAllowsIt() async throws {
+        let sim = try await start("rbac")
+        let home = TemporaryDirectory()
+        try sim.writeKubeconfig(user: "orchestrator", groups: ["flightdeck"], to: URL(fileURLWithPath: home.file("user.yaml")))
+        let user = try api(home.file("user.yaml"), home: home.path)
+        let admin = try api(sim.kubeconfigURL.path, home: home.path)
+        let job: JSONValue = ["apiVersion": "batch/v1", "kind": "Job", "metadata": ["name": "j"],
+            "spec": ["template": ["spec": ["restartPolicy": "Never", "containers": [["name": "a", "image": "busybox"]]]]]]
+        do {
+            _ = try await user.create(.jobs, namespace: "agents", job)
+            Issue.record("expected Forbidden")
+        } catch let error as APIError {
+            #expect(error.code == 403)
+            #expect(error.description
+                == "jobs.batch is forbidden: User \"orchestrator\" cannot create resource \"jobs\" in API group \"batch\" in the namespace \"agents\"")
+        }
+        _ = try await admin.create(.roles, namespace: "agents", [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": ["name": "jobs"],
+            "rules": [["apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get"]]],
+        ])
+        _ = try await admin.create(.roleBindings, namespace: "agents", [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": ["name": "jobs"],
+            "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "jobs"],
+            "subjects": [["kind": "Group", "name": "flightdeck", "apiGroup": "rbac.authorization.k8s.io"]],
+        ])
+        _ = try await user.create(.jobs, namespace: "agents", job)
+        // Allowed verbs only: delete is still refused, and so is another namespace.
+        await #expect(throws: APIError.self) { try await user.delete(.jobs, namespace: "agents", name: "j") }
+        await #expect(throws: APIError.self) { _ = try await user.list(.jobs, namespace: "default") }
+
+        // SelfSubjectAccessReview answers the same question without trying.
+        let review = try await user.create(.selfSubjectAccessReviews, [
+            "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+            "spec": ["resourceAttributes": ["namespace": "agents", "verb": "get", "group": "batch", "resource": "jobs"]],
+        ])
+        #expect(review[path: ["status", "allowed"]]?.boolValue == true)
+        await sim.stop()
+    }
+
+    @Test func bearerTokensAuthenticateAndWrongOnesAreRefused() async throws {
+        let sim = try await start("tokens", tokens: ["s3cret-token": UserInfo(name: "ci", groups: ["system:masters"])])
+        let home = TemporaryDirectory()
+        func kubeconfig(token: String) throws -> String {
+            let path = home.file("token-\(token.count).yaml")
+            try KubeconfigFile(server: sim.url, certificateAuthorityPEM: sim.authority.certificatePEM, userName: "ci",
+                token: token).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let good = try api(try kubeconfig(token: "s3cret-token"), home: home.path)
+        #expect(try await good.list(.jobs, namespace: "agents")["kind"]?.stringValue == "JobList")
+        let bad = try api(try kubeconfig(token: "wrong"), home: home.path)
+        do {
+            _ = try await bad.list(.jobs, namespace: "agents")
+            Issue.record("expected Unauthorized")
+        } catch let error as APIError {
+            #expect(error.code == 401)
+            #expect(error.description == "Unauthorized")
+        }
+        await sim.stop()
+    }
+
+    @Test func aClientThatDoesNotTrustTheServerSaysWhatToCheck() async throws {
+        let sim = try await start("ca")
+        let home = TemporaryDirectory()
+        let stranger = try CertificateAuthority.generate(commonName: "someone-else")
+        let path = home.file("wrong-ca.yaml")
+        try KubeconfigFile(server: sim.url, certificateAuthorityPEM: stranger.certificatePEM, userName: "u", token: "t")
+            .write(to: URL(fileURLWithPath: path))
+        let client = try api(path, home: home.path)
+        do {
+            _ = try await client.version()
+            Issue.record("expected a TLS failure")
+        } catch let error as ClusterUnreachable {
+            #expect(error.description.contains("certificate"))
+            #expect(error.description.contains(sim.url))
+        }
+        await sim.stop()
+    }
+
+    @Test func theKubeconfigItWritesIsPrivateAndKeepsWorkingAfterARestart() async throws {
+        let sim = try await start("restart")
+        let mode = try FileManager.default.attributesOfItem(atPath: sim.kubeconfigURL.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let port = sim.server.port
+        let home = TemporaryDirectory()
+        let copy = home.file("copy.yaml")
+        try FileManager.default.copyItem(atPath: sim.kubeconfigURL.path, toPath: copy)
+        await sim.stop()
+        let again = try await start("restart")
+        #expect(again.server.port == port)
+        _ = try await api(copy, home: home.path).version()
+        await again.stop()
+    }
+}

@@ -1,0 +1,142 @@
+import FlightdeckCore
+import FlightdeckTestSupport
+import Foundation
+import KubeClient
+import KubeModel
+import SimServer
+import Testing
+
+/// `KubeAPI` against a live API server over HTTPS with a client certificate: the simulated
+/// cluster by default, a real k3s when `FLIGHTDECK_TEST_KUBECONFIG` is set.
+@Suite(.timeLimit(.minutes(2))) struct ClientTests {
+    @Test func versionAndDiscovery() async throws {
+        try await withCluster { cluster in
+            let version = try await cluster.api.version()
+            #expect(version["gitVersion"]?.stringValue?.hasPrefix("v1.") == true)
+            let groups = try await cluster.api.json(APIRequest(method: "GET", path: "/apis"))
+            let names = (groups["groups"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+            #expect(names.contains("batch"))
+            #expect(names.contains("rbac.authorization.k8s.io"))
+        }
+    }
+
+    @Test func createGetPatchDeleteRoundTrip() async throws {
+        try await withCluster { cluster in
+            let ns = cluster.namespace
+            let created = try await cluster.api.create(.configMaps, namespace: ns, cluster.configMap("settings", ["mode": "a"]))
+            #expect(created[path: ["metadata", "uid"]]?.stringValue?.isEmpty == false)
+
+            let merged = try await cluster.api.patch(.configMaps, namespace: ns, name: "settings", ["data": ["extra": "b"]])
+            #expect(merged[path: ["data", "mode"]]?.stringValue == "a")
+            #expect(merged[path: ["data", "extra"]]?.stringValue == "b")
+
+            let strategic = try await cluster.api.patch(.configMaps, namespace: ns, name: "settings",
+                ["metadata": ["labels": ["tier": "x"]]], kind: .strategicMerge)
+            #expect(strategic[path: ["metadata", "labels", "tier"]]?.stringValue == "x")
+
+            let fetched = try await cluster.api.get(ConfigMap.self, namespace: ns, name: "settings")
+            #expect(fetched.metadata.labels["tier"] == "x")
+
+            try await cluster.api.delete(.configMaps, namespace: ns, name: "settings",
+                options: DeleteOptions(propagationPolicy: .background))
+            await #expect(throws: APIError.self) {
+                _ = try await cluster.api.get(.configMaps, namespace: ns, name: "settings")
+            }
+        }
+    }
+
+    @Test func dryRunStoresNothing() async throws {
+        try await withCluster { cluster in
+            let answer = try await cluster.api.create(.configMaps, namespace: cluster.namespace,
+                cluster.configMap("dry"), dryRun: true)
+            #expect(answer[path: ["metadata", "name"]]?.stringValue == "dry")
+            let list = try await cluster.api.list(.configMaps, namespace: cluster.namespace)
+            #expect((list["items"]?.arrayValue ?? []).contains { $0[path: ["metadata", "name"]]?.stringValue == "dry" } == false)
+        }
+    }
+
+    @Test func listPagesAreConsistent() async throws {
+        try await withCluster { cluster in
+            for index in 0..<23 {
+                _ = try await cluster.api.create(.configMaps, namespace: cluster.namespace, cluster.configMap("page-\(index)"))
+            }
+            let first = try await cluster.api.list(.configMaps, namespace: cluster.namespace, options: ListOptions(limit: 10))
+            #expect(first["items"]?.arrayValue?.count == 10)
+            #expect(first[path: ["metadata", "continue"]]?.stringValue?.isEmpty == false)
+            let all = try await cluster.api.listAll(.configMaps, namespace: cluster.namespace, pageSize: 7)
+            let names = Set(all.items.compactMap { $0[path: ["metadata", "name"]]?.stringValue })
+            #expect(names.isSuperset(of: (0..<23).map { "page-\($0)" }))
+            #expect(UInt64(all.resourceVersion) != nil)
+        }
+    }
+
+    @Test func errorsAreTheServersSentences() async throws {
+        try await withCluster { cluster in
+            let ns = cluster.namespace
+            do {
+                _ = try await cluster.api.get(.jobs, namespace: ns, name: "missing")
+                Issue.record("expected NotFound")
+            } catch let error as APIError {
+                #expect(error.code == 404)
+                #expect(error.reason == "NotFound")
+                #expect(error.description == "jobs.batch \"missing\" not found")
+            }
+            _ = try await cluster.api.create(.configMaps, namespace: ns, cluster.configMap("twice"))
+            do {
+                _ = try await cluster.api.create(.configMaps, namespace: ns, cluster.configMap("twice"))
+                Issue.record("expected AlreadyExists")
+            } catch let error as APIError {
+                #expect(error.code == 409)
+                #expect(error.description == "configmaps \"twice\" already exists")
+            }
+            do {
+                _ = try await cluster.api.create(.configMaps, namespace: "no-such-namespace-\(ns)", cluster.configMap("x"))
+                Issue.record("expected NotFound for the namespace")
+            } catch let error as APIError {
+                #expect(error.code == 404 || error.code == 400)
+            }
+        }
+    }
+
+    @Test func anUnreachableServerIsOneSentence() async throws {
+        let directory = TemporaryDirectory()
+        // A port nothing listens on: bind one, note it, close it.
+        let port = try freePort()
+        let config = """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "https://127.0.0.1:\(port)", insecure-skip-tls-verify: true}}]
+            users: [{name: u, user: {token: abc}}]
+            contexts: [{name: ctx, context: {cluster: c, user: u}}]
+            current-context: ctx
+            """
+        try config.write(toFile: directory.file("config"), atomically: true, encoding: .utf8)
+        let connection = try TestCluster.loader(home: directory.path).load(kubeconfig: directory.file("config"))
+        let api = try KubeAPI(connection: connection)
+        do {
+            _ = try await api.version()
+            Issue.record("expected a connection failure")
+        } catch let error as ClusterUnreachable {
+            let text = error.description
+            #expect(text.hasPrefix("cannot reach the cluster at https://127.0.0.1:\(port)"))
+            #expect(text.contains("context ctx"))
+            #expect(!text.contains("\n"))
+        }
+    }
+}
+
+/// A loopback port that was free a moment ago.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
