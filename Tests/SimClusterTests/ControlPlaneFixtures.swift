@@ -53,16 +53,16 @@ func fetch(_ store: APIStore, _ type: ResourceType, _ namespace: String? = "defa
 }
 
 /// `(reason, message)` of the Events about the object named `name`, oldest first.
-func eventsAbout(_ store: APIStore, _ namespace: String = "default", _ name: String) -> [(reason: String, message: String)] {
+func eventsAbout(_ store: APIStore, _ name: String, in namespace: String = "default") -> [(reason: String, message: String)] {
     let list = (try? store.list(type: .events, namespace: namespace,
         options: ListOptions(fieldSelector: "involvedObject.name=\(name)"))) ?? .emptyObject
     return items(list).map { ($0["reason"]?.stringValue ?? "", $0["message"]?.stringValue ?? "") }
 }
 
-func hasEvent(_ store: APIStore, _ namespace: String = "default", _ name: String, _ reason: String,
-    _ message: String? = nil) -> Bool
+func hasEvent(_ store: APIStore, _ name: String, _ reason: String, _ message: String? = nil,
+    in namespace: String = "default") -> Bool
 {
-    eventsAbout(store, namespace, name).contains { $0.reason == reason && (message == nil || $0.message == message) }
+    eventsAbout(store, name, in: namespace).contains { $0.reason == reason && (message == nil || $0.message == message) }
 }
 
 /// The pods a Job owns, oldest first.
