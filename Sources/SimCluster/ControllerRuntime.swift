@@ -78,6 +78,8 @@ enum ControllerRuntime {
             var meta = ObjectMeta(json: object["metadata"] ?? .emptyObject)
             guard meta.finalizers.contains(finalizer) else { return false }
             meta.finalizers.removeAll { $0 == finalizer }
+            // An emptied list is omitted, as Go's omitempty writes it.
+            if meta.finalizers.isEmpty { meta.json.setMember("finalizers", nil) }
             object.setMember("metadata", meta.json)
             return true
         }

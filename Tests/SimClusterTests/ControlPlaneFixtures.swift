@@ -93,8 +93,8 @@ func agentJob(_ name: String, spec extra: JSONValue = .emptyObject, podSpec: JSO
 }
 
 /// Plays the kubelet: the pod ran and its `agent` container exited with `exitCode`.
-func finishPod(_ store: APIStore, _ namespace: String = "default", _ podName: String, exitCode: Int,
-    conditions: [JSONValue] = []) throws
+func finishPod(_ store: APIStore, _ podName: String, exitCode: Int, conditions: [JSONValue] = [],
+    in namespace: String = "default") throws
 {
     let now = KubeTime.string(from: store.clock())
     var pod = try store.get(type: .pods, namespace: namespace, name: podName)
