@@ -60,7 +60,7 @@ import Testing
                 return condition(pod ?? .null, "PodScheduled")?["status"] == "True" ? pod : nil
             }
             #expect(scheduled[path: ["spec", "nodeName"]] == "flightdeck-sim")
-            #expect(hasEvent(store, "agent", "Scheduled", "Successfully assigned default/agent to flightdeck-sim"))
+            try await eventually { hasEvent(store, "agent", "Scheduled", "Successfully assigned default/agent to flightdeck-sim") }
 
             // The claim is protected while the pod uses it; then it goes, and so do the
             // volume and its directory.
