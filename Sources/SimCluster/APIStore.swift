@@ -19,6 +19,8 @@ public final class APIStore: Sendable {
     private let state: Mutex<StoreState>
     private let watchBufferSize: Int
     private let bookmarkTask = Mutex<Task<Void, Never>?>(nil)
+    /// The admission chain, in the order plugins run.
+    private let admissionPlugins = Mutex<[any AdmissionPlugin]>([])
     /// The store's clock (what `creationTimestamp` reads), for controllers that stamp times.
     public let clock: @Sendable () -> Date
 
@@ -53,14 +55,68 @@ public final class APIStore: Sendable {
     /// The current revision (what a list reports as its `resourceVersion`).
     public var resourceVersion: String { state.withLock { String($0.revision) } }
 
+    // MARK: - Admission
+
+    /// Adds `plugin` at the end of the admission chain, or replaces the plugin registered
+    /// under the same name (so installing a control plane twice does not run it twice).
+    public func registerAdmissionPlugin(_ plugin: any AdmissionPlugin) {
+        admissionPlugins.withLock { plugins in
+            if let index = plugins.firstIndex(where: { $0.name == plugin.name }) {
+                plugins[index] = plugin
+            } else {
+                plugins.append(plugin)
+            }
+        }
+    }
+
+    /// Removes the plugin registered under `name`, if any.
+    public func removeAdmissionPlugin(named name: String) {
+        admissionPlugins.withLock { $0.removeAll { $0.name == name } }
+    }
+
+    /// The registered plugins' names, in the order they run.
+    public var admissionPluginNames: [String] { admissionPlugins.withLock { $0.map(\.name) } }
+
+    private func runAdmission(_ request: inout AdmissionRequest, _ plugins: [any AdmissionPlugin]) throws(Status)
+        -> [String]
+    {
+        var warnings: [String] = []
+        for plugin in plugins { warnings += try plugin.admit(&request, store: self) }
+        return warnings
+    }
+
     // MARK: - Writes
 
     /// POST: stores a new object, filling `uid`, `creationTimestamp`, `resourceVersion`,
     /// `generation` and a `generateName` name. `namespace` is the request path's.
     public func create(_ object: JSONValue, type: ResourceType, namespace: String? = nil) throws(Status) -> JSONValue {
-        try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
-            try state.create(object, type: type, namespace: namespace)
+        try createWithWarnings(object, type: type, namespace: namespace).object
+    }
+
+    /// `create`, also returning the admission chain's warnings.
+    public func createWithWarnings(_ object: JSONValue, type: ResourceType, namespace: String? = nil)
+        throws(Status) -> AdmittedWrite
+    {
+        let plugins = admissionPlugins.withLock { $0 }
+        if plugins.isEmpty {
+            return AdmittedWrite(object: try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
+                try state.create(object, type: type, namespace: namespace)
+            })
         }
+        // Plugins see the object as it will be stored: namespace resolved, name generated
+        // (PodSecurity's message names the generated pod, as upstream's does).
+        var body = object
+        let (resolvedNamespace, name) = try state.withLock {
+            (state: inout StoreState) throws(Status) -> (String?, String) in
+            try state.prepareCreate(&body, type: type, namespace: namespace)
+        }
+        var request = AdmissionRequest(operation: .create, type: type, namespace: resolvedNamespace, name: name,
+            object: body)
+        let warnings = try runAdmission(&request, plugins)
+        let stored = try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
+            try state.create(request.object, type: type, namespace: resolvedNamespace)
+        }
+        return AdmittedWrite(object: stored, warnings: warnings)
     }
 
     /// PUT of the object (or of its `status` subresource when `subresource` is `"status"`).
@@ -68,10 +124,43 @@ public final class APIStore: Sendable {
     public func update(_ object: JSONValue, type: ResourceType, namespace: String? = nil, name: String? = nil,
         subresource: String? = nil) throws(Status) -> JSONValue
     {
+        try updateWithWarnings(object, type: type, namespace: namespace, name: name, subresource: subresource).object
+    }
+
+    /// `update`, also returning the admission chain's warnings.
+    public func updateWithWarnings(_ object: JSONValue, type: ResourceType, namespace: String? = nil,
+        name: String? = nil, subresource: String? = nil) throws(Status) -> AdmittedWrite
+    {
         let status = try Self.statusFlag(subresource, type)
-        return try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
-            try state.update(object, type: type, namespace: namespace, name: name, status: status)
+        let plugins = admissionPlugins.withLock { $0 }
+        if plugins.isEmpty {
+            return AdmittedWrite(object: try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
+                try state.update(object, type: type, namespace: namespace, name: name, status: status)
+            })
         }
+        let objectName = name ?? object[path: ["metadata", "name"]]?.stringValue ?? ""
+        let objectNamespace = type.namespaced ? namespace ?? object[path: ["metadata", "namespace"]]?.stringValue : nil
+        let unconditional = (object[path: ["metadata", "resourceVersion"]]?.stringValue ?? "").isEmpty
+        // As GuaranteedUpdate: admit against the current object, commit only over that
+        // version, and try again when another write got in between.
+        for attempt in 0..<5 {
+            let old = try get(type: type, namespace: objectNamespace, name: objectName)
+            var body = object
+            if unconditional { body[path: ["metadata", "resourceVersion"]] = old[path: ["metadata", "resourceVersion"]] }
+            var request = AdmissionRequest(operation: .update, type: type, namespace: objectNamespace,
+                name: objectName, object: body, oldObject: old, subresource: subresource)
+            let warnings = try runAdmission(&request, plugins)
+            do {
+                let stored = try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
+                    try state.update(request.object, type: type, namespace: namespace, name: name, status: status)
+                }
+                return AdmittedWrite(object: stored, warnings: warnings)
+            } catch {
+                if error.code == 409, unconditional, attempt < 4 { continue }
+                throw error
+            }
+        }
+        throw Status.conflict(type, name: objectName)
     }
 
     /// PATCH with a merge or strategic-merge patch; a `metadata.resourceVersion` in the
@@ -79,10 +168,40 @@ public final class APIStore: Sendable {
     public func patch(type: ResourceType, namespace: String? = nil, name: String, patch: JSONValue,
         kind: PatchKind = .merge, subresource: String? = nil) throws(Status) -> JSONValue
     {
+        try patchWithWarnings(type: type, namespace: namespace, name: name, patch: patch, kind: kind,
+            subresource: subresource).object
+    }
+
+    /// `patch`, also returning the admission chain's warnings.
+    public func patchWithWarnings(type: ResourceType, namespace: String? = nil, name: String, patch: JSONValue,
+        kind: PatchKind = .merge, subresource: String? = nil) throws(Status) -> AdmittedWrite
+    {
         let status = try Self.statusFlag(subresource, type)
-        return try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
-            try state.patch(type: type, namespace: namespace, name: name, patch: patch, kind: kind, status: status)
+        let plugins = admissionPlugins.withLock { $0 }
+        if plugins.isEmpty {
+            return AdmittedWrite(object: try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
+                try state.patch(type: type, namespace: namespace, name: name, patch: patch, kind: kind, status: status)
+            })
         }
+        let conditional = patch[path: ["metadata", "resourceVersion"]] != nil
+        for attempt in 0..<5 {
+            let old = try get(type: type, namespace: namespace, name: name)
+            // The patched object carries the old version (or the patch's own precondition).
+            let patched = try StoreState.apply(patch, kind: kind, to: old)
+            var request = AdmissionRequest(operation: .update, type: type, namespace: namespace, name: name,
+                object: patched, oldObject: old, subresource: subresource)
+            let warnings = try runAdmission(&request, plugins)
+            do {
+                let stored = try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
+                    try state.update(request.object, type: type, namespace: namespace, name: name, status: status)
+                }
+                return AdmittedWrite(object: stored, warnings: warnings)
+            } catch {
+                if error.code == 409, !conditional, attempt < 4 { continue }
+                throw error
+            }
+        }
+        throw Status.conflict(type, name: name)
     }
 
     /// DELETE: removes the object, or — when finalizers hold it (including the

@@ -93,6 +93,46 @@ struct StoreState: Sendable {
         history.removeFirst(drop)
     }
 
+    /// A free name for `generateName` `prefix`; the apiserver retries a generated name
+    /// that collides (RetryGenerateName).
+    mutating func generatedName(_ prefix: String, type: ResourceType, namespace: String?) -> String {
+        let base = String(prefix.prefix(58))
+        var name = base + random.nameSuffix()
+        for _ in 0..<8 {
+            if objects[type]?[Self.key(type, namespace: namespace, name: name)] == nil { break }
+            name = base + random.nameSuffix()
+        }
+        return name
+    }
+
+    /// What admission needs before `create`: the request checked, its namespace resolved and
+    /// (for `generateName`) its name generated into `body`. `create` then finds the name set.
+    mutating func prepareCreate(_ body: inout JSONValue, type: ResourceType, namespace: String?) throws(Status)
+        -> (namespace: String?, name: String)
+    {
+        guard case .object = body else { throw Status.badRequest("the body of the request was not a JSON object") }
+        if let mismatch = namespaceMismatch(body, type: type, namespace: namespace) { throw mismatch }
+        var resolved: String?
+        if type.namespaced {
+            guard let ns = namespace ?? Self.metadataString(body, "namespace"), !ns.isEmpty else {
+                throw Status.badRequest("an empty namespace may not be set during creation")
+            }
+            resolved = ns
+        }
+        var name = Self.metadataString(body, "name") ?? ""
+        if name.isEmpty {
+            guard let prefix = Self.metadataString(body, "generateName"), !prefix.isEmpty else {
+                throw Status.invalid(type, name: "", causes: [
+                    Status.Cause(reason: "FieldValueRequired", message: "Required value: name or generateName is required",
+                        field: "metadata.name")
+                ])
+            }
+            name = generatedName(prefix, type: type, namespace: resolved)
+            body[path: ["metadata", "name"]] = .string(name)
+        }
+        return (resolved, name)
+    }
+
     mutating func create(_ body: JSONValue, type: ResourceType, namespace: String?) throws(Status) -> JSONValue {
         guard case .object = body else { throw Status.badRequest("the body of the request was not a JSON object") }
         var object = body
@@ -125,12 +165,7 @@ struct StoreState: Sendable {
                         field: "metadata.name")
                 ])
             }
-            // The apiserver retries a generated name that collides (RetryGenerateName).
-            let base = String(prefix.prefix(58))
-            for _ in 0..<8 {
-                name = base + random.nameSuffix()
-                if objects[type]?[Self.key(type, namespace: resolvedNamespace, name: name)] == nil { break }
-            }
+            name = generatedName(prefix, type: type, namespace: resolvedNamespace)
             object[path: ["metadata", "name"]] = .string(name)
         }
         let key = Self.key(type, namespace: resolvedNamespace, name: name)
@@ -151,6 +186,7 @@ struct StoreState: Sendable {
             if object[path: ["spec", "finalizers"]] == nil { object[path: ["spec", "finalizers"]] = ["kubernetes"] }
             object[path: ["status", "phase"]] = "Active"
         }
+        CreateDefaults.apply(to: &object, type: type)
         return commit(type, namespace: resolvedNamespace, key: key, eventType: .added, object: object, previous: nil)
     }
 
@@ -210,18 +246,22 @@ struct StoreState: Sendable {
     mutating func patch(type: ResourceType, namespace: String?, name: String, patch: JSONValue, kind: PatchKind,
         status: Bool) throws(Status) -> JSONValue
     {
-        guard case .object = patch else { throw Status.badRequest("the patch is not a JSON object") }
         let old = try get(type: type, namespace: namespace, name: name)
-        let patched: JSONValue
+        let patched = try Self.apply(patch, kind: kind, to: old)
+        return try update(patched, type: type, namespace: namespace, name: name, status: status)
+    }
+
+    /// `patch` applied to `old`, with the apiserver's 400 for a malformed patch.
+    static func apply(_ patch: JSONValue, kind: PatchKind, to old: JSONValue) throws(Status) -> JSONValue {
+        guard case .object = patch else { throw Status.badRequest("the patch is not a JSON object") }
         switch kind {
         case .merge:
-            patched = MergePatch.apply(patch, to: old)
+            return MergePatch.apply(patch, to: old)
         case .strategicMerge:
-            do { patched = try StrategicMergePatch.apply(patch, to: old) } catch {
+            do { return try StrategicMergePatch.apply(patch, to: old) } catch {
                 throw Status.badRequest(error.message)
             }
         }
-        return try update(patched, type: type, namespace: namespace, name: name, status: status)
     }
 
     mutating func delete(type: ResourceType, namespace: String?, name: String, options: DeleteOptions)
@@ -229,7 +269,9 @@ struct StoreState: Sendable {
     {
         let key = Self.key(type, namespace: namespace, name: name)
         guard let old = objects[type]?[key] else { throw Status.notFound(type, name: name) }
-        let policy = options.propagationPolicy
+        // batch/v1 Jobs keep the legacy default of orphaning their pods (the Job registry's
+        // DefaultGarbageCollectionPolicy); kubectl sends Background explicitly.
+        let policy = options.propagationPolicy ?? (type == .jobs ? .orphan : nil)
         if let policy { deletePolicies[type, default: [:]][key] = policy }
         if options.dryRun || Self.isBeingDeleted(old) {
             return DeleteResult(object: old, removed: false, propagationPolicy: policy)

@@ -1,0 +1,102 @@
+import FlightdeckCore
+import Foundation
+import KubeModel
+import Synchronization
+
+/// The simulated cluster's control plane: the apiserver's admission chain plus the
+/// controllers k3s runs (scheduler, local-path provisioner with the PV and protection
+/// controllers, Job, TTL-after-finished, garbage collector), each an async task watching
+/// the store.
+///
+/// The kubelet is not here: another component runs pods on the node (`nodeName`) and
+/// writes their status. Without it, pods are bound but stay Pending.
+///
+/// Usage:
+/// ```swift
+/// let timing = SimTiming(scale: 0.01)
+/// let store = APIStore(configuration: .init(clock: SimClock(timing: timing).closure))
+/// let controlPlane = ControlPlane(store: store, configuration: .init(dataDirectory: dir, timing: timing))
+/// controlPlane.start()
+/// …
+/// await controlPlane.stop()
+/// ```
+public final class ControlPlane: Sendable {
+    public struct Configuration: Sendable {
+        /// The single node's name (k3s uses the host name).
+        public var nodeName: String
+        /// k3s's data directory: local-path volumes are created under `storage/` in it.
+        public var dataDirectory: URL
+        /// How fast simulated waits run (back-off, deadlines, TTLs, resyncs).
+        public var timing: SimTiming
+
+        public init(nodeName: String = "flightdeck-sim",
+            dataDirectory: URL = FileManager.default.temporaryDirectory.appendingPathComponent("flightdeck-sim"),
+            timing: SimTiming = .realTime)
+        {
+            self.nodeName = nodeName
+            self.dataDirectory = dataDirectory
+            self.timing = timing
+        }
+    }
+
+    public let store: APIStore
+    public let configuration: Configuration
+    private let running = Mutex<Task<Void, Never>?>(nil)
+
+    /// Installs the admission chain on `store` (so writes are admitted even before `start`).
+    public init(store: APIStore, configuration: Configuration = Configuration()) {
+        self.store = store
+        self.configuration = configuration
+        Self.installAdmission(on: store)
+    }
+
+    /// The apiserver's admission plugins this cluster enables, in upstream's order
+    /// (mutating DefaultStorageClass and StorageObjectInUseProtection, then PodSecurity).
+    /// Registering again replaces them, so this is safe to call more than once.
+    public static func installAdmission(on store: APIStore) {
+        store.registerAdmissionPlugin(DefaultStorageClassAdmission())
+        store.registerAdmissionPlugin(StorageProtectionAdmission())
+        store.registerAdmissionPlugin(PodSecurityAdmission())
+    }
+
+    public var isRunning: Bool { running.withLock { $0 != nil } }
+
+    /// Starts every controller (no-op when already running). The `local-path`
+    /// StorageClass exists when this returns.
+    public func start() {
+        let configuration = configuration
+        let store = store
+        running.withLock { task in
+            guard task == nil else { return }
+            let timing = configuration.timing
+            let provisioner = LocalPathProvisioner(store: store, nodeName: configuration.nodeName,
+                dataDirectory: configuration.dataDirectory, timing: timing)
+            provisioner.ensureStorageClass()
+            let scheduler = Scheduler(store: store, nodeName: configuration.nodeName, timing: timing)
+            let protection = PVCProtectionController(store: store, timing: timing)
+            let jobs = JobController(store: store, timing: timing)
+            let ttl = TTLController(store: store, timing: timing)
+            let collector = GarbageCollector(store: store)
+            task = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await scheduler.run() }
+                    group.addTask { await provisioner.run() }
+                    group.addTask { await protection.run() }
+                    group.addTask { await jobs.run() }
+                    group.addTask { await ttl.run() }
+                    group.addTask { await collector.run() }
+                }
+            }
+        }
+    }
+
+    /// Stops every controller and waits until they have returned. Admission stays installed.
+    public func stop() async {
+        let task = running.withLock { task -> Task<Void, Never>? in
+            defer { task = nil }
+            return task
+        }
+        task?.cancel()
+        await task?.value
+    }
+}
