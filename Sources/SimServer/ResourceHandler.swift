@@ -77,15 +77,17 @@ struct ResourceHandler {
             if request.isDryRun {
                 return .json(try dryRunCreate(body, namespace: namespace), status: 201)
             }
-            return .json(try store.create(body, type: type, namespace: namespace), status: 201)
+            let written = try store.createWithWarnings(body, type: type, namespace: namespace)
+            return .json(written.object, status: 201, warnings: written.warnings)
         case "update":
             let body = try bodyObject()
             if request.isDryRun {
                 _ = try store.get(type: type, namespace: namespace, name: path.name!)
                 return .json(body)
             }
-            return .json(try store.update(body, type: type, namespace: namespace, name: path.name,
-                subresource: path.subresource))
+            let written = try store.updateWithWarnings(body, type: type, namespace: namespace, name: path.name,
+                subresource: path.subresource)
+            return .json(written.object, warnings: written.warnings)
         case "patch":
             let kind = try patchKind()
             let patch = try bodyObject()
@@ -93,8 +95,9 @@ struct ResourceHandler {
                 _ = try store.get(type: type, namespace: namespace, name: path.name!)
                 return .json(try store.get(type: type, namespace: namespace, name: path.name!))
             }
-            return .json(try store.patch(type: type, namespace: namespace, name: path.name!, patch: patch, kind: kind,
-                subresource: path.subresource))
+            let written = try store.patchWithWarnings(type: type, namespace: namespace, name: path.name!, patch: patch,
+                kind: kind, subresource: path.subresource)
+            return .json(written.object, warnings: written.warnings)
         case "delete":
             let options = try deleteOptions()
             if options.dryRun {

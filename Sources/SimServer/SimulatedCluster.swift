@@ -24,11 +24,14 @@ public final class SimulatedCluster: Sendable {
         /// Extra bearer tokens and their users (tests of token auth and RBAC).
         public var tokens: [String: UserInfo]
         public var historyLimit: Int
+        /// The one node's name (pods are bound to it; PVs have affinity to it).
+        public var nodeName: String
 
         public init(dataDirectory: URL, port: Int = 0, useTLS: Bool = true, timing: SimTiming = .realTime,
             seed: UInt64? = nil, bookmarkInterval: Duration = .seconds(5), namespace: String = "agents",
-            tokens: [String: UserInfo] = [:], historyLimit: Int = 10_000)
+            tokens: [String: UserInfo] = [:], historyLimit: Int = 10_000, nodeName: String = "flightdeck-sim")
         {
+            self.nodeName = nodeName
             self.dataDirectory = dataDirectory
             self.port = port
             self.useTLS = useTLS
@@ -43,6 +46,8 @@ public final class SimulatedCluster: Sendable {
 
     public let options: Options
     public let store: APIStore
+    /// Scheduler, volume provisioning, Job, TTL and garbage-collection controllers.
+    public let controlPlane: ControlPlane
     public let server: APIServer
     public let authority: CertificateAuthority
     /// The admin kubeconfig (`system:masters`).
@@ -51,9 +56,12 @@ public final class SimulatedCluster: Sendable {
     /// `https://127.0.0.1:PORT`.
     public var url: String { server.url }
 
-    private init(options: Options, store: APIStore, server: APIServer, authority: CertificateAuthority, kubeconfigURL: URL) {
+    private init(options: Options, store: APIStore, controlPlane: ControlPlane, server: APIServer,
+        authority: CertificateAuthority, kubeconfigURL: URL)
+    {
         self.options = options
         self.store = store
+        self.controlPlane = controlPlane
         self.server = server
         self.authority = authority
         self.kubeconfigURL = kubeconfigURL
@@ -68,7 +76,11 @@ public final class SimulatedCluster: Sendable {
         let authority = try CertificateAuthority.loadOrCreate(in: data.appendingPathComponent("tls"))
         let store = existing ?? APIStore(configuration: APIStoreConfiguration(
             historyLimit: options.historyLimit, watchBufferSize: 10_000, bookmarkInterval: options.bookmarkInterval,
-            seed: options.seed, initialNamespaces: ["default", "kube-system", "kube-public", "kube-node-lease"]))
+            clock: SimClock(timing: options.timing).closure, seed: options.seed,
+            initialNamespaces: ["default", "kube-system", "kube-public", "kube-node-lease"]))
+        let controlPlane = ControlPlane(store: store, configuration: .init(
+            nodeName: options.nodeName, dataDirectory: data, timing: options.timing))
+        controlPlane.start()
         if (try? store.get(type: .namespaces, name: options.namespace)) == nil {
             _ = try? store.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(options.namespace)]],
                 type: .namespaces)
@@ -103,7 +115,8 @@ public final class SimulatedCluster: Sendable {
         try KubeconfigFile(server: server.url, certificateAuthorityPEM: authority.certificatePEM,
             userName: "flightdeck-sim-admin", namespace: options.namespace,
             clientCertificatePEM: admin.certificatePEM, clientKeyPEM: admin.privateKeyPEM).write(to: kubeconfigURL)
-        return SimulatedCluster(options: options, store: store, server: server, authority: authority,
+        return SimulatedCluster(options: options, store: store, controlPlane: controlPlane, server: server,
+            authority: authority,
             kubeconfigURL: kubeconfigURL)
     }
 
@@ -117,5 +130,6 @@ public final class SimulatedCluster: Sendable {
 
     public func stop() async {
         await server.shutdown()
+        await controlPlane.stop()
     }
 }

@@ -1,0 +1,75 @@
+import FlightdeckTestSupport
+import Foundation
+
+/// A TCP relay on loopback (a Python peer) that can freeze: on SIGUSR1 every connection
+/// open at that moment stops relaying in both directions but stays open — a dead stream
+/// the client cannot tell from a quiet one. New connections relay normally.
+final class FreezingProxy: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    private let statusFile: String
+    private let directory = TemporaryDirectory("flightdeck-proxy")
+
+    init(target: Int) throws {
+        statusFile = directory.file("connections")
+        let script = #"""
+            import socket, threading, signal, sys
+            target = int(sys.argv[1]); status = sys.argv[2]
+            frozen = set(); conns = []; lock = threading.Lock(); count = [0]
+            def freeze(*_):
+                with lock:
+                    for c in conns: frozen.add(c)
+            signal.signal(signal.SIGUSR1, freeze)
+            def pump(a, b, key):
+                try:
+                    while True:
+                        data = a.recv(65536)
+                        if not data: break
+                        with lock:
+                            if key in frozen: continue
+                        b.sendall(data)
+                except Exception: pass
+                with lock:
+                    if key in frozen: return
+                for s in (a, b):
+                    try: s.shutdown(socket.SHUT_RDWR)
+                    except Exception: pass
+            server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            server.bind(("127.0.0.1", 0)); server.listen(64)
+            print(server.getsockname()[1], flush=True)
+            while True:
+                client, _ = server.accept()
+                upstream = socket.create_connection(("127.0.0.1", target))
+                key = object()
+                with lock:
+                    conns.append(key); count[0] += 1
+                    open(status, "w").write(str(count[0]))
+                threading.Thread(target=pump, args=(client, upstream, key), daemon=True).start()
+                threading.Thread(target=pump, args=(upstream, client, key), daemon=True).start()
+            """#
+        let out = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, String(target), statusFile]
+        process.standardOutput = out
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    func freeze() throws { kill(process.processIdentifier, SIGUSR1) }
+
+    /// Connections accepted so far.
+    func connectionCount() throws -> Int {
+        Int((try? String(contentsOfFile: statusFile, encoding: .utf8)) ?? "0") ?? 0
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
