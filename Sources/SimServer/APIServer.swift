@@ -210,22 +210,22 @@ public final class APIServer: Sendable {
                     for (name, value) in headers { responseHead.headers.add(name: name, value: value) }
                     responseHead.headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
                     responseHead.headers.replaceOrAdd(name: "Cache-Control", value: "no-cache, private")
+                    responseHead.headers.replaceOrAdd(name: "Connection", value: "close")
                     try await outbound.write(.head(responseHead))
                     // The stream runs until its source ends or the client leaves; the
-                    // connection then closes (streams are the last request on it).
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            for await chunk in chunks where !chunk.isEmpty {
-                                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
-                            }
-                            try await outbound.write(.end(nil))
+                    // connection then closes (a stream is the last request on it, and the
+                    // head says so, so clients never queue another request behind it).
+                    let writer = Task {
+                        for await chunk in chunks where !chunk.isEmpty {
+                            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk))))
                         }
-                        group.addTask {
-                            try? await closed.get()
-                            throw CancellationError()
-                        }
-                        _ = try await group.next()
-                        group.cancelAll()
+                        try await outbound.write(.end(nil))
+                    }
+                    closed.whenComplete { _ in writer.cancel() }
+                    try await withTaskCancellationHandler {
+                        try await writer.value
+                    } onCancel: {
+                        writer.cancel()
                     }
                     return
                 }

@@ -19,7 +19,10 @@ final class FreezingProxy: @unchecked Sendable {
             def freeze(*_):
                 with lock:
                     for c in conns: frozen.add(c)
+                    open(status + ".frozen", "w").write(str(len(frozen)))
             signal.signal(signal.SIGUSR1, freeze)
+            # The test runner may start children with signals blocked.
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGUSR1])
             def pump(a, b, key):
                 try:
                     while True:
@@ -61,7 +64,13 @@ final class FreezingProxy: @unchecked Sendable {
         port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
-    func freeze() throws { kill(process.processIdentifier, SIGUSR1) }
+    /// Freezes the open connections; returns once the relay has done so.
+    func freeze() async throws {
+        kill(process.processIdentifier, SIGUSR1)
+        while !FileManager.default.fileExists(atPath: statusFile + ".frozen") {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
 
     /// Connections accepted so far.
     func connectionCount() throws -> Int {

@@ -136,7 +136,7 @@ import Testing
             _ = try await cluster.api.create(.configMaps, namespace: cluster.namespace, cluster.configMap("before"))
             try await eventually { cache.current == ["before"] }
 
-            try proxy.freeze()
+            try await proxy.freeze()
             _ = try await cluster.api.create(.configMaps, namespace: cluster.namespace, cluster.configMap("during"))
             try await eventually { cache.current == ["before", "during"] }
             #expect(try proxy.connectionCount() >= 2)
