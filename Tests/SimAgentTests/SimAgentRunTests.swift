@@ -147,14 +147,14 @@ struct SimAgentRunTests {
         let directory = TemporaryDirectory("sim-agent")
         let sink = RecordingSink()
         let bus = CommandBus()
-        let running = Task { await agent(directory, steps: 400, pace: 0.002, sink: sink, commands: bus).run() }
+        let running = Task { await agent(directory, steps: 100_000, pace: 0.002, sink: sink, commands: bus).run() }
         await eventually { bus.subscriberCount(forJob: "job-1") == 1 && sink.texts.contains { $0.hasPrefix("Checkpoint saved: step 2/") } }
         #expect(bus.publish(.cancel, toJob: "job-1") == 1)
         #expect(bus.publish(.cancel, toJob: "job-other") == 0)
         let exit = await running.value
         #expect(exit == AgentExit(code: 0, reason: .cancelled))
         #expect(sink.traces.last?.text.hasPrefix("Cancelled by operator after step") == true)
-        #expect(sink.texts.filter { $0.hasPrefix("Checkpoint saved") }.count < 400)
+        #expect(sink.texts.filter { $0.hasPrefix("Checkpoint saved") }.count < 100_000)
         #expect(sink.events.last { $0["type"] == "status" }?["state"] == "cancelled")
         await eventually { bus.subscriberCount(forJob: "job-1") == 0 }
     }
@@ -163,7 +163,7 @@ struct SimAgentRunTests {
         let directory = TemporaryDirectory("sim-agent")
         let sink = RecordingSink()
         let control = AgentControl()
-        let running = Task { await agent(directory, steps: 400, pace: 0.002, sink: sink, control: control).run() }
+        let running = Task { await agent(directory, steps: 100_000, pace: 0.002, sink: sink, control: control).run() }
         await eventually { sink.texts.contains { $0.hasPrefix("Checkpoint saved: step 1/") } }
         control.terminate()
         let exit = await running.value
