@@ -41,7 +41,18 @@ let package = Package(
 
         /// The embedded simulated k3s: the API server's storage semantics (resourceVersion,
         /// watch history, pagination, finalizers), then its controllers and HTTP front.
-        .target(name: "SimCluster", dependencies: ["FlightdeckCore", "KubeModel"]),
+        .target(name: "SimCluster", dependencies: ["FlightdeckCore", "KubeModel", "SimAgent"]),
+
+        /// The simulated agent that runs inside simulated pods: a seeded coding-agent script
+        /// emitted in the trace protocol, real workspace files, a SQLite checkpoint it resumes
+        /// from, failure modes and operator commands.
+        .target(
+            name: "SimAgent",
+            dependencies: [
+                "FlightdeckCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
 
         /// The simulated cluster's HTTPS front: the Kubernetes REST API over SwiftNIO, with a
         /// certificate authority it generates and the kubeconfig it writes for clients.
@@ -124,7 +135,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SimClusterTests",
-            dependencies: ["SimCluster", "KubeModel", "FlightdeckCore"]
+            dependencies: ["SimCluster", "SimAgent", "KubeModel", "FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "SimAgentTests",
+            dependencies: ["SimAgent", "FlightdeckCore", "FlightdeckTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SimServerTests",

@@ -1,0 +1,90 @@
+import KubeModel
+
+/// What a container does in the simulated runtime, decided from its spec alone — the
+/// simulation's stand-in for "the image's entrypoint". One small pure mapping, so which image
+/// runs what is visible in one place and tested on its own.
+///
+/// Rules, first match wins:
+/// 1. any `SIM_AGENT_*` env variable → `.agent` (whatever the image);
+/// 2. image containing `fluent-bit`/`fluentbit`/`timberio/vector` → `.logShipper`;
+/// 3. image containing `minio/mc` or `aws-cli`, or a name containing `restore`/`snapshot`:
+///    a native sidecar named `snapshot…` → `.snapshotSidecar` (periodic sync until stopped);
+///    any other → `.restore` (a one-shot transfer: a line, exit 0);
+/// 4. `command` starting with a shell and `-c` (`sh -c`, `/bin/bash -c`) → `.shell(script)`;
+/// 5. anything else → `.agent`.
+public enum ContainerBehavior: Sendable, Hashable {
+    case agent
+    case logShipper
+    case restore
+    case snapshotSidecar
+    case shell(String)
+
+    public static func of(_ container: Container, isSidecar: Bool) -> ContainerBehavior {
+        let image = (container.image ?? "").lowercased()
+        let name = (container.name ?? "").lowercased()
+        if container.env.contains(where: { $0.name?.hasPrefix("SIM_AGENT_") == true }) { return .agent }
+        if image.contains("fluent-bit") || image.contains("fluentbit") || image.contains("timberio/vector") {
+            return .logShipper
+        }
+        if image.contains("minio/mc") || image.contains("aws-cli") || name.contains("restore") || name.contains("snapshot") {
+            return name.contains("snapshot") && isSidecar ? .snapshotSidecar : .restore
+        }
+        let words = container.command + container.args
+        if let shell = words.first, ["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env sh"].contains(shell),
+            let flag = words.dropFirst().first, flag == "-c"
+        {
+            return .shell(words.dropFirst(2).first ?? "")
+        }
+        return .agent
+    }
+}
+
+/// The little a simulated `sh -c` script does: `echo` lines are printed, `sleep N` waits N
+/// simulated seconds, `exit N` ends with N (else 0). Anything else is echoed as a trace
+/// (`+ cmd`), as `set -x` would, and succeeds.
+public struct ShellSketch: Sendable, Hashable {
+    public enum Step: Sendable, Hashable {
+        case print(String)
+        case sleep(Double)
+        case exit(Int32)
+    }
+
+    public var steps: [Step]
+
+    public init(_ script: String) {
+        var steps: [Step] = []
+        let commands = script.split(whereSeparator: { $0 == "\n" || $0 == ";" }).flatMap {
+            $0.components(separatedBy: "&&")
+        }
+        for raw in commands {
+            let command = raw.trimmingSpaces
+            if command.isEmpty || command.hasPrefix("#") || command.hasPrefix("set ") { continue }
+            if command.hasPrefix("echo ") {
+                var text = String(command.dropFirst(5)).trimmingSpaces
+                if text.count >= 2, let first = text.first, first == "\"" || first == "'", text.last == first {
+                    text = String(text.dropFirst().dropLast())
+                }
+                steps.append(.print(text))
+            } else if command.hasPrefix("sleep "), let seconds = Double(command.dropFirst(6).trimmingSpaces) {
+                steps.append(.sleep(seconds))
+            } else if command == "exit" {
+                steps.append(.exit(0))
+            } else if command.hasPrefix("exit "), let code = Int32(command.dropFirst(5).trimmingSpaces) {
+                steps.append(.exit(code))
+                break
+            } else {
+                steps.append(.print("+ " + command))
+            }
+        }
+        self.steps = steps
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let first = s.first, first.isWhitespace { s = s.dropFirst() }
+        while let last = s.last, last.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

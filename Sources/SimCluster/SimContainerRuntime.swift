@@ -1,0 +1,171 @@
+import FlightdeckCore
+import Foundation
+import SimAgent
+import Synchronization
+
+/// The simulated container runtime: runs each container as an in-process task whose
+/// behaviour comes from `ContainerBehavior` — the simulated agent, a log shipper, a workspace
+/// restore or snapshot, a tiny `sh -c` — writing its stdout to the container's log file and
+/// its files through the container's filesystem mapping. Every wait is in simulated seconds,
+/// scaled by `timing`.
+///
+/// Signals: `stop(gracePeriod:)` delivers SIGTERM (the agent finishes its step and exits 143,
+/// the shipper and snapshot flush and exit 0, a shell script dies with 143) and cancels the
+/// task after the grace period (SIGKILL: 137).
+public struct SimContainerRuntime: ContainerRuntime {
+    public let timing: SimTiming
+    /// Where agents listen for operator commands (`cmd.agent.<JOB_ID>`).
+    public let commands: CommandBus
+    public let clock: @Sendable () -> Date
+
+    public init(timing: SimTiming, commands: CommandBus, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.timing = timing
+        self.commands = commands
+        self.clock = clock
+    }
+
+    public func start(_ launch: ContainerLaunch) -> any ContainerProcess {
+        let behavior = ContainerBehavior.of(launch.container, isSidecar: launch.isSidecar)
+        let process = SimProcess()
+        let timing = timing
+        let commands = commands
+        let clock = clock
+        process.begin {
+            await Self.run(behavior, launch, process: process, timing: timing, commands: commands, clock: clock)
+        }
+        return process
+    }
+
+    static func run(_ behavior: ContainerBehavior, _ launch: ContainerLaunch, process: SimProcess, timing: SimTiming,
+        commands: CommandBus, clock: @escaping @Sendable () -> Date) async -> ContainerExitStatus
+    {
+        let log = launch.log
+        let env = launch.environment
+        let jobID = env["JOB_ID"] ?? launch.podName
+        switch behavior {
+        case .agent:
+            let exit = await SimAgent.run(environment: env, resolvePath: launch.filesystem.hostPath,
+                timeScale: timing.scale, sink: LineSink { log.append($0) }, control: process.control,
+                commands: commands, clock: clock)
+            if Task.isCancelled { return .killed }
+            return ContainerExitStatus(code: exit.code, oomKilled: exit.oomKilled)
+
+        case .logShipper:
+            let stamp = { () -> String in
+                let text = RFC3339.string(from: clock())  // 2026-11-29T04:23:08.123Z
+                return "[" + text.prefix(10).replacingOccurrences(of: "-", with: "/") + " " + text.dropFirst(11).prefix(8) + "]"
+            }
+            log.append("Fluent Bit v3.1.4")
+            log.append("* Copyright (C) 2015-2024 The Fluent Bit Authors")
+            log.append("\(stamp()) [ info] [fluent bit] version=3.1.4, commit=9d17f1d3ef, pid=1")
+            log.append("\(stamp()) [ info] [input:tail:tail.0] initializing")
+            log.append("\(stamp()) [ info] [input:tail:tail.0] storage_strategy='memory' (memory only)")
+            log.append("\(stamp()) [ info] [output:forward:forward.0] worker #0 started")
+            log.append("\(stamp()) [ info] [sp] stream processor started")
+            guard await process.waitForTerminate() else { return .killed }
+            log.append("\(stamp()) [engine] caught signal (SIGTERM)")
+            log.append("\(stamp()) [ info] [input] pausing tail.0")
+            log.append("\(stamp()) [ info] [engine] service has stopped (0 pending tasks)")
+            return ContainerExitStatus(code: 0)
+
+        case .restore:
+            let bucket = env["SNAPSHOT_BUCKET"] ?? "s3://workspaces"
+            log.append("restore: looking for \(bucket)/\(jobID)/ ...")
+            guard await process.sleep(seconds: 0.5, timing: timing) else { return .killed }
+            let workspace = env["WORKSPACE_PATH"] ?? "/workspace"
+            let real = launch.filesystem.hostPath(workspace)
+            let present = (try? FileManager.default.contentsOfDirectory(atPath: real))?.isEmpty == false
+            log.append(present
+                ? "restore: \(workspace) already has content; keeping it"
+                : "restore: no snapshot for \(jobID); starting with an empty workspace")
+            return ContainerExitStatus(code: 0)
+
+        case .snapshotSidecar:
+            let bucket = env["SNAPSHOT_BUCKET"] ?? "s3://workspaces"
+            let interval = Double(env["SNAPSHOT_INTERVAL_SECONDS"] ?? "") ?? 30
+            let workspace = env["WORKSPACE_PATH"] ?? "/workspace"
+            func sync(_ label: String) {
+                let database = launch.filesystem.hostPath(workspace + "/checkpoints/job_\(jobID).db")
+                let size = (try? FileManager.default.attributesOfItem(atPath: database)[.size] as? NSNumber)?.int64Value
+                log.append("snapshot: \(label) checkpoints/job_\(jobID).db (\(size ?? 0) bytes) -> \(bucket)/\(jobID)/")
+            }
+            log.append("snapshot: syncing \(workspace) to \(bucket)/\(jobID)/ every \(Int(interval))s")
+            while true {
+                let terminated = await process.sleepUnlessTerminated(seconds: interval, timing: timing)
+                if Task.isCancelled { return .killed }
+                if terminated {
+                    sync("final sync of")
+                    return ContainerExitStatus(code: 0)
+                }
+                sync("synced")
+            }
+
+        case .shell(let script):
+            for step in ShellSketch(script).steps {
+                switch step {
+                case .print(let text): log.append(text)
+                case .sleep(let seconds):
+                    if await process.sleepUnlessTerminated(seconds: seconds, timing: timing) {
+                        return Task.isCancelled ? .killed : ContainerExitStatus(code: 143)
+                    }
+                case .exit(let code): return ContainerExitStatus(code: code)
+                }
+            }
+            return ContainerExitStatus(code: 0)
+        }
+    }
+}
+
+/// One simulated process: its task, its signals, its exit.
+final class SimProcess: ContainerProcess {
+    /// The agent's control doubles as the SIGTERM flag for every behaviour.
+    let control = AgentControl()
+    private let task = Mutex<Task<ContainerExitStatus, Never>?>(nil)
+    private let killer = Mutex<Task<Void, Never>?>(nil)
+
+    func begin(_ body: @escaping @Sendable () async -> ContainerExitStatus) {
+        let started = Task { await body() }
+        task.withLock { $0 = started }
+    }
+
+    func wait() async -> ContainerExitStatus {
+        guard let task = task.withLock({ $0 }) else { return .killed }
+        let status = await task.value
+        killer.withLock { $0?.cancel() }
+        return status
+    }
+
+    func stop(gracePeriod: Duration) {
+        control.terminate()
+        let target = task.withLock { $0 }
+        let kill = Task {
+            try? await Task.sleep(for: gracePeriod)
+            if !Task.isCancelled { target?.cancel() }
+        }
+        killer.withLock { $0 = kill }
+    }
+
+    /// Waits for SIGTERM; `false` when killed instead.
+    func waitForTerminate() async -> Bool {
+        while true {
+            let generation = control.changes.generation
+            if control.current.terminateRequested { return !Task.isCancelled }
+            if Task.isCancelled { return false }
+            await control.changes.wait(after: generation)
+        }
+    }
+
+    /// Sleeps; `false` when killed.
+    func sleep(seconds: Double, timing: SimTiming) async -> Bool {
+        try? await timing.sleep(seconds: seconds)
+        return !Task.isCancelled
+    }
+
+    /// Sleeps unless SIGTERM (or SIGKILL) comes first; `true` when interrupted.
+    func sleepUnlessTerminated(seconds: Double, timing: SimTiming) async -> Bool {
+        let generation = control.changes.generation
+        if control.current.terminateRequested { return true }
+        await control.changes.wait(after: generation, timeout: timing.duration(seconds: seconds))
+        return control.current.terminateRequested || Task.isCancelled
+    }
+}

@@ -1,0 +1,150 @@
+import FlightdeckCore
+import Foundation
+import KubeModel
+import Testing
+
+@testable import SimCluster
+
+@Suite("Kubelet rules")
+struct KubeletRulesTests {
+    @Test func whichImageRunsWhat() {
+        func behavior(_ name: String, _ image: String, command: [String] = [], env: [String] = [], sidecar: Bool = false)
+            -> ContainerBehavior
+        {
+            var container = Container(name: name, image: image)
+            container.command = command
+            container.env = env.map { EnvVar(name: $0, value: "1") }
+            return ContainerBehavior.of(container, isSidecar: sidecar)
+        }
+        #expect(behavior("agent", "ghcr.io/acme/agent:1") == .agent)
+        #expect(behavior("log-shipper", "fluent/fluent-bit:3.1", sidecar: true) == .logShipper)
+        #expect(behavior("restore-workspace", "minio/mc:latest") == .restore)
+        #expect(behavior("fetch", "amazon/aws-cli:2") == .restore)
+        #expect(behavior("snapshot", "minio/mc:latest", sidecar: true) == .snapshotSidecar)
+        #expect(behavior("snapshot", "minio/mc:latest") == .restore)
+        #expect(behavior("setup", "busybox", command: ["sh", "-c", "echo hi"]) == .shell("echo hi"))
+        #expect(behavior("x", "fluent/fluent-bit:3.1", env: ["SIM_AGENT_STEPS"]) == .agent)
+        #expect(behavior("x", "busybox", command: ["ls"]) == .agent)
+    }
+
+    @Test func shellSketch() {
+        #expect(ShellSketch("echo \"hello\"; sleep 2 && cp a b\nexit 3; echo never").steps == [
+            .print("hello"), .sleep(2), .print("+ cp a b"), .exit(3),
+        ])
+        #expect(ShellSketch("set -e\n# comment\n").steps == [])
+    }
+
+    @Test func containerPathsMapToVolumesOrTheContainerRoot() {
+        let fs = ContainerFilesystem(mounts: [
+            .init(containerPath: "/workspace", hostPath: "/pv/ws"),
+            .init(containerPath: "/workspace/cache/", hostPath: "/empty/cache"),
+        ], rootDirectory: "/node/rootfs")
+        #expect(fs.hostPath("/workspace") == "/pv/ws")
+        #expect(fs.hostPath("/workspace/checkpoints/job_1.db") == "/pv/ws/checkpoints/job_1.db")
+        #expect(fs.hostPath("/workspace/cache/x") == "/empty/cache/x")
+        #expect(fs.hostPath("/workspacex/y") == "/node/rootfs/workspacex/y")
+        #expect(fs.hostPath("/workspace/../etc/passwd") == "/node/rootfs/etc/passwd")
+        #expect(fs.hostPath("tmp/a") == "/node/rootfs/tmp/a")
+    }
+
+    func record(_ name: String, _ role: ContainerRecord.Role, _ state: ContainerRecord.State,
+        last: ContainerRecord.Terminated? = nil) -> ContainerRecord
+    {
+        var record = ContainerRecord(name: name, role: role, image: "img")
+        record.state = state
+        record.lastTerminated = last
+        record.everStarted = { if case .waiting = state { return last != nil } else { return true } }()
+        return record
+    }
+
+    func ended(_ code: Int32) -> ContainerRecord.State { .terminated(terminated(code)) }
+    func terminated(_ code: Int32) -> ContainerRecord.Terminated {
+        .init(exitCode: code, reason: code == 0 ? "Completed" : "Error", startedAt: Date(timeIntervalSince1970: 0),
+            finishedAt: Date(timeIntervalSince1970: 1), containerID: "containerd://x")
+    }
+
+    @Test func phaseFollowsTheKubeletsRules() {
+        func phase(_ policy: String, terminal: Bool = false, _ records: [ContainerRecord]) -> PodPhase {
+            PodStatusBuilder(restartPolicy: policy, hasInitContainers: true, sandboxReady: true, terminal: terminal,
+                podIP: nil, hostIP: "h", startTime: Date()).phase(records)
+        }
+        let waitingInit = record("init", .initContainer, .waiting(reason: nil, message: nil))
+        let waitingMain = record("main", .main, .waiting(reason: nil, message: nil))
+        #expect(phase("Never", [waitingInit, waitingMain]) == .pending)
+        let doneInit = record("init", .initContainer, ended(0))
+        let sidecar = record("side", .sidecar, .running(startedAt: Date()))
+        #expect(phase("Never", [doneInit, sidecar, record("main", .main, .running(startedAt: Date()))]) == .running)
+        // Main done but the sidecar still running: not terminal yet.
+        #expect(phase("Never", [doneInit, sidecar, record("main", .main, ended(0))]) == .running)
+        #expect(phase("Never", terminal: true, [doneInit, record("side", .sidecar, ended(0)), record("main", .main, ended(0))])
+            == .succeeded)
+        #expect(phase("Never", terminal: true, [doneInit, record("main", .main, ended(1))]) == .failed)
+        // OnFailure in back-off is still Running; a failed init with Never fails the pod.
+        #expect(phase("OnFailure", [doneInit,
+            record("main", .main, .waiting(reason: "CrashLoopBackOff", message: nil), last: terminated(1))]) == .running)
+        #expect(phase("Never", terminal: true, [record("init", .initContainer, ended(2)), waitingMain]) == .failed)
+        #expect(phase("Never", [record("init", .initContainer, ended(2)), waitingMain]) == .pending)
+    }
+
+    @Test func conditionsAndStatusesReadLikeTheRealKubelets() {
+        let builder = PodStatusBuilder(restartPolicy: "Never", hasInitContainers: true, sandboxReady: true,
+            terminal: false, podIP: "10.42.0.5", hostIP: "172.18.0.2", startTime: Date(timeIntervalSince1970: 100))
+        let scheduled: JSONValue = ["conditions": [["type": "PodScheduled", "status": "True",
+            "lastTransitionTime": "2026-01-01T00:00:00Z", "lastProbeTime": .null]]]
+        let initializing = PodStatus(json: builder.status([
+            record("restore", .initContainer, .running(startedAt: Date(timeIntervalSince1970: 100))),
+            record("agent", .main, .waiting(reason: nil, message: nil)),
+        ], old: scheduled, now: Date(timeIntervalSince1970: 200)))
+        #expect(initializing.phase == .pending)
+        #expect(initializing.conditions.map(\.type) == ["PodReadyToStartContainers", "Initialized", "Ready",
+            "ContainersReady", "PodScheduled"])
+        #expect(initializing.conditions.first(type: "Initialized")?.message == "containers with incomplete status: [restore]")
+        #expect(initializing.conditions.first(type: "Ready")?.message == "containers with unready status: [agent]")
+        #expect(initializing.conditions.first(type: "PodScheduled")?.json["lastTransitionTime"] == "2026-01-01T00:00:00Z")
+        #expect(initializing.containerStatuses.first?.state.waiting?.reason == "PodInitializing")
+        #expect(initializing.podIP == "10.42.0.5")
+
+        let running = PodStatus(json: builder.status([
+            record("restore", .initContainer, ended(0)),
+            record("agent", .main, .running(startedAt: Date(timeIntervalSince1970: 150))),
+        ], old: initializing.json, now: Date(timeIntervalSince1970: 300)))
+        #expect(running.phase == .running)
+        #expect(running.conditions.first(type: "Ready")?.isTrue == true)
+        #expect(running.conditions.first(type: "Ready")?.lastTransitionTime == Date(timeIntervalSince1970: 300))
+        #expect(running.conditions.first(type: "PodReadyToStartContainers")?.lastTransitionTime
+            == Date(timeIntervalSince1970: 200))
+        #expect(running.containerStatuses.first?.ready == true)
+        #expect(running.containerStatuses.first?.started == true)
+        #expect(running.initContainerStatuses.first?.state.terminated?.reason == "Completed")
+        #expect(ContainerRecord.reason(for: ContainerExitStatus(code: 137, oomKilled: true)) == "OOMKilled")
+        #expect(ContainerRecord.reason(for: ContainerExitStatus(code: 137)) == "Error")
+        #expect(PodStatusBuilder.normalizedImage("python:3.12") == "docker.io/library/python:3.12")
+        #expect(PodStatusBuilder.normalizedImage("ghcr.io/a/b") == "ghcr.io/a/b:latest")
+        #expect(PodStatusBuilder.imageID("busybox").hasPrefix("docker.io/library/busybox@sha256:"))
+        #expect(PodStatusBuilder.imageID("busybox").count == "docker.io/library/busybox@sha256:".count + 64)
+    }
+
+    @Test func livenessProbeReadsTheHeartbeatCommand() throws {
+        let probe = try #require(LivenessProbe(json: [
+            "exec": ["command": ["sh", "-c", "find /workspace/.heartbeat -mmin -2 | grep ."]],
+            "initialDelaySeconds": 5, "periodSeconds": 15, "failureThreshold": 4,
+        ]))
+        #expect(probe.path == "/workspace/.heartbeat")
+        #expect(probe.maxAge == 120)
+        #expect(probe.periodSeconds == 15 && probe.failureThreshold == 4 && probe.initialDelaySeconds == 5)
+        let exists = try #require(LivenessProbe(json: ["exec": ["command": ["test", "-f", "/tmp/alive"]]]))
+        #expect(exists.maxAge == nil && exists.periodSeconds == 10 && exists.failureThreshold == 3)
+        #expect(LivenessProbe(json: ["httpGet": ["path": "/healthz", "port": 8080]]) == nil)
+        #expect(exists.check(hostPath: "/nonexistent/alive", now: Date(), scale: 1) != nil)
+        let file = NSTemporaryDirectory() + "heartbeat-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: file, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect(probe.check(hostPath: file, now: Date(), scale: 1) == nil)
+        #expect(probe.check(hostPath: file, now: Date().addingTimeInterval(200), scale: 1)?.contains("limit 120s") == true)
+        #expect(probe.check(hostPath: file, now: Date().addingTimeInterval(200), scale: 10) == nil)
+    }
+
+    @Test func environmentExpansion() {
+        #expect(PodRun.expand("$(A)/x/$(B)/$$(A)/$(C)", ["A": "1", "B": "2"]) == "1/x/2/$(A)/$(C)")
+    }
+}
