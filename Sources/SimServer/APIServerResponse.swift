@@ -5,7 +5,7 @@ import KubeModel
 /// that the connection writes as they come and ends when the sequence ends.
 public enum APIServerResponse: Sendable {
     case full(status: Int, headers: [(name: String, value: String)], body: [UInt8])
-    case stream(status: Int, headers: [(name: String, value: String)], body: AsyncStream<[UInt8]>)
+    case stream(status: Int, headers: [(name: String, value: String)], body: any AsyncSequence<[UInt8], Never> & Sendable)
 
     /// A JSON object with the apiserver's content type.
     public static func json(_ value: JSONValue, status: Int = 200, warnings: [String] = []) -> APIServerResponse {

@@ -48,6 +48,8 @@ public final class SimulatedCluster: Sendable {
     public let store: APIStore
     /// Scheduler, volume provisioning, Job, TTL and garbage-collection controllers.
     public let controlPlane: ControlPlane
+    /// The node: runs pods (simulated agents and their sidecars) and serves their logs.
+    public let kubelet: Kubelet
     public let server: APIServer
     public let authority: CertificateAuthority
     /// The admin kubeconfig (`system:masters`).
@@ -56,20 +58,20 @@ public final class SimulatedCluster: Sendable {
     /// `https://127.0.0.1:PORT`.
     public var url: String { server.url }
 
-    private init(options: Options, store: APIStore, controlPlane: ControlPlane, server: APIServer,
+    private init(options: Options, store: APIStore, controlPlane: ControlPlane, kubelet: Kubelet, server: APIServer,
         authority: CertificateAuthority, kubeconfigURL: URL)
     {
         self.options = options
         self.store = store
         self.controlPlane = controlPlane
+        self.kubelet = kubelet
         self.server = server
         self.authority = authority
         self.kubeconfigURL = kubeconfigURL
     }
 
     /// Starts everything; `store` lets a restart keep the cluster's state (tests of resume).
-    public static func start(_ options: Options, store existing: APIStore? = nil,
-        logs: (any PodLogSource)? = nil) async throws -> SimulatedCluster
+    public static func start(_ options: Options, store existing: APIStore? = nil) async throws -> SimulatedCluster
     {
         let data = options.dataDirectory
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
@@ -81,6 +83,10 @@ public final class SimulatedCluster: Sendable {
         let controlPlane = ControlPlane(store: store, configuration: .init(
             nodeName: options.nodeName, dataDirectory: data, timing: options.timing))
         controlPlane.start()
+        let kubelet = Kubelet(store: store, configuration: KubeletConfiguration(
+            nodeName: options.nodeName, dataDirectory: data.path, timing: options.timing))
+        kubelet.start()
+        let logs = kubelet
         if (try? store.get(type: .namespaces, name: options.namespace)) == nil {
             _ = try? store.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(options.namespace)]],
                 type: .namespaces)
@@ -115,7 +121,7 @@ public final class SimulatedCluster: Sendable {
         try KubeconfigFile(server: server.url, certificateAuthorityPEM: authority.certificatePEM,
             userName: "flightdeck-sim-admin", namespace: options.namespace,
             clientCertificatePEM: admin.certificatePEM, clientKeyPEM: admin.privateKeyPEM).write(to: kubeconfigURL)
-        return SimulatedCluster(options: options, store: store, controlPlane: controlPlane, server: server,
+        return SimulatedCluster(options: options, store: store, controlPlane: controlPlane, kubelet: kubelet, server: server,
             authority: authority,
             kubeconfigURL: kubeconfigURL)
     }
@@ -131,5 +137,6 @@ public final class SimulatedCluster: Sendable {
     public func stop() async {
         await server.shutdown()
         await controlPlane.stop()
+        await kubelet.stop()
     }
 }
