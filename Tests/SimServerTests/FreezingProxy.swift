@@ -3,7 +3,8 @@ import Foundation
 
 /// A TCP relay on loopback (a Python peer) that can freeze: on SIGUSR1 every connection
 /// open at that moment stops relaying in both directions but stays open — a dead stream
-/// the client cannot tell from a quiet one. New connections relay normally.
+/// the client cannot tell from a quiet one. On SIGUSR2 it cuts every open connection (a
+/// dropped link). New connections relay normally.
 final class FreezingProxy: @unchecked Sendable {
     let process = Process()
     let port: Int
@@ -20,9 +21,18 @@ final class FreezingProxy: @unchecked Sendable {
                 with lock:
                     for c in conns: frozen.add(c)
                     open(status + ".frozen", "w").write(str(len(frozen)))
+            sockets = []; cuts = [0]
+            def cut(*_):
+                with lock:
+                    for s in sockets:
+                        try: s.shutdown(socket.SHUT_RDWR)
+                        except Exception: pass
+                    sockets.clear(); cuts[0] += 1
+                    open(status + ".cut", "w").write(str(cuts[0]))
             signal.signal(signal.SIGUSR1, freeze)
+            signal.signal(signal.SIGUSR2, cut)
             # The test runner may start children with signals blocked.
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGUSR1])
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGUSR1, signal.SIGUSR2])
             def pump(a, b, key):
                 try:
                     while True:
@@ -45,7 +55,7 @@ final class FreezingProxy: @unchecked Sendable {
                 upstream = socket.create_connection(("127.0.0.1", target))
                 key = object()
                 with lock:
-                    conns.append(key); count[0] += 1
+                    conns.append(key); count[0] += 1; sockets.extend([client, upstream])
                     open(status, "w").write(str(count[0]))
                 threading.Thread(target=pump, args=(client, upstream, key), daemon=True).start()
                 threading.Thread(target=pump, args=(upstream, client, key), daemon=True).start()
@@ -68,6 +78,16 @@ final class FreezingProxy: @unchecked Sendable {
     func freeze() async throws {
         kill(process.processIdentifier, SIGUSR1)
         while !FileManager.default.fileExists(atPath: statusFile + ".frozen") {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Cuts every open connection; returns once the relay has done so.
+    func cut() async throws {
+        let marker = statusFile + ".cut"
+        let before = (try? String(contentsOfFile: marker, encoding: .utf8)) ?? "0"
+        kill(process.processIdentifier, SIGUSR2)
+        while ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "0") == before {
             try await Task.sleep(for: .milliseconds(10))
         }
     }

@@ -1,0 +1,121 @@
+import FlightdeckCore
+import Foundation
+import KubeModel
+
+/// Follows one container's log for as long as the container may write: across dropped
+/// connections (resumes with `sinceTime`, de-duplicated by `LogResume`) and across
+/// container restarts (the next run's lines follow the last run's), ending when the
+/// container has stopped for good or the pod is gone.
+public struct LogFollower: Sendable {
+    public let api: KubeAPI
+    public let namespace: String
+    public let pod: String
+    /// `nil`: the pod's only container (the server refuses when there are several).
+    public let container: String?
+    public var backoff: Backoff
+
+    public init(api: KubeAPI, namespace: String, pod: String, container: String? = nil,
+        backoff: Backoff = Backoff(initial: 0.5, maximum: 10))
+    {
+        self.api = api
+        self.namespace = namespace
+        self.pod = pod
+        self.container = container
+        self.backoff = backoff
+    }
+
+    public func lines() -> AsyncThrowingStream<LogLine, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    try await run(continuation)
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private enum Next {
+        case reconnect
+        case retryLater(String)
+        case done
+    }
+
+    private func run(_ output: AsyncThrowingStream<LogLine, any Error>.Continuation) async throws {
+        var resume = LogResume()
+        var backoff = self.backoff
+        let clock = ContinuousClock()
+        let origin = clock.now
+        while !Task.isCancelled {
+            var options = PodLogOptions(container: container, follow: true, timestamps: true)
+            if let since = resume.sinceSeconds { options.sinceTime = Date(timeIntervalSince1970: Double(since)) }
+            resume.streamStarted()
+            let restartCount = try await currentRestartCount()
+            let next: Next
+            do {
+                var splitter = LineSplitter(maxLine: 16 << 20)
+                for try await chunk in api.logs(namespace: namespace, pod: pod, options: options) {
+                    for raw in try splitter.push(chunk) {
+                        guard let line = LogLine.parse(raw, restartCount: restartCount) else { continue }
+                        if resume.accept(line) { output.yield(line) }
+                    }
+                }
+                next = try await afterStreamEnded(restartCount: restartCount)
+            } catch let error as APIError where error.code == 404 {
+                return
+            } catch let error as APIError where error.code == 400 && error.description.contains("waiting to start") {
+                next = .retryLater(error.description)
+            } catch let error as APIError where error.code == 400 {
+                throw error
+            } catch is CancellationError {
+                return
+            } catch {
+                next = .retryLater("\(error)")
+            }
+            switch next {
+            case .done: return
+            case .reconnect: continue
+            case .retryLater:
+                let now = (clock.now - origin).seconds
+                try await Task.sleep(for: .seconds(backoff.delay(now: now, random: .random(in: 0...1))))
+            }
+        }
+    }
+
+    private func currentRestartCount() async throws -> Int {
+        guard let pod = try? await api.get(Pod.self, namespace: namespace, name: pod) else { return 0 }
+        return status(of: pod)?.restartCount ?? 0
+    }
+
+    private func status(of pod: Pod) -> ContainerStatus? {
+        let all = pod.status.containerStatuses + pod.status.initContainerStatuses
+        if let container { return all.first { $0.name == container } }
+        return pod.status.containerStatuses.first
+    }
+
+    /// The stream ended cleanly: the container stopped, or the connection was closed.
+    private func afterStreamEnded(restartCount: Int) async throws -> Next {
+        let pod: Pod
+        do {
+            pod = try await api.get(Pod.self, namespace: namespace, name: self.pod)
+        } catch let error as APIError where error.code == 404 {
+            return .done
+        }
+        if pod.status.phase == .succeeded || pod.status.phase == .failed { return .done }
+        guard let status = status(of: pod) else { return .retryLater("no status yet") }
+        let state = status.json["state"] ?? .emptyObject
+        if state["running"] != nil {
+            // Still the same run (the connection was closed) or already the next one.
+            return .reconnect
+        }
+        if state["terminated"] != nil {
+            let policy = pod.spec.restartPolicy ?? "Always"
+            let exitCode = state[path: ["terminated", "exitCode"]]?.int64Value ?? 0
+            if policy == "Never" || (policy == "OnFailure" && exitCode == 0) { return .done }
+        }
+        return .retryLater("container restarting")
+    }
+}

@@ -1,0 +1,75 @@
+/// One line of a container's log as the kubelet stamps it (`timestamps=true`).
+public struct LogLine: Sendable, Hashable {
+    /// The kubelet's RFC 3339 stamp as sent (`2026-11-29T07:20:54.299123456Z`).
+    public var timestamp: String
+    /// The stamp as a sortable instant (Unix seconds, nanoseconds).
+    public var instant: LogInstant
+    /// The line without its stamp and newline (bytes as the container wrote them: hostile).
+    public var text: [UInt8]
+    /// Which run of the container wrote it (its `restartCount` when the line was read).
+    public var restartCount: Int
+
+    /// Splits `2026-11-29T07:20:54.299Z text` into stamp and text; `nil` when the line has
+    /// no stamp the kubelet would write.
+    public static func parse(_ line: [UInt8], restartCount: Int = 0) -> LogLine? {
+        guard let space = line.firstIndex(of: 0x20), let instant = LogInstant(line[..<space]) else { return nil }
+        return LogLine(timestamp: String(decoding: line[..<space], as: UTF8.self), instant: instant,
+            text: Array(line[(space + 1)...]), restartCount: restartCount)
+    }
+}
+
+/// A log line's time with the nanosecond precision the kubelet writes (a `Date` cannot hold
+/// it, and lines a microsecond apart must still order and de-duplicate exactly).
+public struct LogInstant: Sendable, Hashable, Comparable {
+    public var seconds: Int64
+    public var nanoseconds: Int32
+
+    public init(seconds: Int64, nanoseconds: Int32) {
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (UTC, as the kubelet writes).
+    public init?(_ text: some Collection<UInt8>) {
+        let bytes = Array(text)
+        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z"), bytes[4] == 0x2D, bytes[7] == 0x2D,
+            bytes[10] == UInt8(ascii: "T"), bytes[13] == 0x3A, bytes[16] == 0x3A
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for index in range {
+                let byte = bytes[index]
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int64(byte - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var nanos: Int64 = 0
+        if bytes[19] == UInt8(ascii: ".") {
+            let digits = bytes[20..<(bytes.count - 1)]
+            guard !digits.isEmpty, digits.count <= 9, let fraction = number(20..<(bytes.count - 1)) else { return nil }
+            nanos = fraction
+            for _ in digits.count..<9 { nanos *= 10 }
+        } else if bytes.count != 20 {
+            return nil
+        }
+        // Days from the civil date (Howard Hinnant's algorithm), then seconds.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let monthIndex = (month + 9) % 12
+        let dayOfYear = (153 * monthIndex + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        seconds = days * 86400 + hour * 3600 + minute * 60 + second
+        nanoseconds = Int32(nanos)
+    }
+
+    public static func < (a: LogInstant, b: LogInstant) -> Bool {
+        (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds)
+    }
+}

@@ -1,0 +1,43 @@
+import Testing
+@testable import KubeClient
+
+@Suite struct LogResumeTests {
+    func line(_ stamp: String, _ text: String) -> LogLine {
+        LogLine.parse(Array("\(stamp) \(text)".utf8))!
+    }
+
+    @Test func instantsParseWithNanosecondsAndCompare() {
+        let a = LogInstant(Array("2026-11-29T07:20:54.299123456Z".utf8))!
+        let b = LogInstant(Array("2026-11-29T07:20:54.2991235Z".utf8))!
+        let c = LogInstant(Array("2026-11-29T07:20:55Z".utf8))!
+        #expect(a.seconds == 1_795_936_854)
+        #expect(a.nanoseconds == 299_123_456)
+        #expect(a < b)
+        #expect(b < c)
+        #expect(LogInstant(Array("2026-13-29T07:20:55Z".utf8)) == nil)
+        #expect(LogInstant(Array("yesterday".utf8)) == nil)
+        #expect(LogLine.parse(Array("no stamp here".utf8)) == nil)
+    }
+
+    @Test func aResumedStreamRepeatsTheLastSecondAndOnlyNewLinesPass() {
+        var resume = LogResume()
+        resume.streamStarted()
+        for (stamp, text) in [("2026-11-29T07:00:00.100Z", "a"), ("2026-11-29T07:00:01.100Z", "b"),
+            ("2026-11-29T07:00:01.100Z", "b"), ("2026-11-29T07:00:01.500Z", "c")]
+        {
+            let accepted = resume.accept(line(stamp, text))
+            #expect(accepted)
+        }
+        #expect(resume.sinceSeconds == LogInstant(Array("2026-11-29T07:00:01Z".utf8))!.seconds)
+        // The server replays from 07:00:01: both copies of "b" and "c" were delivered, the
+        // third "b" and "d" are new.
+        resume.streamStarted()
+        let replay = [("2026-11-29T07:00:01.100Z", "b"), ("2026-11-29T07:00:01.100Z", "b"),
+            ("2026-11-29T07:00:01.100Z", "b"), ("2026-11-29T07:00:01.500Z", "c"), ("2026-11-29T07:00:02.000Z", "d")]
+        let passed = replay.filter { resume.accept(line($0.0, $0.1)) }.map(\.1)
+        #expect(passed == ["b", "d"])
+        // A stale line from before the window never passes.
+        let stale = resume.accept(line("2026-11-29T06:59:59.000Z", "old"))
+        #expect(!stale)
+    }
+}
