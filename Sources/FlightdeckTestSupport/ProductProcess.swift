@@ -24,6 +24,11 @@ public struct ProductProcess: Sendable {
         executable = Self.productsDirectory.appendingPathComponent(name)
     }
 
+    /// Any program (a peer such as `kubectl`), by path.
+    public init(executable: URL) {
+        self.executable = executable
+    }
+
     /// Starts the process; stdout/stderr go to pipes read on completion.
     public func start(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> Running {
         let process = Process()
@@ -45,6 +50,13 @@ public struct ProductProcess: Sendable {
         return Running(process: process, out: out, err: err)
     }
 
+    /// Runs to completion without blocking a cooperative thread.
+    public func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws
+        -> Result
+    {
+        await try start(arguments, environment: environment, stdin: stdin).finish()
+    }
+
     /// Runs to completion.
     public func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> Result {
         try start(arguments, environment: environment, stdin: stdin).wait()
@@ -63,20 +75,31 @@ public struct ProductProcess: Sendable {
             self.out = out
             self.err = err
             // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
+            // Threads of their own: a blocking read parked on Dispatch's global queue takes
+            // one of the few threads Swift concurrency also runs on, and a long-running child
+            // would starve the in-process servers the test talks to.
             readers.enter()
-            DispatchQueue.global().async { [self] in
+            Thread { [self] in
                 outData = out.fileHandleForReading.readDataToEndOfFile()
                 readers.leave()
-            }
+            }.start()
             readers.enter()
-            DispatchQueue.global().async { [self] in
+            Thread { [self] in
                 errData = err.fileHandleForReading.readDataToEndOfFile()
                 readers.leave()
-            }
+            }.start()
         }
 
         public func kill(_ signal: Int32 = SIGKILL) {
             Foundation.kill(process.processIdentifier, signal)
+        }
+
+        /// Waits without holding a cooperative thread (async tests share two of them with
+        /// the servers they talk to).
+        public func finish() async -> Result {
+            await withCheckedContinuation { continuation in
+                Thread { continuation.resume(returning: self.wait()) }.start()
+            }
         }
 
         public func wait() -> Result {
