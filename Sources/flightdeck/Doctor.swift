@@ -3,16 +3,18 @@ import CCurl
 import CCurses
 import Foundation
 import HistoryStore
+import KubeClient
 
 extension Flightdeck {
     /// Checks what Flightdeck needs on this machine and says how to fix what is missing.
-    struct Doctor: ParsableCommand {
+    struct Doctor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check this machine: libraries, tools, terminal, locale and the history database.")
+            abstract: "Check this machine: libraries, tools, terminal, locale, the history database and the cluster.")
 
         @OptionGroup var history: HistoryOptions
+        @OptionGroup var cluster: ClusterOptions
 
-        func run() throws {
+        func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             var checks: [Check] = []
             checks.append(Check(
@@ -49,6 +51,8 @@ extension Flightdeck {
                 checks.append(Check(name: "history", ok: false, required: true, detail: "\(error)"))
             }
 
+            checks += await clusterChecks()
+
             let ascii = !locale.isUTF8
             for check in checks {
                 let mark = check.ok ? (ascii ? "ok  " : "✓ ") : (check.required ? (ascii ? "FAIL" : "✗ ") : (ascii ? "warn" : "! "))
@@ -57,6 +61,35 @@ extension Flightdeck {
             if checks.contains(where: { $0.required && !$0.ok }) {
                 throw CLIFailure("doctor found a problem (marked above)")
             }
+        }
+
+        /// The kubeconfig and the API server. Without any kubeconfig this is a warning (the
+        /// demo needs none); a kubeconfig named on the command line must work.
+        func clusterChecks() async -> [Check] {
+            let explicit = cluster.kubeconfig != nil || cluster.context != nil
+            let connection: ClusterConnection
+            do {
+                connection = try KubeconfigLoader.live().load(
+                    kubeconfig: cluster.kubeconfig, context: cluster.context, namespace: cluster.namespace)
+            } catch let error where error.kind == .missingFile && !explicit {
+                return [Check(name: "kubeconfig", ok: false, required: false,
+                    detail: "\(error.description) (`flightdeck demo` needs none)")]
+            } catch {
+                return [Check(name: "kubeconfig", ok: false, required: true, detail: error.description)]
+            }
+            var checks = [Check(name: "kubeconfig", ok: connection.warnings.isEmpty, required: false,
+                detail: ([connection.sourceFiles.first ?? connection.source.rawValue, "context \(connection.contextName)",
+                    "namespace \(connection.namespace)"].joined(separator: ", "))
+                    + connection.warnings.map { "; " + $0 }.joined())]
+            do {
+                let api = try KubeAPI(connection: connection)
+                let version = try await api.version()
+                checks.append(Check(name: "cluster", ok: true, required: true,
+                    detail: "\(connection.server.absoluteString) (Kubernetes \(version["gitVersion"]?.stringValue ?? "?"))"))
+            } catch {
+                checks.append(Check(name: "cluster", ok: false, required: true, detail: "\(error)"))
+            }
+            return checks
         }
 
         struct Check {

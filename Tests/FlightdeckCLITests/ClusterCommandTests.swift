@@ -1,0 +1,117 @@
+import FlightdeckTestSupport
+import Foundation
+import Testing
+
+/// `flightdeck sim` and the cluster checks of `flightdeck doctor`, as processes: a bad
+/// kubeconfig or a dead server is one line naming the file or server and what to try.
+@Suite(.timeLimit(.minutes(2))) struct ClusterCommandTests {
+    let flightdeck = ProductProcess("flightdeck")
+    let dir = TemporaryDirectory()
+
+    var env: [String: String] {
+        ["FLIGHTDECK_HISTORY_DB": dir.file("history.db"), "HOME": dir.path, "KUBECONFIG": ""]
+    }
+
+    func doctor(_ arguments: [String]) async throws -> ProductProcess.Result {
+        try await flightdeck.run(["doctor"] + arguments, environment: env)
+    }
+
+    func line(_ result: ProductProcess.Result, _ name: String) -> String {
+        // `✓  name  detail`: the second word is the check's name.
+        result.stdout.split(separator: "\n").first { $0.split(separator: " ").dropFirst().first == Substring(name) }
+            .map(String.init) ?? ""
+    }
+
+    @Test func aMissingKubeconfigNamedOnTheCommandLineFails() async throws {
+        let result = try await doctor(["--kubeconfig", dir.file("nope.yaml")])
+        #expect(result.status == 1)
+        #expect(line(result, "kubeconfig").contains("no kubeconfig at \(dir.file("nope.yaml"))"))
+        #expect(line(result, "kubeconfig").contains("--kubeconfig"))
+    }
+
+    @Test func aKubeconfigThatIsNotYAMLNamesTheFileAndLine() async throws {
+        try "apiVersion: v1\nclusters: [\n".write(toFile: dir.file("bad.yaml"), atomically: true, encoding: .utf8)
+        let result = try await doctor(["--kubeconfig", dir.file("bad.yaml")])
+        #expect(result.status == 1)
+        #expect(line(result, "kubeconfig").contains("\(dir.file("bad.yaml")):"))
+        #expect(line(result, "kubeconfig").contains("not valid YAML"))
+    }
+
+    @Test func aMissingContextIsNamed() async throws {
+        let config = """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+            users: [{name: u, user: {token: t}}]
+            contexts: [{name: here, context: {cluster: c, user: u}}]
+            current-context: here
+            """
+        try config.write(toFile: dir.file("ctx.yaml"), atomically: true, encoding: .utf8)
+        let result = try await doctor(["--kubeconfig", dir.file("ctx.yaml"), "--context", "elsewhere"])
+        #expect(result.status == 1)
+        #expect(line(result, "kubeconfig").contains("elsewhere"))
+    }
+
+    @Test func aBadCertificateNamesTheFile() async throws {
+        let config = """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443", certificate-authority-data: bm90IGEgY2VydGlmaWNhdGU=}}]
+            users: [{name: u, user: {token: t}}]
+            contexts: [{name: here, context: {cluster: c, user: u}}]
+            current-context: here
+            """
+        try config.write(toFile: dir.file("cert.yaml"), atomically: true, encoding: .utf8)
+        chmod(dir.file("cert.yaml"), 0o600)
+        let result = try await doctor(["--kubeconfig", dir.file("cert.yaml")])
+        #expect(result.status == 1)
+        #expect(line(result, "kubeconfig").contains(dir.file("cert.yaml")))
+        #expect(line(result, "kubeconfig").contains("certificate"))
+    }
+
+    @Test func anUnreachableServerIsOneLine() async throws {
+        let config = """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "https://127.0.0.1:9", insecure-skip-tls-verify: true}}]
+            users: [{name: u, user: {token: t}}]
+            contexts: [{name: here, context: {cluster: c, user: u}}]
+            current-context: here
+            """
+        try config.write(toFile: dir.file("dead.yaml"), atomically: true, encoding: .utf8)
+        chmod(dir.file("dead.yaml"), 0o600)
+        let result = try await doctor(["--kubeconfig", dir.file("dead.yaml")])
+        #expect(result.status == 1)
+        #expect(line(result, "cluster").contains("cannot reach the cluster at https://127.0.0.1:9"))
+        #expect(line(result, "kubeconfig").contains("insecure"))
+    }
+
+    @Test func simWritesAKubeconfigThatDoctorAndTheClientAccept() async throws {
+        let running = try flightdeck.start(["sim", "--data-dir", dir.file("sim")], environment: env)
+        defer { running.kill(SIGINT) }
+        let kubeconfig = dir.file("sim/kubeconfig.yaml")
+        try await waitFor { FileManager.default.fileExists(atPath: kubeconfig) }
+        let result = try await doctor(["--kubeconfig", kubeconfig])
+        #expect(line(result, "cluster").contains("Kubernetes v1."), "\(result.stdout)")
+        #expect(line(result, "kubeconfig").contains("context flightdeck-sim"))
+        running.kill(SIGINT)
+        let output = await running.finish()
+        #expect(output.status == 0, "stops cleanly on Ctrl-C: \(output.stderr)")
+        #expect(output.stdout.contains("export KUBECONFIG=\(kubeconfig)"))
+    }
+
+    @Test func simRefusesAPortInUseWithOneLine() async throws {
+        let first = try flightdeck.start(["sim", "--data-dir", dir.file("a")], environment: env)
+        defer { first.kill(SIGKILL) }
+        try await waitFor { FileManager.default.fileExists(atPath: dir.file("a/port")) }
+        let port = try String(contentsOfFile: dir.file("a/port"), encoding: .utf8)
+        let second = try await flightdeck.run(["sim", "--data-dir", dir.file("b"), "--port", port], environment: env)
+        #expect(second.status == 1)
+        #expect(second.stderr.hasPrefix("flightdeck: cannot listen on 127.0.0.1:\(port)"))
+        #expect(second.stderr.split(separator: "\n").count == 1)
+    }
+
+    func waitFor(_ condition: () -> Bool) async throws {
+        while !condition() { try await Task.sleep(for: .milliseconds(20)) }
+    }
+}
