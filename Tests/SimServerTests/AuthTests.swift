@@ -21,6 +21,52 @@ import Testing
         try KubeAPI(connection: TestCluster.loader(home: home).load(kubeconfig: kubeconfig), qps: 1000, burst: 1000)
     }
 
+    /// Every way a kubeconfig can carry a credential, over real TLS to the sim: certificate
+    /// and key as data and as files, CA as a file, a token file, and an allowed exec plugin.
+    @Test func everyCredentialFormReachesTheServer() async throws {
+        let sim = try await start("matrix", tokens: ["file-token": UserInfo(name: "ci", groups: ["system:masters"]),
+            "exec-token": UserInfo(name: "exec", groups: ["system:masters"])])
+        let home = TemporaryDirectory()
+        let pair = try sim.authority.issueClientCertificate(user: "files", groups: ["system:masters"])
+        try pair.certificatePEM.write(toFile: home.file("client.crt"), atomically: true, encoding: .utf8)
+        try pair.privateKeyPEM.write(toFile: home.file("client.key"), atomically: true, encoding: .utf8)
+        try sim.authority.certificatePEM.write(toFile: home.file("ca.crt"), atomically: true, encoding: .utf8)
+        try "file-token\n".write(toFile: home.file("token"), atomically: true, encoding: .utf8)
+        let plugin = home.file("get-token")
+        try """
+            #!/bin/sh
+            echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-token"}}'
+            """.write(toFile: plugin, atomically: true, encoding: .utf8)
+        chmod(plugin, 0o755)
+        try "kubernetes:\n  allowedExecCommands: [\(plugin)]\n".write(
+            toFile: home.file("flightdeck.yaml"), atomically: true, encoding: .utf8)
+
+        let users = [
+            "files": "{client-certificate: \(home.file("client.crt")), client-key: \(home.file("client.key"))}",
+            "tokenfile": "{tokenFile: \(home.file("token"))}",
+            "exec": "{exec: {apiVersion: client.authentication.k8s.io/v1, command: \(plugin), interactiveMode: Never}}",
+        ]
+        for (name, user) in users.sorted(by: { $0.key < $1.key }) {
+            let path = home.file("\(name).yaml")
+            try """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: sim, cluster: {server: "\(sim.url)", certificate-authority: \(home.file("ca.crt"))}}]
+                users: [{name: \(name), user: \(user)}]
+                contexts: [{name: ctx, context: {cluster: sim, user: \(name), namespace: agents}}]
+                current-context: ctx
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, 0o600)
+            let loader = KubeconfigLoader(environment: [:], homeDirectory: home.path, workingDirectory: home.path,
+                k3sConfigPath: home.file("none"), serviceAccountDirectory: home.file("none"),
+                flightdeckConfigPath: home.file("flightdeck.yaml"))
+            let api = try KubeAPI(connection: loader.load(kubeconfig: path), qps: 1000, burst: 1000)
+            let list = try await api.list(.jobs, namespace: "agents")
+            #expect(list["kind"]?.stringValue == "JobList", "credential form \(name)")
+        }
+        await sim.stop()
+    }
+
     @Test func aLimitedUserIsForbiddenUntilARoleAllowsIt() async throws {
         let sim = try await start("rbac")
         let home = TemporaryDirectory()
