@@ -73,6 +73,12 @@ let package = Package(
             ]
         ),
 
+        /// Keeps the history true to the cluster (reconcile), and deploys and steers agent Jobs.
+        .target(
+            name: "Orchestrator",
+            dependencies: ["FlightdeckCore", "KubeModel", "KubeClient", "HistoryStore"]
+        ),
+
         // MARK: - I/O edges
         .target(
             name: "KubeClient",
@@ -144,6 +150,11 @@ let package = Package(
         .testTarget(
             name: "SimServerTests",
             dependencies: ["SimServer", "SimCluster", "KubeClient", "KubeModel", "FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "OrchestratorTests",
+            dependencies: ["Orchestrator", "SimServer", "SimCluster", "KubeClient", "KubeModel", "HistoryStore",
+                "FlightdeckCore", "FlightdeckTestSupport"]
         ),
         .testTarget(
             name: "HistoryStoreTests",

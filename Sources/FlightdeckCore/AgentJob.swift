@@ -31,13 +31,17 @@ public struct AgentJob: Sendable, Hashable, Codable, Identifiable {
     public var pendingReason: String?
     /// The phase the agent reported last (`STRATEGIC`, `TACTICAL`, ...).
     public var phase: Phase?
+    /// When the cluster deleted the Job (TTL, or an operator); its history stays, and
+    /// `status` keeps the outcome it had (`deleted` only when it was still running).
+    public var deletedAt: Date?
 
     public init(
         id: String, uid: String? = nil, name: String, namespace: String, context: String? = nil,
         taskUUID: String? = nil, taskText: String? = nil, image: String? = nil,
         createdAt: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
         status: JobStatus = .pending, retries: Int = 0, backoffLimit: Int? = nil,
-        node: String? = nil, pvc: String? = nil, pendingReason: String? = nil, phase: Phase? = nil
+        node: String? = nil, pvc: String? = nil, pendingReason: String? = nil, phase: Phase? = nil,
+        deletedAt: Date? = nil
     ) {
         self.id = id
         self.uid = uid
@@ -57,6 +61,7 @@ public struct AgentJob: Sendable, Hashable, Codable, Identifiable {
         self.pvc = pvc
         self.pendingReason = pendingReason
         self.phase = phase
+        self.deletedAt = deletedAt
     }
 
     /// `true` when every allowed retry has been used.

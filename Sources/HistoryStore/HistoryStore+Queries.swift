@@ -138,7 +138,7 @@ extension HistoryStore {
 
     static let jobColumns = """
         job_id, uid, name, namespace, context, task_uuid, task_text, image, created_at, started_at,
-        finished_at, status, retries, backoff_limit, node, pvc, pending_reason,
+        finished_at, status, retries, backoff_limit, node, pvc, pending_reason, deleted_at,
         (SELECT phase FROM phase_changes p WHERE p.job = jobs.id ORDER BY time DESC, source_id DESC LIMIT 1) AS phase
         """
 
@@ -150,7 +150,8 @@ extension HistoryStore {
             finishedAt: date(row["finished_at"]),
             status: JobStatus(rawValue: row["status"]) ?? .pending,
             retries: row["retries"], backoffLimit: row["backoff_limit"], node: row["node"], pvc: row["pvc"],
-            pendingReason: row["pending_reason"], phase: (row["phase"] as String?).map(Phase.init(rawValue:)))
+            pendingReason: row["pending_reason"], phase: (row["phase"] as String?).map(Phase.init(rawValue:)),
+            deletedAt: date(row["deleted_at"]))
     }
 
     static let traceColumns = """

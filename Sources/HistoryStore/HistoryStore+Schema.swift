@@ -72,6 +72,10 @@ extension HistoryStore {
         ) WITHOUT ROWID;
         CREATE INDEX markers_by_time ON markers(job, time);
         """,
+        // 2: Jobs the cluster deleted keep their history and outcome, with when they went.
+        """
+        ALTER TABLE jobs ADD COLUMN deleted_at REAL;
+        """,
     ]
 
     static var schemaVersion: Int { migrations.count }

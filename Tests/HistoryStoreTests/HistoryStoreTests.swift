@@ -19,6 +19,29 @@ import Testing
         #expect(sqliteScalar(path, "PRAGMA user_version") == String(HistoryStore.schemaVersion))
     }
 
+    @Test func aFirstSchemaDatabaseIsMigratedKeepingItsRows() throws {
+        let path = dir.file("old.db")
+        do {
+            let store = try HistoryStore(path: path)
+            try store.write([.job(job("old")), .trace(record("old", 1))])
+        }
+        // Make it a schema-1 file, as the first release wrote it.
+        _ = sqliteScalar(path, "ALTER TABLE jobs DROP COLUMN deleted_at")
+        _ = sqliteScalar(path, "PRAGMA user_version = 1")
+        #expect(sqliteScalar(path, "PRAGMA user_version") == "1")
+        let store = try HistoryStore(path: path)
+        #expect(sqliteScalar(path, "PRAGMA user_version") == String(HistoryStore.schemaVersion))
+        #expect(try store.traceCount(jobID: "old") == 1)
+        var gone = job("old")
+        gone.status = .succeeded
+        gone.deletedAt = Date(timeIntervalSince1970: 1_800_000_000)
+        try store.write([.job(gone)])
+        #expect(try store.job(id: "old")?.deletedAt == gone.deletedAt)
+        // A later update without the deletion time keeps it.
+        try store.write([.job(job("old"))])
+        #expect(try store.job(id: "old")?.deletedAt == gone.deletedAt)
+    }
+
     @Test func reopeningKeepsData() throws {
         let path = dir.file("history.db")
         do {

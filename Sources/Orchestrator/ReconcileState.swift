@@ -1,0 +1,161 @@
+import FlightdeckCore
+import Foundation
+import HistoryStore
+import KubeClient
+import KubeModel
+
+/// The reconciler's memory of the managed namespace, and the history writes each change
+/// implies. Pure: fed informer deltas, it answers what to store — the Job's projected
+/// state when it changed, and timeline markers (pod restarts, retries, failure) with ids
+/// that are the same in every cockpit, so several cockpits sharing a history store write
+/// each marker once.
+public struct ReconcileState: Sendable {
+    /// Which collection a delta came from.
+    public enum Source: Sendable, Hashable {
+        case jobs, pods, claims, events
+    }
+
+    public let context: String?
+    private var jobs: [String: Job] = [:]
+    private var pods: [String: Pod] = [:]
+    private var claims: [String: JSONValue] = [:]
+    /// Recent Warning events by the involved object's name (Job or Pod).
+    private var warnings: [String: [CoreEvent]] = [:]
+    /// What was last written for each Job (by name).
+    private var written: [String: AgentJob] = [:]
+    /// Restart counts seen per pod and container.
+    private var restarts: [String: [String: Int]] = [:]
+    /// Pods seen per Job, to tell a retry (a second pod) from the first.
+    private var podsSeen: [String: Set<String>] = [:]
+
+    public init(context: String?) { self.context = context }
+
+    public mutating func apply(_ source: Source, _ delta: Reflector.Delta, now: Date) -> [HistoryWrite] {
+        switch (source, delta) {
+        case (.jobs, .added(let json)), (.jobs, .modified(let json)):
+            let job = Job(json: json)
+            guard let name = job.metadata.name else { return [] }
+            jobs[name] = job
+            return project(name, now: now)
+        case (.jobs, .deleted(let json)):
+            let job = Job(json: json)
+            guard let name = job.metadata.name else { return [] }
+            jobs[name] = nil
+            guard var last = written[name] ?? Optional(JobProjection.agentJob(job: job, pods: [], claim: nil,
+                warnings: [], context: context))
+            else { return [] }
+            if !last.status.isFinished { last.status = .deleted }
+            last.deletedAt = now
+            last.pendingReason = last.status == .deleted ? "deleted while it ran" : last.pendingReason
+            written[name] = nil
+            podsSeen[name] = nil
+            return [.job(last)]
+        case (.pods, .added(let json)), (.pods, .modified(let json)):
+            let pod = Pod(json: json)
+            guard let name = pod.metadata.name else { return [] }
+            pods[name] = pod
+            var writes = markers(for: pod, now: now)
+            if let job = jobName(of: pod) { writes += project(job, now: now) }
+            return writes
+        case (.pods, .deleted(let json)):
+            let pod = Pod(json: json)
+            guard let name = pod.metadata.name else { return [] }
+            pods[name] = nil
+            restarts[name] = nil
+            return jobName(of: pod).map { project($0, now: now) } ?? []
+        case (.claims, .added(let json)), (.claims, .modified(let json)):
+            guard let name = json[path: ["metadata", "name"]]?.stringValue else { return [] }
+            claims[name] = json
+            return jobsUsing(claim: name).flatMap { project($0, now: now) }
+        case (.claims, .deleted(let json)):
+            guard let name = json[path: ["metadata", "name"]]?.stringValue else { return [] }
+            claims[name] = nil
+            return jobsUsing(claim: name).flatMap { project($0, now: now) }
+        case (.events, .added(let json)), (.events, .modified(let json)):
+            let event = CoreEvent(json: json)
+            guard event.type == "Warning", let object = event.involvedObject.json["name"]?.stringValue else { return [] }
+            var list = warnings[object, default: []]
+            list.removeAll { $0.metadata.name == event.metadata.name }
+            list.append(event)
+            warnings[object] = Array(list.suffix(10))
+            switch event.involvedObject.json["kind"]?.stringValue {
+            case "Job": return project(object, now: now)
+            case "Pod": return pods[object].flatMap(jobName(of:)).map { project($0, now: now) } ?? []
+            case "PersistentVolumeClaim": return jobsUsing(claim: object).flatMap { project($0, now: now) }
+            default: return []
+            }
+        case (.events, .deleted):
+            return []
+        }
+    }
+
+    /// The Job's projection, written when it differs from the last one.
+    private mutating func project(_ name: String, now: Date) -> [HistoryWrite] {
+        guard let job = jobs[name] else { return [] }
+        let jobPods = pods.values.filter { jobName(of: $0) == name }
+        let claimName = job.spec.template.spec.volumes.compactMap(\.claimName).first
+        var related = warnings[name, default: []]
+        for pod in jobPods { related += warnings[pod.metadata.name ?? "", default: []] }
+        if let claimName { related += warnings[claimName, default: []] }
+        related.sort { ($0.lastTimestamp ?? .distantPast) < ($1.lastTimestamp ?? .distantPast) }
+        let projected = JobProjection.agentJob(job: job, pods: jobPods, claim: claimName.flatMap { claims[$0] },
+            warnings: related, context: context)
+        var writes: [HistoryWrite] = []
+        if let previous = written[name], previous.status != .failed, projected.status == .failed,
+            let uid = projected.uid
+        {
+            writes.append(.marker(PhaseMarker(jobID: projected.id, kind: .failure, time: projected.finishedAt ?? now,
+                detail: projected.pendingReason.map { String($0.prefix(120)) }), sourceID: "k8s:failure:\(uid)"))
+        }
+        if written[name] != projected {
+            written[name] = projected
+            writes.insert(.job(projected), at: 0)
+        }
+        return writes
+    }
+
+    /// Restarts of a pod's containers, and a retry when a Job gets another pod.
+    private mutating func markers(for pod: Pod, now: Date) -> [HistoryWrite] {
+        guard let podName = pod.metadata.name, let uid = pod.metadata.uid, let jobName = jobName(of: pod),
+            let job = jobs[jobName]
+        else { return [] }
+        let jobID = JobProjection.jobID(job)
+        var writes: [HistoryWrite] = []
+        var seen = podsSeen[jobName, default: []]
+        if !seen.contains(podName) {
+            if !seen.isEmpty {
+                writes.append(.marker(PhaseMarker(jobID: jobID, kind: .retry, time: pod.metadata.creationTimestamp ?? now,
+                    detail: "pod \(JobProjection.clean(podName, limit: 80))"), sourceID: "k8s:retry:\(uid)"))
+            }
+            seen.insert(podName)
+            podsSeen[jobName] = seen
+        }
+        var counts = restarts[podName, default: [:]]
+        for container in pod.status.containerStatuses + pod.status.initContainerStatuses {
+            guard let name = container.name, let count = container.restartCount else { continue }
+            let before = counts[name] ?? 0
+            if count > before {
+                let last = container.json[path: ["lastState", "terminated"]]
+                let reason = last?["reason"]?.stringValue ?? "restarted"
+                let code = last?["exitCode"]?.int64Value.map { " (exit \($0))" } ?? ""
+                let time = last?["finishedAt"]?.stringValue.flatMap(RFC3339.date(from:)) ?? now
+                writes.append(.marker(PhaseMarker(jobID: jobID, kind: .podRestart, time: time,
+                    detail: JobProjection.clean("\(name): \(reason)\(code)", limit: 120)),
+                    sourceID: "k8s:restart:\(uid):\(name):\(count)"))
+            }
+            counts[name] = max(before, count)
+        }
+        restarts[podName] = counts
+        return writes
+    }
+
+    private func jobName(of pod: Pod) -> String? {
+        pod.metadata.labels["batch.kubernetes.io/job-name"] ?? pod.metadata.labels["job-name"]
+            ?? pod.metadata.controllerReference.flatMap { $0.kind == "Job" ? $0.name : nil }
+    }
+
+    private func jobsUsing(claim: String) -> [String] {
+        jobs.filter { $0.value.spec.template.spec.volumes.contains { $0.claimName == claim } }.map(\.key).sorted()
+    }
+}
+

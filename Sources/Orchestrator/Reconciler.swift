@@ -1,0 +1,96 @@
+import FlightdeckCore
+import Foundation
+import HistoryStore
+import KubeClient
+import KubeModel
+
+/// Keeps the history store true to the cluster: watches the managed namespace's Jobs, Pods
+/// and workspace claims (label-selected) and its Warning events, and writes each Job's
+/// state and timeline markers as they change — so a Job the TTL controller deletes keeps
+/// its history, marked deleted.
+///
+/// One task merges the four informers into one ordered stream of deltas; `ReconcileState`
+/// decides what to write; a `HistoryWriter` writes it off the caller's threads.
+public final class Reconciler: Sendable {
+    public let api: KubeAPI
+    public let namespace: String
+    public let context: String?
+    public let selector: String
+    private let writer: HistoryWriter
+    private let backoff: Backoff
+    private let silenceTimeout: Double
+
+    public static let managedSelector = "app.kubernetes.io/managed-by=flightdeck"
+
+    public init(api: KubeAPI, namespace: String, writer: HistoryWriter, context: String? = nil,
+        selector: String = Reconciler.managedSelector, backoff: Backoff = Backoff(), silenceTimeout: Double = 15)
+    {
+        self.api = api
+        self.namespace = namespace
+        self.writer = writer
+        self.context = context
+        self.selector = selector
+        self.backoff = backoff
+        self.silenceTimeout = silenceTimeout
+    }
+
+    /// What the reconciler saw happen: a Job's new state (after it was queued for the
+    /// store), or a change in the API connection.
+    public enum Update: Sendable, Hashable {
+        case job(AgentJob)
+        case connection(Informer.ConnectionState)
+        /// Every collection has been listed once: the history reflects the cluster.
+        case synced
+    }
+
+    /// Runs until the consumer stops iterating.
+    public func updates() -> AsyncStream<Update> {
+        AsyncStream { output in
+            let task = Task { await self.run(output) }
+            output.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private func run(_ output: AsyncStream<Update>.Continuation) async {
+        let sources: [(ReconcileState.Source, Informer)] = [
+            (.jobs, informer(.jobs, labels: selector)),
+            (.pods, informer(.pods, labels: selector)),
+            (.claims, informer(.persistentVolumeClaims, labels: selector)),
+            (.events, informer(.events, fields: "type=Warning")),
+        ]
+        let (merged, input) = AsyncStream<(ReconcileState.Source, Informer.Event)>.makeStream()
+        var tasks: [Task<Void, Never>] = []
+        for (source, informer) in sources {
+            let stream = informer.events()
+            tasks.append(Task {
+                for await event in stream { input.yield((source, event)) }
+            })
+        }
+        defer { for task in tasks { task.cancel() } }
+
+        var state = ReconcileState(context: context)
+        var synced: Set<ReconcileState.Source> = []
+        for await (source, event) in merged {
+            if Task.isCancelled { break }
+            switch event {
+            case .delta(let delta):
+                let writes = state.apply(source, delta, now: Date())
+                guard !writes.isEmpty else { continue }
+                writer.submit(contentsOf: writes)
+                for case .job(let job) in writes { output.yield(.job(job)) }
+            case .synced:
+                let before = synced.count
+                synced.insert(source)
+                if synced.count == sources.count, before < sources.count { output.yield(.synced) }
+            case .connection(let state):
+                if source == .jobs { output.yield(.connection(state)) }
+            }
+        }
+        output.finish()
+    }
+
+    private func informer(_ type: ResourceType, labels: String? = nil, fields: String? = nil) -> Informer {
+        Informer(api: api, type: type, namespace: namespace, labelSelector: labels, fieldSelector: fields,
+            backoff: backoff, silenceTimeout: silenceTimeout)
+    }
+}
