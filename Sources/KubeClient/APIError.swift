@@ -12,6 +12,12 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     public var method: String
     public var url: String
 
+    public init(status: Status, method: String, url: String) {
+        self.status = status
+        self.method = method
+        self.url = url
+    }
+
     public var code: Int { status.code ?? 0 }
     public var reason: String { status.reason ?? "" }
     public var description: String { status.sentence }
