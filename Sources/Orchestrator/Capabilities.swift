@@ -1,0 +1,57 @@
+import FlightdeckCore
+import KubeClient
+import KubeModel
+
+/// Which actions this identity may take in the namespace, found out once at start with
+/// one SelfSubjectAccessReview per permission — and why each unavailable one is.
+public struct Capabilities: Sendable, Hashable {
+    /// `nil`: available; otherwise the one-line reason it is not.
+    public var unavailable: [AgentAction: String]
+
+    public init(unavailable: [AgentAction: String] = [:]) { self.unavailable = unavailable }
+
+    public func allows(_ action: AgentAction) -> Bool { unavailable[action] == nil }
+
+    /// Asks the API. In read-only mode every mutating action is unavailable without asking;
+    /// `steer` needs a command channel (NATS), which `hasCommandChannel` says.
+    public static func probe(api: KubeAPI, namespace: String, readOnly: Bool, hasCommandChannel: Bool) async
+        -> Capabilities
+    {
+        var unavailable: [AgentAction: String] = [:]
+        var answers: [String: Bool] = [:]
+        for action in AgentAction.allCases {
+            if readOnly, action.mutates {
+                unavailable[action] = "read-only mode"
+                continue
+            }
+            if action == .steer, !hasCommandChannel {
+                unavailable[action] = "no command channel (NATS is not configured)"
+                continue
+            }
+            for (verb, type) in action.requiredAccess {
+                let key = "\(verb) \(type.qualifiedResource)"
+                let allowed: Bool
+                if let known = answers[key] {
+                    allowed = known
+                } else {
+                    allowed = (try? await review(api: api, namespace: namespace, verb: verb, type: type)) ?? false
+                    answers[key] = allowed
+                }
+                if !allowed {
+                    unavailable[action] = "not allowed to \(verb) \(type.qualifiedResource) in \(namespace)"
+                    break
+                }
+            }
+        }
+        return Capabilities(unavailable: unavailable)
+    }
+
+    static func review(api: KubeAPI, namespace: String, verb: String, type: ResourceType) async throws -> Bool {
+        let answer = try await api.create(.selfSubjectAccessReviews, [
+            "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+            "spec": ["resourceAttributes": ["namespace": .string(namespace), "verb": .string(verb),
+                "group": .string(type.group), "resource": .string(type.plural)]],
+        ])
+        return answer[path: ["status", "allowed"]]?.boolValue == true
+    }
+}
