@@ -107,6 +107,7 @@ let package = Package(
                 "SimCluster",
                 "SimServer",
                 "KubeClient",
+                "Orchestrator",
                 "CCurses",
                 "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

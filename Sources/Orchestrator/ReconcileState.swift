@@ -89,6 +89,22 @@ public struct ReconcileState: Sendable {
         }
     }
 
+    /// After the Jobs were listed: Jobs history still holds as present in this namespace
+    /// and context that the cluster no longer has were deleted while nobody watched.
+    public mutating func missing(from remembered: [AgentJob], now: Date) -> [HistoryWrite] {
+        let present = Set(jobs.values.compactMap(\.metadata.uid))
+        var writes: [HistoryWrite] = []
+        for var job in remembered where job.deletedAt == nil && job.context == context {
+            if let uid = job.uid, present.contains(uid) { continue }
+            if job.uid == nil, jobs[job.name] != nil { continue }
+            if !job.status.isFinished { job.status = .deleted }
+            job.deletedAt = now
+            job.pendingReason = job.status == .deleted ? "deleted while nobody watched" : job.pendingReason
+            writes.append(.job(job))
+        }
+        return writes
+    }
+
     /// The Job's projection, written when it differs from the last one.
     private mutating func project(_ name: String, now: Date) -> [HistoryWrite] {
         guard let job = jobs[name] else { return [] }

@@ -79,6 +79,16 @@ public final class Reconciler: Sendable {
                 writer.submit(contentsOf: writes)
                 for case .job(let job) in writes { output.yield(.job(job)) }
             case .synced:
+                if source == .jobs, !synced.contains(.jobs) {
+                    // Catch up on deletions that happened while no cockpit watched.
+                    try? writer.flush()
+                    let remembered = (try? writer.store.jobs(JobQuery(namespace: namespace, limit: 100_000))) ?? []
+                    let writes = state.missing(from: remembered, now: Date())
+                    if !writes.isEmpty {
+                        writer.submit(contentsOf: writes)
+                        for case .job(let job) in writes { output.yield(.job(job)) }
+                    }
+                }
                 let before = synced.count
                 synced.insert(source)
                 if synced.count == sources.count, before < sources.count { output.yield(.synced) }

@@ -1,12 +1,167 @@
 import ArgumentParser
+import FlightdeckCore
+import Foundation
+import HistoryStore
+import KubeClient
+import KubeModel
+import Orchestrator
 
 extension Flightdeck {
-    struct Jobs: ParsableCommand {
+    struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the agent Jobs in the cluster.")
+            abstract: "List the agent Jobs, and act on one (delete, pin, cancel).",
+            subcommands: [List.self, Delete.self, Pin.self, Cancel.self],
+            defaultSubcommand: List.self)
+    }
+}
 
-        func run() throws {
-            throw CLIFailure.notBuiltYet("flightdeck jobs", "the Kubernetes client")
+extension Flightdeck.Jobs {
+    /// Brings the history up to date with the cluster, then lists it: Jobs the cluster has
+    /// already deleted are still there, marked.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the agent Jobs (the cluster's, and those history keeps).")
+
+        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var history: HistoryOptions
+
+        @Flag(help: "Only show history; do not contact the cluster.")
+        var offline = false
+
+        @Option(name: .long, help: "At most this many jobs.")
+        var limit: Int = 50
+
+        @Option(name: .shortAndLong, help: "Output format: table or json.")
+        var output: OutputFormat = .table
+
+        func run() async throws {
+            let store = try history.open()
+            var namespace: String?
+            if !offline {
+                let connection = try cluster.connection()
+                namespace = connection.namespace
+                do {
+                    try await ClusterSync.once(connection: connection, store: store)
+                } catch {
+                    // History still answers; say why it may be stale.
+                    let reason = (error as? CLIFailure)?.message ?? "\(error)"
+                    FileHandle.standardError.write(Data("flightdeck: showing history only: \(reason)\n".utf8))
+                }
+            }
+            let jobs = try store.jobs(JobQuery(namespace: namespace, limit: limit))
+            switch output {
+            case .json:
+                for job in jobs { print(try JSONLines.encode(job)) }
+            case .table:
+                var rows = [["NAME", "STATUS", "RETRIES", "NODE", "AGE", "WHY"]]
+                let now = Date()
+                for job in jobs {
+                    var status = job.status.rawValue
+                    if job.deletedAt != nil, job.status != .deleted { status += " (deleted)" }
+                    rows.append([
+                        job.name, status, "\(job.retries)/\(job.backoffLimit.map(String.init) ?? "-")", job.node ?? "-",
+                        job.createdAt.map { DurationText.short(now.timeIntervalSince($0)) } ?? "-",
+                        job.pendingReason ?? "",
+                    ])
+                }
+                print(TextTable.render(rows), terminator: "")
+            }
         }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete an agent Job with its pods, workspace claim and Secret.")
+        @OptionGroup var cluster: ClusterOptions
+        @Argument(help: "The Job's name.") var name: String
+
+        func run() async throws {
+            let connection = try cluster.connection()
+            let actions = AgentActions(api: try ClusterSync.api(connection), namespace: connection.namespace)
+            try await ClusterSync.report { try await actions.delete(job: name) }
+            print("job.batch/\(TerminalText.line(name)) deleted (its pods, workspace claim and Secret follow)")
+        }
+    }
+
+    struct Pin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Keep a finished agent Job for debugging (drop its ttlSecondsAfterFinished).")
+        @OptionGroup var cluster: ClusterOptions
+        @Argument(help: "The Job's name.") var name: String
+
+        func run() async throws {
+            let connection = try cluster.connection()
+            let actions = AgentActions(api: try ClusterSync.api(connection), namespace: connection.namespace)
+            try await ClusterSync.report { try await actions.pin(job: name) }
+            print("job.batch/\(TerminalText.line(name)) pinned")
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask an agent to stop, then delete its Job after a grace period.",
+            discussion: "Without a command channel (NATS) the agent is not asked first; its Job is deleted at once.")
+        @OptionGroup var cluster: ClusterOptions
+        @Argument(help: "The Job's name.") var name: String
+        @Option(help: "Seconds to wait for the agent to finish its step.") var grace: Int = 30
+
+        func run() async throws {
+            let connection = try cluster.connection()
+            let api = try ClusterSync.api(connection)
+            let actions = AgentActions(api: api, namespace: connection.namespace)
+            try await ClusterSync.report {
+                let job = try await api.get(Job.self, namespace: connection.namespace, name: name)
+                try await actions.cancel(job: name, jobID: JobProjection.jobID(job), grace: .seconds(grace))
+            }
+            print("job.batch/\(TerminalText.line(name)) cancelled")
+        }
+    }
+}
+
+/// Shared plumbing of the cluster commands.
+enum ClusterSync {
+    static func api(_ connection: ClusterConnection) throws -> KubeAPI {
+        do { return try KubeAPI(connection: connection) } catch { throw CLIFailure("\(error)") }
+    }
+
+    /// Runs `body`, turning API and connection errors into the one-line failure.
+    static func report(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as CLIFailure {
+            throw error
+        } catch {
+            throw CLIFailure("\(error)")
+        }
+    }
+
+    /// Reconciles the namespace into `store` until every collection was listed once.
+    static func once(connection: ClusterConnection, store: HistoryStore, timeout: Duration = .seconds(20)) async throws {
+        let writer = HistoryWriter(store: store)
+        defer { try? writer.close() }
+        let reconciler = Reconciler(api: try api(connection), namespace: connection.namespace, writer: writer,
+            context: connection.contextName)
+        let updates = reconciler.updates()
+        let outcome = await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                for await update in updates {
+                    switch update {
+                    case .synced: return nil
+                    case .connection(.retrying(_, let reason)): return reason
+                    default: continue
+                    }
+                }
+                return "the cluster connection ended"
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return "the cluster did not answer within \(timeout)"
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        try writer.flush()
+        if let outcome { throw CLIFailure(outcome) }
     }
 }

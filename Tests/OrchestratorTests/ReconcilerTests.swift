@@ -152,6 +152,29 @@ import Testing
         await fixture.finish()
     }
 
+    /// A Job deleted while no reconciler ran is marked deleted by the next one, at its
+    /// first list — with the outcome it had.
+    @Test func deletionsWhileNobodyWatchedAreCaughtUp() async throws {
+        let fixture = try await Fixture()
+        _ = try await fixture.api.create(.jobs, namespace: fixture.namespace,
+            Self.agentJob("offline", env: ["SIM_AGENT_STEPS": "1", "SIM_AGENT_PACE": "1"]))
+        _ = try await fixture.waitFor("offline") { $0.status == .succeeded }
+        fixture.task?.cancel()
+        await fixture.task?.value
+        try fixture.writer.flush()
+        try await fixture.api.delete(.jobs, namespace: fixture.namespace, name: "offline",
+            options: DeleteOptions(propagationPolicy: .background))
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try fixture.job(id: "offline")?.deletedAt == nil, "nobody watched the deletion")
+        let again = Reconciler(api: fixture.api, namespace: fixture.namespace, writer: fixture.writer, context: "sim")
+        let updates = again.updates()
+        let task = Task { for await _ in updates {} }
+        defer { task.cancel() }
+        let marked = try await fixture.waitFor("offline") { $0.deletedAt != nil }
+        #expect(marked.status == .succeeded)
+        await fixture.finish()
+    }
+
     @Test func aJobTheTTLControllerDeletesKeepsItsHistory() async throws {
         let fixture = try await Fixture()
         _ = try await fixture.api.create(.jobs, namespace: fixture.namespace,
