@@ -120,11 +120,14 @@ extension ResourceType {
         kind: "SelfSubjectAccessReview", plural: "selfsubjectaccessreviews", namespaced: false,
         verbs: ["create"])
 
+    public static let selfSubjectReviews = ResourceType(group: "authentication.k8s.io", version: "v1",
+        kind: "SelfSubjectReview", plural: "selfsubjectreviews", namespaced: false, verbs: ["create"])
+
     /// Every registered type.
     public static let all: [ResourceType] = [
         .namespaces, .pods, .persistentVolumeClaims, .persistentVolumes, .events, .secrets, .configMaps,
         .services, .serviceAccounts, .jobs, .deployments, .roles, .roleBindings, .networkPolicies,
-        .storageClasses, .eventsV1, .selfSubjectAccessReviews,
+        .storageClasses, .eventsV1, .selfSubjectAccessReviews, .selfSubjectReviews,
     ]
 
     /// The type served at `group`/`version` as `plural`.

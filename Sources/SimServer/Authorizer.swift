@@ -36,8 +36,9 @@ public struct Authorizer: Sendable {
     public func allows(_ user: UserInfo, _ request: ResourceAttributes) -> Bool {
         if user.isClusterAdmin { return true }
         // Every authenticated user may review its own access, as the default ClusterRoles allow.
-        if request.group == "authorization.k8s.io", request.resource == "selfsubjectaccessreviews",
-            request.verb == "create"
+        if request.verb == "create",
+            (request.group == "authorization.k8s.io" && request.resource == "selfsubjectaccessreviews")
+                || (request.group == "authentication.k8s.io" && request.resource == "selfsubjectreviews")
         {
             return true
         }

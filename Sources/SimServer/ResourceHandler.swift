@@ -73,6 +73,7 @@ struct ResourceHandler {
             return try watch(namespace: namespace)
         case "create":
             if type == .selfSubjectAccessReviews { return try accessReview() }
+            if type == .selfSubjectReviews { return try whoAmI() }
             let body = try bodyObject()
             if request.isDryRun {
                 return .json(try dryRunCreate(body, namespace: namespace), status: 201)
@@ -238,6 +239,16 @@ struct ResourceHandler {
         review.setMember("status", status)
         if review["kind"] == nil { review.setMember("kind", "SelfSubjectAccessReview") }
         if review["apiVersion"] == nil { review.setMember("apiVersion", "authorization.k8s.io/v1") }
+        return .json(review, status: 201)
+    }
+
+    /// `kubectl auth whoami`: who the server thinks the caller is.
+    private func whoAmI() throws -> APIServerResponse {
+        var review = try bodyObject()
+        review.setMember("status", ["userInfo": ["username": .string(user.name),
+            "groups": .array(user.groups.map(JSONValue.string))]])
+        if review["kind"] == nil { review.setMember("kind", "SelfSubjectReview") }
+        if review["apiVersion"] == nil { review.setMember("apiVersion", "authentication.k8s.io/v1") }
         return .json(review, status: 201)
     }
 

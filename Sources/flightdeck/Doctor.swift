@@ -9,7 +9,11 @@ extension Flightdeck {
     /// Checks what Flightdeck needs on this machine and says how to fix what is missing.
     struct Doctor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check this machine: libraries, tools, terminal, locale, the history database and the cluster.")
+            abstract: "Check this machine: libraries, tools, terminal, locale, the history database and the cluster.",
+            discussion: """
+                One line per check: ok, warn (!) or fail (✗), with what to do. Exit status: 0 when all is
+                well, 2 when the worst is a warning, 1 when something failed.
+                """)
 
         @OptionGroup var history: HistoryOptions
         @OptionGroup var cluster: ClusterOptions
@@ -61,35 +65,7 @@ extension Flightdeck {
             if checks.contains(where: { $0.required && !$0.ok }) {
                 throw CLIFailure("doctor found a problem (marked above)")
             }
-        }
-
-        /// The kubeconfig and the API server. Without any kubeconfig this is a warning (the
-        /// demo needs none); a kubeconfig named on the command line must work.
-        func clusterChecks() async -> [Check] {
-            let explicit = cluster.kubeconfig != nil || cluster.context != nil
-            let connection: ClusterConnection
-            do {
-                connection = try KubeconfigLoader.live().load(
-                    kubeconfig: cluster.kubeconfig, context: cluster.context, namespace: cluster.namespace)
-            } catch let error where error.kind == .missingFile && !explicit {
-                return [Check(name: "kubeconfig", ok: false, required: false,
-                    detail: "\(error.description) (`flightdeck demo` needs none)")]
-            } catch {
-                return [Check(name: "kubeconfig", ok: false, required: true, detail: error.description)]
-            }
-            var checks = [Check(name: "kubeconfig", ok: connection.warnings.isEmpty, required: false,
-                detail: ([connection.sourceFiles.first ?? connection.source.rawValue, "context \(connection.contextName)",
-                    "namespace \(connection.namespace)"].joined(separator: ", "))
-                    + connection.warnings.map { "; " + $0 }.joined())]
-            do {
-                let api = try KubeAPI(connection: connection)
-                let version = try await api.version()
-                checks.append(Check(name: "cluster", ok: true, required: true,
-                    detail: "\(connection.server.absoluteString) (Kubernetes \(version["gitVersion"]?.stringValue ?? "?"))"))
-            } catch {
-                checks.append(Check(name: "cluster", ok: false, required: true, detail: "\(error)"))
-            }
-            return checks
+            if checks.contains(where: { !$0.ok }) { throw ExitCode(2) }
         }
 
         struct Check {

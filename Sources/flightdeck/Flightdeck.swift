@@ -34,6 +34,8 @@ struct Flightdeck: AsyncParsableCommand {
         } catch let failure as CLIFailure {
             FileHandle.standardError.write(Data("flightdeck: \(failure.message)\n".utf8))
             Foundation.exit(failure.exitCode)
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
         } catch let error as HistoryStoreError {
             FileHandle.standardError.write(Data("flightdeck: \(error)\n".utf8))
             Foundation.exit(1)

@@ -94,6 +94,12 @@ import Testing
         let result = try await doctor(["--kubeconfig", kubeconfig])
         #expect(line(result, "cluster").contains("Kubernetes v1."), "\(result.stdout)")
         #expect(line(result, "kubeconfig").contains("context flightdeck-sim"))
+        #expect(line(result, "identity").contains("system:admin"))
+        #expect(line(result, "rbac:delete").contains("allowed in agents"))
+        #expect(line(result, "storage").contains("local-path (rancher.io/local-path, WaitForFirstConsumer)"))
+        // The sim's default namespace is not labelled restricted: a warning, exit 2.
+        #expect(line(result, "podsecurity").contains("flightdeck install --apply"))
+        #expect(result.status == 2)
         running.kill(SIGINT)
         let output = await running.finish()
         #expect(output.status == 0, "stops cleanly on Ctrl-C: \(output.stderr)")

@@ -28,7 +28,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [[], ["demo"], ["jobs"], ["logs"], ["submit"], ["manifests"], ["install"]])
+    @Test(arguments: [[], ["demo"], ["logs"], ["submit"], ["manifests"], ["install"]])
     func commandsNotBuiltYetSaySoAndExit2(arguments: [String]) throws {
         let result = try flightdeck.run(arguments, environment: env)
         #expect(result.status == 2)
@@ -113,7 +113,9 @@ import Testing
 
     @Test func doctorReportsLibrariesAndHistory() throws {
         let result = try flightdeck.run(["doctor"], environment: env)
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        // 0, or 2 when the worst is a warning (no kubeconfig on a build machine is one).
+        #expect(result.status == 0 || result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.isEmpty)
         for name in ["ncursesw", "libcurl", "sqlite", "history"] { #expect(result.stdout.contains(name)) }
     }
 }
