@@ -80,6 +80,15 @@ let package = Package(
         ),
 
         // MARK: - I/O edges
+        /// NATS and JetStream: the protocol parser (pure) and a reconnecting client.
+        .target(
+            name: "NATSClient",
+            dependencies: [
+                "FlightdeckCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "KubeClient",
             dependencies: [
@@ -156,6 +165,10 @@ let package = Package(
             name: "OrchestratorTests",
             dependencies: ["Orchestrator", "SimServer", "SimCluster", "KubeClient", "KubeModel", "HistoryStore",
                 "FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "NATSClientTests",
+            dependencies: ["NATSClient", "FlightdeckCore", "FlightdeckTestSupport"]
         ),
         .testTarget(
             name: "HistoryStoreTests",
