@@ -1,17 +1,16 @@
-import FlightdeckTestSupport
 import Foundation
 
 /// A TCP relay on loopback (a Python peer) that can freeze: on SIGUSR1 every connection
 /// open at that moment stops relaying in both directions but stays open — a dead stream
 /// the client cannot tell from a quiet one. On SIGUSR2 it cuts every open connection (a
 /// dropped link). New connections relay normally.
-final class FreezingProxy: @unchecked Sendable {
-    let process = Process()
-    let port: Int
+public final class FreezingProxy: @unchecked Sendable {
+    public let process = Process()
+    public let port: Int
     private let statusFile: String
     private let directory = TemporaryDirectory("flightdeck-proxy")
 
-    init(target: Int) throws {
+    public init(target: Int) throws {
         statusFile = directory.file("connections")
         let script = #"""
             import socket, threading, signal, sys
@@ -75,7 +74,7 @@ final class FreezingProxy: @unchecked Sendable {
     }
 
     /// Freezes the open connections; returns once the relay has done so.
-    func freeze() async throws {
+    public func freeze() async throws {
         kill(process.processIdentifier, SIGUSR1)
         while !FileManager.default.fileExists(atPath: statusFile + ".frozen") {
             try await Task.sleep(for: .milliseconds(10))
@@ -83,7 +82,7 @@ final class FreezingProxy: @unchecked Sendable {
     }
 
     /// Cuts every open connection; returns once the relay has done so.
-    func cut() async throws {
+    public func cut() async throws {
         let marker = statusFile + ".cut"
         let before = (try? String(contentsOfFile: marker, encoding: .utf8)) ?? "0"
         kill(process.processIdentifier, SIGUSR2)
@@ -93,11 +92,11 @@ final class FreezingProxy: @unchecked Sendable {
     }
 
     /// Connections accepted so far.
-    func connectionCount() throws -> Int {
+    public func connectionCount() throws -> Int {
         Int((try? String(contentsOfFile: statusFile, encoding: .utf8)) ?? "0") ?? 0
     }
 
-    func stop() {
+    public func stop() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }

@@ -1,0 +1,326 @@
+import FlightdeckCore
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A NATS client connection that stays up: it connects, authenticates (user/password or
+/// token), keeps subscriptions across reconnects, answers the server's PINGs and sends its
+/// own — a link that stops answering them is dropped and replaced — and reconnects with
+/// backoff for as long as it is not closed.
+///
+/// Publishes made while disconnected wait in a bounded buffer and go out on the next
+/// connection (core NATS is at most once; JetStream's acks are what make delivery reliable).
+public final class NATSConnection: Sendable {
+    public struct Options: Sendable {
+        public var servers: [NATSServerAddress]
+        public var user: String?
+        public var password: String?
+        public var token: String?
+        /// Shown by the server (`connz`): which cockpit this is.
+        public var name: String
+        public var pingInterval: Duration
+        /// PINGs without a PONG before the link counts as dead.
+        public var maxPingsOut: Int
+        public var reconnectWait: Duration
+        public var maxReconnectWait: Duration
+        public var connectTimeout: Duration
+        /// Outgoing operations kept while disconnected.
+        public var pendingLimit: Int
+
+        public init(servers: [NATSServerAddress], user: String? = nil, password: String? = nil, token: String? = nil,
+            name: String = "flightdeck", pingInterval: Duration = .seconds(20), maxPingsOut: Int = 2,
+            reconnectWait: Duration = .milliseconds(250), maxReconnectWait: Duration = .seconds(5),
+            connectTimeout: Duration = .seconds(5), pendingLimit: Int = 65_536)
+        {
+            self.servers = servers
+            self.user = user
+            self.password = password
+            self.token = token
+            self.name = name
+            self.pingInterval = pingInterval
+            self.maxPingsOut = maxPingsOut
+            self.reconnectWait = reconnectWait
+            self.maxReconnectWait = maxReconnectWait
+            self.connectTimeout = connectTimeout
+            self.pendingLimit = pendingLimit
+        }
+    }
+
+    public enum State: Sendable, Hashable {
+        case connecting
+        case connected(server: String)
+        /// The link dropped or could not be made; the next attempt is at `retryAt`.
+        case reconnecting(reason: String, retryAt: Date)
+        case closed
+    }
+
+    struct Subscription {
+        var subject: String
+        var queue: String?
+        var continuation: AsyncStream<NATSMessage>.Continuation
+    }
+
+    /// One queued operation. SUB/UNSUB are kept apart from data: after a reconnect the
+    /// subscription registry is the truth and stale ones are dropped.
+    struct Outgoing {
+        enum Kind { case data, subscription }
+        var kind: Kind
+        var bytes: [UInt8]
+    }
+
+    struct Core {
+        var subscriptions: [String: Subscription] = [:]
+        var nextSID = 1
+        /// Operations waiting to be written, oldest first.
+        var pending: [Outgoing] = []
+        /// A connection is up and has its subscriptions (new SUBs go straight to it).
+        var linkUp = false
+        /// Wakes the current connection's writer.
+        var wake: AsyncStream<Void>.Continuation?
+        /// Waiters for PONGs of our flush PINGs, in order.
+        var pongWaiters: [CheckedContinuation<Void, any Error>] = []
+        var pingsOut = 0
+        var maxPayload = 1 << 20
+        var closed = false
+        var state = State.connecting
+        var stateListeners: [Int: AsyncStream<State>.Continuation] = [:]
+        var nextListener = 0
+    }
+
+    public let options: Options
+    let core = Mutex(Core())
+    private let runner = Mutex<Task<Void, Never>?>(nil)
+
+    public init(options: Options) {
+        self.options = options
+    }
+
+    /// Starts connecting (and reconnecting) in the background.
+    public func start() {
+        runner.withLock { task in
+            guard task == nil else { return }
+            task = Task { await self.run() }
+        }
+    }
+
+    /// Connects and waits until the first connection is up, or throws why it could not be
+    /// made within `timeout` (the connection keeps trying in the background).
+    public func connect(timeout: Duration = .seconds(10)) async throws {
+        let states = self.states()
+        start()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var last = "no answer"
+                for await state in states {
+                    switch state {
+                    case .connected: return
+                    case .reconnecting(let reason, _): last = reason
+                    case .closed: throw NATSError.closed
+                    case .connecting: continue
+                    }
+                    if case .refused = Self.classify(last) { throw NATSError.refused(server: self.serverList, message: last) }
+                }
+                throw NATSError.closed
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw NATSError.timeout("a connection to \(self.serverList)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    var serverList: String { options.servers.map(\.description).joined(separator: ", ") }
+
+    /// The connection's states as they change (the current one first).
+    public func states() -> AsyncStream<State> {
+        let (stream, continuation) = AsyncStream<State>.makeStream(bufferingPolicy: .bufferingNewest(16))
+        let id = core.withLock { core in
+            let id = core.nextListener
+            core.nextListener += 1
+            core.stateListeners[id] = continuation
+            continuation.yield(core.state)
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.core.withLock { $0.stateListeners.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    public var state: State { core.withLock { $0.state } }
+
+    /// Stops for good: subscriptions end, waiters fail.
+    public func close() async {
+        let task = runner.withLock { $0 }
+        let (waiters, subscriptions) = core.withLock { core in
+            core.closed = true
+            defer {
+                core.subscriptions = [:]
+                core.pongWaiters = []
+            }
+            core.wake?.finish()
+            return (core.pongWaiters, Array(core.subscriptions.values))
+        }
+        for subscription in subscriptions { subscription.continuation.finish() }
+        for waiter in waiters { waiter.resume(throwing: NATSError.closed) }
+        task?.cancel()
+        await task?.value
+        setState(.closed)
+    }
+
+    // MARK: - Operations
+
+    /// Queues a message for `subject` (with headers, `HPUB`).
+    public func publish(_ subject: String, payload: [UInt8], headers: NATSHeaders? = nil, replyTo: String? = nil) throws {
+        guard Self.isValidSubject(subject, wildcards: false) else { throw NATSError.invalidSubject(subject) }
+        if let replyTo, !Self.isValidSubject(replyTo, wildcards: false) { throw NATSError.invalidSubject(replyTo) }
+        var line: [UInt8]
+        let reply = replyTo.map { " " + $0 } ?? ""
+        if let headers {
+            let head = headers.bytes
+            line = Array("HPUB \(subject)\(reply) \(head.count) \(head.count + payload.count)\r\n".utf8) + head
+        } else {
+            line = Array("PUB \(subject)\(reply) \(payload.count)\r\n".utf8)
+        }
+        line += payload
+        line += [13, 10]
+        try enqueue(line)
+    }
+
+    /// Subscribes; the subscription is renewed on every reconnect.
+    public func subscribe(_ subject: String, queue: String? = nil, bufferSize: Int = 65_536) throws -> NATSSubscription {
+        guard Self.isValidSubject(subject, wildcards: true) else { throw NATSError.invalidSubject(subject) }
+        let (stream, continuation) = AsyncStream<NATSMessage>.makeStream(bufferingPolicy: .bufferingOldest(bufferSize))
+        let sid = try core.withLock { core throws(NATSError) -> String in
+            guard !core.closed else { throw NATSError.closed }
+            let sid = String(core.nextSID)
+            core.nextSID += 1
+            core.subscriptions[sid] = Subscription(subject: subject, queue: queue, continuation: continuation)
+            if core.linkUp {
+                core.pending.append(Outgoing(kind: .subscription, bytes: Self.subLine(subject: subject, queue: queue, sid: sid)))
+                core.wake?.yield()
+            }
+            return sid
+        }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(sid) }
+        return NATSSubscription(sid: sid, subject: subject, stream: stream) { [weak self] in self?.unsubscribe(sid) }
+    }
+
+    /// Returns once the server has processed everything sent before (a PING/PONG round trip).
+    public func flush(timeout: Duration = .seconds(10)) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
+                    let accepted = self.core.withLock { core -> Bool in
+                        guard !core.closed else { return false }
+                        core.pongWaiters.append(waiter)
+                        core.pending.append(Outgoing(kind: .data, bytes: Array("PING\r\n".utf8)))
+                        core.wake?.yield()
+                        return true
+                    }
+                    if !accepted { waiter.resume(throwing: NATSError.closed) }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw NATSError.timeout("the NATS server to answer a PING")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Publishes `payload` and waits for the first reply (JetStream's API is request/reply).
+    public func request(_ subject: String, payload: [UInt8], timeout: Duration = .seconds(5)) async throws -> NATSMessage {
+        let inbox = "_INBOX." + Self.randomToken()
+        let subscription = try subscribe(inbox)
+        defer { subscription.unsubscribe() }
+        try publish(subject, payload: payload, replyTo: inbox)
+        let reply = try await withThrowingTaskGroup(of: NATSMessage?.self) { group in
+            group.addTask {
+                for await message in subscription { return message }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw NATSError.timeout("a reply on \(subject)")
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let reply else { throw NATSError.closed }
+        if reply.headers?.statusCode == 503 { throw NATSError.noResponders(subject: subject) }
+        return reply
+    }
+
+    // MARK: - Internals
+
+    func enqueue(_ line: [UInt8]) throws {
+        try core.withLock { core throws(NATSError) in
+            guard !core.closed else { throw NATSError.closed }
+            guard core.pending.count < options.pendingLimit else { throw NATSError.bufferFull }
+            core.pending.append(Outgoing(kind: .data, bytes: line))
+            core.wake?.yield()
+        }
+    }
+
+    private func unsubscribe(_ sid: String) {
+        // Finishing a stream runs its termination handler, which calls back here: never
+        // while holding the lock.
+        let removed = core.withLock { core -> Subscription? in
+            guard let subscription = core.subscriptions.removeValue(forKey: sid) else { return nil }
+            if !core.closed, core.linkUp {
+                core.pending.append(Outgoing(kind: .subscription, bytes: Array("UNSUB \(sid)\r\n".utf8)))
+                core.wake?.yield()
+            }
+            return subscription
+        }
+        removed?.continuation.finish()
+    }
+
+    static func subLine(subject: String, queue: String?, sid: String) -> [UInt8] {
+        Array("SUB \(subject)\(queue.map { " " + $0 } ?? "") \(sid)\r\n".utf8)
+    }
+
+    func setState(_ state: State) {
+        core.withLock { core in
+            if core.state == .closed { return }
+            core.state = state
+            for listener in core.stateListeners.values { listener.yield(state) }
+        }
+    }
+
+    /// Subjects are dot-separated tokens without whitespace or control characters; `*` and
+    /// `>` only as whole tokens (and only when subscribing).
+    public static func isValidSubject(_ subject: String, wildcards: Bool) -> Bool {
+        guard !subject.isEmpty, subject.utf8.count <= 4096 else { return false }
+        let tokens = subject.split(separator: ".", omittingEmptySubsequences: false)
+        for (index, token) in tokens.enumerated() {
+            guard !token.isEmpty else { return false }
+            if token.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) {
+                return false
+            }
+            if token.contains("*") || token.contains(">") {
+                guard wildcards, token == "*" || (token == ">" && index == tokens.count - 1) else { return false }
+            }
+        }
+        return true
+    }
+
+    static func randomToken() -> String {
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        return String((0..<22).map { _ in alphabet.randomElement()! })
+    }
+
+    enum FailureKind { case refused, transient }
+
+    static func classify(_ reason: String) -> FailureKind {
+        let lowered = reason.lowercased()
+        return lowered.contains("authorization") || lowered.contains("authentication") || lowered.contains("permissions")
+            ? .refused : .transient
+    }
+}
