@@ -73,6 +73,13 @@ let package = Package(
             ]
         ),
 
+        /// The manifests Flightdeck deploys, as pure functions of a task and the cluster settings:
+        /// each agent's Job, workspace claim and Secret, and the install bundle.
+        .target(
+            name: "AgentManifests",
+            dependencies: ["FlightdeckCore", "KubeModel", .product(name: "Yams", package: "Yams")]
+        ),
+
         // MARK: - I/O edges
         .target(
             name: "KubeClient",
@@ -101,8 +108,11 @@ let package = Package(
                 "SimCluster",
                 "SimServer",
                 "KubeClient",
+                "KubeModel",
+                "AgentManifests",
                 "CCurses",
                 "CCurl",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -144,6 +154,12 @@ let package = Package(
         .testTarget(
             name: "SimServerTests",
             dependencies: ["SimServer", "SimCluster", "KubeClient", "KubeModel", "FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "AgentManifestsTests",
+            dependencies: ["AgentManifests", "SimServer", "SimCluster", "KubeClient", "KubeModel", "FlightdeckCore",
+                "FlightdeckTestSupport"],
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "HistoryStoreTests",
