@@ -138,7 +138,7 @@ extension TaskManifests {
             "image": .string(settings.images.logShipper),
             "imagePullPolicy": "IfNotPresent",
             "restartPolicy": "Always",
-            "args": ["--config=\(Paths.logShipperConfig)/fluent-bit.conf"],
+            "args": [.string("--config=\(Paths.logShipperConfig)/fluent-bit.conf")],
             "env": [
                 ManifestJSON.env("JOB_ID", jobID(task)),
                 ManifestJSON.env("LOG_SUBJECT", subjects(task).logs),

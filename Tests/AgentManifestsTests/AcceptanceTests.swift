@@ -35,43 +35,50 @@ import Testing
         }
     }
 
-    static func settings(_ namespace: String, objectStore: Bool = false) -> ClusterSettings {
-        var settings = ClusterSettings(namespace: namespace)
-        if objectStore {
-            settings.objectStore = ObjectStoreSettings(endpoint: "http://minio.minio.svc.cluster.local:9000", bucket: "workspaces")
+    /// Runs `body` on a fresh simulated cluster and always stops it.
+    static func withCluster(_ body: (Cluster) async throws -> Void) async throws {
+        let cluster = try await Cluster()
+        do {
+            try await body(cluster)
+        } catch {
+            await cluster.sim.stop()
+            throw error
         }
-        return settings
+        await cluster.sim.stop()
     }
 
     @Test func theInstallBundleIsAcceptedWithoutWarnings() async throws {
-        let cluster = try await Cluster()
-        defer { Task { [sim = cluster.sim] in await sim.stop() } }
-        for settings in [Self.settings("fd-install", objectStore: true), Self.settings("fd-external-x")] {
-            var bundle = InstallManifests.all(settings)
-            if settings.namespace == "fd-external-x" {
-                bundle = InstallManifests.all(Fixtures.externalSettings.with(namespace: "fd-external-x"))
-            }
-            for object in bundle {
-                let (_, warnings) = try await cluster.create(object)
-                #expect(warnings.isEmpty, "\(object["kind"]!) \(object[path: ["metadata", "name"]]!): \(warnings)")
-            }
-            // Deployments have no controller in the simulation: their pod templates are created as
-            // Pods, which PodSecurity enforces.
-            for deployment in bundle where deployment["kind"] == "Deployment" {
-                let name = deployment[path: ["metadata", "name"]]!.stringValue!
-                let pod = ManifestJSONForTests.pod(from: deployment, name: "\(name)-probe", namespace: settings.namespace)
-                let (stored, warnings) = try await cluster.create(pod)
-                #expect(warnings.isEmpty, "\(name): \(warnings)")
-                #expect(stored[path: ["metadata", "name"]] == .string("\(name)-probe"))
+        try await Self.withCluster { cluster in
+            for settings in [Fixtures.settings.with(namespace: "fd-default"), Fixtures.objectStoreSettings.with(namespace: "fd-store"),
+                Fixtures.externalSettings.with(namespace: "fd-external")]
+            {
+                let bundle = InstallManifests.all(settings)
+                for object in bundle {
+                    let (_, warnings) = try await cluster.create(object)
+                    #expect(warnings.isEmpty, "\(object["kind"]!) \(object[path: ["metadata", "name"]]!): \(warnings)")
+                }
+                // Deployments have no controller in the simulation: their pod templates are created
+                // as Pods, on which PodSecurity `restricted` is enforced.
+                for deployment in bundle where deployment["kind"] == "Deployment" {
+                    let name = deployment[path: ["metadata", "name"]]!.stringValue!
+                    let pod = ManifestJSONForTests.pod(from: deployment, name: "\(name)-probe", namespace: settings.namespace)
+                    let (stored, warnings) = try await cluster.create(pod)
+                    #expect(warnings.isEmpty, "\(name): \(warnings)")
+                    #expect(stored[path: ["metadata", "name"]] == .string("\(name)-probe"))
+                }
             }
         }
     }
 
     @Test(arguments: [false, true])
     func anAgentTaskRunsUnderRestrictedEnforcement(objectStore: Bool) async throws {
-        let cluster = try await Cluster()
-        defer { Task { [sim = cluster.sim] in await sim.stop() } }
-        let settings = Self.settings("fd-task", objectStore: objectStore)
+        try await Self.withCluster { cluster in
+            try await Self.runTask(on: cluster, objectStore: objectStore)
+        }
+    }
+
+    static func runTask(on cluster: Cluster, objectStore: Bool) async throws {
+        let settings = (objectStore ? Fixtures.objectStoreSettings : Fixtures.settings).with(namespace: "fd-task")
         for object in InstallManifests.all(settings) { _ = try await cluster.create(object) }
         if let store = settings.objectStore {
             _ = try await cluster.create(["apiVersion": "v1", "kind": "Secret",
@@ -106,7 +113,15 @@ import Testing
                 return
             }
             succeeded = live[path: ["status", "succeeded"]]?.int64Value == 1
-            if !succeeded { try await Task.sleep(for: .milliseconds(50)) }
+            if !succeeded {
+                // A pod PodSecurity refuses never exists: the Job controller records FailedCreate.
+                let events = try await cluster.api.list(.events, namespace: settings.namespace)
+                if let refused = events["items"]?.arrayValue?.first(where: { $0["reason"] == "FailedCreate" }) {
+                    Issue.record("the Job controller could not create the pod: \(refused["message"] ?? "")")
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
         let pods = try await cluster.api.list(.pods, namespace: settings.namespace,
             options: ListOptions(labelSelector: "flightdeck.dev/task-uuid=\(task.uuid)"))

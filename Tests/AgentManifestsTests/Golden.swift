@@ -27,7 +27,8 @@ enum Golden {
         if expected != actual {
             let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
             let actualLines = actual.split(separator: "\n", omittingEmptySubsequences: false)
-            let index = zip(expectedLines, actualLines).firstIndex { $0 != $1 } ?? min(expectedLines.count, actualLines.count)
+            let index = zip(expectedLines, actualLines).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                ?? min(expectedLines.count, actualLines.count)
             let want = index < expectedLines.count ? String(expectedLines[index]) : "<end of file>"
             let got = index < actualLines.count ? String(actualLines[index]) : "<end of file>"
             Issue.record("""
