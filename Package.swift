@@ -73,10 +73,17 @@ let package = Package(
             ]
         ),
 
+        /// The manifests Flightdeck deploys, as pure functions of a task and the cluster settings:
+        /// each agent's Job, workspace claim and Secret, and the install bundle.
+        .target(
+            name: "AgentManifests",
+            dependencies: ["FlightdeckCore", "KubeModel", .product(name: "Yams", package: "Yams")]
+        ),
+
         /// Keeps the history true to the cluster (reconcile), and deploys and steers agent Jobs.
         .target(
             name: "Orchestrator",
-            dependencies: ["FlightdeckCore", "KubeModel", "KubeClient", "HistoryStore"]
+            dependencies: ["FlightdeckCore", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests"]
         ),
 
         // MARK: - I/O edges
@@ -117,8 +124,11 @@ let package = Package(
                 "SimServer",
                 "KubeClient",
                 "Orchestrator",
+                "KubeModel",
+                "AgentManifests",
                 "CCurses",
                 "CCurl",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -164,11 +174,17 @@ let package = Package(
         .testTarget(
             name: "OrchestratorTests",
             dependencies: ["Orchestrator", "SimServer", "SimCluster", "KubeClient", "KubeModel", "HistoryStore",
-                "FlightdeckCore", "FlightdeckTestSupport"]
+                "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests"]
         ),
         .testTarget(
             name: "NATSClientTests",
             dependencies: ["NATSClient", "FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "AgentManifestsTests",
+            dependencies: ["AgentManifests", "SimServer", "SimCluster", "KubeClient", "KubeModel", "FlightdeckCore",
+                "FlightdeckTestSupport"],
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "HistoryStoreTests",

@@ -1,4 +1,5 @@
 import FlightdeckCore
+import AgentManifests
 import Foundation
 import KubeModel
 
@@ -35,7 +36,7 @@ public enum JobProjection {
         return AgentJob(
             id: jobID(job), uid: meta.uid, name: clean(meta.name ?? "", limit: 253),
             namespace: clean(meta.namespace ?? "", limit: 63), context: context,
-            taskUUID: meta.labels["flightdeck.dev/task"].map { clean($0, limit: 64) },
+            taskUUID: meta.labels[FlightdeckLabels.taskUUID].map { clean($0, limit: 64) },
             taskText: nil, image: agent?.image.map { clean($0, limit: 512) },
             createdAt: meta.creationTimestamp, startedAt: job.status.startTime, finishedAt: finished,
             status: status, retries: job.status.failed ?? 0, backoffLimit: job.spec.backoffLimit ?? 6,

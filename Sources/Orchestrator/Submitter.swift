@@ -1,4 +1,5 @@
 import FlightdeckCore
+import AgentManifests
 import Foundation
 import KubeClient
 import KubeModel
@@ -50,7 +51,7 @@ public struct Submitter: Sendable {
         }
         if let existing {
             let job = Job(json: existing)
-            guard job.metadata.labels["flightdeck.dev/task"] == plan.taskUUID else {
+            guard job.metadata.labels[FlightdeckLabels.taskUUID] == plan.taskUUID else {
                 throw Failure(step: .createJob, underlying: "a Job named \(plan.jobName) already exists in \(ns) "
                     + "for another task", rolledBack: false)
             }

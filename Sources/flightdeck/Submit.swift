@@ -1,12 +1,53 @@
+import AgentManifests
 import ArgumentParser
+import FlightdeckCore
+import Foundation
+import HistoryStore
+import KubeClient
+import Orchestrator
 
 extension Flightdeck {
-    struct Submit: ParsableCommand {
+    /// Starts one agent task: the Job suspended, its workspace claim and Secret owned by it,
+    /// then started — re-running the same task (`--uuid`) finishes a submission that died
+    /// halfway and never makes a second Job.
+    struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Submit a task: create its Job, workspace PVC and secret, then start it.")
+            abstract: "Start an agent task as a Job in the cluster.",
+            discussion: """
+                Fields come from the config's agents: section, then --template FILE, then flags.
+                The task is recorded in history at once, so the cockpit shows its prompt.
+                """)
 
-        func run() throws {
-            throw CLIFailure.notBuiltYet("flightdeck submit", "the orchestrator")
+        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var settings: SettingsOptions
+        @OptionGroup var task: TaskOptions
+        @OptionGroup var history: HistoryOptions
+
+        func run() async throws {
+            let connection = try cluster.connection()
+            let config = try settings.load(namespace: connection.namespace)
+            let task = try self.task.build(config: config)
+            let api = try ClusterSync.api(connection)
+            let plan = SubmitPlan(task: task, settings: config.settings)
+            var outcome: SubmitOutcome?
+            try await ClusterSync.report { outcome = try await Submitter(api: api).submit(plan) }
+
+            // The task as history shows it (the reconciler fills in the rest).
+            let store = try history.open()
+            let redactor = SecretRedactor()
+            try store.write([.job(AgentJob(
+                id: TaskManifests.jobID(task), name: plan.jobName, namespace: plan.namespace,
+                context: connection.contextName, taskUUID: task.uuid,
+                taskText: TerminalSanitizer.sanitize(redactor.redact((task.title.map { "\($0): " } ?? "") + task.prompt)),
+                image: task.image, createdAt: Date(), status: .pending, backoffLimit: task.backoffLimit))])
+
+            let name = TerminalText.line(plan.jobName)
+            switch outcome {
+            case .started?: print("job.batch/\(name) started (task \(task.uuid))")
+            case .resumed?: print("job.batch/\(name) started: finished an earlier submission of task \(task.uuid)")
+            case .alreadyRunning?: print("job.batch/\(name) is already running task \(task.uuid): nothing to do")
+            case nil: break
+            }
         }
     }
 }

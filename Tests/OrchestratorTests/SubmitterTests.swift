@@ -49,7 +49,7 @@ import Testing
             job: { suspended in
                 ["apiVersion": "batch/v1", "kind": "Job",
                     "metadata": ["name": .string(name), "labels": [
-                        "app.kubernetes.io/managed-by": "flightdeck", "flightdeck.dev/task": .string(uuid)]],
+                        "app.kubernetes.io/managed-by": "flightdeck", "flightdeck.dev/task-uuid": .string(uuid)]],
                     "spec": ["suspend": .bool(suspended), "backoffLimit": 1, "template": ["spec": [
                         "restartPolicy": "Never",
                         "containers": [["name": "agent", "image": "sim-agent", "env": [

@@ -1,0 +1,26 @@
+/// The label and annotation keys Flightdeck writes, in one place so the manifests, the
+/// NetworkPolicies that select by them and the orchestrator that lists by them agree.
+///
+/// Why both a task label and a job label: the task uuid is the idempotency key (a resubmit
+/// finds what a crashed submit already made), the job name is what people type.
+public enum FlightdeckLabels {
+    /// `app.kubernetes.io/managed-by: flightdeck` on every object Flightdeck creates.
+    public static let managedBy = "app.kubernetes.io/managed-by"
+    public static let managedByValue = "flightdeck"
+    /// `app.kubernetes.io/component`: `agent`, `egress-proxy`, `nats`: what NetworkPolicies select.
+    public static let component = "app.kubernetes.io/component"
+    /// `app.kubernetes.io/name`: the workload (`flightdeck-agent`, `egress-proxy`, `nats`).
+    public static let name = "app.kubernetes.io/name"
+    /// The task's full uuid.
+    public static let taskUUID = "flightdeck.dev/task-uuid"
+    /// The Job's name (`agent-<short id>`), also on its pod, PVC and Secret.
+    public static let job = "flightdeck.dev/job"
+    /// Annotation: the task's human title, when it has one (never the prompt itself).
+    public static let title = "flightdeck.dev/task"
+    /// Annotation kubectl reads to pick the container for `logs`/`exec`.
+    public static let defaultContainer = "kubectl.kubernetes.io/default-container"
+
+    public static let agentComponent = "agent"
+    public static let proxyComponent = "egress-proxy"
+    public static let natsComponent = "nats"
+}

@@ -1,0 +1,143 @@
+import FlightdeckCore
+import KubeModel
+
+/// The cluster bootstrap `flightdeck install` prints or applies: everything agents need that
+/// outlives any one task.
+///
+/// In apply order (each object's dependencies come before it):
+/// 1. the Namespace, PodSecurity `restricted` enforced, audited and warned;
+/// 2. ServiceAccounts `agent` (no token) and `orchestrator`, and the orchestrator's Role and
+///    RoleBinding;
+/// 3. the Fluent Bit ConfigMap the agents' log-shipper sidecars read;
+/// 4. the agents' NetworkPolicy (no ingress; egress only to the proxy, DNS, NATS, the object store);
+/// 5. the Squid egress proxy (ConfigMap, Deployment, Service, NetworkPolicy), unless an
+///    external proxy is configured;
+/// 6. NATS with JetStream on a volume (ConfigMap, PVC, Deployment, Service, NetworkPolicy),
+///    unless an external NATS URL is configured.
+public enum InstallManifests {
+    public static let fluentBitConfigMapName = "flightdeck-fluent-bit"
+    public static let agentServiceAccount = "agent"
+    public static let orchestratorServiceAccount = "orchestrator"
+
+    public static func all(_ settings: ClusterSettings) -> [JSONValue] {
+        var objects: [JSONValue] = [
+            namespace(settings),
+            serviceAccount(agentServiceAccount, settings: settings),
+            serviceAccount(orchestratorServiceAccount, settings: settings),
+            orchestratorRole(settings),
+            orchestratorRoleBinding(settings),
+            fluentBitConfigMap(settings),
+            agentNetworkPolicy(settings),
+        ]
+        if settings.egressProxy.host == nil {
+            objects += [proxyConfigMap(settings), proxyDeployment(settings), proxyService(settings), proxyNetworkPolicy(settings)]
+        }
+        if settings.deploysNATS {
+            objects += [natsConfigMap(settings), natsClaim(settings), natsDeployment(settings), natsService(settings),
+                natsNetworkPolicy(settings)]
+        }
+        return objects
+    }
+
+    /// Labels of a bundle object; `component` also selects its pods.
+    static func labels(_ component: String? = nil) -> [String: String] {
+        var labels = [FlightdeckLabels.managedBy: FlightdeckLabels.managedByValue]
+        if let component {
+            labels[FlightdeckLabels.component] = component
+            labels[FlightdeckLabels.name] = component
+        }
+        return labels
+    }
+
+    // MARK: - Namespace and identities
+
+    /// The namespace, with the `restricted` Pod Security Standard enforced: a pod that asks for
+    /// root, privilege escalation, capabilities or host access is refused by the API server,
+    /// whatever wrote it.
+    static func namespace(_ settings: ClusterSettings) -> JSONValue {
+        var labels = labels()
+        for mode in ["enforce", "audit", "warn"] { labels["pod-security.kubernetes.io/\(mode)"] = "restricted" }
+        return ManifestJSON.object("v1", "Namespace", ManifestJSON.metadata(name: settings.namespace, namespace: nil, labels: labels))
+    }
+
+    /// Agents get no API token at all (`automountServiceAccountToken: false`, here and in the pod).
+    static func serviceAccount(_ name: String, settings: ClusterSettings) -> JSONValue {
+        ManifestJSON.object("v1", "ServiceAccount",
+            ManifestJSON.metadata(name: name, namespace: settings.namespace, labels: labels()),
+            ["automountServiceAccountToken": false])
+    }
+
+    /// What the orchestrator does and nothing more: manage Jobs and workspace claims, create and
+    /// delete task Secrets (never read them: a leaked orchestrator token must not leak every
+    /// task's keys), and read pods, logs and events. No `exec`, no wildcard.
+    static func orchestratorRole(_ settings: ClusterSettings) -> JSONValue {
+        let manage: JSONValue = ["create", "delete", "get", "list", "patch", "watch"]
+        let read: JSONValue = ["get", "list", "watch"]
+        return ManifestJSON.object("rbac.authorization.k8s.io/v1", "Role",
+            ManifestJSON.metadata(name: "flightdeck-orchestrator", namespace: settings.namespace, labels: labels()),
+            [
+                "rules": [
+                    ["apiGroups": ["batch"], "resources": ["jobs"], "verbs": manage],
+                    ["apiGroups": [""], "resources": ["persistentvolumeclaims"], "verbs": manage],
+                    ["apiGroups": [""], "resources": ["secrets"], "verbs": ["create", "delete"]],
+                    ["apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": read],
+                    ["apiGroups": [""], "resources": ["events"], "verbs": read],
+                    ["apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": read],
+                ],
+            ])
+    }
+
+    static func orchestratorRoleBinding(_ settings: ClusterSettings) -> JSONValue {
+        ManifestJSON.object("rbac.authorization.k8s.io/v1", "RoleBinding",
+            ManifestJSON.metadata(name: "flightdeck-orchestrator", namespace: settings.namespace, labels: labels()),
+            [
+                "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "flightdeck-orchestrator"],
+                "subjects": [["kind": "ServiceAccount", "name": .string(orchestratorServiceAccount),
+                    "namespace": .string(settings.namespace)]],
+            ])
+    }
+
+    // MARK: - Log shipping
+
+    /// Fluent Bit's configuration, shared by every agent's sidecar: tail the agent's log files
+    /// and publish each line to the agent's subject. `${LOG_SUBJECT}`, `${NATS_HOST}` and
+    /// `${NATS_PORT}` come from the sidecar's environment (Fluent Bit expands them), so one
+    /// ConfigMap serves all jobs. The tag is the NATS subject (what the `nats` output publishes to).
+    static func fluentBitConfigMap(_ settings: ClusterSettings) -> JSONValue {
+        let config = """
+            [SERVICE]
+                Flush             1
+                Grace             5
+                Log_Level         info
+                Parsers_File      parsers.conf
+                HTTP_Server       Off
+
+            [INPUT]
+                Name              tail
+                Path              \(TaskManifests.Paths.logs)/*.log
+                Tag               ${LOG_SUBJECT}
+                Parser            json
+                DB                /var/lib/fluent-bit/tail.db
+                Read_from_Head    true
+                Refresh_Interval  1
+                Buffer_Max_Size   1M
+                Skip_Long_Lines   On
+
+            [OUTPUT]
+                Name              nats
+                Match             logs.agent.*
+                Host              ${NATS_HOST}
+                Port              ${NATS_PORT}
+
+            """
+        let parsers = """
+            [PARSER]
+                Name              json
+                Format            json
+
+            """
+        return ManifestJSON.object("v1", "ConfigMap",
+            ManifestJSON.metadata(name: fluentBitConfigMapName, namespace: settings.namespace, labels: labels()),
+            ["data": ["fluent-bit.conf": .string(config), "parsers.conf": .string(parsers)]])
+    }
+}

@@ -1,0 +1,123 @@
+import Yams
+
+/// A task template file to start from (`flightdeck manifests task --template FILE`), and the
+/// `agents:` section of Flightdeck's config file (defaults for every task): the fields of an
+/// `AgentTask`, all optional, overlaid in order defaults → template → command-line flags.
+///
+/// ```yaml
+/// image: ghcr.io/acme/agent:1.4
+/// prompt: |
+///   Fix the failing test in parser_test.py.
+/// repoURL: https://github.com/acme/parser
+/// title: parser fix
+/// resources: {cpu: 500m, cpuLimit: "2", memory: 2Gi, workspaceSize: 5Gi, shmSize: 256Mi}
+/// backoffLimit: 3
+/// activeDeadlineSeconds: 14400
+/// ttlSecondsAfterFinished: 86400
+/// environment: {LOG_LEVEL: debug}
+/// labels: {team: compilers}
+/// secretFiles: {openai-key: ~/.secrets/openai}   # name -> a file to read (relative to the template)
+/// ```
+/// Why secret files are paths here: a template is shared and committed; the secrets stay in
+/// the operator's files and are read when the manifests are made.
+public struct TaskTemplate: Sendable, Hashable {
+    public var uuid: String?
+    public var image: String?
+    public var prompt: String?
+    public var repoURL: String?
+    public var title: String?
+    public var cpu: String?
+    public var cpuLimit: String?
+    public var memory: String?
+    public var workspaceSize: String?
+    public var shmSize: String?
+    public var backoffLimit: Int?
+    public var activeDeadlineSeconds: Int?
+    public var ttlSecondsAfterFinished: Int?
+    public var environment: [String: String]
+    public var labels: [String: String]
+    /// Secret file name -> path of the file holding it (as written; relative to the template).
+    public var secretFilePaths: [String: String]
+
+    public init() {
+        environment = [:]
+        labels = [:]
+        secretFilePaths = [:]
+    }
+
+    static let fields: Set<String> = ["uuid", "image", "prompt", "repoURL", "title", "resources", "backoffLimit",
+        "activeDeadlineSeconds", "ttlSecondsAfterFinished", "environment", "labels", "secretFiles"]
+
+    /// Reads a template file's text; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws(ConfigFileError) -> TaskTemplate {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigFileError("\(file): not valid YAML or JSON: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+        guard let reader = try YAMLFieldReader(root, file: file, path: "") else { return TaskTemplate() }
+        return try read(reader)
+    }
+
+    static func read(_ reader: YAMLFieldReader) throws(ConfigFileError) -> TaskTemplate {
+        try reader.rejectUnknown(fields)
+        var template = TaskTemplate()
+        template.uuid = try reader.string("uuid")
+        template.image = try reader.string("image")
+        template.prompt = try reader.string("prompt")
+        template.repoURL = try reader.string("repoURL")
+        template.title = try reader.string("title")
+        if let resources = try reader.reader("resources") {
+            try resources.rejectUnknown(["cpu", "cpuLimit", "memory", "workspaceSize", "shmSize"])
+            template.cpu = try resources.string("cpu")
+            template.cpuLimit = try resources.string("cpuLimit")
+            template.memory = try resources.string("memory")
+            template.workspaceSize = try resources.string("workspaceSize")
+            template.shmSize = try resources.string("shmSize")
+        }
+        template.backoffLimit = try reader.int("backoffLimit", in: 0...1000, "an integer between 0 and 1000")
+        template.activeDeadlineSeconds = try reader.int("activeDeadlineSeconds", in: 1...Int(Int32.max), "a positive number of seconds")
+        template.ttlSecondsAfterFinished = try reader.int("ttlSecondsAfterFinished", in: 0...Int(Int32.max), "a number of seconds")
+        template.environment = try reader.stringMap("environment") ?? [:]
+        template.labels = try reader.stringMap("labels") ?? [:]
+        template.secretFilePaths = try reader.stringMap("secretFiles") ?? [:]
+        return template
+    }
+
+    /// `self` over `base`: set fields replace, maps merge (self wins).
+    public func overlaid(on base: TaskTemplate) -> TaskTemplate {
+        var result = base
+        result.uuid = uuid ?? base.uuid
+        result.image = image ?? base.image
+        result.prompt = prompt ?? base.prompt
+        result.repoURL = repoURL ?? base.repoURL
+        result.title = title ?? base.title
+        result.cpu = cpu ?? base.cpu
+        result.cpuLimit = cpuLimit ?? base.cpuLimit
+        result.memory = memory ?? base.memory
+        result.workspaceSize = workspaceSize ?? base.workspaceSize
+        result.shmSize = shmSize ?? base.shmSize
+        result.backoffLimit = backoffLimit ?? base.backoffLimit
+        result.activeDeadlineSeconds = activeDeadlineSeconds ?? base.activeDeadlineSeconds
+        result.ttlSecondsAfterFinished = ttlSecondsAfterFinished ?? base.ttlSecondsAfterFinished
+        result.environment = base.environment.merging(environment) { $1 }
+        result.labels = base.labels.merging(labels) { $1 }
+        result.secretFilePaths = base.secretFilePaths.merging(secretFilePaths) { $1 }
+        return result
+    }
+
+    /// The task these fields describe; `uuid` when the template has none, `secretFiles` already
+    /// read by the caller. Missing image or prompt is left empty for validation to name.
+    public func task(uuid fallbackUUID: String, secretFiles: [String: String]) -> AgentTask {
+        let defaults = TaskResources()
+        return AgentTask(
+            uuid: uuid ?? fallbackUUID, image: image ?? "", prompt: prompt ?? "", repoURL: repoURL, title: title,
+            secretFiles: secretFiles,
+            resources: TaskResources(cpu: cpu ?? defaults.cpu, cpuLimit: cpuLimit ?? defaults.cpuLimit,
+                memory: memory ?? defaults.memory, workspaceSize: workspaceSize ?? defaults.workspaceSize,
+                shmSize: shmSize ?? defaults.shmSize),
+            backoffLimit: backoffLimit ?? 3, activeDeadlineSeconds: activeDeadlineSeconds,
+            ttlSecondsAfterFinished: ttlSecondsAfterFinished ?? 86_400, environment: environment, labels: labels)
+    }
+}

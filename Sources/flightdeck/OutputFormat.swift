@@ -1,0 +1,4 @@
+import AgentManifests
+import ArgumentParser
+
+extension ManifestOutput: ExpressibleByArgument {}

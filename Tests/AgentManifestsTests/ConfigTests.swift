@@ -1,0 +1,131 @@
+import AgentManifests
+import FlightdeckCore
+import Testing
+
+/// The `cluster:`/`agents:` config sections, task templates, validation and the apply decision.
+@Suite struct ConfigTests {
+    @Test func aFullConfigIsRead() throws {
+        let text = """
+            kubernetes:
+              allowedExecCommands: [aws]
+            cluster:
+              namespace: lab
+              nats: {url: "nats://nats.example:4222", cidr: 192.168.1.20/32}
+              egressProxy: {port: 8080, allowedDomains: [.github.com]}
+              objectStore: {endpoint: "http://minio.minio.svc:9000", bucket: ws}
+              fatalExitCode: 17
+              heartbeatStalenessSeconds: 300
+              snapshotIntervalMinutes: 2
+              images: {nats: "mirror.local/nats:2"}
+            agents:
+              image: ghcr.io/acme/agent:1
+              resources: {memory: 4Gi}
+              environment: {LOG_LEVEL: debug}
+            """
+        let config = try ManifestConfig.parse(text, file: "/c/config.yaml")
+        #expect(config.settings.namespace == "lab")
+        #expect(config.settings.natsURL == "nats://nats.example:4222")
+        #expect(config.settings.natsCIDR == "192.168.1.20/32")
+        #expect(config.settings.egressProxy.port == 8080)
+        #expect(config.settings.egressProxy.allowedDomains == [".github.com"])
+        #expect(config.settings.objectStore == ObjectStoreSettings(endpoint: "http://minio.minio.svc:9000", bucket: "ws"))
+        #expect(config.settings.fatalExitCode == 17)
+        #expect(config.settings.heartbeatStalenessSeconds == 300)
+        #expect(config.settings.snapshotIntervalMinutes == 2)
+        #expect(config.settings.images.nats == "mirror.local/nats:2")
+        #expect(config.taskDefaults.image == "ghcr.io/acme/agent:1")
+        #expect(config.taskDefaults.memory == "4Gi")
+        #expect(config.settings.validationErrors.isEmpty)
+        #expect(try ManifestConfig.parse("", file: "x") == ManifestConfig())
+    }
+
+    @Test(arguments: [
+        ("cluster:\n  fatalExitCode: forty-two\n", "/c/config.yaml:2: cluster.fatalExitCode should be an integer between 1 and 255, not \"forty-two\""),
+        ("cluster:\n  fatalExitCode: 300\n", "/c/config.yaml:2: cluster.fatalExitCode should be an integer between 1 and 255, not \"300\""),
+        ("cluster:\n  fatalExitcode: 4\n", "/c/config.yaml:2: cluster.fatalExitcode is not a known field"),
+        ("cluster:\n  heartbeatStalenessSeconds: 90\n", "/c/config.yaml:2: cluster.heartbeatStalenessSeconds should be a whole number of minutes"),
+        ("cluster:\n  namespace: Agents\n", "/c/config.yaml:2: cluster.namespace should be a namespace name"),
+        ("cluster:\n  nats: {url: http://x}\n", "cluster.nats.url should be a URL like nats://host:4222"),
+        ("cluster:\n  egressProxy:\n    allowedDomains: .github.com\n", "/c/config.yaml:3: cluster.egressProxy.allowedDomains should be a list of strings"),
+        ("cluster:\n  objectStore: {bucket: b}\n", "cluster.objectStore.endpoint should be a URL"),
+        ("cluster: [a]\n", "/c/config.yaml:1: cluster should be a mapping of fields"),
+        ("agents:\n  backoffLimit: -1\n", "/c/config.yaml:2: agents.backoffLimit should be an integer between 0 and 1000"),
+        ("cluster: {\n", "Flightdeck config /c/config.yaml: not valid YAML"),
+    ])
+    func aBadValueIsOneLineNamingFileAndField(text: String, message: String) {
+        do {
+            _ = try ManifestConfig.parse(text, file: "/c/config.yaml")
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description.contains(message), "\(error.description)")
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func templatesOverlayDefaults() throws {
+        let defaults = try ManifestConfig.parse("agents:\n  image: a:1\n  backoffLimit: 5\n  environment: {A: '1', B: '2'}\n",
+            file: "c").taskDefaults
+        let template = try TaskTemplate.parse("""
+            {"prompt": "do it", "environment": {"B": "3"}, "resources": {"cpu": "1"}, "secretFiles": {"key": "key.txt"}}
+            """, file: "t.json")
+        let merged = template.overlaid(on: defaults)
+        let task = merged.task(uuid: "u-1", secretFiles: ["key": "v"])
+        #expect(task.image == "a:1")
+        #expect(task.prompt == "do it")
+        #expect(task.backoffLimit == 5)
+        #expect(task.environment == ["A": "1", "B": "3"])
+        #expect(task.resources.cpu == "1")
+        #expect(task.resources.memory == TaskResources().memory)
+        #expect(merged.secretFilePaths == ["key": "key.txt"])
+        #expect(task.validationErrors.isEmpty, "\(task.validationErrors)")
+        #expect(throws: ConfigFileError.self) { try TaskTemplate.parse("promt: typo\n", file: "t.yaml") }
+    }
+
+    @Test func validationNamesEachBadField() {
+        var task = AgentTask(uuid: "not a label!", image: "", prompt: "",
+            secretFiles: ["task-prompt": "x", "../escape": "y"],
+            resources: TaskResources(cpu: "lots", memory: "0"), backoffLimit: -1, environment: ["PATH": "/evil", "1X": "y"])
+        let errors = task.validationErrors.joined(separator: "\n")
+        for phrase in ["uuid", "image", "prompt is empty", "\"task-prompt\" is reserved", "\"../escape\"", "resources.cpu",
+            "resources.memory \"0\" must be positive", "backoffLimit", "environment PATH is set by Flightdeck", "\"1X\""]
+        {
+            #expect(errors.contains(phrase), "\(phrase) in \(errors)")
+        }
+        task = Fixtures.task
+        #expect(task.validationErrors.isEmpty)
+        #expect(ClusterSettings().validationErrors.isEmpty)
+        #expect(ClusterSettings(fatalExitCode: 0).validationErrors.first?.contains("fatalExitCode") == true)
+    }
+
+    @Test func applyPlanComparesWhatFlightdeckSets() {
+        let desired: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "a", "labels": ["x": "1"]],
+            "data": ["k": "v"]]
+        #expect(ApplyPlan.decide(desired: desired, live: nil) == .create)
+        let live: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": ["name": "a", "uid": "u", "resourceVersion": "7", "labels": ["x": "1", "added": "by-server"]],
+            "data": ["k": "v"]]
+        #expect(ApplyPlan.decide(desired: desired, live: live) == .unchanged)
+        var drifted = live
+        drifted[path: ["data", "k"]] = "changed"
+        guard case .patch(let patch) = ApplyPlan.decide(desired: desired, live: drifted) else {
+            Issue.record("a drifted object is patched")
+            return
+        }
+        #expect(patch["data"] == ["k": "v"])
+        #expect(patch["kind"] == nil)
+        // Lists must match element by element; defaults inside elements are fine.
+        let pod: JSONValue = ["spec": ["containers": [["name": "a", "image": "i"]]]]
+        let livePod: JSONValue = ["spec": ["containers": [["name": "a", "image": "i", "terminationMessagePath": "/dev/termination-log"]]]]
+        #expect(ApplyPlan.contains(livePod, pod))
+        let twoContainers: JSONValue = ["spec": ["containers": [["name": "a", "image": "i"], ["name": "b", "image": "i"]]]]
+        #expect(!ApplyPlan.contains(twoContainers, pod))
+    }
+
+    @Test func endpointsParse() {
+        #expect(Endpoint(url: "nats://nats.agents.svc.cluster.local:4222", defaultPort: 1) == Endpoint(host: "nats.agents.svc.cluster.local", port: 4222))
+        #expect(Endpoint(url: "https://user:pw@s3.amazonaws.com/bucket", defaultPort: 443) == Endpoint(host: "s3.amazonaws.com", port: 443))
+        #expect(Endpoint(url: "nats://[::1]:4333", defaultPort: 4222) == Endpoint(host: "[::1]", port: 4333))
+        #expect(Endpoint(url: "http://minio.minio.svc:9000", defaultPort: 80).serviceNamespace == "minio")
+        #expect(Endpoint(url: "https://s3.amazonaws.com", defaultPort: 443).serviceNamespace == nil)
+    }
+}

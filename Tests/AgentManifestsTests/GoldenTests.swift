@@ -1,0 +1,34 @@
+import AgentManifests
+import FlightdeckCore
+import Testing
+
+/// Every manifest, byte for byte, against `Golden/`: a change to what Flightdeck deploys shows
+/// up as a reviewed diff of YAML, never silently.
+@Suite struct GoldenTests {
+    @Test(arguments: Fixtures.allSettings.map(\.0))
+    func taskManifests(settingsName: String) throws {
+        let settings = Fixtures.allSettings.first { $0.0 == settingsName }!.1
+        try Golden.check("task-\(settingsName).yaml", ManifestYAML.encode(Fixtures.taskObjects(Fixtures.task, settings)))
+    }
+
+    @Test(arguments: Fixtures.allSettings.map(\.0))
+    func installBundle(settingsName: String) throws {
+        let settings = Fixtures.allSettings.first { $0.0 == settingsName }!.1
+        try Golden.check("install-\(settingsName).yaml", ManifestYAML.encode(InstallManifests.all(settings)))
+    }
+
+    @Test func aMinimalTaskHasNoSecretsVolumeNorDeadline() throws {
+        let task = AgentTask(uuid: "task-0001", image: "python:3.12-slim", prompt: "hello")
+        try Golden.check("task-minimal.yaml", ManifestYAML.encode(Fixtures.taskObjects(task, Fixtures.settings, suspended: false)))
+    }
+
+    @Test func yamlReadsBackAsTheSameJSON() throws {
+        for (_, settings) in Fixtures.allSettings {
+            let objects = Fixtures.taskObjects(Fixtures.task, settings) + InstallManifests.all(settings)
+            #expect(try ManifestYAML.decode(ManifestYAML.encode(objects)) == objects)
+        }
+        let tricky: JSONValue = ["a": "true", "b": "0400", "c": "", "d": "1.30", "e": "null", "f": "- x", "g": "x: y",
+            "h": "line one\nline two\n", "i": 7, "j": false, "k": "~", "l": " padded", "m": "#comment"]
+        #expect(try ManifestYAML.decode(ManifestYAML.encode([tricky])) == [tricky])
+    }
+}
