@@ -117,6 +117,28 @@ import Testing
         #expect(second.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func submitListAndDeleteAgainstTheSim() async throws {
+        let running = try flightdeck.start(["sim", "--data-dir", dir.file("s")], environment: env)
+        defer { running.kill(SIGKILL) }
+        let kubeconfig = dir.file("s/kubeconfig.yaml")
+        try await waitFor { FileManager.default.fileExists(atPath: kubeconfig) }
+        let withCluster = env.merging(["KUBECONFIG": kubeconfig]) { $1 }
+        let arguments = ["submit", "--image", "ghcr.io/flightdeck/sim-agent:1", "--prompt", "Fix it",
+            "--env", "SIM_AGENT_STEPS=50", "--uuid", "99999999-8888-4777-8666-555555555555"]
+        let first = try await flightdeck.run(arguments, environment: withCluster)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.hasPrefix("job.batch/agent-999999998888 started"))
+        let again = try await flightdeck.run(arguments, environment: withCluster)
+        #expect(again.stdout.contains("is already running"))
+        let list = try await flightdeck.run(["jobs"], environment: withCluster)
+        #expect(list.stdout.contains("agent-999999998888"), "\(list.stdout)\(list.stderr)")
+        let deleted = try await flightdeck.run(["jobs", "delete", "agent-999999998888"], environment: withCluster)
+        #expect(deleted.status == 0)
+        let missing = try await flightdeck.run(["jobs", "delete", "agent-999999998888"], environment: withCluster)
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "flightdeck: jobs.batch \"agent-999999998888\" not found\n")
+    }
+
     func waitFor(_ condition: () -> Bool) async throws {
         while !condition() { try await Task.sleep(for: .milliseconds(20)) }
     }

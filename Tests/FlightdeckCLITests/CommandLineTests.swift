@@ -28,7 +28,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [[], ["demo"], ["logs"], ["submit"]])
+    @Test(arguments: [[], ["demo"], ["logs"]])
     func commandsNotBuiltYetSaySoAndExit2(arguments: [String]) throws {
         let result = try flightdeck.run(arguments, environment: env)
         #expect(result.status == 2)

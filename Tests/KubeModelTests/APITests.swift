@@ -23,6 +23,7 @@ import Testing
             (.storageClasses, "/apis/storage.k8s.io/v1/storageclasses", "/apis/storage.k8s.io/v1/storageclasses/x"),
             (.eventsV1, "/apis/events.k8s.io/v1/namespaces/agents/events", "/apis/events.k8s.io/v1/namespaces/agents/events/x"),
             (.selfSubjectAccessReviews, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews/x"),
+            (.selfSubjectReviews, "/apis/authentication.k8s.io/v1/selfsubjectreviews", "/apis/authentication.k8s.io/v1/selfsubjectreviews/x"),
         ]
         #expect(expected.count == ResourceType.all.count)
         for (type, collection, object) in expected {
