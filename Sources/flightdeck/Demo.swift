@@ -1,12 +1,96 @@
+import AgentManifests
 import ArgumentParser
+import FlightdeckCore
+import Foundation
+import HistoryStore
+import KubeClient
+import KubeModel
+import Orchestrator
+import SimCluster
+import SimServer
+import Synchronization
 
 extension Flightdeck {
-    struct Demo: ParsableCommand {
+    /// Runs everything on the embedded simulated cluster: installs Flightdeck's bundle,
+    /// submits a handful of simulated agents through the real submit flow, keeps a history
+    /// with the reconciler, and follows the agents' traces through the API — until Ctrl-C.
+    ///
+    /// The full-screen cockpit is not built yet; until it is, the demo prints its live feed.
+    struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Open the cockpit on an embedded simulated k3s cluster with simulated agents.")
+            abstract: "Run simulated agents on an embedded simulated k3s cluster and follow them live.",
+            discussion: """
+                Everything goes through the same paths as against a real cluster: HTTPS to the
+                simulated API server, the submit flow, watches, log follows. While it runs,
+                `kubectl` works against it (the kubeconfig is printed). Stop it with Ctrl-C.
+                """)
 
-        func run() throws {
-            throw CLIFailure.notBuiltYet("flightdeck demo", "the simulated cluster and the cockpit")
+        @Option(help: "How many agents to start.") var agents: Int = 4
+        @Option(help: "Simulated seconds per wall second (2 runs twice as fast).") var speed: Double = 1
+        @Option(help: "Seed of the agents' behaviour and the task ids.") var seed: UInt64 = 7
+        @Option(help: "Stop by itself after this many seconds (default: at Ctrl-C).") var duration: Double?
+        @Option(name: .customLong("data-dir"), help: "Where the demo cluster and its history live (default: a fresh temporary directory).")
+        var dataDirectory: String?
+
+        func validate() throws {
+            guard (1...24).contains(agents) else { throw ValidationError("--agents must be between 1 and 24, not \(agents)") }
+            guard speed > 0, speed <= 100 else { throw ValidationError("--speed must be above 0 and at most 100, not \(speed)") }
+        }
+
+        func run() async throws {
+            let data = URL(fileURLWithPath: dataDirectory
+                ?? NSTemporaryDirectory() + "flightdeck-demo-\(getpid())")
+            let cluster: SimulatedCluster
+            do {
+                cluster = try await SimulatedCluster.start(.init(dataDirectory: data, timing: SimTiming(scale: 1 / speed),
+                    seed: seed, bookmarkInterval: .seconds(5)))
+            } catch {
+                throw CLIFailure("cannot start the simulated cluster in \(data.path): \(error)")
+            }
+            let feed = DemoFeed()
+            feed.say("simulated k3s \(Discovery.gitVersion) at \(cluster.url); kubectl: export KUBECONFIG=\(cluster.kubeconfigURL.path)")
+            feed.say("the full-screen cockpit is not built yet: this is the demo's live feed (Ctrl-C stops it)")
+
+            let connection = try KubeconfigLoader(environment: [:], homeDirectory: data.path, workingDirectory: data.path,
+                k3sConfigPath: data.path + "/none", serviceAccountDirectory: data.path + "/none")
+                .load(kubeconfig: cluster.kubeconfigURL.path)
+            let api = try KubeAPI(connection: connection, qps: 50, burst: 100)
+            let settings = ClusterSettings(namespace: "agents")
+            try await ClusterSync.report {
+                for object in InstallManifests.all(settings) { _ = try await Install.apply(object, api: api) }
+            }
+            feed.say("installed: namespace agents (PodSecurity restricted), RBAC, NetworkPolicies, egress proxy, NATS")
+
+            let store = try HistoryStore(path: data.appendingPathComponent("history.db").path)
+            let writer = HistoryWriter(store: store)
+            let reconciler = Reconciler(api: api, namespace: "agents", writer: writer, context: "flightdeck-demo")
+            let tasks = DemoScenario.tasks(count: agents, seed: seed, image: "ghcr.io/flightdeck/sim-agent:1")
+            let titles = Dictionary(uniqueKeysWithValues: tasks.map { (TaskManifests.jobName($0), $0.title ?? "") })
+
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await feed.jobs(reconciler.updates(), titles: titles) }
+                group.addTask { await feed.traces(api: api) }
+                group.addTask {
+                    for task in tasks {
+                        do {
+                            _ = try await Submitter(api: api).submit(SubmitPlan(task: task, settings: settings))
+                            feed.say("submitted \(TaskManifests.jobName(task)): \(task.prompt)")
+                        } catch {
+                            feed.say("could not submit \(TaskManifests.jobName(task)): \(error)")
+                        }
+                    }
+                }
+                group.addTask {
+                    if let duration { try? await Task.sleep(for: .seconds(duration)) } else { await Signals.waitForTermination() }
+                }
+                _ = await group.next()
+                // The submitter finishes first; wait for the stop condition.
+                _ = await group.next()
+                group.cancelAll()
+            }
+            try? writer.close()
+            await cluster.stop()
+            feed.say("stopped; history kept in \(data.appendingPathComponent("history.db").path)")
         }
     }
 }

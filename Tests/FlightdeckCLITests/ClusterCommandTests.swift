@@ -139,6 +139,23 @@ import Testing
         #expect(missing.stderr == "flightdeck: jobs.batch \"agent-999999998888\" not found\n")
     }
 
+    /// The demo: simulated agents submitted through the real flow, their states from the
+    /// reconciler and their traces through log follows, on the embedded cluster.
+    @Test func demoRunsAgentsAndFollowsThem() async throws {
+        let result = try await flightdeck.run(["demo", "--agents", "3", "--speed", "20", "--duration", "12",
+            "--data-dir", dir.file("demo")], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = result.stdout
+        #expect(out.contains("installed: namespace agents (PodSecurity restricted)"))
+        #expect(out.contains("submitted agent-"))
+        #expect(out.contains("running on flightdeck-sim"))
+        #expect(out.contains(" thought "))
+        #expect(out.contains(" action "))
+        #expect(out.contains("succeeded"), "\(out.suffix(2000))")
+        #expect(!out.contains("\u{1B}"))
+        #expect(FileManager.default.fileExists(atPath: dir.file("demo/history.db")))
+    }
+
     func waitFor(_ condition: () -> Bool) async throws {
         while !condition() { try await Task.sleep(for: .milliseconds(20)) }
     }

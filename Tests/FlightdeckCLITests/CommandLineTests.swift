@@ -28,7 +28,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [[], ["demo"], ["logs"]])
+    @Test(arguments: [[], ["logs"]])
     func commandsNotBuiltYetSaySoAndExit2(arguments: [String]) throws {
         let result = try flightdeck.run(arguments, environment: env)
         #expect(result.status == 2)

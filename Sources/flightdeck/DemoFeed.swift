@@ -1,0 +1,84 @@
+import FlightdeckCore
+import Foundation
+import KubeClient
+import KubeModel
+import Orchestrator
+import Synchronization
+
+/// The demo's plain live feed: job state changes and the agents' trace lines, one line
+/// each, sanitised and cut to the terminal's width.
+final class DemoFeed: Sendable {
+    private let lock = Mutex(())
+    private let width: Int = {
+        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns >= 40 { return columns }
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 40 { return Int(size.ws_col) }
+        return 120
+    }()
+
+    func say(_ text: String) {
+        emit(TerminalText.line(text))
+    }
+
+    private func emit(_ line: String) {
+        let clock = Self.clock(Date())
+        var text = "\(clock)  \(line)"
+        if text.count > width { text = String(text.prefix(width - 1)) + "…" }
+        lock.withLock { _ in FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+    }
+
+    static func clock(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970) % 86400
+        return String(format: "%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
+    }
+
+    /// Job states as the reconciler records them (changes only).
+    func jobs(_ updates: AsyncStream<Reconciler.Update>, titles: [String: String]) async {
+        var last: [String: String] = [:]
+        for await update in updates {
+            guard case .job(let job) = update else { continue }
+            var state = job.status.rawValue
+            if job.retries > 0 { state += " (\(job.retries)/\(job.backoffLimit ?? 0) retries)" }
+            if let node = job.node, job.status == .running { state += " on \(node)" }
+            if let why = job.pendingReason, why != job.status.rawValue { state += ": \(why)" }
+            guard last[job.name] != state else { continue }
+            last[job.name] = state
+            emit(TerminalText.line("\(job.name)  [\(titles[job.name] ?? "")]  \(state)"))
+        }
+    }
+
+    /// Follows every agent pod's trace as pods appear (a retry is a new pod).
+    func traces(api: KubeAPI) async {
+        let informer = Informer(api: api, type: .pods, namespace: "agents", labelSelector: "app.kubernetes.io/component=agent")
+        await withTaskGroup(of: Void.self) { group in
+            var followed: Set<String> = []
+            for await event in informer.events() {
+                guard case .delta(.added(let json)) = event else { continue }
+                let pod = Pod(json: json)
+                guard let name = pod.metadata.name, !followed.contains(name) else { continue }
+                followed.insert(name)
+                let job = pod.metadata.labels["batch.kubernetes.io/job-name"] ?? name
+                group.addTask { await self.follow(api: api, pod: name, job: job) }
+            }
+        }
+    }
+
+    private func follow(api: KubeAPI, pod: String, job: String) async {
+        let parser = TraceLineParser()
+        let follower = LogFollower(api: api, namespace: "agents", pod: pod, container: "agent")
+        do {
+            for try await line in follower.lines() {
+                let record = parser.parse(line.text, jobID: job, sourceID: line.timestamp, receivedAt: Date())
+                let phase = record.phase?.rawValue ?? "-"
+                var text = record.text
+                if let tool = record.tool, record.kind == .action { text = "\(tool): \(record.args ?? text)" }
+                if let code = record.exitCode, record.kind == .observation { text = "exit \(code): \(text)" }
+                text = text.replacingOccurrences(of: "\n", with: " ⏎ ")
+                emit(TerminalText.line("\(job)  \(phase.padding(toLength: 9, withPad: " ", startingAt: 0)) "
+                    + "\(record.kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(text)"))
+            }
+        } catch {
+            emit(TerminalText.line("\(job)  log of \(pod) ended: \(error)"))
+        }
+    }
+}
