@@ -126,6 +126,7 @@ let package = Package(
                 "Orchestrator",
                 "KubeModel",
                 "AgentManifests",
+                "NATSClient",
                 "CCurses",
                 "CCurl",
                 .product(name: "Yams", package: "Yams"),

@@ -17,6 +17,7 @@ extension Flightdeck {
 
         @OptionGroup var history: HistoryOptions
         @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var settings: SettingsOptions
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
