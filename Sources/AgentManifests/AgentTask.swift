@@ -27,6 +27,9 @@ public struct AgentTask: Sendable, Hashable, Codable {
     public var environment: [String: String]
     /// Extra labels on every object of the task (team, experiment).
     public var labels: [String: String]
+    /// For a retry: the job id whose workspace snapshot this run restores from (its own
+    /// snapshots are still written under its own id).
+    public var restoreFromJobID: String?
 
     public init(uuid: String, image: String, prompt: String, repoURL: String? = nil, title: String? = nil,
         secretFiles: [String: String] = [:], resources: TaskResources = TaskResources(), backoffLimit: Int = 3,
@@ -45,6 +48,7 @@ public struct AgentTask: Sendable, Hashable, Codable {
         self.ttlSecondsAfterFinished = ttlSecondsAfterFinished
         self.environment = environment
         self.labels = labels
+        restoreFromJobID = nil
     }
 
     /// The Secret key holding the prompt; no secret file may use it.

@@ -181,6 +181,7 @@ extension TaskManifests {
     /// last snapshot — the whole workspace if one was uploaded, else the checkpoint database.
     /// A workspace that has content (a retry on the same node) is kept as it is.
     static let restoreScript = objectStoreLogin + """
+        prefix="store/$SNAPSHOT_BUCKET/${RESTORE_JOB_ID:-$JOB_ID}"
         if [ -n "$(ls -A "$WORKSPACE_PATH")" ]; then
           echo "restore: $WORKSPACE_PATH already has content; keeping it"
         elif mc ls "$prefix/workspace/" 2>/dev/null | grep -q .; then
@@ -190,7 +191,12 @@ extension TaskManifests {
           mc mirror --quiet "$prefix/checkpoints/" "$WORKSPACE_PATH/checkpoints/"
           echo "restore: restored the checkpoint from $prefix/checkpoints/"
         else
-          echo "restore: no snapshot for $JOB_ID; starting with an empty workspace"
+          echo "restore: no snapshot for ${RESTORE_JOB_ID:-$JOB_ID}; starting with an empty workspace"
+        fi
+        # A retry resumes from the previous run's checkpoint under its own name.
+        if [ -n "${RESTORE_JOB_ID:-}" ] && [ -f "$WORKSPACE_PATH/checkpoints/job_$RESTORE_JOB_ID.db" ] && [ ! -f "$CHECKPOINT_PATH" ]; then
+          cp "$WORKSPACE_PATH/checkpoints/job_$RESTORE_JOB_ID.db" "$CHECKPOINT_PATH"
+          echo "restore: resuming from job $RESTORE_JOB_ID's checkpoint"
         fi
         """
 
@@ -227,12 +233,17 @@ extension TaskManifests {
     }
 
     static func restore(_ task: AgentTask, settings: ClusterSettings, store: ObjectStoreSettings) -> JSONValue {
-        [
+        var environment = objectStoreEnvironment(task, settings: settings, store: store)
+        if let previous = task.restoreFromJobID {
+            // A retry restores the previous run's snapshot.
+            environment.append(ManifestJSON.env("RESTORE_JOB_ID", previous))
+        }
+        return [
             "name": "restore-workspace",
             "image": .string(settings.images.objectStoreClient),
             "imagePullPolicy": "IfNotPresent",
             "command": ["sh", "-c", .string(restoreScript)],
-            "env": .array(objectStoreEnvironment(task, settings: settings, store: store)),
+            "env": .array(environment),
             "resources": ["requests": ["cpu": "50m", "memory": "64Mi"], "limits": ["memory": "256Mi"]],
             "securityContext": RestrictedSecurity.container,
             "volumeMounts": objectStoreMounts(workspaceReadOnly: false),

@@ -34,6 +34,8 @@ public struct AgentJob: Sendable, Hashable, Codable, Identifiable {
     /// When the cluster deleted the Job (TTL, or an operator); its history stays, and
     /// `status` keeps the outcome it had (`deleted` only when it was still running).
     public var deletedAt: Date?
+    /// The task as submitted, for a retry (`TaskSpec` JSON: no secret contents).
+    public var taskSpec: String?
 
     public init(
         id: String, uid: String? = nil, name: String, namespace: String, context: String? = nil,
@@ -41,7 +43,7 @@ public struct AgentJob: Sendable, Hashable, Codable, Identifiable {
         createdAt: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
         status: JobStatus = .pending, retries: Int = 0, backoffLimit: Int? = nil,
         node: String? = nil, pvc: String? = nil, pendingReason: String? = nil, phase: Phase? = nil,
-        deletedAt: Date? = nil
+        deletedAt: Date? = nil, taskSpec: String? = nil
     ) {
         self.id = id
         self.uid = uid
@@ -62,6 +64,7 @@ public struct AgentJob: Sendable, Hashable, Codable, Identifiable {
         self.pendingReason = pendingReason
         self.phase = phase
         self.deletedAt = deletedAt
+        self.taskSpec = taskSpec
     }
 
     /// `true` when every allowed retry has been used.

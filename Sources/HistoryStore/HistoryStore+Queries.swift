@@ -138,7 +138,7 @@ extension HistoryStore {
 
     static let jobColumns = """
         job_id, uid, name, namespace, context, task_uuid, task_text, image, created_at, started_at,
-        finished_at, status, retries, backoff_limit, node, pvc, pending_reason, deleted_at,
+        finished_at, status, retries, backoff_limit, node, pvc, pending_reason, deleted_at, task_spec,
         (SELECT phase FROM phase_changes p WHERE p.job = jobs.id ORDER BY time DESC, source_id DESC LIMIT 1) AS phase
         """
 
@@ -151,7 +151,7 @@ extension HistoryStore {
             status: JobStatus(rawValue: row["status"]) ?? .pending,
             retries: row["retries"], backoffLimit: row["backoff_limit"], node: row["node"], pvc: row["pvc"],
             pendingReason: row["pending_reason"], phase: (row["phase"] as String?).map(Phase.init(rawValue:)),
-            deletedAt: date(row["deleted_at"]))
+            deletedAt: date(row["deleted_at"]), taskSpec: row["task_spec"])
     }
 
     static let traceColumns = """

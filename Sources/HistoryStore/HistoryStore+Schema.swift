@@ -76,6 +76,10 @@ extension HistoryStore {
         """
         ALTER TABLE jobs ADD COLUMN deleted_at REAL;
         """,
+        // 3: The task as submitted (without secret contents), so a run can be retried.
+        """
+        ALTER TABLE jobs ADD COLUMN task_spec TEXT;
+        """,
     ]
 
     static var schemaVersion: Int { migrations.count }

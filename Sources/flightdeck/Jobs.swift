@@ -1,3 +1,4 @@
+import AgentManifests
 import ArgumentParser
 import FlightdeckCore
 import Foundation
@@ -9,8 +10,8 @@ import Orchestrator
 extension Flightdeck {
     struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the agent Jobs, and act on one (delete, pin, cancel).",
-            subcommands: [List.self, Delete.self, Pin.self, Cancel.self],
+            abstract: "List the agent Jobs, and act on one (delete, pin, cancel, retry).",
+            subcommands: [List.self, Delete.self, Pin.self, Cancel.self, Retry.self],
             defaultSubcommand: List.self)
     }
 }
@@ -114,6 +115,49 @@ extension Flightdeck.Jobs {
                 try await actions.cancel(job: name, jobID: JobProjection.jobID(job), grace: .seconds(grace))
             }
             print("job.batch/\(TerminalText.line(name)) cancelled")
+        }
+    }
+}
+
+extension Flightdeck.Jobs {
+    /// A new Job for the same task, restoring the workspace from the run's last snapshot.
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a task again as a new Job that restores the previous run's workspace snapshot.",
+            discussion: """
+                The task comes from history (as `flightdeck submit` recorded it); its secret files are
+                read again from where they were. A prompt that held a secret was kept redacted: pass
+                it again with --prompt or --prompt-file.
+                """)
+        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var settings: SettingsOptions
+        @OptionGroup var history: HistoryOptions
+        @Argument(help: "The Job's name.") var name: String
+        @Option(help: "The prompt, when history could keep it only redacted.") var prompt: String?
+        @Option(name: .customLong("prompt-file"), help: "Read that prompt from a file.") var promptFile: String?
+
+        func run() async throws {
+            let connection = try cluster.connection()
+            let store = try history.open()
+            guard let previous = try store.jobs(JobQuery(namespace: connection.namespace, limit: 100_000))
+                .first(where: { $0.name == name })
+            else { throw CLIFailure("history has no job \(name) in \(connection.namespace)") }
+            guard let text = previous.taskSpec, let spec = TaskSpec.decode(text) else {
+                throw CLIFailure("history does not know how \(name) was submitted (only `flightdeck submit` records it)")
+            }
+            let newPrompt = try promptFile.map { try TaskOptions.read($0, what: "prompt file") } ?? prompt
+            let task: AgentTask
+            do {
+                task = try spec.retry(uuid: UUID().uuidString.lowercased(), previousJobID: previous.id, prompt: newPrompt) {
+                    try TaskOptions.read($0, what: "secret file")
+                }
+            } catch let error as TaskSpec.RetryError {
+                throw CLIFailure(error.description)
+            }
+            let config = try settings.load(namespace: connection.namespace)
+            _ = try await Flightdeck.Submit.submit(task, secretFilePaths: spec.secretFilePaths, connection: connection,
+                settings: config.settings, history: history)
+            print("job.batch/\(TerminalText.line(TaskManifests.jobName(task))) started: a retry of \(TerminalText.line(name)), restoring from job \(TerminalText.line(previous.id))")
         }
     }
 }

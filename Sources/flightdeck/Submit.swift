@@ -26,28 +26,36 @@ extension Flightdeck {
         func run() async throws {
             let connection = try cluster.connection()
             let config = try settings.load(namespace: connection.namespace)
-            let task = try self.task.build(config: config)
-            let api = try ClusterSync.api(connection)
-            let plan = SubmitPlan(task: task, settings: config.settings)
-            var outcome: SubmitOutcome?
-            try await ClusterSync.report { outcome = try await Submitter(api: api).submit(plan) }
+            let built = try self.task.buildWithPaths(config: config)
+            let task = built.task
+            let outcome = try await Self.submit(task, secretFilePaths: built.secretFilePaths, connection: connection,
+                settings: config.settings, history: history)
+            let name = TerminalText.line(TaskManifests.jobName(task))
+            switch outcome {
+            case .started: print("job.batch/\(name) started (task \(task.uuid))")
+            case .resumed: print("job.batch/\(name) started: finished an earlier submission of task \(task.uuid)")
+            case .alreadyRunning: print("job.batch/\(name) is already running task \(task.uuid): nothing to do")
+            }
+        }
 
-            // The task as history shows it (the reconciler fills in the rest).
+        /// Submits and records the task in history (with what a retry needs); the
+        /// reconciler fills in the rest.
+        static func submit(_ task: AgentTask, secretFilePaths: [String: String], connection: ClusterConnection,
+            settings: ClusterSettings, history: HistoryOptions) async throws -> SubmitOutcome
+        {
+            let api = try ClusterSync.api(connection)
+            let plan = SubmitPlan(task: task, settings: settings)
+            var outcome: SubmitOutcome = .alreadyRunning(uid: "")
+            try await ClusterSync.report { outcome = try await Submitter(api: api).submit(plan) }
             let store = try history.open()
             let redactor = SecretRedactor()
             try store.write([.job(AgentJob(
                 id: TaskManifests.jobID(task), name: plan.jobName, namespace: plan.namespace,
                 context: connection.contextName, taskUUID: task.uuid,
                 taskText: TerminalSanitizer.sanitize(redactor.redact((task.title.map { "\($0): " } ?? "") + task.prompt)),
-                image: task.image, createdAt: Date(), status: .pending, backoffLimit: task.backoffLimit))])
-
-            let name = TerminalText.line(plan.jobName)
-            switch outcome {
-            case .started?: print("job.batch/\(name) started (task \(task.uuid))")
-            case .resumed?: print("job.batch/\(name) started: finished an earlier submission of task \(task.uuid)")
-            case .alreadyRunning?: print("job.batch/\(name) is already running task \(task.uuid): nothing to do")
-            case nil: break
-            }
+                image: task.image, createdAt: Date(), status: .pending, backoffLimit: task.backoffLimit,
+                taskSpec: TaskSpec(task: task, secretFilePaths: secretFilePaths, redactor: redactor).json))])
+            return outcome
         }
     }
 }

@@ -57,7 +57,10 @@ struct TaskOptions: ParsableArguments {
         var ttl: Int?
 
     /// The task these flags describe over `config`'s defaults (and the template's).
-    func build(config: ManifestConfig) throws -> AgentTask {
+    func build(config: ManifestConfig) throws -> AgentTask { try buildWithPaths(config: config).task }
+
+    /// The task and the absolute paths its secret files were read from (kept for a retry).
+    func buildWithPaths(config: ManifestConfig) throws -> (task: AgentTask, secretFilePaths: [String: String]) {
         var fields = config.taskDefaults
         var baseDirectory = FileManager.default.currentDirectoryPath
         if let template {
@@ -88,17 +91,20 @@ struct TaskOptions: ParsableArguments {
 
         // Secret files: the template's paths are relative to it, the flags' to the working directory.
         var secrets: [String: String] = [:]
+        var paths: [String: String] = [:]
         for (name, path) in fields.secretFilePaths where !(try Self.pairs(secretFiles, flag: "--secret-file")).keys.contains(name) {
-            secrets[name] = try Self.read(Self.resolve(path, in: baseDirectory), what: "secret file \(name)")
+            paths[name] = Self.resolve(path, in: baseDirectory)
+            secrets[name] = try Self.read(paths[name]!, what: "secret file \(name)")
         }
         for (name, path) in try Self.pairs(secretFiles, flag: "--secret-file") {
-            secrets[name] = try Self.read(Self.resolve(path, in: FileManager.default.currentDirectoryPath), what: "secret file \(name)")
+            paths[name] = Self.resolve(path, in: FileManager.default.currentDirectoryPath)
+            secrets[name] = try Self.read(paths[name]!, what: "secret file \(name)")
         }
         let task = fields.task(uuid: UUID().uuidString.lowercased(), secretFiles: secrets)
         let errors = task.validationErrors
         if !errors.isEmpty { throw CLIFailure("cannot make the task's manifests: " + errors.joined(separator: "; ")) }
 
-        return task
+        return (task, paths)
     }
 
     static func pairs(_ values: [String], flag: String) throws -> [String: String] {

@@ -156,6 +156,32 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.file("demo/history.db")))
     }
 
+    @Test func retryStartsANewJobForTheSameTaskFromHistory() async throws {
+        let running = try flightdeck.start(["sim", "--data-dir", dir.file("r")], environment: env)
+        defer { running.kill(SIGKILL) }
+        let kubeconfig = dir.file("r/kubeconfig.yaml")
+        try await waitFor { FileManager.default.fileExists(atPath: kubeconfig) }
+        let withCluster = env.merging(["KUBECONFIG": kubeconfig]) { $1 }
+        try "api-key-1".write(toFile: dir.file("key.txt"), atomically: true, encoding: .utf8)
+        let submitted = try await flightdeck.run(["submit", "--image", "sim-agent", "--prompt", "Fix it",
+            "--secret-file", "key=\(dir.file("key.txt"))", "--env", "SIM_AGENT_STEPS=50",
+            "--uuid", "12345678-1234-4123-8123-123456789abc"], environment: withCluster)
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let retry = try await flightdeck.run(["jobs", "retry", "agent-123456781234"], environment: withCluster)
+        #expect(retry.status == 0, "\(retry.stderr)")
+        #expect(retry.stdout.contains("a retry of agent-123456781234, restoring from job 123456781234"))
+        let list = try await flightdeck.run(["jobs", "--offline"], environment: withCluster)
+        #expect(list.stdout.split(separator: "\n").count == 3, "two jobs: \(list.stdout)")
+
+        // A prompt that held a secret must be given again.
+        _ = try await flightdeck.run(["submit", "--image", "sim-agent", "--uuid", "aaaaaaaa-1234-4123-8123-123456789abc",
+            "--prompt", "use token ghp_abcdefghijklmnopqrstuvwxyz0123456789"], environment: withCluster)
+        let refused = try await flightdeck.run(["jobs", "retry", "agent-aaaaaaaa1234"], environment: withCluster)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("pass the prompt again"))
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+    }
+
     func waitFor(_ condition: () -> Bool) async throws {
         while !condition() { try await Task.sleep(for: .milliseconds(20)) }
     }
