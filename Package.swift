@@ -111,6 +111,10 @@ let package = Package(
             dependencies: [
                 "FlightdeckCore",
                 "HistoryStore",
+                "KubeClient",
+                "KubeModel",
+                "SimCluster",
+                "SimServer",
                 "FlightdeckTestSupport",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
