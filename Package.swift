@@ -138,6 +138,10 @@ let package = Package(
             dependencies: [
                 "FlightdeckCore",
                 "HistoryStore",
+                "KubeClient",
+                "KubeModel",
+                "SimCluster",
+                "SimServer",
                 "FlightdeckTestSupport",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]

@@ -102,7 +102,9 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
 
     /// Matches an object's `metadata.labels`.
     public func matches(_ object: JSONValue) -> Bool {
-        matches(ObjectMeta(json: object["metadata"] ?? .emptyObject).labels)
+        // Most watchers select everything: skip building the labels dictionary for them.
+        guard !requirements.isEmpty else { return true }
+        return matches(ObjectMeta(json: object["metadata"] ?? .emptyObject).labels)
     }
 
     public var description: String { requirements.map(\.description).joined(separator: ",") }

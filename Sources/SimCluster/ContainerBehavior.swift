@@ -10,13 +10,17 @@ import KubeModel
 /// 3. image containing `minio/mc` or `aws-cli`, or a name containing `restore`/`snapshot`:
 ///    a native sidecar named `snapshot…` → `.snapshotSidecar` (periodic sync until stopped);
 ///    any other → `.restore` (a one-shot transfer: a line, exit 0);
-/// 4. `command` starting with a shell and `-c` (`sh -c`, `/bin/bash -c`) → `.shell(script)`;
-/// 5. anything else → `.agent`.
+/// 4. image containing `log-generator` → `.logGenerator` (`LOG_LINES` lines, default 1000, of
+///    `LOG_LINE_BYTES` bytes, default 120, as fast as it can, then exit 0: benchmarks of the
+///    log path);
+/// 5. `command` starting with a shell and `-c` (`sh -c`, `/bin/bash -c`) → `.shell(script)`;
+/// 6. anything else → `.agent`.
 public enum ContainerBehavior: Sendable, Hashable {
     case agent
     case logShipper
     case restore
     case snapshotSidecar
+    case logGenerator(lines: Int, lineBytes: Int)
     case shell(String)
 
     public static func of(_ container: Container, isSidecar: Bool) -> ContainerBehavior {
@@ -28,6 +32,12 @@ public enum ContainerBehavior: Sendable, Hashable {
         }
         if image.contains("minio/mc") || image.contains("aws-cli") || name.contains("restore") || name.contains("snapshot") {
             return name.contains("snapshot") && isSidecar ? .snapshotSidecar : .restore
+        }
+        if image.contains("log-generator") {
+            func number(_ variable: String, _ fallback: Int) -> Int {
+                container.env.first { $0.name == variable }?.value.flatMap { Int($0) }.map { max(0, $0) } ?? fallback
+            }
+            return .logGenerator(lines: number("LOG_LINES", 1000), lineBytes: number("LOG_LINE_BYTES", 120))
         }
         let words = container.command + container.args
         if let shell = words.first, ["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env sh"].contains(shell),

@@ -5,9 +5,9 @@ import Synchronization
 
 /// The simulated container runtime: runs each container as an in-process task whose
 /// behaviour comes from `ContainerBehavior` — the simulated agent, a log shipper, a workspace
-/// restore or snapshot, a tiny `sh -c` — writing its stdout to the container's log file and
-/// its files through the container's filesystem mapping. Every wait is in simulated seconds,
-/// scaled by `timing`.
+/// restore or snapshot, a log generator, a tiny `sh -c` — writing its stdout to the
+/// container's log file and its files through the container's filesystem mapping. Every wait
+/// is in simulated seconds, scaled by `timing`.
 ///
 /// Signals: `stop(gracePeriod:)` delivers SIGTERM (the agent finishes its step and exits 143,
 /// the shipper and snapshot flush and exit 0, a shell script dies with 143) and cancels the
@@ -99,6 +99,21 @@ public struct SimContainerRuntime: ContainerRuntime {
                 }
                 sync("synced")
             }
+
+        case .logGenerator(let lines, let lineBytes):
+            // A thousand lines per append: one lock, one stamp and one wake-up of followers
+            // per batch, as a runtime reading a busy pipe hands the kubelet what it got.
+            let generator = SyntheticLogLines(lineBytes: lineBytes)
+            var next = 1
+            while next <= lines {
+                if Task.isCancelled { return .killed }
+                if process.control.current.terminateRequested { return ContainerExitStatus(code: 143) }
+                let last = min(lines, next + 999)
+                log.append(generator.text(next...last))
+                next = last + 1
+                await Task.yield()
+            }
+            return ContainerExitStatus(code: 0)
 
         case .shell(let script):
             for step in ShellSketch(script).steps {

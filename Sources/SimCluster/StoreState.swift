@@ -15,8 +15,13 @@ struct StoreState: Sendable {
     var revision: Int64 = 0
     /// Objects by type, then by storage key (`namespace/name` or `name`).
     var objects: [ResourceType: [String: JSONValue]] = [:]
-    /// The last `historyLimit` changes, oldest first.
-    var history: [StoreChange] = []
+    /// The last `historyLimit` changes, oldest first (`changes[historyStart...]`).
+    var history: ArraySlice<StoreChange> { changes[historyStart...] }
+    /// Retained changes after a compacted prefix that is removed only once it is as long as
+    /// what is kept: dropping the oldest change at every write once the history is full
+    /// would move the whole array each time (3 ms a write at 100,000 changes).
+    private var changes: [StoreChange] = []
+    private var historyStart = 0
     /// The highest revision no longer in `history` (0: nothing compacted yet).
     var compactedRevision: Int64 = 0
     /// The propagation policy of each pending or finished delete, for the GC controller.
@@ -79,8 +84,8 @@ struct StoreState: Sendable {
         }
         let change = StoreChange(revision: revision, type: type, namespace: type.namespaced ? namespace : nil,
             key: key, eventType: eventType, object: stored, previous: previous)
-        history.append(change)
-        if history.count > historyLimit { compact(keeping: historyLimit) }
+        changes.append(change)
+        if changes.count - historyStart > historyLimit { compact(keeping: historyLimit) }
         notify(change)
         return stored
     }
@@ -89,8 +94,12 @@ struct StoreState: Sendable {
     mutating func compact(keeping: Int) {
         let drop = history.count - max(0, keeping)
         guard drop > 0 else { return }
-        compactedRevision = history[drop - 1].revision
-        history.removeFirst(drop)
+        compactedRevision = changes[historyStart + drop - 1].revision
+        historyStart += drop
+        if historyStart >= max(1024, changes.count - historyStart) || historyStart == changes.count {
+            changes.removeFirst(historyStart)
+            historyStart = 0
+        }
     }
 
     /// A free name for `generateName` `prefix`; the apiserver retries a generated name

@@ -261,37 +261,9 @@ struct ResourceHandler {
             options.timeoutSeconds = Int64.random(in: 1800...3600)
         }
         let subscription = try store.watch(type: type, namespace: namespace, options: options)
-        let table = wantsTable
-        let converter = self.converter
-        let include = includeObject
-        let type = self.type
-        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(256))
-        let pump = Task {
-            var first = true
-            for await event in subscription {
-                var object = event.object
-                if table, event.type != .error, event.type != .bookmark {
-                    object = converter.table(type, objects: [event.object],
-                        resourceVersion: event.resourceVersion, include: include, withColumns: first)
-                    first = false
-                }
-                var line = Array(WatchEvent(type: event.type, object: object).serialized.utf8)
-                line.append(0x0A)
-                // A reader that stopped reading is cut off, as the apiserver drops slow watchers.
-                switch continuation.yield(line) {
-                case .enqueued: continue
-                case .dropped, .terminated: break
-                @unknown default: break
-                }
-                break
-            }
-            continuation.finish()
-        }
-        continuation.onTermination = { _ in
-            subscription.cancel()
-            pump.cancel()
-        }
-        return .stream(status: 200, headers: [("Content-Type", "application/json")], body: stream)
+        let body = WatchResponseBody(subscription: subscription, type: type,
+            table: wantsTable ? (converter, includeObject) : nil)
+        return .stream(status: 200, headers: [("Content-Type", "application/json")], body: body)
     }
 
     private func logs() async throws -> APIServerResponse {

@@ -35,3 +35,29 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
 func format(_ value: Double, _ decimals: Int = 0) -> String {
     String(format: "%.\(decimals)f", value)
 }
+
+/// Monotonic nanoseconds (the watch benchmark stamps events with it: one clock, one process).
+func nowNanoseconds() -> Int64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+}
+
+/// User + system CPU seconds of this process, or of its waited-for children.
+func cpuSeconds(children: Bool = false) -> Double {
+    var usage = rusage()
+    getrusage(children ? RUSAGE_CHILDREN.rawValue : RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// A number with thousands separators (`1,000,000`).
+func grouped(_ value: Double) -> String {
+    let digits = String(Int(value.rounded()))
+    var out = ""
+    for (index, character) in digits.reversed().enumerated() {
+        if index > 0, index % 3 == 0, character != "-" { out.append(",") }
+        out.append(character)
+    }
+    return String(out.reversed())
+}

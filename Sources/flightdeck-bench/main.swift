@@ -1,5 +1,8 @@
 // flightdeck-bench: the figures docs/benchmarks.md records. Release builds only:
 //   swift run -c release flightdeck-bench [all|ingest|scrollback|sanitize] [--lines N] [--trace-lines N]
+//   swift run -c release flightdeck-bench watch-fanin [--seconds S] [--rate R] [--high-rate R] [--objects N]
+//   swift run -c release flightdeck-bench log-drain [--lines N] [--line-bytes B] [--rounds N]
+// (`all` is issue 2's three; the cluster benchmarks run when named.)
 import Foundation
 
 /// Command-line options: `--name N` pairs, removed from `arguments` as they are read.
@@ -13,17 +16,34 @@ struct BenchOptions {
         arguments.removeSubrange(index...(index + 1))
         return number
     }
+
+    mutating func take(_ name: String, default value: String) -> String {
+        guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return value }
+        defer { arguments.removeSubrange(index...(index + 1)) }
+        return arguments[index + 1]
+    }
 }
 
 var options = BenchOptions(arguments: Array(CommandLine.arguments.dropFirst()))
 let lines = options.take("--lines", default: 1_000_000)
 let traceLines = options.take("--trace-lines", default: 10_000_000)
+let seconds = options.take("--seconds", default: 10)
+let rate = options.take("--rate", default: 5_000)
+let highRate = options.take("--high-rate", default: 20_000)
+let objects = options.take("--objects", default: 500)
+let lineBytes = options.take("--line-bytes", default: 130)
+let rounds = options.take("--rounds", default: 3)
+// drain-client (the child process log-drain runs)
+let kubeconfig = options.take("--kubeconfig", default: "")
+let namespace = options.take("--namespace", default: "agents")
+let pod = options.take("--pod", default: "")
+let mode = options.take("--mode", default: "logs")
 let which = options.arguments.first ?? "all"
-let workDirectory = ProcessInfo.processInfo.environment["FLIGHTDECK_BENCH_DIR"] ?? "bench-out"
-try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+let workDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FLIGHTDECK_BENCH_DIR"] ?? "bench-out").path
+if which != "drain-client" { try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true) }
 
 #if DEBUG
-print("note: debug build; run with `swift run -c release flightdeck-bench` for real figures")
+if which != "drain-client" { print("note: debug build; run with `swift run -c release flightdeck-bench` for real figures") }
 #endif
 
 do {
@@ -31,6 +51,16 @@ do {
     if which == "all" || which == "ingest" { try IngestBenchmark(lines: lines, directory: workDirectory).run() }
     if which == "all" || which == "scrollback" {
         try ScrollbackBenchmark(traceLines: traceLines, directory: workDirectory).run()
+    }
+    if which == "watch-fanin" {
+        try await WatchFanInBenchmark(seconds: Double(seconds), rate: rate, highRate: highRate, objects: objects,
+            directory: workDirectory).run()
+    }
+    if which == "log-drain" {
+        try await LogDrainBenchmark(lines: lines, lineBytes: lineBytes, rounds: rounds, directory: workDirectory).run()
+    }
+    if which == "drain-client" {
+        try await DrainClient(kubeconfig: kubeconfig, namespace: namespace, pod: pod, mode: mode).run()
     }
 } catch {
     FileHandle.standardError.write(Data("flightdeck-bench: \(error)\n".utf8))

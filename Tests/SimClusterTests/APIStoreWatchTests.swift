@@ -53,6 +53,22 @@ import Testing
         #expect(await drain(forced).first?.status?.message == "too old resource version: 7 (8)")
     }
 
+    @Test func aFullHistoryKeepsExactlyTheLastChangesAcrossManyWrites() async throws {
+        // Past the point where the compacted prefix is physically removed (1,024 changes).
+        let store = makeStore(historyLimit: 5)
+        _ = try store.create(configMap("a"), type: .configMaps, namespace: "default")
+        for index in 1...3000 {
+            _ = try store.patch(type: .configMaps, namespace: "default", name: "a", patch: ["data": ["k": .string("\(index)")]])
+            let revision = Int64(store.resourceVersion)!
+            #expect(store.compactedRevision == max(0, revision - 5))
+        }
+        let last = Int64(store.resourceVersion)!
+        let replay = try store.watch(type: .configMaps, options: ListOptions(resourceVersion: String(last - 5)))
+        #expect(summary(await collect(replay, count: 5)).map { $0.hasPrefix("MODIFIED a@") } == Array(repeating: true, count: 5))
+        let expired = try store.watch(type: .configMaps, options: ListOptions(resourceVersion: String(last - 6)))
+        #expect(await drain(expired).first?.status?.code == 410)
+    }
+
     @Test func selectorEnterAndLeave() async throws {
         let store = makeStore()
         let watch = try store.watch(type: .configMaps, namespace: "default",

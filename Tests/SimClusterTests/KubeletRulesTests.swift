@@ -8,12 +8,13 @@ import Testing
 @Suite("Kubelet rules")
 struct KubeletRulesTests {
     @Test func whichImageRunsWhat() {
-        func behavior(_ name: String, _ image: String, command: [String] = [], env: [String] = [], sidecar: Bool = false)
-            -> ContainerBehavior
+        func behavior(_ name: String, _ image: String, command: [String] = [], env: [String] = [], sidecar: Bool = false,
+            values: [String: String] = [:]) -> ContainerBehavior
         {
             var container = Container(name: name, image: image)
             container.command = command
             container.env = env.map { EnvVar(name: $0, value: "1") }
+                + values.keys.sorted().map { EnvVar(name: $0, value: values[$0]!) }
             return ContainerBehavior.of(container, isSidecar: sidecar)
         }
         #expect(behavior("agent", "ghcr.io/acme/agent:1") == .agent)
@@ -25,6 +26,29 @@ struct KubeletRulesTests {
         #expect(behavior("setup", "busybox", command: ["sh", "-c", "echo hi"]) == .shell("echo hi"))
         #expect(behavior("x", "fluent/fluent-bit:3.1", env: ["SIM_AGENT_STEPS"]) == .agent)
         #expect(behavior("x", "busybox", command: ["ls"]) == .agent)
+        #expect(behavior("gen", "flightdeck/log-generator:1") == .logGenerator(lines: 1000, lineBytes: 120))
+        #expect(behavior("gen", "flightdeck/log-generator:1", values: ["LOG_LINES": "1000000", "LOG_LINE_BYTES": "150"])
+            == .logGenerator(lines: 1_000_000, lineBytes: 150))
+        #expect(behavior("gen", "log-generator", values: ["LOG_LINES": "many", "LOG_LINE_BYTES": "-5"])
+            == .logGenerator(lines: 1000, lineBytes: 0))
+        #expect(behavior("gen", "log-generator", command: ["sh", "-c", "echo hi"]) == .logGenerator(lines: 1000, lineBytes: 120))
+        #expect(behavior("gen", "log-generator", env: ["SIM_AGENT_STEPS"]) == .agent)
+    }
+
+    @Test func syntheticLogLinesAreNumberedFixedLengthAndValidJSON() throws {
+        let lines = SyntheticLogLines(lineBytes: 130)
+        let text = lines.text(1...500)
+        let split = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(split.count == 500)
+        #expect(split.allSatisfy { $0.utf8.count == 130 })
+        #expect(split[1].hasPrefix("{\"seq\":2,\"kind\":\"action\""))
+        for (offset, line) in split.enumerated() where line.hasPrefix("{") {
+            let json = try JSONParser().parse(Array(line.utf8))
+            #expect(json["seq"]?.int64Value == Int64(offset + 1))
+        }
+        #expect(split.filter { $0.hasPrefix("{") }.count == 300)
+        // Short targets keep the fixed part whole.
+        #expect(SyntheticLogLines(lineBytes: 10).text(2...2) == "{\"seq\":2,\"kind\":\"action\",\"tool\":\"edit_file\",\"args\":\"tests/test_module_1.py\",\"text\":\"\"}")
     }
 
     @Test func shellSketch() {

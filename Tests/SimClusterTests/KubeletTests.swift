@@ -96,6 +96,35 @@ struct KubeletTests {
         await bed.kubelet.stop()
     }
 
+    @Test func aLogGeneratorWritesItsLinesAndSucceeds() async throws {
+        let bed = try KubeletBed()
+        bed.kubelet.start()
+        var pod = Pod()
+        pod.metadata.name = "gen"
+        pod.metadata.namespace = "default"
+        pod.spec.nodeName = "flightdeck-sim"
+        pod.spec.restartPolicy = "Never"
+        var container = Container(name: "gen", image: "flightdeck/log-generator:1")
+        container.env = [EnvVar(name: "LOG_LINES", value: "2500"), EnvVar(name: "LOG_LINE_BYTES", value: "140")]
+        pod.spec.containers = [container]
+        _ = try bed.store.create(pod.json, type: .pods)
+        // A follower from the start sees every line once, then the end.
+        let stream = try await {
+            while true {
+                if let stream = try? bed.kubelet.podLogs(namespace: "default", name: "gen",
+                    options: PodLogOptions(follow: true)) { return stream }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }()
+        let lines = await stream.lines()
+        #expect(lines.count == 2500)
+        #expect(lines == SyntheticLogLines(lineBytes: 140).text(1...2500).split(separator: "\n").map(String.init))
+        let done = await bed.waitFor("gen") { $0.phase == .succeeded || $0.phase == .failed }
+        #expect(done.phase == .succeeded)
+        #expect(done.container("gen")?.state.terminated?.exitCode == 0)
+        await bed.kubelet.stop()
+    }
+
     @Test func onFailureRestartsAndTheAgentResumesFromItsCheckpoint() async throws {
         let bed = try KubeletBed()
         bed.kubelet.start()
