@@ -29,13 +29,21 @@ import Testing
             #expect(accepted)
         }
         #expect(resume.sinceSeconds == LogInstant(Array("2026-11-29T07:00:01Z".utf8))!.seconds)
-        // The server replays from 07:00:01: both copies of "b" and "c" were delivered, the
-        // third "b" and "d" are new.
+        // The server replays the log from 07:00:01 in order: both copies of "b" and "c" were
+        // delivered; what the container wrote after them in that second, and later, is new.
         resume.streamStarted()
         let replay = [("2026-11-29T07:00:01.100Z", "b"), ("2026-11-29T07:00:01.100Z", "b"),
-            ("2026-11-29T07:00:01.100Z", "b"), ("2026-11-29T07:00:01.500Z", "c"), ("2026-11-29T07:00:02.000Z", "d")]
+            ("2026-11-29T07:00:01.500Z", "c"), ("2026-11-29T07:00:01.500Z", "c"), ("2026-11-29T07:00:02.000Z", "d")]
         let passed = replay.filter { resume.accept(line($0.0, $0.1)) }.map(\.1)
-        #expect(passed == ["b", "d"])
+        #expect(passed == ["c", "d"])
+        // A second reconnect inside a busy second skips exactly what was delivered.
+        resume.streamStarted()
+        let again = replay.filter { resume.accept(line($0.0, $0.1)) }.map(\.1)
+        #expect(again.isEmpty)
+        // A restarted container's new log in the same second is not a replay: it passes.
+        resume.streamStarted()
+        let restarted = [("2026-11-29T07:00:02.500Z", "resumed from checkpoint"), ("2026-11-29T07:00:02.600Z", "e")]
+        #expect(restarted.filter { resume.accept(line($0.0, $0.1)) }.map(\.1) == ["resumed from checkpoint", "e"])
         // A stale line from before the window never passes.
         let stale = resume.accept(line("2026-11-29T06:59:59.000Z", "old"))
         #expect(!stale)
