@@ -83,7 +83,7 @@ let package = Package(
         /// Keeps the history true to the cluster (reconcile), and deploys and steers agent Jobs.
         .target(
             name: "Orchestrator",
-            dependencies: ["FlightdeckCore", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests"]
+            dependencies: ["FlightdeckCore", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "NATSClient"]
         ),
 
         // MARK: - I/O edges
@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "OrchestratorTests",
             dependencies: ["Orchestrator", "SimServer", "SimCluster", "KubeClient", "KubeModel", "HistoryStore",
-                "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests"]
+                "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests", "NATSClient"]
         ),
         .testTarget(
             name: "NATSClientTests",

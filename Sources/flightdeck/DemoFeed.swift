@@ -63,12 +63,23 @@ final class DemoFeed: Sendable {
         }
     }
 
+    private let autoPin = Mutex(AutoPin())
+
     private func follow(api: KubeAPI, pod: String, job: String) async {
         let parser = TraceLineParser()
+        let actions = AgentActions(api: api, namespace: "agents")
         let follower = LogFollower(api: api, namespace: "agents", pod: pod, container: "agent")
         do {
             for try await line in follower.lines() {
                 let record = parser.parse(line.text, jobID: job, sourceID: line.timestamp, receivedAt: Date())
+                if let keyword = autoPin.withLock({ $0.match(record, jobName: job) }) {
+                    do {
+                        try await actions.pin(job: job)
+                        emit(TerminalText.line("\(job)  pinned for debugging: its trace shows \"\(keyword)\""))
+                    } catch {
+                        emit(TerminalText.line("\(job)  could not pin: \(error)"))
+                    }
+                }
                 let phase = record.phase?.rawValue ?? "-"
                 var text = record.text
                 if let tool = record.tool, record.kind == .action { text = "\(tool): \(record.args ?? text)" }

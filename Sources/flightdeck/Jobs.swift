@@ -5,13 +5,14 @@ import Foundation
 import HistoryStore
 import KubeClient
 import KubeModel
+import NATSClient
 import Orchestrator
 
 extension Flightdeck {
     struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the agent Jobs, and act on one (delete, pin, cancel, retry).",
-            subcommands: [List.self, Delete.self, Pin.self, Cancel.self, Retry.self],
+            abstract: "List the agent Jobs, and act on one (delete, pin, cancel, retry, steer).",
+            subcommands: [List.self, Delete.self, Pin.self, Cancel.self, Retry.self, Steer.self],
             defaultSubcommand: List.self)
     }
 }
@@ -101,20 +102,80 @@ extension Flightdeck.Jobs {
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Ask an agent to stop, then delete its Job after a grace period.",
-            discussion: "Without a command channel (NATS) the agent is not asked first; its Job is deleted at once.")
+            discussion: "Without NATS (--nats-url or the config's cluster.nats.url) the agent is not asked first; its Job is deleted at once.")
         @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var settings: SettingsOptions
         @Argument(help: "The Job's name.") var name: String
         @Option(help: "Seconds to wait for the agent to finish its step.") var grace: Int = 30
 
         func run() async throws {
             let connection = try cluster.connection()
             let api = try ClusterSync.api(connection)
-            let actions = AgentActions(api: api, namespace: connection.namespace)
+            let nats = try await Steer.connectNATS(settings, namespace: connection.namespace, required: false)
+            let actions = AgentActions(api: api, namespace: connection.namespace,
+                commands: nats.map(NATSCommandChannel.init(connection:)))
             try await ClusterSync.report {
                 let job = try await api.get(Job.self, namespace: connection.namespace, name: name)
                 try await actions.cancel(job: name, jobID: JobProjection.jobID(job), grace: .seconds(grace))
             }
+            await nats?.close()
             print("job.batch/\(TerminalText.line(name)) cancelled")
+        }
+    }
+
+    /// Pause, resume or instruct a running agent over NATS (`cmd.agent.<id>`).
+    struct Steer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pause, resume or instruct a running agent (over NATS).")
+        @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var settings: SettingsOptions
+        @Argument(help: "The Job's name.") var name: String
+        @Argument(help: "pause, resume or instruct.") var command: String
+        @Argument(help: "The instruction (for instruct).") var text: [String] = []
+
+        func run() async throws {
+            let operatorCommand: OperatorCommand
+            switch command {
+            case "pause": operatorCommand = .pause
+            case "resume": operatorCommand = .resume
+            case "instruct":
+                guard !text.isEmpty else { throw CLIFailure("instruct needs the instruction: jobs steer NAME instruct TEXT…") }
+                operatorCommand = .instruct(text.joined(separator: " "))
+            default: throw CLIFailure("unknown steer command \(command): expected pause, resume or instruct")
+            }
+            let connection = try cluster.connection()
+            let api = try ClusterSync.api(connection)
+            guard let nats = try await Self.connectNATS(settings, namespace: connection.namespace, required: true) else { return }
+            try await ClusterSync.report {
+                let job = try await api.get(Job.self, namespace: connection.namespace, name: name)
+                try await AgentActions(api: api, namespace: connection.namespace,
+                    commands: NATSCommandChannel(connection: nats)).steer(jobID: JobProjection.jobID(job), operatorCommand)
+            }
+            await nats.close()
+            print("\(operatorCommand.type) sent to \(TerminalText.line(name))")
+        }
+
+        /// The NATS server reachable from here (an external one in the config or flags).
+        static func connectNATS(_ settings: SettingsOptions, namespace: String, required: Bool) async throws
+            -> NATSConnection?
+        {
+            let config = try settings.load(namespace: namespace)
+            guard let url = config.settings.natsURL else {
+                if required {
+                    throw CLIFailure("no NATS server reachable from here: pass --nats-url or set cluster.nats.url in \(settings.configPath)")
+                }
+                return nil
+            }
+            guard let address = NATSServerAddress(url: url) else { throw CLIFailure("not a NATS URL: \(url)") }
+            let connection = NATSConnection(options: .init(servers: [address], name: "flightdeck"))
+            do {
+                try await connection.connect(timeout: .seconds(5))
+            } catch {
+                await connection.close()
+                if required { throw CLIFailure("\(error)") }
+                return nil
+            }
+            return connection
         }
     }
 }
