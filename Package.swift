@@ -62,6 +62,8 @@ let package = Package(
                 "FlightdeckCore",
                 "KubeModel",
                 "SimCluster",
+                "SimAgent",
+                "NATSClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

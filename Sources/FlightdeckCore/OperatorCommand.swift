@@ -38,6 +38,23 @@ public enum OperatorCommand: Sendable, Hashable {
     /// The message body as text.
     public var payloadString: String { json.serialized }
 
+    /// Reads a command from its wire form; `nil` for anything else (an unknown type, an
+    /// `instruct` without text, not JSON) — a subscriber ignores what it cannot obey.
+    public init?(payload: some Collection<UInt8>) {
+        guard let json = try? JSONParser(maxDepth: 8).parse(Array(payload)), let type = json["type"]?.stringValue else {
+            return nil
+        }
+        switch type {
+        case "pause": self = .pause
+        case "resume": self = .resume
+        case "cancel": self = .cancel
+        case "instruct":
+            guard let text = json["text"]?.stringValue, !text.isEmpty else { return nil }
+            self = .instruct(text)
+        default: return nil
+        }
+    }
+
     // MARK: - Subjects
 
     /// The three NATS subjects of a job.

@@ -44,7 +44,7 @@ public final class Kubelet: Sendable {
         let prefix = configuration.podNetworkPrefix
         context = KubeletContext(store: store, configuration: configuration, logs: logs,
             runtime: configuration.runtime ?? SimContainerRuntime(timing: configuration.timing, commands: commands,
-                clock: store.clock),
+                clock: store.clock, publisher: configuration.agentPublisher),
             recorder: EventRecorder(store: store, component: "kubelet", host: configuration.nodeName),
             nextIP: {
                 let n = counter.withLock { value -> Int in

@@ -1,4 +1,5 @@
 import Foundation
+import SimAgent
 
 /// The simulated kubelet's settings.
 public struct KubeletConfiguration: Sendable {
@@ -17,11 +18,15 @@ public struct KubeletConfiguration: Sendable {
     public var maxBackoff: Double
     /// The runtime; `nil` uses `SimContainerRuntime`.
     public var runtime: (any ContainerRuntime)?
+    /// Where simulated agents publish besides their log (NATS), by job id; `nil`: nowhere.
+    public var agentPublisher: (@Sendable (_ jobID: String) -> (any TraceSink)?)?
 
     public init(nodeName: String = "flightdeck-sim", dataDirectory: String, timing: SimTiming = .realTime,
         hostIP: String = "172.18.0.2", podNetworkPrefix: String = "10.42.0.", initialBackoff: Double = 10,
-        maxBackoff: Double = 300, runtime: (any ContainerRuntime)? = nil)
+        maxBackoff: Double = 300, runtime: (any ContainerRuntime)? = nil,
+        agentPublisher: (@Sendable (_ jobID: String) -> (any TraceSink)?)? = nil)
     {
+        self.agentPublisher = agentPublisher
         self.nodeName = nodeName
         self.dataDirectory = dataDirectory
         self.timing = timing

@@ -17,11 +17,16 @@ public struct SimContainerRuntime: ContainerRuntime {
     /// Where agents listen for operator commands (`cmd.agent.<JOB_ID>`).
     public let commands: CommandBus
     public let clock: @Sendable () -> Date
+    /// Where agents publish besides their log (NATS), by job id.
+    public let publisher: (@Sendable (String) -> (any TraceSink)?)?
 
-    public init(timing: SimTiming, commands: CommandBus, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(timing: SimTiming, commands: CommandBus, clock: @escaping @Sendable () -> Date = { Date() },
+        publisher: (@Sendable (String) -> (any TraceSink)?)? = nil)
+    {
         self.timing = timing
         self.commands = commands
         self.clock = clock
+        self.publisher = publisher
     }
 
     public func start(_ launch: ContainerLaunch) -> any ContainerProcess {
@@ -30,14 +35,17 @@ public struct SimContainerRuntime: ContainerRuntime {
         let timing = timing
         let commands = commands
         let clock = clock
+        let publisher = publisher
         process.begin {
-            await Self.run(behavior, launch, process: process, timing: timing, commands: commands, clock: clock)
+            await Self.run(behavior, launch, process: process, timing: timing, commands: commands, clock: clock,
+                publisher: publisher)
         }
         return process
     }
 
     static func run(_ behavior: ContainerBehavior, _ launch: ContainerLaunch, process: SimProcess, timing: SimTiming,
-        commands: CommandBus, clock: @escaping @Sendable () -> Date) async -> ContainerExitStatus
+        commands: CommandBus, clock: @escaping @Sendable () -> Date,
+        publisher: (@Sendable (String) -> (any TraceSink)?)? = nil) async -> ContainerExitStatus
     {
         let log = launch.log
         let env = launch.environment
@@ -45,7 +53,9 @@ public struct SimContainerRuntime: ContainerRuntime {
         switch behavior {
         case .agent:
             let exit = await SimAgent.run(environment: env, resolvePath: launch.filesystem.hostPath,
-                timeScale: timing.scale, sink: LineSink { log.append($0) }, control: process.control,
+                timeScale: timing.scale,
+                sink: FanOutSink([LineSink { log.append($0) }] + [publisher?(jobID)].compactMap { $0 }),
+                control: process.control,
                 commands: commands, clock: clock)
             if Task.isCancelled { return .killed }
             return ContainerExitStatus(code: exit.code, oomKilled: exit.oomKilled)

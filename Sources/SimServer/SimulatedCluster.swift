@@ -1,6 +1,7 @@
 import FlightdeckCore
 import Foundation
 import KubeModel
+import SimAgent
 import SimCluster
 
 /// The embedded k3s stand-in, assembled: a data directory, its PKI, the object store, the
@@ -26,11 +27,16 @@ public final class SimulatedCluster: Sendable {
         public var historyLimit: Int
         /// The one node's name (pods are bound to it; PVs have affinity to it).
         public var nodeName: String
+        /// A NATS server the simulated agents publish their trace to and take commands from
+        /// (as well as printing to their pod log); `nil`: pod logs only.
+        public var natsURL: String?
 
         public init(dataDirectory: URL, port: Int = 0, useTLS: Bool = true, timing: SimTiming = .realTime,
             seed: UInt64? = nil, bookmarkInterval: Duration = .seconds(5), namespace: String = "agents",
-            tokens: [String: UserInfo] = [:], historyLimit: Int = 10_000, nodeName: String = "flightdeck-sim")
+            tokens: [String: UserInfo] = [:], historyLimit: Int = 10_000, nodeName: String = "flightdeck-sim",
+            natsURL: String? = nil)
         {
+            self.natsURL = natsURL
             self.nodeName = nodeName
             self.dataDirectory = dataDirectory
             self.port = port
@@ -50,6 +56,9 @@ public final class SimulatedCluster: Sendable {
     public let controlPlane: ControlPlane
     /// The node: runs pods (simulated agents and their sidecars) and serves their logs.
     public let kubelet: Kubelet
+    /// The agents' link to NATS, when one was given.
+    public let nats: NATSAgentBridge?
+    private let commandForwarding: Task<Void, Never>?
     public let server: APIServer
     public let authority: CertificateAuthority
     /// The admin kubeconfig (`system:masters`).
@@ -59,8 +68,10 @@ public final class SimulatedCluster: Sendable {
     public var url: String { server.url }
 
     private init(options: Options, store: APIStore, controlPlane: ControlPlane, kubelet: Kubelet, server: APIServer,
-        authority: CertificateAuthority, kubeconfigURL: URL)
+        authority: CertificateAuthority, kubeconfigURL: URL, nats: NATSAgentBridge?, commandForwarding: Task<Void, Never>?)
     {
+        self.nats = nats
+        self.commandForwarding = commandForwarding
         self.options = options
         self.store = store
         self.controlPlane = controlPlane
@@ -83,8 +94,17 @@ public final class SimulatedCluster: Sendable {
         let controlPlane = ControlPlane(store: store, configuration: .init(
             nodeName: options.nodeName, dataDirectory: data, timing: options.timing))
         controlPlane.start()
+        var bridge: NATSAgentBridge?
+        if let url = options.natsURL {
+            let link = try NATSAgentBridge(url: url)
+            try await link.start()
+            bridge = link
+        }
+        var publisher: (@Sendable (String) -> (any TraceSink)?)?
+        if let link = bridge { publisher = { jobID in link.sink(forJob: jobID) } }
         let kubelet = Kubelet(store: store, configuration: KubeletConfiguration(
-            nodeName: options.nodeName, dataDirectory: data.path, timing: options.timing))
+            nodeName: options.nodeName, dataDirectory: data.path, timing: options.timing, agentPublisher: publisher))
+        let forwarding = try bridge?.forwardCommands(to: kubelet.commands)
         kubelet.start()
         let logs = kubelet
         if (try? store.get(type: .namespaces, name: options.namespace)) == nil {
@@ -122,8 +142,7 @@ public final class SimulatedCluster: Sendable {
             userName: "flightdeck-sim-admin", namespace: options.namespace,
             clientCertificatePEM: admin.certificatePEM, clientKeyPEM: admin.privateKeyPEM).write(to: kubeconfigURL)
         return SimulatedCluster(options: options, store: store, controlPlane: controlPlane, kubelet: kubelet, server: server,
-            authority: authority,
-            kubeconfigURL: kubeconfigURL)
+            authority: authority, kubeconfigURL: kubeconfigURL, nats: bridge, commandForwarding: forwarding)
     }
 
     /// A kubeconfig for another user (client certificate with `user` as CN, `groups` as O).
@@ -138,5 +157,7 @@ public final class SimulatedCluster: Sendable {
         await server.shutdown()
         await controlPlane.stop()
         await kubelet.stop()
+        commandForwarding?.cancel()
+        await nats?.stop()
     }
 }

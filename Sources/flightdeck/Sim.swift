@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NATSClient
 import SimCluster
 import SimServer
 
@@ -21,6 +22,9 @@ extension Flightdeck {
         @Option(help: "Seed for uids, names and agent behaviour (default: random).")
         var seed: UInt64?
 
+        @Option(name: .customLong("nats-url"), help: "A NATS server the simulated agents publish their trace to and take commands from.")
+        var natsURL: String?
+
         @Flag(name: .customLong("plain-http"), help: "Serve plain HTTP instead of HTTPS (no client certificates).")
         var plainHTTP = false
 
@@ -32,9 +36,12 @@ extension Flightdeck {
             let data = URL(fileURLWithPath: dataDirectory ?? Self.defaultDataDirectory())
             let cluster: SimulatedCluster
             do {
-                cluster = try await SimulatedCluster.start(.init(dataDirectory: data, port: port, useTLS: !plainHTTP, seed: seed))
+                cluster = try await SimulatedCluster.start(.init(dataDirectory: data, port: port, useTLS: !plainHTTP, seed: seed,
+                    natsURL: natsURL))
             } catch let error as SimServerError {
                 throw CLIFailure("\(error)")
+            } catch let error as NATSError {
+                throw CLIFailure("cannot reach NATS at \(natsURL ?? ""): \(error)")
             } catch {
                 throw CLIFailure("cannot start the simulated cluster in \(data.path): \(error)")
             }
