@@ -125,6 +125,9 @@ public final class NATSConnection: Sendable {
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
+                if case .reconnecting(let reason, _) = self.state {
+                    throw NATSError.timeout("a connection to \(self.serverList) (last attempt: \(reason))")
+                }
                 throw NATSError.timeout("a connection to \(self.serverList)")
             }
             try await group.next()
