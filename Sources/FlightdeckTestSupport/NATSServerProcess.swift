@@ -34,7 +34,8 @@ public final class NATSServerProcess: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        for _ in 0..<500 {
+        // A loaded machine can take seconds to start it.
+        for _ in 0..<3000 {
             if Self.accepts(port) { return }
             usleep(10_000)
         }

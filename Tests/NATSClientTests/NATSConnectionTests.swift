@@ -45,7 +45,7 @@ struct NATSConnectionTests {
     @Test func userPasswordAndTokenAuthentication() async throws {
         let users = try NATSServerProcess(extra: ["--user", "cockpit", "--pass", "s3cret"])
         let good = connection("nats://cockpit:s3cret@127.0.0.1:\(users.port)")
-        try await good.connect()
+        try await good.connect(timeout: .seconds(30))
         await good.close()
         let bad = connection(users.url) { $0.user = "cockpit"; $0.password = "wrong" }
         do {
@@ -58,7 +58,7 @@ struct NATSConnectionTests {
 
         let tokens = try NATSServerProcess(extra: ["--auth", "t0ken"])
         let token = connection(tokens.url) { $0.token = "t0ken" }
-        try await token.connect()
+        try await token.connect(timeout: .seconds(30))
         await token.close()
     }
 

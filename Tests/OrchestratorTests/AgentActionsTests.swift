@@ -102,8 +102,13 @@ struct KubeletCommandChannel: CommandChannel {
         let jobID = String(plan.taskUUID.prefix(8))
         let actions = AgentActions(api: fixture.api, namespace: "agents",
             commands: KubeletCommandChannel(kubelet: fixture.sim.kubelet))
-        try await actions.steer(jobID: jobID, .instruct("prefer the smallest change that fixes it"))
-        try await eventually { try await agentLog(fixture, plan).contains("prefer the smallest change") }
+        // Like core NATS, the bus reaches only an agent already listening: repeat the
+        // instruction until the agent has taken it (it listens once its loop starts).
+        try await eventually {
+            try await actions.steer(jobID: jobID, .instruct("prefer the smallest change that fixes it"))
+            try await Task.sleep(for: .milliseconds(200))
+            return try await agentLog(fixture, plan).contains("prefer the smallest change")
+        }
 
         try await actions.cancel(job: plan.jobName, jobID: jobID, grace: .seconds(20))
         await #expect(throws: APIError.self) { _ = try await fixture.api.get(.jobs, namespace: "agents", name: plan.jobName) }
