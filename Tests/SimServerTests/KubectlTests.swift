@@ -236,6 +236,37 @@ struct KubectlTests {
         await session.sim.stop()
     }
 
+    /// Flightdeck's own manifests, as `flightdeck manifests` prints them, through kubectl:
+    /// the install bundle applied (and applied again: unchanged), a task created.
+    @Test func applyAndCreateTheProductsOwnManifests() async throws {
+        let session = try await Session()
+        let flightdeck = ProductProcess("flightdeck")
+        let install = try await flightdeck.run(["manifests", "install", "-n", "fleet"])
+        #expect(install.status == 0, "\(install.stderr)")
+        let bundle = try session.write("install.yaml", install.stdout)
+        let applied = try await session.kubectl("apply", "-f", bundle)
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(applied.stdout.contains("namespace/fleet created"))
+        #expect(applied.stdout.contains("role.rbac.authorization.k8s.io/"))
+        #expect(!applied.stderr.contains("Warning"), "no PodSecurity warning: \(applied.stderr)")
+        let again = try await session.kubectl("apply", "-f", bundle)
+        #expect(again.status == 0)
+        #expect(!again.stdout.contains("created"), "\(again.stdout)")
+
+        let task = try await flightdeck.run(["manifests", "task", "-n", "fleet", "--image", "ghcr.io/flightdeck/sim-agent:1",
+            "--prompt", "Fix the flaky test", "--env", "SIM_AGENT_STEPS=2", "--env", "SIM_AGENT_PACE=1"])
+        #expect(task.status == 0, "\(task.stderr)")
+        let created = try await session.kubectl("create", "-f", try session.write("task.yaml", task.stdout))
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("job.batch/agent-"))
+        #expect(created.stdout.contains("persistentvolumeclaim/workspace-agent-"))
+        try await eventually {
+            let jobs = try await session.kubectl("get", "jobs", "-n", "fleet", "-o", "jsonpath={.items[0].status.succeeded}")
+            return jobs.stdout == "1"
+        }
+        await session.sim.stop()
+    }
+
     @Test func authCanIAnswersFromRBAC() async throws {
         let session = try await Session()
         let yes = try await session.kubectl("auth", "can-i", "create", "jobs", "-n", "agents")
