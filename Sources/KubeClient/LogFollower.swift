@@ -24,11 +24,28 @@ public struct LogFollower: Sendable {
         self.backoff = backoff
     }
 
+    /// The lines one by one.
     public func lines() -> AsyncThrowingStream<LogLine, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    try await run(continuation)
+                    try await run { batch in for line in batch { continuation.yield(line) } }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// The lines as they arrive, a network chunk's worth at a time: what an ingester that
+    /// writes in batches reads (one hand-off per chunk instead of one per line).
+    public func batches() -> AsyncThrowingStream<[LogLine], any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    try await run { batch in continuation.yield(batch) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -44,7 +61,7 @@ public struct LogFollower: Sendable {
         case done
     }
 
-    private func run(_ output: AsyncThrowingStream<LogLine, any Error>.Continuation) async throws {
+    private func run(_ deliver: ([LogLine]) -> Void) async throws {
         var resume = LogResume()
         var backoff = self.backoff
         let clock = ContinuousClock()
@@ -58,10 +75,12 @@ public struct LogFollower: Sendable {
             do {
                 var splitter = LineSplitter(maxLine: 16 << 20)
                 for try await chunk in api.logs(namespace: namespace, pod: pod, options: options) {
+                    var batch: [LogLine] = []
                     for raw in try splitter.push(chunk) {
                         guard let line = LogLine.parse(raw, restartCount: restartCount) else { continue }
-                        if resume.accept(line) { output.yield(line) }
+                        if resume.accept(line) { batch.append(line) }
                     }
+                    if !batch.isEmpty { deliver(batch) }
                 }
                 next = try await afterStreamEnded(restartCount: restartCount)
             } catch let error as APIError where error.code == 404 {

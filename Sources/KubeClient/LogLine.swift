@@ -31,7 +31,9 @@ public struct LogInstant: Sendable, Hashable, Comparable {
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (UTC, as the kubelet writes).
     public init?(_ text: some Collection<UInt8>) {
-        let bytes = Array(text)
+        // Stamps are short: anything longer is not one, and is refused before any copy.
+        guard text.count <= 40 else { return nil }
+        let bytes = ContiguousArray(text)
         guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z"), bytes[4] == 0x2D, bytes[7] == 0x2D,
             bytes[10] == UInt8(ascii: "T"), bytes[13] == 0x3A, bytes[16] == 0x3A
         else { return nil }

@@ -32,9 +32,11 @@ struct DrainClient {
                 output.write(chunk)
             }
         case "follower":
-            for try await line in LogFollower(api: api, namespace: namespace, pod: pod).lines() {
-                output.write(line.text)
-                output.write([0x0A])
+            for try await batch in LogFollower(api: api, namespace: namespace, pod: pod).batches() {
+                for line in batch {
+                    output.write(line.text)
+                    output.write([0x0A])
+                }
             }
         default:
             throw BenchError("drain-client: unknown mode \(mode) (logs or follower)")
