@@ -6,7 +6,8 @@ public struct LogLine: Sendable, Hashable {
     public var instant: LogInstant
     /// The line without its stamp and newline (bytes as the container wrote them: hostile).
     public var text: [UInt8]
-    /// Which run of the container wrote it (its `restartCount` when the line was read).
+    /// Which run of the container wrote it: its `restartCount` as the pod reported it when
+    /// the stream opened (best effort: a restart racing that read labels a run late).
     public var restartCount: Int
 
     /// Splits `2026-11-29T07:20:54.299Z text` into stamp and text; `nil` when the line has

@@ -1,21 +1,20 @@
 /// What a log follower has delivered, so that after a reconnect it resumes where it was.
 ///
 /// The API's `sinceTime` has whole-second precision, so a resumed stream repeats the lines
-/// of the newest delivered second. A container's log is append-only and replayed in the
-/// same order, so the lines of that second are kept as a sequence of 64-bit fingerprints
-/// (stamp and text): the replay is skipped while it matches them one for one, and the first
-/// line that differs — what was written after, or a restarted container's new log — is
-/// new. Exact for identical lines in one instant, and cheap per line (a busy agent writes
-/// hundreds of thousands a second).
+/// of the newest delivered second. Those lines are kept as counts of 64-bit fingerprints
+/// (stamp and text): a replayed line whose fingerprint is still counted is skipped, and
+/// everything else is new — what was written after, or a restarted container's log, even
+/// when two runs of the container share that second. Exact for identical lines in one
+/// instant, and cheap per line (a busy agent writes hundreds of thousands a second).
 ///
 /// Pure: fed lines, answers "deliver or skip".
 public struct LogResume: Sendable {
     /// The newest instant delivered.
     public private(set) var last: LogInstant?
-    /// Fingerprints of the lines delivered in `last`'s whole second, in order.
-    private var recent: [UInt64] = []
-    /// Position in `recent` of the replay in progress; `nil` when not replaying.
-    private var replayIndex: Int?
+    /// Fingerprints of the lines delivered in `last`'s whole second, with their counts.
+    private var recent: [UInt64: Int] = [:]
+    /// What the current (resumed) stream may still replay of that second.
+    private var replayable: [UInt64: Int] = [:]
 
     public init() {}
 
@@ -24,25 +23,23 @@ public struct LogResume: Sendable {
 
     /// A new stream (after a reconnect or a restart) begins: it may replay the newest second.
     public mutating func streamStarted() {
-        replayIndex = recent.isEmpty ? nil : 0
+        replayable = recent
     }
 
     /// Whether `line` is new; if so it is recorded as delivered.
     public mutating func accept(_ line: LogLine) -> Bool {
         if let last, line.instant.seconds < last.seconds { return false }
         let fingerprint = Self.fingerprint(line)
-        if let index = replayIndex {
-            if let last, line.instant.seconds == last.seconds, index < recent.count, recent[index] == fingerprint {
-                replayIndex = index + 1
-                return false
-            }
-            replayIndex = nil
+        if let last, line.instant.seconds == last.seconds, let count = replayable[fingerprint], count > 0 {
+            replayable[fingerprint] = count - 1
+            return false
         }
         if let last, line.instant.seconds == last.seconds {
-            recent.append(fingerprint)
+            recent[fingerprint, default: 0] += 1
         } else {
             recent.removeAll(keepingCapacity: true)
-            recent.append(fingerprint)
+            replayable.removeAll()
+            recent[fingerprint] = 1
         }
         if last == nil || line.instant > last! { last = line.instant }
         return true

@@ -6,6 +6,22 @@ import Testing
         LogLine.parse(Array("\(stamp) \(text)".utf8))!
     }
 
+    /// Two runs of a container in one second: a reconnect that reaches the new run replays
+    /// only its lines — those already delivered are skipped, the rest pass.
+    @Test func twoRunsInOneSecondAreNeitherLostNorRepeated() {
+        var resume = LogResume()
+        resume.streamStarted()
+        for (stamp, text) in [("2026-11-29T07:00:05.100Z", "old a"), ("2026-11-29T07:00:05.200Z", "old b"),
+            ("2026-11-29T07:00:05.700Z", "new x")]
+        {
+            let accepted = resume.accept(line(stamp, text))
+            #expect(accepted)
+        }
+        resume.streamStarted()
+        let replay = [("2026-11-29T07:00:05.700Z", "new x"), ("2026-11-29T07:00:05.800Z", "new y")]
+        #expect(replay.filter { resume.accept(line($0.0, $0.1)) }.map(\.1) == ["new y"])
+    }
+
     @Test func instantsParseWithNanosecondsAndCompare() {
         let a = LogInstant(Array("2026-11-29T07:20:54.299123456Z".utf8))!
         let b = LogInstant(Array("2026-11-29T07:20:54.2991235Z".utf8))!
