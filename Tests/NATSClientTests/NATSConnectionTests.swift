@@ -69,7 +69,7 @@ struct NATSConnectionTests {
         let subscription = try nats.subscribe("cmd.agent.a7")
         try await nats.flush()
         server.kill()
-        try await eventuallyTrue { if case .reconnecting = nats.state { true } else { false } }
+        try await eventually { if case .reconnecting = nats.state { true } else { false } }
         // Published while down: held, then sent on the next connection.
         try nats.publish("cmd.agent.a7", payload: Array("{\"type\":\"pause\"}".utf8))
         try server.start()
@@ -87,8 +87,8 @@ struct NATSConnectionTests {
         let subscription = try nats.subscribe("events.agent.x")
         try await nats.flush()
         try await proxy.freeze()
-        try await eventuallyTrue { if case .reconnecting = nats.state { true } else { false } }
-        try await eventuallyTrue { if case .connected = nats.state { true } else { false } }
+        try await eventually { if case .reconnecting = nats.state { true } else { false } }
+        try await eventually { if case .connected = nats.state { true } else { false } }
         try nats.publish("events.agent.x", payload: Array("after".utf8))
         let messages = await first(subscription, count: 1)
         #expect(messages.first?.payload == Array("after".utf8))
@@ -105,8 +105,4 @@ struct NATSConnectionTests {
         }
         await nats.close()
     }
-}
-
-func eventuallyTrue(_ condition: () -> Bool) async throws {
-    while !condition() { try await Task.sleep(for: .milliseconds(10)) }
 }

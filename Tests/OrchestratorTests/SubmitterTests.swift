@@ -159,10 +159,3 @@ import Testing
         await fixture.sim.stop()
     }
 }
-
-func eventually(_ condition: () async throws -> Bool) async throws {
-    while true {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(25))
-    }
-}

@@ -60,14 +60,6 @@ final class TestCluster: @unchecked Sendable {
     }
 }
 
-/// Polls `condition` until it holds (no sleeps standing in for ordering; a test's time
-/// limit guards against a hang).
-func eventually(_ what: String = "condition", _ condition: () async throws -> Bool) async throws {
-    while true {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
 
 /// Runs `body` against a fresh `TestCluster` and always cleans up after it.
 func withCluster(bookmarkInterval: Duration = .seconds(1), historyLimit: Int = 10_000,
