@@ -88,7 +88,20 @@ let package = Package(
             dependencies: ["FlightdeckCore", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "NATSClient"]
         ),
 
+        /// The cockpit, pure: state, messages, `update`, layout, panes rendering into a
+        /// `CellGrid`, themes, and the frame diff. No I/O: values in, grids and intents out.
+        .target(
+            name: "CockpitUI",
+            dependencies: ["FlightdeckCore", .product(name: "Yams", package: "Yams")]
+        ),
+
         // MARK: - I/O edges
+        /// The terminal: the ncurses backend that blits frame diffs and reads keys, capability
+        /// detection, restoring the terminal on every way out, and a recording backend.
+        .target(
+            name: "TerminalIO",
+            dependencies: ["CockpitUI", "CCurses", "FlightdeckCore"]
+        ),
         /// NATS and JetStream: the protocol parser (pure) and a reconnecting client.
         .target(
             name: "NATSClient",
@@ -131,6 +144,8 @@ let package = Package(
                 "NATSClient",
                 "CCurses",
                 "CCurl",
+                "CockpitUI",
+                "TerminalIO",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -196,6 +211,14 @@ let package = Package(
         .testTarget(
             name: "HistoryStoreTests",
             dependencies: ["HistoryStore", "FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "CockpitUITests",
+            dependencies: ["CockpitUI", "FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "TerminalIOTests",
+            dependencies: ["TerminalIO", "CockpitUI", "FlightdeckTestSupport"]
         ),
         .testTarget(
             name: "FlightdeckCLITests",

@@ -1,0 +1,95 @@
+/// A frame: `width` × `height` cells, row-major. Rendering writes a whole frame every time;
+/// `FrameDiff` decides what reaches the terminal.
+///
+/// Writes are clipped to the grid (and to an optional clip rectangle), so a pane can never
+/// draw outside its area, and a wide grapheme that does not fit in what is left of a row is
+/// replaced by a space rather than split.
+public struct CellGrid: Sendable, Hashable {
+    public let width: Int
+    public let height: Int
+    public private(set) var cells: [Cell]
+
+    public init(width: Int, height: Int, fill: Cell = .blank) {
+        self.width = max(0, width)
+        self.height = max(0, height)
+        cells = Array(repeating: fill, count: self.width * self.height)
+    }
+
+    public var bounds: Rect { Rect(x: 0, y: 0, width: width, height: height) }
+
+    public subscript(x: Int, y: Int) -> Cell {
+        get { cells[y * width + x] }
+        set { cells[y * width + x] = newValue }
+    }
+
+    /// Paints `area` (clipped) with blanks in `style`.
+    public mutating func fill(_ area: Rect, style: Style) {
+        let area = area.intersection(bounds)
+        guard !area.isEmpty else { return }
+        let blank = Cell(text: " ", width: 1, style: style)
+        for y in area.y..<area.maxY {
+            for x in area.x..<area.maxX { cells[y * width + x] = blank }
+        }
+    }
+
+    /// Writes `text` from column `x` on row `y`, never past `clip` (the whole grid by
+    /// default); returns the column after the last cell written.
+    ///
+    /// `text` must already be terminal-safe (sanitised); a newline or tab in it is drawn as a
+    /// space so that one call never leaves its row.
+    @discardableResult
+    public mutating func put(_ text: some StringProtocol, x: Int, y: Int, style: Style, clip: Rect? = nil) -> Int {
+        let clip = (clip ?? bounds).intersection(bounds)
+        guard y >= clip.y, y < clip.maxY else { return x }
+        var column = x
+        for character in text {
+            let glyphWidth = DisplayWidth.of(character)
+            if glyphWidth == 0 { continue }
+            if column + glyphWidth > clip.maxX {
+                // A wide glyph cut by the edge leaves a blank in the last column, not half a glyph.
+                if column >= clip.x, column < clip.maxX { set(Cell(text: " ", style: style), x: column, y: y) }
+                return clip.maxX
+            }
+            if column >= clip.x {
+                let glyph = character == "\n" || character == "\t" ? " " : String(character)
+                set(Cell(text: glyph, width: UInt8(glyphWidth), style: style), x: column, y: y)
+                if glyphWidth == 2 { set(Cell(text: "", width: 0, style: style), x: column + 1, y: y) }
+            }
+            column += glyphWidth
+        }
+        return column
+    }
+
+    /// Changes the style of the cells in `area` (clipped), keeping their text: highlights.
+    public mutating func restyle(_ area: Rect, _ transform: (Style) -> Style) {
+        let area = area.intersection(bounds)
+        guard !area.isEmpty else { return }
+        for y in area.y..<area.maxY {
+            for x in area.x..<area.maxX { cells[y * width + x].style = transform(cells[y * width + x].style) }
+        }
+    }
+
+    /// Sets one cell, repairing any wide grapheme it overwrites half of.
+    private mutating func set(_ cell: Cell, x: Int, y: Int) {
+        let index = y * width + x
+        let old = cells[index]
+        if old.isContinuation, x > 0, cells[index - 1].width == 2 {
+            cells[index - 1] = Cell(text: " ", width: 1, style: cells[index - 1].style)
+        }
+        if old.width == 2, cell.width != 2, x + 1 < width, cells[index + 1].isContinuation {
+            cells[index + 1] = Cell(text: " ", width: 1, style: cells[index + 1].style)
+        }
+        cells[index] = cell
+    }
+
+    // MARK: - For tests and recordings
+
+    /// Each row as text (continuations skipped, trailing spaces kept): what a person sees.
+    public var lines: [String] {
+        (0..<height).map { row in
+            var line = ""
+            for x in 0..<width where !self[x, row].isContinuation { line += self[x, row].text }
+            return line
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// A key as the cockpit understands it, decoded by the terminal backend from ncurses key
+/// codes and escape sequences. The keymap (`update`) is written against this alone.
+public enum Key: Sendable, Hashable {
+    /// A printable character (already decoded from UTF-8), including space.
+    case character(Character)
+    /// Ctrl plus a letter, lowercased (`ctrl("c")`), for the few that are not handled as signals.
+    case ctrl(Character)
+    case up, down, left, right
+    case pageUp, pageDown, home, end
+    case enter, escape, tab, backTab, backspace, delete
+    case function(Int)
+}
+
+/// What the terminal reports to the cockpit's loop.
+public enum TerminalEvent: Sendable, Hashable {
+    case key(Key)
+    /// The terminal now has this many columns and rows.
+    case resized(width: Int, height: Int)
+}
