@@ -139,7 +139,11 @@ extension NATSConnection {
                 // Reader, here: it owns the iterator.
                 do {
                     while let buffer = try await iterator.next() {
-                        for frame in try parser.push(buffer.readableBytesView) { try handle(frame) }
+                        var messages: [NATSMessage] = []
+                        for frame in try parser.push(buffer.readableBytesView) {
+                            if case .message(let message) = frame { messages.append(message) } else { try handle(frame) }
+                        }
+                        if !messages.isEmpty { deliver(messages) }
                     }
                 } catch {
                     group.cancelAll()
@@ -150,10 +154,26 @@ extension NATSConnection {
         }
     }
 
+    /// Hands one read's messages to their subscriptions, under one lock.
+    private func deliver(_ messages: [NATSMessage]) {
+        core.withLock { core in
+            var batches: [String: [NATSMessage]] = [:]
+            for message in messages {
+                guard let subscription = core.subscriptions[message.sid] else { continue }
+                if let continuation = subscription.continuation {
+                    continuation.yield(message)
+                } else if subscription.batches != nil {
+                    batches[message.sid, default: []].append(message)
+                }
+            }
+            for (sid, batch) in batches { core.subscriptions[sid]?.batches?.yield(batch) }
+        }
+    }
+
     private func handle(_ frame: NATSFrame) throws {
         switch frame {
         case .message(let message):
-            core.withLock { core in _ = core.subscriptions[message.sid]?.continuation.yield(message) }
+            deliver([message])
         case .ping:
             core.withLock { core in
                 core.pending.insert(Outgoing(kind: .data, bytes: Array("PONG\r\n".utf8)), at: 0)

@@ -58,7 +58,14 @@ public final class NATSConnection: Sendable {
     struct Subscription {
         var subject: String
         var queue: String?
-        var continuation: AsyncStream<NATSMessage>.Continuation
+        var continuation: AsyncStream<NATSMessage>.Continuation?
+        /// For `subscribeBatches`: the messages of one socket read, handed over together.
+        var batches: AsyncStream<[NATSMessage]>.Continuation?
+
+        func finish() {
+            continuation?.finish()
+            batches?.finish()
+        }
     }
 
     /// One queued operation. SUB/UNSUB are kept apart from data: after a reconnect the
@@ -167,7 +174,7 @@ public final class NATSConnection: Sendable {
             core.wake?.finish()
             return (core.pongWaiters, Array(core.subscriptions.values))
         }
-        for subscription in subscriptions { subscription.continuation.finish() }
+        for subscription in subscriptions { subscription.finish() }
         for waiter in waiters { waiter.resume(throwing: NATSError.closed) }
         task?.cancel()
         await task?.value
@@ -210,6 +217,43 @@ public final class NATSConnection: Sendable {
         }
         continuation.onTermination = { [weak self] _ in self?.unsubscribe(sid) }
         return NATSSubscription(sid: sid, subject: subject, stream: stream) { [weak self] in self?.unsubscribe(sid) }
+    }
+
+    /// Subscribes, receiving the messages of each socket read as one array: far less
+    /// hand-off per message than `subscribe` when thousands arrive at once (a JetStream
+    /// pull). `bufferSize` counts arrays; the caller bounds what it asks the server for.
+    public func subscribeBatches(_ subject: String, bufferSize: Int = 4_096) throws -> AsyncStream<[NATSMessage]> {
+        guard Self.isValidSubject(subject, wildcards: true) else { throw NATSError.invalidSubject(subject) }
+        let (stream, continuation) = AsyncStream<[NATSMessage]>.makeStream(bufferingPolicy: .bufferingOldest(bufferSize))
+        let sid = try core.withLock { core throws(NATSError) -> String in
+            guard !core.closed else { throw NATSError.closed }
+            let sid = String(core.nextSID)
+            core.nextSID += 1
+            core.subscriptions[sid] = Subscription(subject: subject, queue: nil, continuation: nil, batches: continuation)
+            if core.linkUp {
+                core.pending.append(Outgoing(kind: .subscription, bytes: Self.subLine(subject: subject, queue: nil, sid: sid)))
+                core.wake?.yield()
+            }
+            return sid
+        }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(sid) }
+        return stream
+    }
+
+    /// Queues several messages at once (one lock, one wake-up): how acks go out.
+    public func publish(_ messages: [(subject: String, payload: [UInt8])]) throws {
+        var lines: [[UInt8]] = []
+        lines.reserveCapacity(messages.count)
+        for (subject, payload) in messages {
+            guard Self.isValidSubject(subject, wildcards: false) else { throw NATSError.invalidSubject(subject) }
+            lines.append(Array("PUB \(subject) \(payload.count)\r\n".utf8) + payload + [13, 10])
+        }
+        try core.withLock { core throws(NATSError) in
+            guard !core.closed else { throw NATSError.closed }
+            guard core.pending.count + lines.count <= options.pendingLimit else { throw NATSError.bufferFull }
+            for line in lines { core.pending.append(Outgoing(kind: .data, bytes: line)) }
+            core.wake?.yield()
+        }
     }
 
     /// Returns once the server has processed everything sent before (a PING/PONG round trip).
@@ -282,7 +326,7 @@ public final class NATSConnection: Sendable {
             }
             return subscription
         }
-        removed?.continuation.finish()
+        removed?.finish()
     }
 
     static func subLine(subject: String, queue: String?, sid: String) -> [UInt8] {

@@ -28,7 +28,8 @@ import Testing
         b.put("本", x: 3, y: 1, style: .plain)
         let runs = FrameDiff.runs(from: a, to: b)
         #expect(runs.count == 1)
-        #expect(runs[0].x == 3 && runs[0].y == 1 && runs[0].cells.map(\.text) == ["本", ""])
+        #expect(runs[0].x == 3 && runs[0].y == 1, "\(runs)")
+        #expect(runs[0].cells.map(\.text) == ["本", ""], "\(runs[0].cells.map(\.text))")
         #expect(FrameDiff.runs(from: nil, to: b).count == 2)
     }
 

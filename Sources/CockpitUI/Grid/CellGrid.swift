@@ -73,7 +73,7 @@ public struct CellGrid: Sendable, Hashable {
     private mutating func set(_ cell: Cell, x: Int, y: Int) {
         let index = y * width + x
         let old = cells[index]
-        if old.isContinuation, x > 0, cells[index - 1].width == 2 {
+        if old.isContinuation, !cell.isContinuation, x > 0, cells[index - 1].width == 2 {
             cells[index - 1] = Cell(text: " ", width: 1, style: cells[index - 1].style)
         }
         if old.width == 2, cell.width != 2, x + 1 < width, cells[index + 1].isContinuation {

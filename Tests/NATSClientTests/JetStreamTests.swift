@@ -1,0 +1,164 @@
+import FlightdeckTestSupport
+import Foundation
+import Testing
+@testable import NATSClient
+
+/// JetStream against the real nats-server: the stream and durable consumer kept in place,
+/// pulls that keep flowing, acks, redelivery of what was not acked, and a server restart.
+@Suite(.timeLimit(.minutes(3)),
+    .enabled(if: NATSServerProcess.executable != nil, "nats-server is not installed (apt-get install nats-server)"))
+struct JetStreamTests {
+    func connect(_ server: NATSServerProcess) async throws -> NATSConnection {
+        let nats = NATSConnection(options: .init(servers: [NATSServerAddress(url: server.url)!],
+            reconnectWait: .milliseconds(50), maxReconnectWait: .milliseconds(300)))
+        try await nats.connect(timeout: .seconds(30))
+        return nats
+    }
+
+    func publish(_ nats: NATSConnection, count: Int, from start: Int = 0) async throws {
+        for index in start..<(start + count) {
+            let job = index % 2 == 0 ? "a1" : "b2"
+            try nats.publish("logs.agent.\(job)", payload: Array(#"{"seq":\#(index)}"#.utf8))
+            if index % 1_000 == 999 { try await nats.flush() }
+        }
+        try await nats.flush()
+    }
+
+    /// Reads until `count` distinct stream sequences arrived; acks them when `ack`.
+    func consume(_ consumer: PullConsumer, count: Int, ack: Bool = true) async throws -> [UInt64: Int] {
+        var seen: [UInt64: Int] = [:]
+        for try await batch in consumer.batches() {
+            for message in batch { seen[message.streamSequence, default: 0] += 1 }
+            if ack { try consumer.ack(batch) }
+            if seen.count >= count { break }
+        }
+        return seen
+    }
+
+    @Test func ensuresTheStreamOnceAndUpdatesItsLimits() async throws {
+        let server = try NATSServerProcess(jetStream: true)
+        let nats = try await connect(server)
+        let js = JetStream(connection: nats)
+        #expect(try await js.streamInfo("FLIGHTDECK_TRACE") == nil)
+        try await js.ensureStream(StreamConfig())
+        try await js.ensureStream(StreamConfig())
+        try await js.ensureStream(StreamConfig(maxBytes: 1 << 30))
+        let info = try #require(try await js.streamInfo("FLIGHTDECK_TRACE"))
+        #expect(info["config"]?["max_bytes"]?.int64Value == 1 << 30)
+        #expect(info["config"]?["subjects"]?.arrayValue?.count == 2)
+        #expect(try await js.ensureConsumer(stream: "FLIGHTDECK_TRACE", ConsumerConfig(durableName: "cockpit")))
+        #expect(try await !js.ensureConsumer(stream: "FLIGHTDECK_TRACE", ConsumerConfig(durableName: "cockpit")))
+        do {
+            try await js.deleteConsumer(stream: "NOPE", name: "cockpit")
+            Issue.record("expected an error")
+        } catch let error as JetStreamError {
+            #expect(error.errorCode == JetStreamError.streamNotFound, "\(error)")
+        }
+        await nats.close()
+    }
+
+    @Test func deliversEveryMessageOnceAcrossManyPullsAndResumesAfterAcks() async throws {
+        let server = try NATSServerProcess(jetStream: true)
+        let nats = try await connect(server)
+        let js = JetStream(connection: nats)
+        try await js.ensureStream(StreamConfig(memoryStorage: true))
+        try await js.ensureConsumer(stream: "FLIGHTDECK_TRACE", ConsumerConfig(durableName: "cockpit"))
+        try await publish(nats, count: 5_000)
+        let consumer = PullConsumer(jetStream: js, stream: "FLIGHTDECK_TRACE", consumer: "cockpit", batch: 300)
+        let first = try await consume(consumer, count: 5_000)
+        #expect(first.count == 5_000)
+        #expect(first.values.allSatisfy { $0 == 1 })
+        #expect(Set(first.keys) == Set(1...5_000))
+
+        // A second reader of the same durable gets only what came after.
+        try await nats.flush()
+        try await publish(nats, count: 10, from: 5_000)
+        let next = try await consume(consumer, count: 10)
+        #expect(Set(next.keys) == Set(5_001...5_010))
+        await nats.close()
+    }
+
+    @Test func redeliversWhatWasNotAcked() async throws {
+        let server = try NATSServerProcess(jetStream: true)
+        let nats = try await connect(server)
+        let js = JetStream(connection: nats)
+        try await js.ensureStream(StreamConfig(memoryStorage: true))
+        try await js.ensureConsumer(stream: "FLIGHTDECK_TRACE",
+            ConsumerConfig(durableName: "cockpit", ackWait: .seconds(1)))
+        try await publish(nats, count: 50)
+        let consumer = PullConsumer(jetStream: js, stream: "FLIGHTDECK_TRACE", consumer: "cockpit", batch: 100)
+        let unacked = try await consume(consumer, count: 50, ack: false)
+        #expect(unacked.count == 50)
+        var redelivered: [JetStreamMessage] = []
+        for try await batch in consumer.batches() {
+            redelivered += batch
+            try consumer.ack(batch)
+            if Set(redelivered.map(\.streamSequence)).count == 50 { break }
+        }
+        #expect(redelivered.allSatisfy { $0.deliveries >= 2 })
+        await nats.close()
+    }
+
+    @Test func startsFromTheConfiguredPoint() async throws {
+        let server = try NATSServerProcess(jetStream: true)
+        let nats = try await connect(server)
+        let js = JetStream(connection: nats)
+        try await js.ensureStream(StreamConfig(memoryStorage: true))
+        try await publish(nats, count: 20)
+        try await Task.sleep(for: .milliseconds(20))
+        let cut = Date()
+        try await Task.sleep(for: .milliseconds(20))
+        try await publish(nats, count: 5, from: 20)
+        try await js.ensureConsumer(stream: "FLIGHTDECK_TRACE",
+            ConsumerConfig(durableName: "since", deliverPolicy: .since(cut)))
+        let since = try await consume(PullConsumer(jetStream: js, stream: "FLIGHTDECK_TRACE", consumer: "since"), count: 5)
+        #expect(Set(since.keys) == Set(21...25))
+
+        try await js.ensureConsumer(stream: "FLIGHTDECK_TRACE", ConsumerConfig(durableName: "new", deliverPolicy: .new))
+        try await publish(nats, count: 3, from: 25)
+        let new = try await consume(PullConsumer(jetStream: js, stream: "FLIGHTDECK_TRACE", consumer: "new"), count: 3)
+        #expect(Set(new.keys) == Set(26...28))
+        await nats.close()
+    }
+
+    @Test func keepsPullingAcrossAServerRestart() async throws {
+        let server = try NATSServerProcess(jetStream: true)
+        let nats = try await connect(server)
+        let js = JetStream(connection: nats)
+        try await js.ensureStream(StreamConfig())
+        try await js.ensureConsumer(stream: "FLIGHTDECK_TRACE", ConsumerConfig(durableName: "cockpit", ackWait: .seconds(2)))
+        try await publish(nats, count: 1_000)
+        let consumer = PullConsumer(jetStream: js, stream: "FLIGHTDECK_TRACE", consumer: "cockpit", batch: 200,
+            heartbeat: .milliseconds(500))
+        var seen: Set<UInt64> = []
+        var restarted = false
+        for try await batch in consumer.batches() {
+            try consumer.ack(batch)
+            seen.formUnion(batch.map(\.streamSequence))
+            if !restarted, seen.count >= 400 {
+                restarted = true
+                server.kill()
+                try server.start()
+                try await eventually { if case .connected = nats.state { true } else { false } }
+                try await publish(nats, count: 500, from: 1_000)
+            }
+            if seen.count >= 1_500 { break }
+        }
+        #expect(seen == Set(1...1_500))
+        await nats.close()
+    }
+
+    @Test func readsBothAckSubjectForms() {
+        let old = NATSMessage(subject: "logs.agent.a", sid: "1",
+            replyTo: "$JS.ACK.FLIGHTDECK_TRACE.cockpit.2.731.700.1764400000123456789.12", payload: [])
+        let message = try! #require(JetStreamMessage(old))
+        #expect(message.stream == "FLIGHTDECK_TRACE" && message.streamSequence == 731 && message.deliveries == 2)
+        #expect(message.pending == 12)
+        #expect(abs(message.published.timeIntervalSince1970 - 1_764_400_000.123) < 0.001)
+        let new = NATSMessage(subject: "x", sid: "1",
+            replyTo: "$JS.ACK.hub.ACCHASH.FLIGHTDECK_TRACE.cockpit.1.9.9.1764400000000000000.0.tok", payload: [])
+        #expect(JetStreamMessage(new)?.streamSequence == 9)
+        #expect(JetStreamMessage(NATSMessage(subject: "x", sid: "1", replyTo: "_INBOX.abc", payload: [])) == nil)
+        #expect(JetStreamMessage(NATSMessage(subject: "x", sid: "1", replyTo: "$JS.ACK.a.b.x.9.9.1.0", payload: [])) == nil)
+    }
+}
