@@ -1,6 +1,7 @@
+import Foundation
 import Yams
 
-/// The `cluster:` and `agents:` sections of Flightdeck's config file
+/// The `cluster:`, `agents:` and `trace:` (`TraceSettings`) sections of Flightdeck's config file
 /// (`~/.config/flightdeck/config.yaml`): cluster settings, and defaults for every task.
 ///
 /// ```yaml
@@ -23,13 +24,17 @@ import Yams
 public struct ManifestConfig: Sendable, Hashable {
     public var settings: ClusterSettings
     public var taskDefaults: TaskTemplate
+    public var trace: TraceSettings
 
-    public init(settings: ClusterSettings = ClusterSettings(), taskDefaults: TaskTemplate = TaskTemplate()) {
+    public init(settings: ClusterSettings = ClusterSettings(), taskDefaults: TaskTemplate = TaskTemplate(),
+        trace: TraceSettings = TraceSettings())
+    {
         self.settings = settings
         self.taskDefaults = taskDefaults
+        self.trace = trace
     }
 
-    public static func parse(_ text: String, file: String) throws(ConfigFileError) -> ManifestConfig {
+    public static func parse(_ text: String, file: String, now: Date = Date()) throws(ConfigFileError) -> ManifestConfig {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -39,6 +44,7 @@ public struct ManifestConfig: Sendable, Hashable {
         var config = ManifestConfig()
         guard let top = try YAMLFieldReader(root, file: file, path: "") else { return config }
         if let agents = try top.reader("agents") { config.taskDefaults = try TaskTemplate.read(agents) }
+        if let trace = try top.reader("trace") { config.trace = try TraceSettings.read(trace, now: now) }
         guard let cluster = try top.reader("cluster") else { return config }
         try cluster.rejectUnknown(["namespace", "nats", "egressProxy", "objectStore", "fatalExitCode",
             "heartbeatStalenessSeconds", "snapshotIntervalMinutes", "storageClassName", "clusterDomain", "images"])

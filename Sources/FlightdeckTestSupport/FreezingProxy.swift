@@ -51,7 +51,9 @@ public final class FreezingProxy: @unchecked Sendable {
             print(server.getsockname()[1], flush=True)
             while True:
                 client, _ = server.accept()
-                upstream = socket.create_connection(("127.0.0.1", target))
+                try: upstream = socket.create_connection(("127.0.0.1", target))
+                except OSError:  # the target is down (restarting): refuse this one, keep serving
+                    client.close(); continue
                 key = object()
                 with lock:
                     conns.append(key); count[0] += 1; sockets.extend([client, upstream])

@@ -134,6 +134,25 @@ extension HistoryStore {
         }
     }
 
+    // MARK: - Workspace
+
+    /// The agent's last listing of its workspace and when it made it; `nil` when it sent none.
+    public func workspaceSnapshot(jobID: String) throws -> (entries: [WorkspaceEntry], asOf: Date)? {
+        try read { db in
+            guard let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT as_of, entries FROM workspace_snapshots
+                    WHERE job = (SELECT id FROM jobs WHERE job_id = ?)
+                    """,
+                arguments: [jobID])
+            else { return nil }
+            let text: String = row["entries"]
+            let entries = (try? JSONDecoder.workspace.decode([WorkspaceEntry].self, from: Data(text.utf8))) ?? []
+            return (entries, Date(timeIntervalSince1970: row["as_of"]))
+        }
+    }
+
     // MARK: - Row mapping
 
     static let jobColumns = """

@@ -80,6 +80,16 @@ extension HistoryStore {
         """
         ALTER TABLE jobs ADD COLUMN task_spec TEXT;
         """,
+        // 4: The workspace as the agent last listed it (`files` events), for when the volume
+        // cannot be read directly; one snapshot per job, replaced by newer ones.
+        """
+        CREATE TABLE workspace_snapshots (
+            job INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            source_id TEXT NOT NULL,
+            as_of REAL NOT NULL,
+            entries TEXT NOT NULL
+        );
+        """,
     ]
 
     static var schemaVersion: Int { migrations.count }

@@ -70,6 +70,18 @@ extension HistoryStore {
                     sql: "INSERT OR IGNORE INTO markers (job, source_id, time, kind, detail) VALUES (?, ?, ?, ?, ?)",
                     arguments: [row, sourceID, marker.time.timeIntervalSince1970, marker.kind.rawValue, marker.detail])
                 if db.changesCount > 0 { commit.jobsChanged.insert(marker.jobID) } else { commit.duplicates += 1 }
+            case let .workspace(jobID, entries, asOf, sourceID):
+                let row = try rows.row(for: jobID, now: now)
+                let encoded = String(decoding: try JSONEncoder.workspace.encode(entries), as: UTF8.self)
+                try db.execute(
+                    sql: """
+                        INSERT INTO workspace_snapshots (job, source_id, as_of, entries) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (job) DO UPDATE SET source_id = excluded.source_id, as_of = excluded.as_of,
+                            entries = excluded.entries
+                        WHERE excluded.as_of > workspace_snapshots.as_of
+                        """,
+                    arguments: [row, sourceID, asOf.timeIntervalSince1970, encoded])
+                if db.changesCount > 0 { commit.jobsChanged.insert(jobID) } else { commit.duplicates += 1 }
             }
         }
         for record in commit.records { commit.jobsChanged.insert(record.jobID) }
@@ -177,5 +189,22 @@ extension HistoryStore {
                 resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
         return sqlite3_changes(db.sqliteConnection) > 0
+    }
+}
+
+extension JSONEncoder {
+    /// Workspace listings are stored as compact JSON with dates as Unix seconds.
+    static var workspace: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return encoder
+    }
+}
+
+extension JSONDecoder {
+    static var workspace: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
     }
 }

@@ -12,6 +12,8 @@ public enum HistoryWrite: Sendable, Hashable {
     case phaseChange(jobID: String, phase: Phase, time: Date, sourceID: String)
     /// A restart, retry, checkpoint or failure to draw on the timeline.
     case marker(PhaseMarker, sourceID: String)
+    /// The agent's own listing of its workspace at `asOf`; an older one never replaces a newer.
+    case workspace(jobID: String, entries: [WorkspaceEntry], asOf: Date, sourceID: String)
 
     var jobID: String {
         switch self {
@@ -19,6 +21,7 @@ public enum HistoryWrite: Sendable, Hashable {
         case let .trace(record): record.jobID
         case let .phaseChange(jobID, _, _, _): jobID
         case let .marker(marker, _): marker.jobID
+        case let .workspace(jobID, _, _, _): jobID
         }
     }
 }

@@ -44,6 +44,8 @@ public final class HistoryWriter: @unchecked Sendable {
     private var closed = false
     private var finished = false
     private var firstError: HistoryStoreError?
+    /// Callbacks waiting for everything up to a submission count to be processed, in order.
+    private var waiters: [(target: Int, failed: Bool, done: @Sendable (HistoryStoreError?) -> Void)] = []
 
     public init(store: HistoryStore, limits: Limits = Limits(), onOutcome: @escaping @Sendable (Outcome) -> Void = { _ in }) {
         self.store = store
@@ -76,6 +78,22 @@ public final class HistoryWriter: @unchecked Sendable {
         }
         // Wake the writer: it may be asleep on an empty queue, with no deadline armed yet.
         condition.broadcast()
+    }
+
+    /// Queues writes and calls `done` once they are all committed — with `nil` — or once any
+    /// batch holding some of them failed (with its error). How a source acknowledges only
+    /// what is safely stored: JetStream acks go out from `done`. `done` runs on the writer
+    /// thread: keep it short.
+    public func submit(contentsOf writes: some Collection<HistoryWrite>, whenDone done: @escaping @Sendable (HistoryStoreError?) -> Void) {
+        submit(contentsOf: writes)
+        condition.lock()
+        if processed >= submitted {
+            condition.unlock()
+            done(nil)
+            return
+        }
+        waiters.append((submitted, false, done))
+        condition.unlock()
     }
 
     /// Returns once everything submitted before the call has been committed (or has failed);
@@ -115,9 +133,23 @@ public final class HistoryWriter: @unchecked Sendable {
             onOutcome(outcome)
             condition.lock()
             processed += batch.count
-            if case let .failed(error, _) = outcome, firstError == nil { firstError = error }
+            var failure: HistoryStoreError?
+            if case let .failed(error, _) = outcome {
+                failure = error
+                if firstError == nil { firstError = error }
+                // Every waiter with writes in this batch learns of the failure.
+                for index in waiters.indices where waiters[index].target > processed - batch.count {
+                    waiters[index].failed = true
+                }
+            }
+            var ready: [(HistoryStoreError?, @Sendable (HistoryStoreError?) -> Void)] = []
+            while let first = waiters.first, first.target <= processed {
+                waiters.removeFirst()
+                ready.append((first.failed ? (failure ?? firstError) : nil, first.done))
+            }
             condition.broadcast()
             condition.unlock()
+            for (error, done) in ready { done(error) }
         }
         condition.lock()
         finished = true

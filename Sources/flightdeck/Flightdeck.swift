@@ -16,7 +16,7 @@ struct Flightdeck: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            Cockpit.self, Demo.self, Sim.self, Jobs.self, Logs.self, Submit.self, Manifests.self, Install.self,
+            Cockpit.self, Demo.self, Sim.self, Jobs.self, Logs.self, Record.self, Submit.self, Manifests.self, Install.self,
             Doctor.self, History.self,
         ],
         defaultSubcommand: Cockpit.self

@@ -1,0 +1,102 @@
+import AgentManifests
+import FlightdeckCore
+import Foundation
+import HistoryStore
+import KubeClient
+import NATSClient
+
+/// Everything that keeps the history: the reconciler (Jobs, pods, claims, events), the
+/// trace from NATS JetStream or pod logs, automatic pinning — all writing through one
+/// `HistoryWriter` whose commits feed the live subscribers (`feed`).
+///
+/// The cockpit, `flightdeck record` and `flightdeck logs -f` run one each; several on one
+/// machine may share a history file (idempotent writes, IMMEDIATE transactions).
+public final class HistoryKeeper: Sendable {
+    public struct Options: Sendable {
+        public var namespace: String
+        public var context: String?
+        /// NATS for the trace; `nil`: pod logs only.
+        public var nats: NATSConnection.Options?
+        public var durableName: String
+        public var trace: TraceSettings
+        /// Only this Job (`logs -f`); `nil`: every managed Job.
+        public var jobName: String?
+        public var readOnly: Bool
+
+        public init(namespace: String, context: String? = nil, nats: NATSConnection.Options? = nil,
+            durableName: String, trace: TraceSettings = TraceSettings(), jobName: String? = nil, readOnly: Bool = false)
+        {
+            self.namespace = namespace
+            self.context = context
+            self.nats = nats
+            self.durableName = durableName
+            self.trace = trace
+            self.jobName = jobName
+            self.readOnly = readOnly
+        }
+    }
+
+    /// What happened, for a status line.
+    public enum Event: Sendable {
+        case reconciler(Reconciler.Update)
+        case nats(NATSConnection.State)
+        case note(String)
+    }
+
+    public let store: HistoryStore
+    public let writer: HistoryWriter
+    public let feed: LiveFeed
+    public let api: KubeAPI
+    public let options: Options
+    public let nats: NATSConnection?
+
+    public init(store: HistoryStore, api: KubeAPI, options: Options, writerLimits: HistoryWriter.Limits = .init()) {
+        let feed = LiveFeed()
+        self.store = store
+        self.feed = feed
+        self.api = api
+        self.options = options
+        writer = HistoryWriter(store: store, limits: writerLimits) { outcome in
+            if case .committed(let commit) = outcome { feed.publish(commit) }
+        }
+        nats = options.nats.map(NATSConnection.init(options:))
+    }
+
+    /// Runs until cancelled, then commits what is queued.
+    public func run(report: @escaping @Sendable (Event) -> Void = { _ in }) async {
+        let commands = nats.map { NATSCommandChannel(connection: $0) }
+        let actions = AgentActions(api: api, namespace: options.namespace, readOnly: options.readOnly, commands: commands)
+        await withTaskGroup(of: Void.self) { group in
+            if options.jobName == nil {
+                let reconciler = Reconciler(api: api, namespace: options.namespace, writer: writer, context: options.context)
+                group.addTask {
+                    for await update in reconciler.updates() { report(.reconciler(update)) }
+                }
+            }
+            if let nats {
+                let ingestor = NATSTraceIngestor(connection: nats, writer: writer, options: .init(
+                    durableName: options.durableName, startFrom: options.trace.startFrom))
+                group.addTask { await ingestor.run() }
+                group.addTask {
+                    for await state in nats.states() { report(.nats(state)) }
+                }
+            }
+            let podLogs = PodLogIngestor(api: api, namespace: options.namespace, writer: writer,
+                containers: nats == nil ? .all : .allButAgent, jobName: options.jobName)
+            group.addTask { await podLogs.run() }
+            if !options.readOnly {
+                let pinner = AutoPinner(feed: feed, store: store, actions: actions,
+                    keywords: options.trace.autoPinKeywords ?? AutoPin.defaultKeywords)
+                group.addTask { await pinner.run { report(.note($0)) } }
+            }
+            await group.waitForAll()
+        }
+        await nats?.close()
+        try? writer.flush()
+    }
+
+    /// Commits what is queued and stops the writer.
+    public func close() throws {
+        try writer.close()
+    }
+}

@@ -1,0 +1,33 @@
+import FlightdeckCore
+import Foundation
+
+/// A trace record as one line of text for `flightdeck logs`: time, phase, kind, then what
+/// the kind says (tool and arguments, exit code and duration). Terminal-safe.
+enum TraceText {
+    static func line(_ record: TraceRecord) -> String {
+        var parts = [clock(record.time), String((record.phase?.rawValue ?? "-").prefix(10)).padding(toLength: 10, withPad: " ", startingAt: 0),
+            record.kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)]
+        switch record.kind {
+        case .action:
+            var action = record.tool ?? "?"
+            if let args = record.args { action += " " + args }
+            if !record.text.isEmpty { action += "  " + record.text }
+            parts.append(action)
+        case .observation:
+            var facts: [String] = []
+            if let code = record.exitCode { facts.append("exit \(code)") }
+            if let duration = record.durationMs { facts.append(DurationText.short(Double(duration) / 1000)) }
+            parts.append((facts.isEmpty ? "" : "[\(facts.joined(separator: ", "))] ") + record.text)
+        default:
+            parts.append(record.text)
+        }
+        return TerminalText.line(parts.joined(separator: " "))
+    }
+
+    /// `HH:MM:SS.mmm` in UTC, the clock the cluster's timestamps use.
+    static func clock(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let day = ((millis % 86_400_000) + 86_400_000) % 86_400_000
+        return String(format: "%02d:%02d:%02d.%03d", day / 3_600_000, day / 60_000 % 60, day / 1000 % 60, day % 1000)
+    }
+}
