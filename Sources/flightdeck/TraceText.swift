@@ -16,12 +16,19 @@ enum TraceText {
         case .observation:
             var facts: [String] = []
             if let code = record.exitCode { facts.append("exit \(code)") }
-            if let duration = record.durationMs { facts.append(DurationText.short(Double(duration) / 1000)) }
+            if let duration = record.durationMs { facts.append(Self.duration(milliseconds: duration)) }
             parts.append((facts.isEmpty ? "" : "[\(facts.joined(separator: ", "))] ") + record.text)
         default:
             parts.append(record.text)
         }
         return TerminalText.line(parts.joined(separator: " "))
+    }
+
+    /// `850ms`, `2.5s`, then minutes and hours as `DurationText` writes them.
+    static func duration(milliseconds: Int64) -> String {
+        if milliseconds < 1_000 { return "\(max(0, milliseconds))ms" }
+        if milliseconds < 60_000 { return String(format: "%.1fs", Double(milliseconds) / 1000) }
+        return DurationText.short(Double(milliseconds) / 1000)
     }
 
     /// `HH:MM:SS.mmm` in UTC, the clock the cluster's timestamps use.

@@ -19,7 +19,7 @@ public final class HistoryKeeper: Sendable {
         public var nats: NATSConnection.Options?
         public var durableName: String
         public var trace: TraceSettings
-        /// Only this Job (`logs -f`); `nil`: every managed Job.
+        /// Only this Job's pod logs (`logs -f`); `nil`: every managed Job's.
         public var jobName: String?
         public var readOnly: Bool
 
@@ -67,11 +67,10 @@ public final class HistoryKeeper: Sendable {
         let commands = nats.map { NATSCommandChannel(connection: $0) }
         let actions = AgentActions(api: api, namespace: options.namespace, readOnly: options.readOnly, commands: commands)
         await withTaskGroup(of: Void.self) { group in
-            if options.jobName == nil {
-                let reconciler = Reconciler(api: api, namespace: options.namespace, writer: writer, context: options.context)
-                group.addTask {
-                    for await update in reconciler.updates() { report(.reconciler(update)) }
-                }
+            // Always: a job's state is how `logs -f` knows it has finished.
+            let reconciler = Reconciler(api: api, namespace: options.namespace, writer: writer, context: options.context)
+            group.addTask {
+                for await update in reconciler.updates() { report(.reconciler(update)) }
             }
             if let nats {
                 let ingestor = NATSTraceIngestor(connection: nats, writer: writer, options: .init(
