@@ -5,6 +5,7 @@ import Foundation
 import HistoryStore
 import KubeClient
 import KubeModel
+import NATSClient
 import Orchestrator
 import SimCluster
 import SimServer
@@ -31,6 +32,8 @@ extension Flightdeck {
         @Option(help: "Stop by itself after this many seconds (default: at Ctrl-C).") var duration: Double?
         @Option(name: .customLong("data-dir"), help: "Where the demo cluster and its history live (default: a fresh temporary directory).")
         var dataDirectory: String?
+        @Flag(name: .customLong("no-nats"), help: "Carry the trace over pod logs even when nats-server is installed.")
+        var noNATS = false
 
         func validate() throws {
             guard (1...24).contains(agents) else { throw ValidationError("--agents must be between 1 and 24, not \(agents)") }
@@ -40,15 +43,20 @@ extension Flightdeck {
         func run() async throws {
             let data = URL(fileURLWithPath: dataDirectory
                 ?? NSTemporaryDirectory() + "flightdeck-demo-\(getpid())")
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+            // The trace goes over NATS JetStream when nats-server is installed, else through pod logs.
+            let natsServer = noNATS ? nil : try LocalNATSServer.startIfInstalled(storeDirectory: data.appendingPathComponent("nats").path)
+            defer { natsServer?.stop() }
             let cluster: SimulatedCluster
             do {
                 cluster = try await SimulatedCluster.start(.init(dataDirectory: data, timing: SimTiming(scale: 1 / speed),
-                    seed: seed, bookmarkInterval: .seconds(5)))
+                    seed: seed, bookmarkInterval: .seconds(5), natsURL: natsServer?.url))
             } catch {
                 throw CLIFailure("cannot start the simulated cluster in \(data.path): \(error)")
             }
             let feed = DemoFeed()
             feed.say("simulated k3s \(Discovery.gitVersion) at \(cluster.url); kubectl: export KUBECONFIG=\(cluster.kubeconfigURL.path)")
+            feed.say(natsServer.map { "trace over NATS JetStream at \($0.url)" } ?? "trace over pod logs (nats-server is not installed)")
             feed.say("the full-screen cockpit is not built yet: this is the demo's live feed (Ctrl-C stops it)")
 
             let connection = try KubeconfigLoader(environment: [:], homeDirectory: data.path, workingDirectory: data.path,
@@ -62,14 +70,26 @@ extension Flightdeck {
             feed.say("installed: namespace agents (PodSecurity restricted), RBAC, NetworkPolicies, egress proxy, NATS")
 
             let store = try HistoryStore(path: data.appendingPathComponent("history.db").path)
-            let writer = HistoryWriter(store: store)
-            let reconciler = Reconciler(api: api, namespace: "agents", writer: writer, context: "flightdeck-demo")
+            let keeper = HistoryKeeper(store: store, api: api, options: .init(
+                namespace: "agents", context: "flightdeck-demo",
+                nats: natsServer.map { NATSConnection.Options(servers: [NATSServerAddress(host: "127.0.0.1", port: $0.port)], name: "flightdeck demo") },
+                durableName: "flightdeck-demo", trace: TraceSettings(startFrom: .all)))
+            let (jobUpdates, jobUpdate) = AsyncStream<Reconciler.Update>.makeStream()
             let tasks = DemoScenario.tasks(count: agents, seed: seed, image: "ghcr.io/flightdeck/sim-agent:1")
             let titles = Dictionary(uniqueKeysWithValues: tasks.map { (TaskManifests.jobName($0), $0.title ?? "") })
 
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await feed.jobs(reconciler.updates(), titles: titles) }
-                group.addTask { await feed.traces(api: api) }
+                group.addTask {
+                    await keeper.run { event in
+                        switch event {
+                        case .reconciler(let update): jobUpdate.yield(update)
+                        case .note(let text): feed.say(text)
+                        case .nats: break
+                        }
+                    }
+                }
+                group.addTask { await feed.jobs(jobUpdates, titles: titles) }
+                group.addTask { await feed.records(keeper.feed, store: store) }
                 group.addTask {
                     for task in tasks {
                         do {
@@ -88,7 +108,8 @@ extension Flightdeck {
                 _ = await group.next()
                 group.cancelAll()
             }
-            try? writer.close()
+            jobUpdate.finish()
+            try? keeper.close()
             await cluster.stop()
             feed.say("stopped; history kept in \(data.appendingPathComponent("history.db").path)")
         }

@@ -1,7 +1,6 @@
 import FlightdeckCore
 import Foundation
-import KubeClient
-import KubeModel
+import HistoryStore
 import Orchestrator
 import Synchronization
 
@@ -47,39 +46,15 @@ final class DemoFeed: Sendable {
         }
     }
 
-    /// Follows every agent pod's trace as pods appear (a retry is a new pod).
-    func traces(api: KubeAPI) async {
-        let informer = Informer(api: api, type: .pods, namespace: "agents", labelSelector: "app.kubernetes.io/component=agent")
-        await withTaskGroup(of: Void.self) { group in
-            var followed: Set<String> = []
-            for await event in informer.events() {
-                guard case .delta(.added(let json)) = event else { continue }
-                let pod = Pod(json: json)
-                guard let name = pod.metadata.name, !followed.contains(name) else { continue }
-                followed.insert(name)
-                let job = pod.metadata.labels["batch.kubernetes.io/job-name"] ?? name
-                group.addTask { await self.follow(api: api, pod: name, job: job) }
-            }
-        }
-    }
-
-    private let autoPin = Mutex(AutoPin())
-
-    private func follow(api: KubeAPI, pod: String, job: String) async {
-        let parser = TraceLineParser()
-        let actions = AgentActions(api: api, namespace: "agents")
-        let follower = LogFollower(api: api, namespace: "agents", pod: pod, container: "agent")
-        do {
-            for try await line in follower.lines() {
-                let record = parser.parse(line.text, jobID: job, sourceID: line.timestamp, receivedAt: Date())
-                if let keyword = autoPin.withLock({ $0.match(record, jobName: job) }) {
-                    do {
-                        try await actions.pin(job: job)
-                        emit(TerminalText.line("\(job)  pinned for debugging: its trace shows \"\(keyword)\""))
-                    } catch {
-                        emit(TerminalText.line("\(job)  could not pin: \(error)"))
-                    }
+    /// Prints the trace records as the history commits them (from NATS or pod logs alike).
+    func records(_ feed: LiveFeed, store: HistoryStore) async {
+        var names: [String: String] = [:]
+        for await update in feed.updates() {
+            for record in update.records {
+                if names[record.jobID] == nil || names[record.jobID] == record.jobID {
+                    names[record.jobID] = (try? store.job(id: record.jobID))?.name ?? record.jobID
                 }
+                let job = names[record.jobID]!
                 let phase = record.phase?.rawValue ?? "-"
                 var text = record.text
                 if let tool = record.tool, record.kind == .action { text = "\(tool): \(record.args ?? text)" }
@@ -88,8 +63,6 @@ final class DemoFeed: Sendable {
                 emit(TerminalText.line("\(job)  \(phase.padding(toLength: 9, withPad: " ", startingAt: 0)) "
                     + "\(record.kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(text)"))
             }
-        } catch {
-            emit(TerminalText.line("\(job)  log of \(pod) ended: \(error)"))
         }
     }
 }
