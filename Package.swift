@@ -159,6 +159,8 @@ let package = Package(
                 "KubeModel",
                 "SimCluster",
                 "SimServer",
+                "NATSClient",
+                "Orchestrator",
                 "FlightdeckTestSupport",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]

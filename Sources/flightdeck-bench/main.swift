@@ -2,6 +2,8 @@
 //   swift run -c release flightdeck-bench [all|ingest|scrollback|sanitize] [--lines N] [--trace-lines N]
 //   swift run -c release flightdeck-bench watch-fanin [--seconds S] [--rate R] [--high-rate R] [--objects N]
 //   swift run -c release flightdeck-bench log-drain [--lines N] [--line-bytes B] [--rounds N]
+//   swift run -c release flightdeck-bench trace-nats [--records N] [--rounds N]
+//   swift run -c release flightdeck-bench trace-pods [--lines N] [--line-bytes B]
 // (`all` is issue 2's three; the cluster benchmarks run when named.)
 import Foundation
 
@@ -38,12 +40,17 @@ let kubeconfig = options.take("--kubeconfig", default: "")
 let namespace = options.take("--namespace", default: "agents")
 let pod = options.take("--pod", default: "")
 let mode = options.take("--mode", default: "logs")
+let records = options.take("--records", default: 1_000_000)
+let url = options.take("--url", default: "")
+let durable = options.take("--durable", default: "bench")
+let database = options.take("--db", default: "")
 let which = options.arguments.first ?? "all"
 let workDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FLIGHTDECK_BENCH_DIR"] ?? "bench-out").path
-if which != "drain-client" { try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true) }
+let children: Set<String> = ["drain-client", "trace-publish", "trace-consume"]
+if !children.contains(which) { try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true) }
 
 #if DEBUG
-if which != "drain-client" { print("note: debug build; run with `swift run -c release flightdeck-bench` for real figures") }
+if !children.contains(which) { print("note: debug build; run with `swift run -c release flightdeck-bench` for real figures") }
 #endif
 
 do {
@@ -58,6 +65,16 @@ do {
     }
     if which == "log-drain" {
         try await LogDrainBenchmark(lines: lines, lineBytes: lineBytes, rounds: rounds, directory: workDirectory).run()
+    }
+    if which == "trace-nats" {
+        try await TraceNATSBenchmark(records: records, rounds: rounds, directory: workDirectory).run()
+    }
+    if which == "trace-pods" {
+        try await TracePodLogBenchmark(lines: lines, lineBytes: lineBytes, directory: workDirectory).run()
+    }
+    if which == "trace-publish" { try await TracePublisher(url: url, records: records).run() }
+    if which == "trace-consume" {
+        try await TraceConsumer(url: url, records: records, mode: mode, durable: durable, database: database).run()
     }
     if which == "drain-client" {
         try await DrainClient(kubeconfig: kubeconfig, namespace: namespace, pod: pod, mode: mode).run()
