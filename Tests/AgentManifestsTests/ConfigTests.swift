@@ -129,3 +129,38 @@ import Testing
         #expect(Endpoint(url: "https://s3.amazonaws.com", defaultPort: 443).serviceNamespace == nil)
     }
 }
+
+/// The `trace:` section: where a cockpit's consumer starts, and the auto-pin keywords.
+@Suite struct TraceSettingsTests {
+    let now = Date(timeIntervalSince1970: 1_764_400_000)
+
+    @Test func traceSectionIsRead() throws {
+        let config = try ManifestConfig.parse("""
+            trace:
+              startFrom: since 2h
+              autoPinKeywords: ["Traceback (most recent call last)", "OOM"]
+            """, file: "/c/config.yaml", now: now)
+        #expect(config.trace.startFrom == .since(now.addingTimeInterval(-7_200)))
+        #expect(config.trace.autoPinKeywords == ["Traceback (most recent call last)", "OOM"])
+        let off = try ManifestConfig.parse("trace: {autoPinKeywords: []}", file: "/c/config.yaml", now: now)
+        #expect(off.trace.autoPinKeywords == [])
+        #expect(off.trace.startFrom == .lastPerJob(500), "the default")
+        #expect(try ManifestConfig.parse("cluster: {namespace: x}", file: "/c", now: now).trace.autoPinKeywords == nil)
+    }
+
+    @Test(arguments: [
+        ("trace: {startFrom: yesterday}", "/c/config.yaml:1: trace.startFrom should be new, all, last N"),
+        ("trace: {autoPinKeywords: panic}", "/c/config.yaml:1: trace.autoPinKeywords should be a list of strings"),
+        ("trace: {startfrom: new}", "/c/config.yaml:1: trace.startfrom is not a known field"),
+    ])
+    func badTraceSettingsAreNamed(text: String, message: String) {
+        do {
+            _ = try ManifestConfig.parse(text, file: "/c/config.yaml", now: now)
+            Issue.record("expected an error for \(text)")
+        } catch {
+            #expect(error.description.hasPrefix(message), "\(error.description)")
+        }
+    }
+}
+
+import Foundation
