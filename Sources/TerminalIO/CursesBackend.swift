@@ -97,9 +97,10 @@ public final class CursesBackend: TerminalBackend {
         }
 
         // What the crash path writes with write(2): no ncurses, no allocation.
-        var reset = ["sgr0", "cnorm", "rmkx"].map { String(cString: CCurses_tigetstr($0)) }.joined()
+        func capability(_ name: String) -> String { String(cString: CCurses_tigetstr(name)) }
+        var reset = capability("sgr0") + capability("cnorm") + capability("rmkx")
         if options.mouseWheel { reset += "\u{1B}[?1000l\u{1B}[?1006l" }
-        reset += String(cString: CCurses_tigetstr("rmcup"))
+        reset += capability("rmcup")
         CCurses_set_reset_sequence(reset)
         CCurses_arm_restore(1)
         CCurses_install_signal_handlers()
@@ -188,9 +189,9 @@ public final class CursesBackend: TerminalBackend {
         if a.contains(.reverse) { attrs |= CCurses_A_REVERSE() }
         guard depth != .monochrome else { return (attrs, 0) }
         let key = pairKey(style, depth)
-        guard let (pair, isNew) = pairs.pair(for: key) else { return (attrs, 0) }
-        if isNew { _ = init_extended_pair(pair, key.foreground, key.background) }
-        return (attrs, pair)
+        guard let assigned = pairs.pair(for: key) else { return (attrs, 0) }
+        if assigned.isNew { _ = init_extended_pair(assigned.pair, key.foreground, key.background) }
+        return (attrs, assigned.pair)
     }
 
     // MARK: - Input

@@ -81,7 +81,7 @@ public final class RecordingBackend: TerminalBackend, @unchecked Sendable {
     public var size: TerminalSize { condition.withLock { _size } }
 
     public func draw(_ runs: [FrameDiff.Run], clear: Bool) -> DrawOutcome {
-        condition.withLock {
+        condition.withLock { () -> DrawOutcome in
             if refuseNextPartialDraw, !clear {
                 refuseNextPartialDraw = false
                 return .needsFullRedraw
@@ -110,7 +110,7 @@ public final class RecordingBackend: TerminalBackend, @unchecked Sendable {
     }
 
     public func waitForEvents(timeout: Duration?) -> [TerminalEvent] {
-        condition.withLock {
+        condition.withLock { () -> [TerminalEvent] in
             _waits.append(timeout)
             let deadline = timeout.map { Date().addingTimeInterval(Double($0 / .microseconds(1)) / 1_000_000) }
             while pending.isEmpty, !woken {

@@ -117,7 +117,8 @@ final class TerminalLoop: @unchecked Sendable {
                 pendingFrame = nil
                 return (frame, submitted)
             }
-            guard let (frame, generation) = taken else { continue }
+            guard let taken else { continue }
+            let (frame, generation) = taken
             if render(frame) { nextFrameAt = now + frameInterval }
             lock.withLock {
                 handled = generation

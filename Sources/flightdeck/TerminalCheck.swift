@@ -115,8 +115,9 @@ extension Flightdeck.TerminalCheck {
         private func renderRamp(into grid: inout CellGrid, y: Int) {
             var x = grid.put("ramp: ", x: 0, y: y, style: .plain)
             guard capabilities.colorDepth != .monochrome else {
-                for (name, attributes) in [("bold", TextAttributes.bold), ("dim", .dim), ("underline", .underline),
-                                           ("reverse", .reverse)] {
+                let samples: [(String, TextAttributes)] = [("bold", .bold), ("dim", .dim), ("underline", .underline),
+                                                           ("reverse", .reverse)]
+                for (name, attributes) in samples {
                     x = grid.put(name, x: x, y: y, style: Style(attributes: attributes))
                     x = grid.put(" ", x: x, y: y, style: .plain)
                 }

@@ -22,7 +22,8 @@ import Testing
         for index in 16...255 {
             let (r, g, b) = ColorMapping.rgb(ofIndex: UInt8(index))
             let back = ColorMapping.nearest256(r, g, b)
-            #expect(ColorMapping.rgb(ofIndex: back) == ColorMapping.rgb(ofIndex: UInt8(index)), "\(index) -> \(back)")
+            let (r2, g2, b2) = ColorMapping.rgb(ofIndex: back)
+            #expect([r, g, b] == [r2, g2, b2], "\(index) -> \(back)")
         }
     }
 
