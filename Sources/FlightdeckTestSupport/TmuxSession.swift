@@ -110,7 +110,14 @@ public final class TmuxSession: @unchecked Sendable {
     }
 
     /// Ends the server and everything in it. Idempotent.
+    ///
+    /// The pane's process group is killed first: tmux 3.3's `kill-server` waits for pane
+    /// processes that do not die of the hangup.
     public func kill() {
+        if let pid = try? display("#{pane_pid}"), let pid = Int32(pid), pid > 1 {
+            Foundation.kill(-pid, SIGKILL)
+            Foundation.kill(pid, SIGKILL)
+        }
         _ = try? tmux(["kill-server"])
     }
 
@@ -119,20 +126,37 @@ public final class TmuxSession: @unchecked Sendable {
     @discardableResult
     private func tmux(_ arguments: [String]) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable ?? "/usr/bin/tmux")
-        process.arguments = ["-L", socket, "-f", "/dev/null"] + arguments
+        let tmuxArguments = ["-L", socket, "-f", "/dev/null"] + arguments
+        if FileManager.default.isExecutableFile(atPath: "/bin/bash") {
+            // The server outlives this call and inherits every descriptor the test process
+            // left open (other tests' pipes included, which would then never see EOF):
+            // close all but stdio before exec'ing tmux.
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [
+                "-c",
+                #"for f in /proc/$$/fd/*; do n=${f##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done 2>/dev/null; exec "$0" "$@""#,
+                Self.executable ?? "/usr/bin/tmux",
+            ] + tmuxArguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.executable ?? "/usr/bin/tmux")
+            process.arguments = tmuxArguments
+        }
         var environment = ProcessInfo.processInfo.environment
         for name in ["TMUX", "TMUX_PANE", "NO_COLOR", "COLORTERM", "LC_ALL", "LC_CTYPE"] { environment[name] = nil }
         environment["LANG"] = "C.UTF-8"
         process.environment = environment
-        let output = Pipe()
+        // A file, not a pipe: the daemonised server must not hold our read end's writer open.
+        let outputPath = NSTemporaryDirectory() + "tmux-output-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        try? output.close()
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         guard process.terminationStatus == 0 else {
             throw Failure.tmuxFailed(arguments: arguments, status: process.terminationStatus, output: text)
         }
