@@ -52,7 +52,9 @@ import Testing
         let session = try TerminalSession(backend: backend)
         session.present(frame(5, 1, ["x"]))
         session.flush()
-        try await eventually { backend.waits.last.map { $0 == nil } ?? false }
+        // The wait before the frame (zero when the frame was already there: drain input,
+        // then draw), then the one after drawing it, without a timeout.
+        try await eventually { backend.waits.count >= 2 && backend.waits.last! == nil }
         let settled = backend.waits.count
         try await Task.sleep(for: .milliseconds(200))
         #expect(backend.waits.count == settled, "no polling while idle")
