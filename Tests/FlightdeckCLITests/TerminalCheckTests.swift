@@ -27,6 +27,17 @@ struct TerminalCheckTests {
         #expect(!screen.contains { $0.contains("terminal check") }, "the full-screen UI is gone: \(screen)")
     }
 
+    /// Waits for a whole frame at `size` (at least 10 rows): rows are drawn top to bottom
+    /// after the clear, so the key row (9) being there with the new size line (4) means the
+    /// box between them is too.
+    @discardableResult
+    func waitForFrame(_ tmux: TmuxSession, _ size: String, also text: String? = nil) async throws -> [String] {
+        try await tmux.waitFor("a whole frame at \(size)") { screen in
+            screen.contains("size: \(size)") && screen.contains { $0.hasPrefix("key: ") }
+                && (text.map { text in screen.contains { $0.contains(text) } } ?? true)
+        }
+    }
+
     /// The program's pid: the child of the pane's shell.
     func programPID(_ tmux: TmuxSession) throws -> Int32 {
         let shell = try #require(Int32(try tmux.display("#{pane_pid}")))
@@ -69,7 +80,7 @@ struct TerminalCheckTests {
 
     @Test func showsTheCapabilitiesAColourRampAndAnAlignedWideGlyphBox() async throws {
         let tmux = try start()
-        let screen = try await tmux.waitFor(text: "size: 80x24")
+        let screen = try await waitForFrame(tmux, "80x24")
         #expect(screen.contains { $0.contains("TERM: tmux-256color") }, "\(screen)")
         #expect(screen.contains { $0.contains("NO_COLOR: (unset)") })
         #expect(screen.contains { $0.contains("colours: palette256") }, "\(screen)")
@@ -108,7 +119,7 @@ struct TerminalCheckTests {
         try await tmux.waitFor(text: "size: 80x24")
         for (width, height) in [(120, 40), (30, 10), (100, 30)] {
             try tmux.resize(width: width, height: height)
-            let screen = try await tmux.waitFor(text: "size: \(width)x\(height)")
+            let screen = try await waitForFrame(tmux, "\(width)x\(height)")
             #expect(screen.count == height)
             #expect(screen.filter { $0.contains("size:") } == ["size: \(width)x\(height)"], "no stale size: \(screen)")
             #expect(screen.dropFirst(11).allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty },
@@ -129,7 +140,7 @@ struct TerminalCheckTests {
         for (width, height) in [(100, 30), (40, 12), (132, 50), (25, 8), (90, 20)] {
             try tmux.resize(width: width, height: height)
         }
-        let screen = try await tmux.waitFor(text: "size: 90x20")
+        let screen = try await waitForFrame(tmux, "90x20")
         #expect(screen.count == 20)
         #expect(screen.filter { $0.contains("size:") } == ["size: 90x20"], "\(screen)")
         #expect(screen.dropFirst(11).allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty }, "\(screen)")
@@ -141,7 +152,7 @@ struct TerminalCheckTests {
 
     @Test func aNonUTF8LocaleMeansASCIIOnly() async throws {
         let tmux = try start("LANG=C")
-        let screen = try await tmux.waitFor(text: "text: ASCII")
+        let screen = try await waitForFrame(tmux, "80x24", also: "text: ASCII")
         #expect(screen.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) }, "\(screen)")
         let edges = Self.boxRightEdges(screen, corner: "+", edges: ["+", "|"])
         #expect(edges.count == 3 && Set(edges).count == 1, "ASCII box right edges \(edges): \(screen)")
@@ -156,7 +167,7 @@ struct TerminalCheckTests {
 
     @Test func noColorMeansMonochrome() async throws {
         let tmux = try start("NO_COLOR=1")
-        try await tmux.waitFor(text: "colours: monochrome")
+        try await waitForFrame(tmux, "80x24", also: "colours: monochrome")
         let escaped = try tmux.capture(escapes: true)
         #expect(Self.colourParameters(escaped).isEmpty, "no colour escapes at all: \(escaped)")
         #expect(escaped.contains { $0.contains("NO_COLOR: 1") })
@@ -175,5 +186,16 @@ struct TerminalCheckTests {
     @Test func aCrashRestoresTheTerminal() async throws {
         let tmux = try start("ulimit -c 0;", arguments: "--crash-after-first-frame")
         try await expectRestored(tmux, status: 128 + Int(SIGABRT))
+    }
+}
+
+/// Without a terminal there is nothing to take over: one line saying so, and no escape bytes.
+@Suite struct TerminalCheckWithoutATerminalTests {
+    @Test func saysItNeedsATerminalInOneLine() throws {
+        let result = try ProductProcess("flightdeck").run(["terminal"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("flightdeck: not a terminal"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!result.stdout.contains("\u{1B}"), "nothing was drawn: \(result.stdout.debugDescription)")
     }
 }
