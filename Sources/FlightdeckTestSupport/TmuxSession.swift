@@ -147,7 +147,7 @@ public final class TmuxSession: @unchecked Sendable {
         process.environment = environment
         // A file, not a pipe: the daemonised server must not hold our read end's writer open.
         let outputPath = NSTemporaryDirectory() + "tmux-output-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardOutput = output
