@@ -52,8 +52,11 @@ public struct CellGrid: Sendable, Hashable {
             }
             if column >= clip.x {
                 let glyph = character == "\n" || character == "\t" ? " " : String(character)
-                set(Cell(text: glyph, width: UInt8(glyphWidth), style: style), x: column, y: y)
+                // The continuation first: written after the head, it would "repair" the new
+                // head as if it were the old wide glyph it replaces (a wide glyph written over
+                // a wide glyph left a blank and an orphan continuation).
                 if glyphWidth == 2 { set(Cell(text: "", width: 0, style: style), x: column + 1, y: y) }
+                set(Cell(text: glyph, width: UInt8(glyphWidth), style: style), x: column, y: y)
             }
             column += glyphWidth
         }
