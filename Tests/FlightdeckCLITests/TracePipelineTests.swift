@@ -89,7 +89,8 @@ import Testing
         process.executableURL = URL(fileURLWithPath: Self.python)
         process.arguments = [Self.publisher, "--url", url, "--job", job, "--count", String(count)] + (text.map { ["--text", $0] } ?? [])
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        FileManager.default.createFile(atPath: dir.file("publisher-\(job).err"), contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: dir.file("publisher-\(job).err"))
         try process.run()
         return process
     }
@@ -121,9 +122,10 @@ import Testing
         nats.kill()
         try nats.start()
 
-        for publisher in publishers {
+        for (publisher, job) in zip(publishers, ["py1", "py2", "py3"]) {
             await withCheckedContinuation { done in Thread { publisher.waitUntilExit(); done.resume() }.start() }
-            #expect(publisher.terminationStatus == 0)
+            #expect(publisher.terminationStatus == 0,
+                "\((try? String(contentsOfFile: dir.file("publisher-\(job).err"), encoding: .utf8)) ?? "")")
         }
         // Every record once, plus each agent's final status.
         try await eventually { count(db, "SELECT count(*) FROM trace") == 6_303 }

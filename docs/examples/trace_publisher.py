@@ -26,14 +26,23 @@ class TracePublisher:
         # With JetStream, publish() returns once the stream has stored the record.
         self.js = nc.jetstream() if jetstream else None
         self.seq = 0
+        self.events = 0
 
-    async def _send(self, subject, body, msg_id=None):
+    async def _send(self, subject, body, msg_id):
         payload = json.dumps(body, ensure_ascii=False).encode()
-        if self.js is not None:
-            # A message id lets the stream drop the copy a retry after a timeout would store.
-            await self.js.publish(subject, payload, headers={"Nats-Msg-Id": msg_id} if msg_id else None)
-        else:
+        if self.js is None:
             await self.nc.publish(subject, payload)
+            return
+        # Retried until the stream has it (a server restart, a timeout); the message id lets
+        # the stream drop the copy a retry would otherwise store twice.
+        while True:
+            try:
+                await self.js.publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
+                return
+            except (nats.errors.TimeoutError, nats.errors.ConnectionClosedError, nats.errors.NoRespondersError,
+                    nats.js.errors.ServiceUnavailableError, nats.errors.ConnectionReconnectingError,
+                    nats.errors.StaleConnectionError, ConnectionError):
+                await asyncio.sleep(0.2)
 
     async def record(self, kind, text="", phase=None, **fields):
         """kind: thought | action | observation | message | error."""
@@ -46,7 +55,8 @@ class TracePublisher:
 
     async def event(self, type_, **fields):
         """type_: phase | checkpoint | heartbeat | status | files."""
-        await self._send(f"events.agent.{self.job_id}", {"type": type_, **fields})
+        self.events += 1
+        await self._send(f"events.agent.{self.job_id}", {"type": type_, **fields}, msg_id=f"{self.job_id}-e{self.events}")
 
     async def on_command(self, handler):
         """handler(dict) for {"type": "pause"|"resume"|"cancel"|"instruct", "text": ...}."""
@@ -69,17 +79,14 @@ async def play(args):
         elif kind == "observation":
             fields = {"exit_code": step % 2, "duration_ms": 10 + step}
         text = args.text.format(step=step) if args.text else f"step {step}: {kind}"
-        while True:  # a server restart mid-publish: retry until stored (the message id de-duplicates)
-            try:
-                await agent.record(kind, text, phase=phase, **fields)
-                break
-            except Exception:
-                agent.seq -= 1
-                await asyncio.sleep(0.2)
+        await agent.record(kind, text, phase=phase, **fields)
         if args.pace:
             await asyncio.sleep(args.pace)
     await agent.event("status", state="done", summary=f"{args.count} steps")
-    await nc.drain()
+    try:
+        await nc.drain()
+    except Exception:
+        await nc.close()
 
 
 def main():
