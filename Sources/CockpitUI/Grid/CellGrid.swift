@@ -28,6 +28,13 @@ public struct CellGrid: Sendable, Hashable {
         guard !area.isEmpty else { return }
         let blank = Cell(text: " ", width: 1, style: style)
         for y in area.y..<area.maxY {
+            // A wide glyph cut by either edge of the area would leave half a glyph: blank it.
+            if area.x > 0, cells[y * width + area.x - 1].width == 2 {
+                cells[y * width + area.x - 1] = Cell(text: " ", width: 1, style: cells[y * width + area.x - 1].style)
+            }
+            if area.maxX < width, cells[y * width + area.maxX].isContinuation {
+                cells[y * width + area.maxX] = Cell(text: " ", width: 1, style: cells[y * width + area.maxX].style)
+            }
             for x in area.x..<area.maxX { cells[y * width + x] = blank }
         }
     }
@@ -73,7 +80,8 @@ public struct CellGrid: Sendable, Hashable {
     private mutating func set(_ cell: Cell, x: Int, y: Int) {
         let index = y * width + x
         let old = cells[index]
-        if old.isContinuation, x > 0, cells[index - 1].width == 2 {
+        // (Writing a wide glyph's own continuation must not undo the glyph just written.)
+        if old.isContinuation, !cell.isContinuation, x > 0, cells[index - 1].width == 2 {
             cells[index - 1] = Cell(text: " ", width: 1, style: cells[index - 1].style)
         }
         if old.width == 2, cell.width != 2, x + 1 < width, cells[index + 1].isContinuation {

@@ -38,8 +38,11 @@ public struct TraceState: Sendable, Hashable {
 
     /// Several marked jobs on one clock instead of the selected job alone.
     public internal(set) var interleaved = false
-    /// What `rows` index: `records`, or the interleaved merge.
-    public internal(set) var source: [TraceRecord] = []
+    /// The interleaved merge of the marked jobs' records (empty when not interleaved).
+    public internal(set) var merged: [TraceRecord] = []
+    /// What `rows` index: `records`, or the interleaved merge. Computed, so `records` keeps
+    /// a unique buffer and a live append does not copy the window.
+    public var source: [TraceRecord] { interleaved ? merged : records }
     /// Indices into `source` that pass the filters.
     public internal(set) var rows: [Int] = []
     /// Index into `rows` of the selected record.
@@ -65,7 +68,11 @@ public struct TraceState: Sendable, Hashable {
 
     public init() {}
 
-    public var cursorRecord: TraceRecord? { rows.indices.contains(cursor) ? source[rows[cursor]] : nil }
+    public var cursorRecord: TraceRecord? {
+        guard rows.indices.contains(cursor) else { return nil }
+        let source = source
+        return source.indices.contains(rows[cursor]) ? source[rows[cursor]] : nil
+    }
 
     public var filtersActive: Bool { kinds.count != TraceKind.allCases.count || phase != nil }
 

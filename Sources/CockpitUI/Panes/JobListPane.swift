@@ -111,10 +111,11 @@ struct JobListPane {
                 return
             }
             let fixed = 11 + 7 + 6
-            let wide = width >= 120
-            let nodeWidth = wide ? 16 : min(24, max(8, (width - prefix - fixed) / 3))
-            let reasonWidth = wide ? max(20, (width - prefix - fixed - nodeWidth) / 3) : 0
-            let nameWidth = max(8, width - prefix - fixed - nodeWidth - reasonWidth - (wide ? 2 : 1))
+            let available = width - prefix - fixed
+            let wide = width >= 80
+            let nodeWidth = wide ? 12 : min(24, max(8, available / 3))
+            let nameWidth = wide ? max(12, (available - nodeWidth - 2) * 45 / 100) : max(8, available - nodeWidth - 1)
+            let reasonWidth = wide ? max(0, available - nodeWidth - nameWidth - 2) : 0
             name = (prefix, nameWidth)
             phase = (name.x + nameWidth + 1, 10)
             age = (phase.x + 11, 6)

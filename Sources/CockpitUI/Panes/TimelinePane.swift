@@ -8,7 +8,7 @@ struct TimelinePane {
     let theme: Theme
     let glyphs: GlyphSet
 
-    static let labelWidth = 14
+    static let labelWidth = 16
 
     func render(into grid: inout CellGrid, area: Rect, focused: Bool) {
         let timeline = state.timeline

@@ -21,6 +21,9 @@ struct TraceLines {
     /// Where relative timestamps count from (the job's start).
     var origin: Date?
     var foldGlyph: String
+    var ellipsis: String
+    /// Job names by id, for the interleaved view's labels.
+    var labels: [String: String] = [:]
 
     /// Columns before the body: time, phase letter, (job,) kind.
     var prefixWidth: Int { roomy ? (interleaved ? 30 : 17) : 2 }
@@ -59,7 +62,7 @@ struct TraceLines {
             Segment(text: (record.phase.map { String($0.rawValue.prefix(1)) } ?? " ") + " ", slot: .tracePhase),
         ]
         if interleaved {
-            let label = TextLayout.truncate(text(record.jobID), to: 12, ellipsis: ascii ? "~" : "…")
+            let label = TextLayout.truncate(text(labels[record.jobID] ?? record.jobID), to: 12, ellipsis: ellipsis)
             segments.append(Segment(text: TextLayout.pad(label, to: 12) + " ", slot: .traceJobLabel))
         }
         segments.append(Segment(text: kind.text.padding(toLength: 6, withPad: " ", startingAt: 0), slot: kind.slot))

@@ -27,12 +27,27 @@ struct TracePane {
         lines.width = body.width
         let selectedStyle = theme.style(.traceSelected)
         let matchStyle = theme.style(.traceSearchMatch)
-        var y = body.y
+        let source = trace.source
+        // Follow mode fills the pane from the bottom up, the oldest record cut at the top if
+        // need be; otherwise records are drawn whole from `top` down.
+        var skip = 0
         var row = min(trace.top, trace.rows.count - 1)
+        if trace.following {
+            var count = 0
+            row = trace.rows.count
+            while row > 0, count < body.height {
+                row -= 1
+                let record = source[trace.rows[row]]
+                count += lines.count(for: record, unfolded: trace.unfolded.contains(trace.key(record)))
+            }
+            skip = max(0, count - body.height)
+        }
+        var y = body.y
         while y < body.maxY, row < trace.rows.count {
-            let record = trace.source[trace.rows[row]]
+            let record = source[trace.rows[row]]
             let isCursor = row == trace.cursor
-            let recordLines = lines.lines(for: record, unfolded: trace.unfolded.contains(trace.key(record)))
+            let recordLines = lines.lines(for: record, unfolded: trace.unfolded.contains(trace.key(record))).dropFirst(skip)
+            skip = 0
             for segments in recordLines where y < body.maxY {
                 let rowRect = Rect(x: body.x, y: y, width: body.width, height: 1)
                 if isCursor { grid.fill(rowRect, style: selectedStyle) }

@@ -26,7 +26,7 @@ public struct Layout: Sendable, Hashable {
         statusBar = bar
         if width >= 140, height >= 40 {
             mode = .full
-            let (left, right) = body.splitLeft(max(50, width * 38 / 100))
+            let (left, right) = body.splitLeft(max(50, width * 45 / 100))
             let (jobs, files) = left.splitTop(left.height * 55 / 100)
             let (trace, timeline) = right.splitTop(right.height - max(8, right.height * 30 / 100))
             panes = [.jobs: jobs, .files: files, .trace: trace, .timeline: timeline]

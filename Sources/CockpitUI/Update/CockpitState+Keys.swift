@@ -174,9 +174,10 @@ extension CockpitState {
             trace.phase = nil
             rebuildTraceRows(keeping: trace.cursorRecord)
         case .toggleInterleave:
+            let anchor = trace.cursorRecord  // before the toggle changes what the rows index
             trace.interleaved.toggle()
             if trace.interleaved, jobs.marked.isEmpty { show("mark jobs with Space in the job list to interleave them") }
-            rebuildTraceRows(keeping: trace.cursorRecord)
+            rebuildTraceRows(keeping: anchor)
         default: break
         }
     }

@@ -104,12 +104,13 @@ extension CockpitState {
                 merged += id == trace.jobID ? trace.records : (trace.recent[id] ?? [])
             }
             merged.sort { ($0.time, $0.jobID, $0.seq) < ($1.time, $1.jobID, $1.seq) }
-            trace.source = Array(merged.suffix(TraceState.windowLimit))
+            trace.merged = Array(merged.suffix(TraceState.windowLimit))
         } else {
-            trace.source = trace.records
+            trace.merged = []
         }
-        let trace = self.trace
-        self.trace.rows = trace.source.indices.filter { trace.passes(trace.source[$0]) }
+        let filtering = self.trace
+        let all = filtering.source
+        self.trace.rows = filtering.filtersActive ? all.indices.filter { filtering.passes(all[$0]) } : Array(all.indices)
         let rows = self.trace.rows
         if self.trace.following {
             self.trace.cursor = max(0, rows.count - 1)
@@ -160,7 +161,8 @@ extension CockpitState {
         TraceLines(width: traceViewport.width, absoluteTime: trace.absoluteTime, wrap: trace.wrap, ascii: glyphs.isASCII,
                    interleaved: trace.interleaved, timeZone: timeZone,
                    origin: (trace.jobID.flatMap { jobs.job(id: $0)?.startedAt }) ?? trace.records.first?.time,
-                   foldGlyph: glyphs.folded)
+                   foldGlyph: glyphs.folded, ellipsis: glyphs.ellipsis,
+                   labels: trace.interleaved ? Dictionary(jobs.all.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }) : [:])
     }
 
     func traceLineCount(_ row: Int, _ lines: TraceLines) -> Int {

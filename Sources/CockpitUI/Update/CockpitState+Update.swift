@@ -12,7 +12,8 @@ extension CockpitState {
             width = max(0, newWidth)
             height = max(0, newHeight)
             keepJobsVisible()
-            keepTraceCursorVisible()
+            keepFilesVisible()
+            if trace.following { anchorTraceBottom() } else { keepTraceCursorVisible() }
         case .ticked(let date):
             now = date
             if let flash, flash.until <= date { self.flash = nil }
