@@ -160,6 +160,7 @@ let package = Package(
                 "SimCluster",
                 "SimServer",
                 "FlightdeckTestSupport",
+                "CockpitUI",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),

@@ -2,6 +2,7 @@
 //   swift run -c release flightdeck-bench [all|ingest|scrollback|sanitize] [--lines N] [--trace-lines N]
 //   swift run -c release flightdeck-bench watch-fanin [--seconds S] [--rate R] [--high-rate R] [--objects N]
 //   swift run -c release flightdeck-bench log-drain [--lines N] [--line-bytes B] [--rounds N]
+//   swift run -c release flightdeck-bench render [--iterations N]
 // (`all` is issue 2's three; the cluster benchmarks run when named.)
 import Foundation
 
@@ -33,6 +34,7 @@ let highRate = options.take("--high-rate", default: 20_000)
 let objects = options.take("--objects", default: 500)
 let lineBytes = options.take("--line-bytes", default: 130)
 let rounds = options.take("--rounds", default: 3)
+let renderIterations = options.take("--iterations", default: 2_000)
 // drain-client (the child process log-drain runs)
 let kubeconfig = options.take("--kubeconfig", default: "")
 let namespace = options.take("--namespace", default: "agents")
@@ -59,6 +61,7 @@ do {
     if which == "log-drain" {
         try await LogDrainBenchmark(lines: lines, lineBytes: lineBytes, rounds: rounds, directory: workDirectory).run()
     }
+    if which == "render" { RenderBenchmark(iterations: renderIterations).run() }
     if which == "drain-client" {
         try await DrainClient(kubeconfig: kubeconfig, namespace: namespace, pod: pod, mode: mode).run()
     }
