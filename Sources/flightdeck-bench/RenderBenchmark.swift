@@ -13,7 +13,7 @@ struct RenderBenchmark {
     func run() {
         let (width, height) = (200, 60)
         var state = CockpitState(width: width, height: height, now: CockpitFixtures.now, timeZone: TimeZone(identifier: "UTC")!)
-        func send(_ message: CockpitMessage) { state = Cockpit.update(state, message).0 }
+        func send(_ message: CockpitMessage) { _ = Cockpit.update(&state, message) }
 
         // Forty more jobs than the fixtures, so the list is full and scrolls.
         let extra = (1...40).map { index in

@@ -48,9 +48,12 @@ public struct CellGrid: Sendable, Hashable {
     public mutating func put(_ text: some StringProtocol, x: Int, y: Int, style: Style, clip: Rect? = nil) -> Int {
         let clip = (clip ?? bounds).intersection(bounds)
         guard y >= clip.y, y < clip.maxY else { return x }
+        if let end = putPrintableASCII(text, x: x, y: y, style: style, clip: clip) { return end }
         var column = x
         for character in text {
-            let glyphWidth = DisplayWidth.of(character)
+            let ascii = character.asciiValue  // cheaper than comparing Characters
+            // A tab or newline is drawn as a space (as documented), not dropped as a control.
+            let glyphWidth = ascii == 0x0A || ascii == 0x09 ? 1 : DisplayWidth.of(character)
             if glyphWidth == 0 { continue }
             if column + glyphWidth > clip.maxX {
                 // A wide glyph cut by the edge leaves a blank in the last column, not half a glyph.
@@ -58,7 +61,7 @@ public struct CellGrid: Sendable, Hashable {
                 return clip.maxX
             }
             if column >= clip.x {
-                let glyph = character == "\n" || character == "\t" ? " " : String(character)
+                let glyph = ascii == 0x0A || ascii == 0x09 ? " " : String(character)
                 set(Cell(text: glyph, width: UInt8(glyphWidth), style: style), x: column, y: y)
                 if glyphWidth == 2 { set(Cell(text: "", width: 0, style: style), x: column + 1, y: y) }
             }
@@ -66,6 +69,24 @@ public struct CellGrid: Sendable, Hashable {
         }
         return column
     }
+
+    /// `put` for text that is all printable ASCII (most of a frame), a byte per cell with no
+    /// grapheme breaking or width lookup; `nil` when the text is anything else.
+    private mutating func putPrintableASCII(_ text: some StringProtocol, x: Int, y: Int, style: Style, clip: Rect) -> Int? {
+        let utf8 = text.utf8
+        guard utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
+        let glyphs = Self.asciiGlyphs
+        var column = x
+        for byte in utf8 {
+            if column >= clip.maxX { return clip.maxX }
+            if column >= clip.x { set(Cell(text: glyphs[Int(byte &- 0x20)], width: 1, style: style), x: column, y: y) }
+            column += 1
+        }
+        return column
+    }
+
+    /// The printable ASCII characters as one-character strings, made once.
+    private static let asciiGlyphs: [String] = (0x20..<0x7F).map { String(UnicodeScalar(UInt8($0))) }
 
     /// Changes the style of the cells in `area` (clipped), keeping their text: highlights.
     public mutating func restyle(_ area: Rect, _ transform: (Style) -> Style) {

@@ -25,14 +25,7 @@ struct OverlayView {
         let rect = Rect(x: (bounds.width - w) / 2, y: (bounds.height - h) / 2, width: w, height: h)
         grid.fill(rect, style: theme.style(.dialogBase))
         guard Layout.hasBorder(rect) else { return rect }
-        let border = theme.style(.dialogBorder)
-        let line = String(repeating: glyphs.horizontal, count: rect.width - 2)
-        grid.put(glyphs.topLeft + line + glyphs.topRight, x: rect.x, y: rect.y, style: border)
-        grid.put(glyphs.bottomLeft + line + glyphs.bottomRight, x: rect.x, y: rect.maxY - 1, style: border)
-        for y in (rect.y + 1)..<(rect.maxY - 1) {
-            grid.put(glyphs.vertical, x: rect.x, y: y, style: border)
-            grid.put(glyphs.vertical, x: rect.maxX - 1, y: y, style: border)
-        }
+        grid.box(rect, style: theme.style(.dialogBorder), glyphs: glyphs)
         grid.put(TextLayout.truncate(" \(title) ", to: rect.width - 4, ellipsis: glyphs.ellipsis), x: rect.x + 2, y: rect.y,
                  style: theme.style(.dialogTitle), clip: rect)
         return Rect(x: rect.x + 2, y: rect.y + 1, width: rect.width - 4, height: rect.height - 2)
@@ -76,7 +69,7 @@ struct OverlayView {
             grid.fill(box, style: theme.style(focused ? .dialogFieldFocused : .dialogField))
             let text = AgentText.displayable(form.draft[field], ascii: glyphs.isASCII)
             // The end of what is typed stays in view.
-            let shown = DisplayWidth.of(text) < box.width ? text : String(text.suffix(max(0, box.width - 1)))
+            let shown = TextLayout.width(text) < box.width ? text : String(text.suffix(max(0, box.width - 1)))
             let end = grid.put(shown, x: box.x, y: y, style: theme.style(focused ? .dialogFieldFocused : .dialogField), clip: box)
             if focused { grid.restyle(Rect(x: min(end, box.maxX - 1), y: y, width: 1, height: 1)) { $0.adding(.reverse) } }
             y += 2
@@ -94,7 +87,7 @@ struct OverlayView {
         let box = Rect(x: body.x, y: body.y + 1, width: body.width, height: 1).intersection(body)
         grid.fill(box, style: theme.style(.dialogFieldFocused))
         let safe = AgentText.displayable(text, ascii: glyphs.isASCII)
-        let shown = DisplayWidth.of(safe) < box.width ? safe : String(safe.suffix(max(0, box.width - 1)))
+        let shown = TextLayout.width(safe) < box.width ? safe : String(safe.suffix(max(0, box.width - 1)))
         let end = grid.put(shown, x: box.x, y: box.y, style: theme.style(.dialogFieldFocused), clip: box)
         grid.restyle(Rect(x: min(end, box.maxX - 1), y: box.y, width: 1, height: 1)) { $0.adding(.reverse) }
         if body.height > 3 {

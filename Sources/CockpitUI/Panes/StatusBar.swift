@@ -70,18 +70,15 @@ struct StatusBar {
         case .help: return "Esc close  j/k scroll"
         case .global, .jobs, .trace, .timeline, .files: break
         }
+        // The pane's own first, then the global ones (help, quit).
         var seen = Set<String>()
         var parts: [String] = []
-        for binding in Keymap.bindings where (binding.context == context || binding.context == .global) {
-            guard let hint = binding.hint, !seen.contains(hint), state.isAvailable(binding.action) else { continue }
-            seen.insert(hint)
-            parts.append("\(binding.key.label) \(hint)")
-        }
-        // The pane's own first, then the global ones (help, quit).
-        let own = Keymap.bindings.filter { $0.context == context }.compactMap(\.hint)
-        parts.sort { a, b in
-            let (ha, hb) = (own.contains { a.hasSuffix(" " + $0) }, own.contains { b.hasSuffix(" " + $0) })
-            return ha && !hb
+        for wanted in [context, .global] {
+            for binding in Keymap.bindings where binding.context == wanted {
+                guard let hint = binding.hint, !seen.contains(hint), state.isAvailable(binding.action) else { continue }
+                seen.insert(hint)
+                parts.append("\(binding.key.label) \(hint)")
+            }
         }
         return parts.joined(separator: "  ")
     }

@@ -85,12 +85,12 @@ struct TimelinePane {
             case .tactical: (glyphs.tacticalFill, .timelineTactical)
             default: (glyphs.otherPhaseFill, .timelineOtherPhase)
             }
-            grid.put(glyph, x: x + column, y: y, style: theme.style(slot))
+            grid.putNarrow(glyph, x: x + column, y: y, style: theme.style(slot))
         }
         for marker in lane.markers {
             let column = Int((marker.time.timeIntervalSince(start) / spc).rounded(.down))
             guard (0..<columns).contains(column) else { continue }
-            grid.put(glyphs.marker(marker.kind), x: x + column, y: y, style: theme.style(markerSlot(marker.kind)))
+            grid.putNarrow(glyphs.marker(marker.kind), x: x + column, y: y, style: theme.style(markerSlot(marker.kind)))
         }
     }
 

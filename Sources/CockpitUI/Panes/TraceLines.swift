@@ -65,13 +65,20 @@ struct TraceLines {
             let label = TextLayout.truncate(text(labels[record.jobID] ?? record.jobID), to: 12, ellipsis: ellipsis)
             segments.append(Segment(text: TextLayout.pad(label, to: 12) + " ", slot: .traceJobLabel))
         }
-        segments.append(Segment(text: kind.text.padding(toLength: 6, withPad: " ", startingAt: 0), slot: kind.slot))
+        segments.append(Segment(text: Self.paddedTag(record.kind), slot: kind.slot))
         return segments
     }
 
     private func bodyLines(_ record: TraceRecord, unfolded: Bool) -> [[Segment]] {
         let slot = Self.slot(record.kind)
-        var textLines = record.text.isEmpty ? [] : record.text.split(separator: "\n", omittingEmptySubsequences: false).map { text($0) }
+        var textLines: [String]
+        if record.text.isEmpty {
+            textLines = []
+        } else if !record.text.utf8.contains(0x0A) {
+            textLines = [text(record.text)]  // one line: the common case, without `split`
+        } else {
+            textLines = record.text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { text(Substring($0)) }
+        }
         if textLines.last == "" , textLines.count > 1 { textLines.removeLast() }
         var lines: [[Segment]] = []
         switch record.kind {
@@ -140,6 +147,17 @@ struct TraceLines {
         }
     }
 
+    /// The tag and a space, six columns.
+    static func paddedTag(_ kind: TraceKind) -> String {
+        switch kind {
+        case .thought: "think "
+        case .action: "act   "
+        case .observation: "obs   "
+        case .message: "msg   "
+        case .error: "ERROR "
+        }
+    }
+
     static func slot(_ kind: TraceKind) -> ThemeSlot {
         switch kind {
         case .thought: .traceThought
@@ -153,7 +171,7 @@ struct TraceLines {
     /// Breaks a line of segments into lines of at most `width` columns.
     static func wrap(_ line: [Segment], width: Int) -> [[Segment]] {
         var total = 0
-        for segment in line { total += DisplayWidth.of(segment.text) }
+        for segment in line { total += TextLayout.width(segment.text) }
         if total <= width { return [line] }
         var out: [[Segment]] = []
         var current: [Segment] = []

@@ -68,7 +68,7 @@ struct TracePane {
 
     private func overflows(_ segments: [Segment], width: Int) -> Bool {
         var total = 0
-        for segment in segments { total += DisplayWidth.of(segment.text) }
+        for segment in segments { total += TextLayout.width(segment.text) }
         return total > width
     }
 

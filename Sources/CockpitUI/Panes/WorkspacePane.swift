@@ -97,7 +97,7 @@ struct WorkspacePane {
                 var metaStyle = theme.style(.filesMeta)
                 if selected { metaStyle.background = base.background }
                 let text = TextLayout.truncate(meta, to: metaWidth, ellipsis: glyphs.ellipsis)
-                grid.put(text, x: area.maxX - DisplayWidth.of(text), y: y, style: metaStyle, clip: line)
+                grid.put(text, x: area.maxX - TextLayout.width(text), y: y, style: metaStyle, clip: line)
             }
         }
     }

@@ -7,26 +7,38 @@ extension CellGrid {
         _ rect: Rect, title: String, focused: Bool, theme: Theme, glyphs: GlyphSet,
         footer: [Segment] = [], footerRight: [Segment] = []
     ) -> Rect {
-        fill(rect, style: theme.style(.base))
+        // The frame starts filled with `base` and panes do not overlap: no fill needed here.
         guard Layout.hasBorder(rect) else { return rect }
         let border = theme.style(focused ? .borderFocused : .border)
         let inner = rect.width - 2
-        let line = String(repeating: glyphs.horizontal, count: inner)
-        put(glyphs.topLeft + line + glyphs.topRight, x: rect.x, y: rect.y, style: border)
-        put(glyphs.bottomLeft + line + glyphs.bottomRight, x: rect.x, y: rect.maxY - 1, style: border)
-        for y in (rect.y + 1)..<(rect.maxY - 1) {
-            put(glyphs.vertical, x: rect.x, y: y, style: border)
-            put(glyphs.vertical, x: rect.maxX - 1, y: y, style: border)
-        }
+        box(rect, style: border, glyphs: glyphs)
         let edge = Rect(x: rect.x + 1, y: rect.y, width: inner, height: rect.height)
         let titleText = TextLayout.truncate(" \(title) ", to: max(0, inner - 2), ellipsis: glyphs.ellipsis)
         put(titleText, x: rect.x + 2, y: rect.y, style: theme.style(focused ? .paneTitleFocused : .paneTitle), clip: edge)
         if !footerRight.isEmpty {
-            let width = footerRight.reduce(0) { $0 + DisplayWidth.of($1.text) }
+            let width = footerRight.reduce(0) { $0 + TextLayout.width($1.text) }
             draw(footerRight, x: max(rect.x + 1, rect.maxX - 2 - width), y: rect.maxY - 1, clip: edge, theme: theme)
         }
         if !footer.isEmpty { draw(footer, x: rect.x + 2, y: rect.maxY - 1, clip: edge, theme: theme) }
         return rect.inset(by: 1)
+    }
+
+    /// The four edges of `rect` in box-drawing glyphs (each one column wide), cell by cell.
+    mutating func box(_ rect: Rect, style: Style, glyphs: GlyphSet) {
+        guard rect.width >= 2, rect.height >= 2 else { return }
+        let (top, bottom) = (rect.y, rect.maxY - 1)
+        putNarrow(glyphs.topLeft, x: rect.x, y: top, style: style)
+        putNarrow(glyphs.topRight, x: rect.maxX - 1, y: top, style: style)
+        putNarrow(glyphs.bottomLeft, x: rect.x, y: bottom, style: style)
+        putNarrow(glyphs.bottomRight, x: rect.maxX - 1, y: bottom, style: style)
+        for x in (rect.x + 1)..<(rect.maxX - 1) {
+            putNarrow(glyphs.horizontal, x: x, y: top, style: style)
+            putNarrow(glyphs.horizontal, x: x, y: bottom, style: style)
+        }
+        for y in (top + 1)..<bottom {
+            putNarrow(glyphs.vertical, x: rect.x, y: y, style: style)
+            putNarrow(glyphs.vertical, x: rect.maxX - 1, y: y, style: style)
+        }
     }
 
     /// Draws segments left to right from `x`; returns the column after the last.
@@ -72,5 +84,17 @@ extension CellGrid {
                 index += 1
             }
         }
+    }
+
+    /// Puts a one-column glyph in one cell: the swimlanes' thousands of fills, without going
+    /// through `put`'s grapheme walk. Falls back to `put` where a wide glyph would be cut.
+    mutating func putNarrow(_ glyph: String, x: Int, y: Int, style: Style) {
+        guard x >= 0, y >= 0, x < width, y < height else { return }
+        let old = self[x, y]
+        guard old.width == 1, x + 1 >= width || !self[x + 1, y].isContinuation else {
+            put(glyph, x: x, y: y, style: style)
+            return
+        }
+        self[x, y] = Cell(text: glyph, width: 1, style: style)
     }
 }

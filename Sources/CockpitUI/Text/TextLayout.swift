@@ -1,5 +1,10 @@
 /// Fitting text into columns by display width (CJK and emoji take two).
 public enum TextLayout {
+    /// Columns `text` takes: its length when it is printable ASCII (no grapheme walk).
+    public static func width(_ text: some StringProtocol) -> Int {
+        AgentText.isPlainASCII(text) ? text.utf8.count : DisplayWidth.of(text)
+    }
+
     /// `text` cut to `width` columns, ending in `ellipsis` when cut.
     public static func truncate(_ text: String, to width: Int, ellipsis: String) -> String {
         guard width > 0 else { return "" }
@@ -58,7 +63,7 @@ public enum TextLayout {
 
     /// `text` padded with spaces to `width` columns (not cut).
     public static func pad(_ text: String, to width: Int) -> String {
-        let missing = width - DisplayWidth.of(text)
+        let missing = width - Self.width(text)
         return missing > 0 ? text + String(repeating: " ", count: missing) : text
     }
 }

@@ -14,4 +14,13 @@ public enum Cockpit {
         state.apply(message, &effects)
         return (state, effects)
     }
+
+    /// `update` in place: the same transition, but the state's buffers (the trace window
+    /// above all) stay uniquely owned, so appending a live record does not copy the window.
+    /// What a runtime loop should call.
+    public static func update(_ state: inout CockpitState, _ message: CockpitMessage) -> [CockpitEffect] {
+        var effects: [CockpitEffect] = []
+        state.apply(message, &effects)
+        return effects
+    }
 }
