@@ -43,23 +43,26 @@ struct RenderBenchmark {
         var previous = Cockpit.render(state, width: width, height: height)
         let firstFrameBytes = Self.bytes(FrameDiff.runs(from: nil, to: previous))
         var updateTimes: [Double] = [], renderTimes: [Double] = [], diffTimes: [Double] = [], frameTimes: [Double] = []
-        var bytes: [Double] = []
+        var bytes: [Double] = [], cpuFrameTimes: [Double] = []
         let total = iterations + iterations / 10
         for iteration in 0..<total {
             seq += 1
             let start = now()
             send(.traceAppended([CockpitFixtures.record(job: job, seq: seq)]))
             let updated = now()
+            let cpuStart = Self.threadCPU()
             let grid = Cockpit.render(state, width: width, height: height)
             let rendered = now()
             let runs = FrameDiff.runs(from: previous, to: grid)
             let diffed = now()
+            let cpuEnd = Self.threadCPU()
             previous = grid
             guard iteration >= iterations / 10 else { continue }  // warm-up
             updateTimes.append(updated - start)
             renderTimes.append(rendered - updated)
             diffTimes.append(diffed - rendered)
             frameTimes.append(diffed - updated)
+            cpuFrameTimes.append(cpuEnd - cpuStart)
             bytes.append(Double(Self.bytes(runs)))
         }
         func summary(_ name: String, _ values: [Double]) -> String {
@@ -68,11 +71,19 @@ struct RenderBenchmark {
         }
         print("render 200x60, 4 panes, \(iterations) frames, one new trace line each (window \(state.trace.records.count) records):")
         print("  " + summary("render+diff", frameTimes) + "   (goal <= 500 us)")
+        print("  " + summary("render+diff, thread CPU time", cpuFrameTimes) + "   (what other processes' load does not inflate)")
         print("  " + summary("render", renderTimes) + "; " + summary("diff", diffTimes))
         print("  " + summary("update (traceAppended)", updateTimes))
         let sortedBytes = bytes.sorted()
         print("  bytes per frame at steady state: median \(Int(percentile(sortedBytes, 0.5))), p99 \(Int(percentile(sortedBytes, 0.99)))"
             + " (first full frame \(firstFrameBytes))")
+    }
+
+    /// This thread's CPU seconds: a frame's cost without the time the scheduler gave others.
+    static func threadCPU() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// What a backend writing the runs would send: `ESC[y;xH` per run, an SGR per style

@@ -1,34 +1,6 @@
 import FlightdeckCore
 import Foundation
 
-/// How the job list is ordered (`o` cycles, `O` reverses).
-public enum JobSort: String, Sendable, Hashable, CaseIterable {
-    case age, name, status, phase
-
-    var next: JobSort { JobSort.allCases[(JobSort.allCases.firstIndex(of: self)! + 1) % JobSort.allCases.count] }
-}
-
-/// Which jobs the list shows by status (`f` cycles).
-public enum JobStatusFilter: String, Sendable, Hashable, CaseIterable {
-    case all, active, running, pending, failed, succeeded, deleted
-
-    public func accepts(_ job: AgentJob) -> Bool {
-        switch self {
-        case .all: true
-        case .active: !job.status.isFinished && job.deletedAt == nil
-        case .running: job.status == .running
-        case .pending: job.status == .pending || job.status == .suspended
-        case .failed: job.status == .failed
-        case .succeeded: job.status == .succeeded
-        case .deleted: job.status == .deleted || job.deletedAt != nil
-        }
-    }
-
-    var next: JobStatusFilter {
-        JobStatusFilter.allCases[(JobStatusFilter.allCases.firstIndex(of: self)! + 1) % JobStatusFilter.allCases.count]
-    }
-}
-
 /// The job list: every job the last snapshot had, and the sorted, filtered view of them.
 public struct JobListState: Sendable, Hashable {
     public internal(set) var all: [AgentJob] = []

@@ -1,16 +1,6 @@
 import FlightdeckCore
 import Foundation
 
-/// A record's identity across jobs (the interleaved view mixes them).
-public struct TraceKey: Sendable, Hashable {
-    public var jobID: String
-    public var seq: Int64
-    public init(jobID: String, seq: Int64) {
-        self.jobID = jobID
-        self.seq = seq
-    }
-}
-
 /// The thought trace pane: a bounded window of the selected job's records (never the whole
 /// trace: it is paged in from the store with `loadTrace` as the cursor nears an edge), the
 /// filtered rows over it, the cursor, follow mode, search and display toggles.

@@ -44,7 +44,7 @@ struct JobListPane {
         let gone = job.deletedAt != nil || job.status == .deleted
         let rowStyle = theme.style(isSelected ? .jobListSelected : gone ? .jobListDeleted : .jobListRow)
         let line = Rect(x: body.x, y: y, width: body.width, height: 1)
-        grid.fill(line, style: rowStyle)
+        if rowStyle != theme.style(.base) { grid.fill(line, style: rowStyle) }  // the frame starts as base
         func over(_ slot: ThemeSlot) -> Style {
             var style = theme.style(slot)
             if isSelected { style.background = rowStyle.background; style.attributes.formUnion(rowStyle.attributes) }

@@ -1,12 +1,6 @@
 import FlightdeckCore
 import Foundation
 
-/// A run of text in one style.
-struct Segment: Sendable, Hashable {
-    var text: String
-    var slot: ThemeSlot
-}
-
 /// How a trace record turns into screen lines: schema-aware (a thought, a tool call with its
 /// arguments, an observation with exit code and duration, an error), folded, wrapped. Shared
 /// by the pane and by `update`, which must know how tall records are to keep the cursor on

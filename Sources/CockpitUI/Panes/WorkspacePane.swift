@@ -82,7 +82,7 @@ struct WorkspacePane {
             let selected = top + offset == workspace.cursor
             let line = Rect(x: area.x, y: y, width: area.width, height: 1)
             let base = theme.style(selected ? .filesSelected : .base)
-            grid.fill(line, style: base)
+            if selected { grid.fill(line, style: base) }  // the rest is base already
             let indent = String(repeating: " ", count: min(entry.depth * 2, area.width / 2))
             let directory = entry.kind == .directory
             let name = AgentText.displayable(entry.name, ascii: glyphs.isASCII) + (directory ? "/" : "")
