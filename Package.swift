@@ -162,6 +162,7 @@ let package = Package(
                 "NATSClient",
                 "Orchestrator",
                 "FlightdeckTestSupport",
+                "CockpitUI",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),

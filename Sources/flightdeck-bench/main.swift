@@ -4,6 +4,7 @@
 //   swift run -c release flightdeck-bench log-drain [--lines N] [--line-bytes B] [--rounds N]
 //   swift run -c release flightdeck-bench trace-nats [--records N] [--rounds N]
 //   swift run -c release flightdeck-bench trace-pods [--lines N] [--line-bytes B]
+//   swift run -c release flightdeck-bench render [--iterations N]
 // (`all` is issue 2's three; the cluster benchmarks run when named.)
 import Foundation
 
@@ -35,6 +36,7 @@ let highRate = options.take("--high-rate", default: 20_000)
 let objects = options.take("--objects", default: 500)
 let lineBytes = options.take("--line-bytes", default: 130)
 let rounds = options.take("--rounds", default: 3)
+let renderIterations = options.take("--iterations", default: 2_000)
 // drain-client (the child process log-drain runs)
 let kubeconfig = options.take("--kubeconfig", default: "")
 let namespace = options.take("--namespace", default: "agents")
@@ -76,6 +78,7 @@ do {
     if which == "trace-consume" {
         try await TraceConsumer(url: url, records: records, mode: mode, durable: durable, database: database).run()
     }
+    if which == "render" { RenderBenchmark(iterations: renderIterations).run() }
     if which == "drain-client" {
         try await DrainClient(kubeconfig: kubeconfig, namespace: namespace, pod: pod, mode: mode).run()
     }

@@ -28,6 +28,13 @@ public struct CellGrid: Sendable, Hashable {
         guard !area.isEmpty else { return }
         let blank = Cell(text: " ", width: 1, style: style)
         for y in area.y..<area.maxY {
+            // A wide glyph cut by either edge of the area would leave half a glyph: blank it.
+            if area.x > 0, cells[y * width + area.x - 1].width == 2 {
+                cells[y * width + area.x - 1] = Cell(text: " ", width: 1, style: cells[y * width + area.x - 1].style)
+            }
+            if area.maxX < width, cells[y * width + area.maxX].isContinuation {
+                cells[y * width + area.maxX] = Cell(text: " ", width: 1, style: cells[y * width + area.maxX].style)
+            }
             for x in area.x..<area.maxX { cells[y * width + x] = blank }
         }
     }
@@ -41,9 +48,12 @@ public struct CellGrid: Sendable, Hashable {
     public mutating func put(_ text: some StringProtocol, x: Int, y: Int, style: Style, clip: Rect? = nil) -> Int {
         let clip = (clip ?? bounds).intersection(bounds)
         guard y >= clip.y, y < clip.maxY else { return x }
+        if let end = putPrintableASCII(text, x: x, y: y, style: style, clip: clip) { return end }
         var column = x
         for character in text {
-            let glyphWidth = DisplayWidth.of(character)
+            let ascii = character.asciiValue  // cheaper than comparing Characters
+            // A tab or newline is drawn as a space (as documented), not dropped as a control.
+            let glyphWidth = ascii == 0x0A || ascii == 0x09 ? 1 : DisplayWidth.of(character)
             if glyphWidth == 0 { continue }
             if column + glyphWidth > clip.maxX {
                 // A wide glyph cut by the edge leaves a blank in the last column, not half a glyph.
@@ -51,10 +61,9 @@ public struct CellGrid: Sendable, Hashable {
                 return clip.maxX
             }
             if column >= clip.x {
-                let glyph = character == "\n" || character == "\t" ? " " : String(character)
+                let glyph = ascii == 0x0A || ascii == 0x09 ? " " : String(character)
                 // The continuation first: written after the head, it would "repair" the new
-                // head as if it were the old wide glyph it replaces (a wide glyph written over
-                // a wide glyph left a blank and an orphan continuation).
+                // head as if it were the old wide glyph it replaces.
                 if glyphWidth == 2 { set(Cell(text: "", width: 0, style: style), x: column + 1, y: y) }
                 set(Cell(text: glyph, width: UInt8(glyphWidth), style: style), x: column, y: y)
             }
@@ -62,6 +71,24 @@ public struct CellGrid: Sendable, Hashable {
         }
         return column
     }
+
+    /// `put` for text that is all printable ASCII (most of a frame), a byte per cell with no
+    /// grapheme breaking or width lookup; `nil` when the text is anything else.
+    private mutating func putPrintableASCII(_ text: some StringProtocol, x: Int, y: Int, style: Style, clip: Rect) -> Int? {
+        let utf8 = text.utf8
+        guard utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
+        let glyphs = Self.asciiGlyphs
+        var column = x
+        for byte in utf8 {
+            if column >= clip.maxX { return clip.maxX }
+            if column >= clip.x { set(Cell(text: glyphs[Int(byte &- 0x20)], width: 1, style: style), x: column, y: y) }
+            column += 1
+        }
+        return column
+    }
+
+    /// The printable ASCII characters as one-character strings, made once.
+    private static let asciiGlyphs: [String] = (0x20..<0x7F).map { String(UnicodeScalar(UInt8($0))) }
 
     /// Changes the style of the cells in `area` (clipped), keeping their text: highlights.
     public mutating func restyle(_ area: Rect, _ transform: (Style) -> Style) {
@@ -76,6 +103,7 @@ public struct CellGrid: Sendable, Hashable {
     private mutating func set(_ cell: Cell, x: Int, y: Int) {
         let index = y * width + x
         let old = cells[index]
+        // (Writing a wide glyph's own continuation must not undo the glyph just written.)
         if old.isContinuation, !cell.isContinuation, x > 0, cells[index - 1].width == 2 {
             cells[index - 1] = Cell(text: " ", width: 1, style: cells[index - 1].style)
         }

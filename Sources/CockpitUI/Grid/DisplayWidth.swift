@@ -24,6 +24,8 @@ public enum DisplayWidth {
         let value = scalar.value
         if value < 0x20 || (0x7F..<0xA0).contains(value) { return 0 }
         if value < 0x300 { return 1 }
+        // Box drawing and block elements: narrow, never emoji; the cockpit draws thousands a frame.
+        if value >= 0x2500, value < 0x25A0 { return 1 }
         if isZeroWidth(scalar) { return 0 }
         return isWide(value) ? 2 : 1
     }

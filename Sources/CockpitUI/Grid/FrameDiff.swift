@@ -12,23 +12,29 @@ public enum FrameDiff {
     /// The runs that turn `old` into `new`; everything when `old` is `nil` or of another size
     /// (after a resize the backend clears first).
     public static func runs(from old: CellGrid?, to new: CellGrid) -> [Run] {
-        let full = old == nil || old!.width != new.width || old!.height != new.height
+        let width = new.width
+        let full = old == nil || old!.width != width || old!.height != new.height
+        // The cell arrays, bound once: indexing through `old!` per cell retained and released
+        // the grid's buffer every time (a tenth of a frame's cost).
+        let next = new.cells
+        let previous = full ? next : old!.cells
         var runs: [Run] = []
         for y in 0..<new.height {
+            let row = y * width
             var x = 0
-            while x < new.width {
-                guard full || old![x, y] != new[x, y] else { x += 1; continue }
+            while x < width {
+                guard full || previous[row + x] != next[row + x] else { x += 1; continue }
                 // Start on the grapheme's first cell, so a changed continuation redraws its glyph.
                 var start = x
-                if new[start, y].isContinuation, start > 0 { start -= 1 }
+                if next[row + start].isContinuation, start > 0 { start -= 1 }
                 var end = x + 1
-                while end < new.width, full || old![end, y] != new[end, y] || new[end, y].isContinuation { end += 1 }
+                while end < width, full || previous[row + end] != next[row + end] || next[row + end].isContinuation { end += 1 }
                 // A wide glyph's continuation belongs to its run.
-                if end < new.width, new[end, y].isContinuation { end += 1 }
+                if end < width, next[row + end].isContinuation { end += 1 }
                 if let last = runs.last, last.y == y, last.x + last.cells.count >= start {
-                    runs[runs.count - 1].cells.append(contentsOf: (last.x + last.cells.count..<end).map { new[$0, y] })
+                    runs[runs.count - 1].cells.append(contentsOf: next[(row + last.x + last.cells.count)..<(row + end)])
                 } else {
-                    runs.append(Run(x: start, y: y, cells: (start..<end).map { new[$0, y] }))
+                    runs.append(Run(x: start, y: y, cells: Array(next[(row + start)..<(row + end)])))
                 }
                 x = end
             }

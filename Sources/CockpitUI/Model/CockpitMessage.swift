@@ -1,0 +1,28 @@
+import FlightdeckCore
+import Foundation
+
+/// Everything that happens to the cockpit, in the past tense: terminal input, time, and the
+/// values the orchestrator and store hand over. `Cockpit.update` is the only reader.
+public enum CockpitMessage: Sendable {
+    case terminal(TerminalEvent)
+    /// The clock moved (about once a second): ages, countdowns and flash messages use it.
+    case ticked(Date)
+    /// A full snapshot of the jobs, deleted ones included (they stay, dimmed).
+    case jobsListed([AgentJob])
+    /// Live records of any job, already stored (`seq` assigned).
+    case traceAppended([TraceRecord])
+    /// The answer to `loadTrace`/`loadTraceTail`: records in seq order and the job's total.
+    case tracePageLoaded(jobID: String, records: [TraceRecord], total: Int64)
+    case timelineLoaded(jobID: String, spans: [PhaseSpan], markers: [PhaseMarker])
+    case workspaceListed(jobID: String, listing: WorkspaceListing)
+    case filePreviewLoaded(jobID: String, path: String, text: String, truncated: Bool)
+    case connectionChanged(ConnectionStatus)
+    /// What the credentials may do; `readOnly` refuses every intent.
+    case capabilitiesLoaded(allowed: Set<JobIntentKind>, readOnly: Bool)
+    case actionFinished(String)
+    case actionFailed(String)
+    case themeLoaded(Theme)
+    /// A theme could not be used: the message is shown and the default theme is applied.
+    case themeFailed(String)
+    case contextInfo(context: String, cluster: String)
+}

@@ -1,0 +1,63 @@
+import FlightdeckCore
+import Foundation
+
+/// The whole cockpit as a value. Only `Cockpit.update` changes it; `Cockpit.render` draws it.
+public struct CockpitState: Sendable {
+    /// A short message in the status bar, gone at `until`.
+    public struct Flash: Sendable, Hashable {
+        public var text: String
+        public var isError: Bool
+        public var until: Date
+    }
+
+    /// How long a flash message stays.
+    public static let flashSeconds: TimeInterval = 5
+    /// How often a running job's timeline is asked for again.
+    public static let timelineRefreshSeconds: TimeInterval = 10
+
+    public internal(set) var width: Int
+    public internal(set) var height: Int
+    /// The last tick: every age, countdown and "stale" mark is computed from it, so render
+    /// stays a pure function of the state.
+    public internal(set) var now: Date
+    public var timeZone: TimeZone
+    public internal(set) var theme: Theme
+    public var glyphs: GlyphSet
+
+    public internal(set) var focus: PaneID = .jobs
+    /// Which of timeline/files shows under the trace when there is room for only one.
+    public internal(set) var secondary: PaneID = .timeline
+    public internal(set) var overlay: Overlay = .none
+
+    public internal(set) var jobs = JobListState()
+    public internal(set) var trace = TraceState()
+    public internal(set) var timeline = TimelineState()
+    public internal(set) var workspace = WorkspaceState()
+
+    public internal(set) var connection = ConnectionStatus()
+    public internal(set) var allowed: Set<JobIntentKind> = Set(JobIntentKind.allCases)
+    public internal(set) var readOnly = false
+    public internal(set) var context: String?
+    public internal(set) var cluster: String?
+    public internal(set) var flash: Flash?
+    /// Jobs this cockpit told to pause (so `p` next sends resume).
+    public internal(set) var paused: Set<String> = []
+    var lastTimelineRefresh: Date?
+
+    public init(
+        width: Int = 80, height: Int = 24, now: Date = Date(), theme: Theme = .default, glyphs: GlyphSet = .unicode,
+        timeZone: TimeZone = .current
+    ) {
+        self.width = width
+        self.height = height
+        self.now = now
+        self.theme = theme
+        self.glyphs = glyphs
+        self.timeZone = timeZone
+    }
+
+    public var selectedJob: AgentJob? { jobs.selected }
+
+    /// The frame's layout at the current size.
+    public var layout: Layout { Layout(width: width, height: height, focus: focus, secondary: secondary) }
+}

@@ -1,0 +1,24 @@
+import FlightdeckCore
+import Foundation
+
+/// The phase timeline: each job's spans and markers as loaded, the zoom, and the cursor time
+/// it shares with the trace.
+public struct TimelineState: Sendable, Hashable {
+    /// A job's lane as last loaded.
+    public struct Lane: Sendable, Hashable {
+        public var spans: [PhaseSpan]
+        public var markers: [PhaseMarker]
+    }
+
+    /// Seconds per column, from close-up to a day's overview.
+    public static let zoomLevels: [TimeInterval] = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1_800, 3_600]
+
+    public internal(set) var lanes: [String: Lane] = [:]
+    public internal(set) var zoomIndex = 3
+    /// The time the timeline's cursor stands at; `nil` follows "now".
+    public internal(set) var cursorTime: Date?
+
+    public init() {}
+
+    public var secondsPerColumn: TimeInterval { Self.zoomLevels[zoomIndex] }
+}

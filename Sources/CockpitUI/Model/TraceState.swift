@@ -1,0 +1,82 @@
+import FlightdeckCore
+import Foundation
+
+/// The thought trace pane: a bounded window of the selected job's records (never the whole
+/// trace: it is paged in from the store with `loadTrace` as the cursor nears an edge), the
+/// filtered rows over it, the cursor, follow mode, search and display toggles.
+public struct TraceState: Sendable, Hashable {
+    /// At most this many records are held for the selected job.
+    public static let windowLimit = 2_000
+    /// Records asked for per page.
+    public static let pageSize = 200
+    /// A page is asked for when the cursor is this close to an edge of the window.
+    public static let prefetchMargin = 40
+    /// Live records kept per other job, for the interleaved view and a quick first paint.
+    public static let recentLimit = 300
+    /// Observations with more lines than this are folded (`z` unfolds).
+    public static let foldThreshold = 6
+    /// Lines a folded observation keeps.
+    public static let foldedLines = 3
+
+    public internal(set) var jobID: String?
+    /// The window, ascending by seq.
+    public internal(set) var records: [TraceRecord] = []
+    /// Highest seq known for the job (from pages and live records).
+    public internal(set) var total: Int64 = 0
+    /// Recent live records of every job, bounded per job.
+    public internal(set) var recent: [String: [TraceRecord]] = [:]
+
+    /// Several marked jobs on one clock instead of the selected job alone.
+    public internal(set) var interleaved = false
+    /// The interleaved merge of the marked jobs' records (empty when not interleaved).
+    public internal(set) var merged: [TraceRecord] = []
+    /// What `rows` index: `records`, or the interleaved merge. Computed, so `records` keeps
+    /// a unique buffer and a live append does not copy the window.
+    public var source: [TraceRecord] { interleaved ? merged : records }
+    /// Indices into `source` that pass the filters.
+    public internal(set) var rows: [Int] = []
+    /// Index into `rows` of the selected record.
+    public internal(set) var cursor = 0
+    /// Index into `rows` of the first record drawn.
+    public internal(set) var top = 0
+
+    public internal(set) var following = true
+    /// Records that arrived while follow mode was paused: the "N new" badge.
+    public internal(set) var newWhilePaused = 0
+    public internal(set) var absoluteTime = true
+    public internal(set) var wrap = false
+    public internal(set) var kinds: Set<TraceKind> = Set(TraceKind.allCases)
+    public internal(set) var phase: Phase?
+    /// The active search (set with `/`, stepped with n/N), highlighted where it matches.
+    public internal(set) var query: String?
+    public internal(set) var unfolded: Set<TraceKey> = []
+    /// The page asked for and not yet answered (one at a time).
+    public internal(set) var pendingPage: ClosedRange<Int64>?
+    public internal(set) var awaitingTail = false
+    /// `g` asked for the start of the trace: the cursor goes there when the page comes.
+    var jumpToStart = false
+
+    public init() {}
+
+    public var cursorRecord: TraceRecord? {
+        guard rows.indices.contains(cursor) else { return nil }
+        let source = source
+        return source.indices.contains(rows[cursor]) ? source[rows[cursor]] : nil
+    }
+
+    public var filtersActive: Bool { kinds.count != TraceKind.allCases.count || phase != nil }
+
+    func key(_ record: TraceRecord) -> TraceKey { TraceKey(jobID: record.jobID, seq: record.seq) }
+
+    func passes(_ record: TraceRecord) -> Bool {
+        kinds.contains(record.kind) && (phase == nil || record.phase == phase)
+    }
+
+    func matches(_ record: TraceRecord, _ query: String) -> Bool {
+        let needle = query.lowercased()
+        if record.text.lowercased().contains(needle) { return true }
+        if let tool = record.tool, tool.lowercased().contains(needle) { return true }
+        if let args = record.args, args.lowercased().contains(needle) { return true }
+        return false
+    }
+}

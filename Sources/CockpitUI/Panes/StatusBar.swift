@@ -1,0 +1,85 @@
+import FlightdeckCore
+import Foundation
+
+/// The bottom line: context and cluster, API and NATS links (with a reconnect countdown from
+/// the last tick), the read-only badge, then a flash message or the key hints for the focused
+/// pane and the selected job's state. Prompts (`:`, `/`) take the line over.
+struct StatusBar {
+    let state: CockpitState
+    let theme: Theme
+    let glyphs: GlyphSet
+
+    func render(into grid: inout CellGrid, area: Rect) {
+        guard !area.isEmpty else { return }
+        grid.fill(area, style: theme.style(.statusBarBase))
+        if let prompt = prompt() {
+            let style = theme.style(.commandLine)
+            grid.fill(area, style: style)
+            let end = grid.put(AgentText.displayable(prompt, ascii: glyphs.isASCII), x: area.x, y: area.y, style: style, clip: area)
+            grid.restyle(Rect(x: min(end, area.maxX - 1), y: area.y, width: 1, height: 1)) { $0.adding(.reverse) }
+            return
+        }
+        var segments: [Segment] = []
+        let context = state.context.map { c in state.cluster.map { "\(c) (\($0))" } ?? c } ?? "no context"
+        segments.append(Segment(text: " \(AgentText.displayable(context, ascii: glyphs.isASCII)) ", slot: .statusBarContext))
+        segments.append(link("API", state.connection.api))
+        segments.append(link("NATS", state.connection.nats))
+        if state.readOnly { segments.append(Segment(text: " READ-ONLY ", slot: .statusBarReadOnly)) }
+        if let flash = state.flash {
+            segments.append(Segment(text: " " + AgentText.displayable(flash.text, ascii: glyphs.isASCII),
+                                    slot: flash.isError ? .statusBarError : .statusBarMessage))
+        } else {
+            segments.append(Segment(text: " " + hints(), slot: .statusBarHint))
+        }
+        let end = grid.draw(segments, x: area.x, y: area.y, clip: area, theme: theme)
+        if end > area.maxX { grid.put(glyphs.ellipsis, x: area.maxX - 1, y: area.y, style: theme.style(.statusBarHint)) }
+    }
+
+    private func prompt() -> String? {
+        switch state.overlay {
+        case .commandLine(let text): ":" + text
+        case .search(let text): "/" + text
+        case .jobFilter(let text): "filter jobs: " + text
+        default: nil
+        }
+    }
+
+    private func link(_ name: String, _ link: LinkState) -> Segment {
+        switch link {
+        case .connected:
+            return Segment(text: " \(glyphs.connected) \(name) ", slot: .statusBarConnected)
+        case .reconnecting(let retryAt):
+            let seconds = max(0, Int(retryAt.timeIntervalSince(state.now).rounded(.up)))
+            return Segment(text: " \(glyphs.reconnecting) \(name) retry in \(seconds)s ", slot: .statusBarReconnecting)
+        case .down(let reason):
+            let why = TextLayout.truncate(AgentText.displayable(reason, ascii: glyphs.isASCII), to: 30, ellipsis: glyphs.ellipsis)
+            return Segment(text: " \(glyphs.down) \(name) down: \(why) ", slot: .statusBarDown)
+        case .notConfigured:
+            return Segment(text: " \(name) off ", slot: .statusBarHint)
+        }
+    }
+
+    /// The keymap's hinted bindings for where the keys go now, only those that make sense
+    /// for the selected job (no "retry" on a running one, no "steer" when read-only).
+    func hints() -> String {
+        let context = state.keyContext
+        switch context {
+        case .prompt: return "Enter ok  Esc cancel"
+        case .confirm: return "y yes  n no"
+        case .taskForm: return "Tab next field  Enter submit  Esc cancel"
+        case .help: return "Esc close  j/k scroll"
+        case .global, .jobs, .trace, .timeline, .files: break
+        }
+        // The pane's own first, then the global ones (help, quit).
+        var seen = Set<String>()
+        var parts: [String] = []
+        for wanted in [context, .global] {
+            for binding in Keymap.bindings where binding.context == wanted {
+                guard let hint = binding.hint, !seen.contains(hint), state.isAvailable(binding.action) else { continue }
+                seen.insert(hint)
+                parts.append("\(binding.key.label) \(hint)")
+            }
+        }
+        return parts.joined(separator: "  ")
+    }
+}

@@ -1,0 +1,125 @@
+import FlightdeckCore
+import Foundation
+
+/// Swimlanes of STRATEGIC/TACTICAL spans for the selected job and its neighbours, with pod
+/// restarts, retries, checkpoints and failures marked, and the cursor shared with the trace.
+struct TimelinePane {
+    let state: CockpitState
+    let theme: Theme
+    let glyphs: GlyphSet
+
+    static let labelWidth = 16
+
+    func render(into grid: inout CellGrid, area: Rect, focused: Bool) {
+        let timeline = state.timeline
+        let spc = timeline.secondsPerColumn
+        let title = "Timeline \(glyphs.separator) \(DurationText.short(spc))/col \(glyphs.separator) "
+            + "\(glyphs.strategicFill) STRATEGIC \(glyphs.tacticalFill) TACTICAL \(glyphs.podRestart) restart "
+            + "\(glyphs.retry) retry \(glyphs.checkpoint) checkpoint \(glyphs.failure) failure"
+        let body = grid.frame(area, title: title, focused: focused, theme: theme, glyphs: glyphs)
+        guard body.height >= 1, body.width >= 4 else { return }
+        let labelWidth = body.width >= 40 ? Self.labelWidth : 0
+        let columns = body.width - labelWidth
+        let lanes = laneJobs(count: max(1, body.height - 1))
+        guard !lanes.isEmpty else {
+            grid.put("no job selected", x: body.x + 1, y: body.y, style: theme.style(.timelineAxis), clip: body)
+            return
+        }
+        // The view ends at "now" unless the cursor is further back than half the width.
+        let cursor = timeline.cursorTime ?? state.now
+        let span = Double(columns) * spc
+        let end = cursor < state.now.addingTimeInterval(-span / 2) ? cursor.addingTimeInterval(span / 2) : state.now
+        let start = end.addingTimeInterval(-span)
+        let cursorColumn = Int((cursor.timeIntervalSince(start) / spc).rounded(.down))
+
+        for (index, job) in lanes.enumerated() {
+            let y = body.y + index
+            guard y < body.maxY - (body.height > 1 ? 1 : 0) else { break }
+            let selected = job.id == state.jobs.selectedID
+            if labelWidth > 0 {
+                let name = TextLayout.truncate(AgentText.displayable(job.name, ascii: glyphs.isASCII), to: labelWidth - 2,
+                                               ellipsis: glyphs.ellipsis)
+                let style = theme.style(selected ? .jobListSelected : .timelineLabel)
+                grid.put(TextLayout.pad((selected ? glyphs.pointer : " ") + name, to: labelWidth - 1), x: body.x, y: y,
+                         style: style, clip: Rect(x: body.x, y: y, width: labelWidth - 1, height: 1))
+            }
+            lane(job.id, y: y, x: body.x + labelWidth, columns: columns, start: start, spc: spc, into: &grid)
+        }
+        if body.height > 1 { axis(y: body.maxY - 1, x: body.x + labelWidth, columns: columns, start: start, spc: spc, into: &grid) }
+        if (0..<columns).contains(cursorColumn) {
+            let x = body.x + labelWidth + cursorColumn
+            grid.restyle(Rect(x: x, y: body.y, width: 1, height: body.height - (body.height > 1 ? 1 : 0))) { _ in
+                theme.style(.timelineCursor)
+            }
+        }
+    }
+
+    /// The selected job and as many neighbours as fit, in list order.
+    private func laneJobs(count: Int) -> [AgentJob] {
+        let visible = state.jobs.visible
+        guard let index = state.jobs.selectedIndex else { return state.jobs.selected.map { [$0] } ?? [] }
+        let start = max(0, min(index - count / 2, visible.count - count))
+        return Array(visible[start..<min(visible.count, start + count)])
+    }
+
+    private func lane(_ jobID: String, y: Int, x: Int, columns: Int, start: Date, spc: TimeInterval, into grid: inout CellGrid) {
+        guard let lane = state.timeline.lanes[jobID] else {
+            grid.put("-", x: x, y: y, style: theme.style(.timelineAxis))
+            return
+        }
+        var spanIndex = 0
+        let spans = lane.spans
+        for column in 0..<columns {
+            let mid = start.addingTimeInterval((Double(column) + 0.5) * spc)
+            while spanIndex < spans.count, (spans[spanIndex].end ?? state.now) < mid { spanIndex += 1 }
+            // Later spans may start before `mid` too; the latest one that covers it wins.
+            var covering: PhaseSpan?
+            var probe = spanIndex
+            while probe < spans.count, spans[probe].start <= mid {
+                if (spans[probe].end ?? state.now) >= mid { covering = spans[probe] }
+                probe += 1
+            }
+            guard let span = covering else { continue }
+            let (glyph, slot): (String, ThemeSlot) = switch span.phase {
+            case .strategic: (glyphs.strategicFill, .timelineStrategic)
+            case .tactical: (glyphs.tacticalFill, .timelineTactical)
+            default: (glyphs.otherPhaseFill, .timelineOtherPhase)
+            }
+            grid.putNarrow(glyph, x: x + column, y: y, style: theme.style(slot))
+        }
+        for marker in lane.markers {
+            let column = Int((marker.time.timeIntervalSince(start) / spc).rounded(.down))
+            guard (0..<columns).contains(column) else { continue }
+            grid.putNarrow(glyphs.marker(marker.kind), x: x + column, y: y, style: theme.style(markerSlot(marker.kind)))
+        }
+    }
+
+    private func markerSlot(_ kind: PhaseMarker.Kind) -> ThemeSlot {
+        switch kind {
+        case .podRestart: .timelineMarkerPodRestart
+        case .retry: .timelineMarkerRetry
+        case .checkpoint: .timelineMarkerCheckpoint
+        case .failure: .timelineMarkerFailure
+        }
+    }
+
+    /// Clock labels every dozen columns or so, at round times.
+    private func axis(y: Int, x: Int, columns: Int, start: Date, spc: TimeInterval, into grid: inout CellGrid) {
+        let style = theme.style(.timelineAxis)
+        let every = 12
+        var column = 0
+        while column + 8 <= columns {
+            let time = start.addingTimeInterval(Double(column) * spc)
+            grid.put(clock(time), x: x + column, y: y, style: style)
+            column += every
+        }
+    }
+
+    private func clock(_ time: Date) -> String {
+        let local = Int(time.timeIntervalSince1970.rounded(.down)) + state.timeZone.secondsFromGMT(for: time)
+        let day = ((local % 86_400) + 86_400) % 86_400
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return state.timeline.secondsPerColumn >= 60 ? "\(two(day / 3_600)):\(two(day / 60 % 60))"
+            : "\(two(day / 3_600)):\(two(day / 60 % 60)):\(two(day % 60))"
+    }
+}

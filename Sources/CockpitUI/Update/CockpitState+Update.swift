@@ -1,0 +1,147 @@
+import FlightdeckCore
+import Foundation
+
+// MARK: - Messages
+
+extension CockpitState {
+    mutating func apply(_ message: CockpitMessage, _ effects: inout [CockpitEffect]) {
+        switch message {
+        case .terminal(.key(let key)):
+            handle(key, &effects)
+        case .terminal(.resized(let newWidth, let newHeight)):
+            width = max(0, newWidth)
+            height = max(0, newHeight)
+            keepJobsVisible()
+            keepFilesVisible()
+            if trace.following { anchorTraceBottom() } else { keepTraceCursorVisible() }
+        case .ticked(let date):
+            now = date
+            if let flash, flash.until <= date { self.flash = nil }
+            if let job = selectedJob, job.status == .running || job.status == .pending,
+               lastTimelineRefresh.map({ date.timeIntervalSince($0) >= Self.timelineRefreshSeconds }) ?? true {
+                lastTimelineRefresh = date
+                effects.append(.loadTimeline(jobIDs: laneJobIDs()))
+            }
+        case .jobsListed(let list):
+            jobs.all = list
+            jobs.refresh()
+            ensureSelection(&effects)
+        case .traceAppended(let records):
+            appendLive(records, &effects)
+        case .tracePageLoaded(let jobID, let records, let total):
+            loadedPage(jobID: jobID, page: records, total: total)
+        case .timelineLoaded(let jobID, let spans, let markers):
+            timeline.lanes[jobID] = TimelineState.Lane(
+                spans: spans.sorted { $0.start < $1.start }, markers: markers.sorted { $0.time < $1.time })
+        case .workspaceListed(let jobID, let listing):
+            guard jobID == workspace.jobID else { return }
+            workspace.setListing(listing)
+            keepFilesVisible()
+        case .filePreviewLoaded(let jobID, let path, let text, let truncated):
+            guard jobID == workspace.jobID else { return }
+            let cut = text.count > WorkspaceState.previewLimit
+            let body = cut ? String(text.prefix(WorkspaceState.previewLimit)) : text
+            let lines = body.split(separator: "\n", omittingEmptySubsequences: false).prefix(2_000)
+                .map { AgentText.displayable($0, ascii: false) }
+            workspace.preview = WorkspaceState.Preview(path: path, lines: lines, truncated: truncated || cut)
+        case .connectionChanged(let status):
+            connection = status
+        case .capabilitiesLoaded(let allowed, let readOnly):
+            self.allowed = allowed
+            self.readOnly = readOnly
+        case .actionFinished(let text):
+            show(text)
+        case .actionFailed(let text):
+            show(text, error: true)
+        case .themeLoaded(let theme):
+            self.theme = theme
+            show("theme \(theme.name)")
+        case .themeFailed(let reason):
+            theme = .default
+            show("\(reason) (using the default theme)", error: true)
+        case .contextInfo(let context, let cluster):
+            self.context = context
+            self.cluster = cluster
+        }
+    }
+
+    /// A status-bar message for a few seconds.
+    mutating func show(_ text: String, error: Bool = false) {
+        flash = Flash(text: text, isError: error, until: now.addingTimeInterval(Self.flashSeconds))
+    }
+
+    // MARK: - Selection
+
+    /// Keeps a visible job selected after the list changed.
+    mutating func ensureSelection(_ effects: inout [CockpitEffect]) {
+        if jobs.visible.isEmpty {
+            keepJobsVisible()
+            return
+        }
+        if jobs.selectedID == nil || !jobs.visible.contains(where: { $0.id == jobs.selectedID }) {
+            select(jobs.visible[0].id, &effects)
+        } else if trace.jobID != jobs.selectedID, let id = jobs.selectedID {
+            select(id, &effects)
+        }
+        keepJobsVisible()
+    }
+
+    /// Selects a job: its trace tail, timeline and workspace are asked for.
+    mutating func select(_ id: String, _ effects: inout [CockpitEffect]) {
+        let changed = trace.jobID != id
+        jobs.selectedID = id
+        keepJobsVisible()
+        guard changed else { return }
+        resetTrace(for: id, &effects)
+        workspace = WorkspaceState()
+        workspace.jobID = id
+        effects.append(.loadWorkspace(jobID: id))
+        lastTimelineRefresh = now
+        effects.append(.loadTimeline(jobIDs: laneJobIDs()))
+    }
+
+    /// The selected job and its neighbours in the list: the timeline's swimlanes.
+    func laneJobIDs(count: Int = 13) -> [String] {
+        guard let index = jobs.selectedIndex else { return jobs.selectedID.map { [$0] } ?? [] }
+        let half = count / 2
+        let start = max(0, min(index - half, jobs.visible.count - count))
+        let end = min(jobs.visible.count, start + count)
+        return jobs.visible[start..<end].map(\.id)
+    }
+
+    mutating func moveJobSelection(by delta: Int, _ effects: inout [CockpitEffect]) {
+        guard !jobs.visible.isEmpty else { return }
+        let current = jobs.selectedIndex ?? 0
+        let target = min(max(0, current + delta), jobs.visible.count - 1)
+        select(jobs.visible[target].id, &effects)
+    }
+
+    /// Rows of the job list body at the current size.
+    var jobRows: Int {
+        let rect = layout.panes[.jobs] ?? Layout(width: width, height: height, focus: .jobs, secondary: secondary).panes[.jobs]
+        return max(1, Layout.interior(of: rect ?? Rect(x: 0, y: 0, width: 0, height: 2)).height - 1)
+    }
+
+    mutating func keepJobsVisible() {
+        guard let index = jobs.selectedIndex else {
+            jobs.top = 0
+            return
+        }
+        let rows = jobRows
+        if index < jobs.top { jobs.top = index }
+        if index >= jobs.top + rows { jobs.top = index - rows + 1 }
+        jobs.top = max(0, min(jobs.top, max(0, jobs.visible.count - rows)))
+    }
+
+    var fileRows: Int {
+        let rect = layout.panes[.files] ?? Layout(width: width, height: height, focus: .files, secondary: .files).panes[.files]
+        return max(1, WorkspacePane.treeRows(in: Layout.interior(of: rect ?? Rect(x: 0, y: 0, width: 0, height: 0))))
+    }
+
+    mutating func keepFilesVisible() {
+        let rows = fileRows
+        if workspace.cursor < workspace.top { workspace.top = workspace.cursor }
+        if workspace.cursor >= workspace.top + rows { workspace.top = workspace.cursor - rows + 1 }
+        workspace.top = max(0, workspace.top)
+    }
+}

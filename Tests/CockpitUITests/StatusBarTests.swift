@@ -1,0 +1,60 @@
+@testable import CockpitUI
+import FlightdeckCore
+import FlightdeckTestSupport
+import Foundation
+import Testing
+
+@Suite struct StatusBarTests {
+    @Test func contextLinksAndAReconnectCountdownFromTheLastTick() throws {
+        var h = Harness(width: 200, height: 60)
+        h.send(.contextInfo(context: "prod", cluster: "k3s-prod"),
+               .connectionChanged(ConnectionStatus(api: .connected, nats: .reconnecting(retryAt: CockpitFixtures.now.addingTimeInterval(5)))))
+        var bar = h.render().lines[59]
+        #expect(bar.contains(" prod (k3s-prod) "))
+        #expect(bar.contains("● API"))
+        #expect(bar.contains("◌ NATS retry in 5s"))
+        h.send(.ticked(CockpitFixtures.now.addingTimeInterval(2)))
+        bar = h.render().lines[59]
+        #expect(bar.contains("NATS retry in 3s"))
+        h.send(.connectionChanged(ConnectionStatus(api: .down(reason: "connection refused"), nats: .notConfigured)))
+        bar = h.render().lines[59]
+        #expect(bar.contains("✖ API down: connection refused"))
+        #expect(bar.contains("NATS off"))
+        let grid = h.render()
+        let x = try #require(grid.column(of: "API down", row: 59))
+        #expect(grid[x, 59].style == h.state.theme.style(.statusBarDown))
+    }
+
+    @Test func hintsFollowTheFocusedPaneAndTheJobsState() throws {
+        var h = Harness(width: 200, height: 60)
+        h.select("j1")  // running
+        var bar = h.render().lines[59]
+        #expect(bar.contains("s steer") && bar.contains("p pause/resume") && bar.contains("c cancel") && bar.contains("d delete"))
+        #expect(!bar.contains("R retry"))
+        h.select("j4")  // failed
+        bar = h.render().lines[59]
+        #expect(bar.contains("R retry") && bar.contains("d delete"))
+        #expect(!bar.contains("s steer") && !bar.contains("c cancel"))
+        h.focus(.trace)
+        bar = h.render().lines[59]
+        #expect(bar.contains("/ search") && bar.contains("f follow") && bar.contains("w wrap"))
+        #expect(!bar.contains("R retry"))
+        h.send(.capabilitiesLoaded(allowed: Set(JobIntentKind.allCases), readOnly: true))
+        h.focus(.jobs)
+        bar = h.render().lines[59]
+        #expect(bar.contains("READ-ONLY"))
+        #expect(!bar.contains("R retry") && !bar.contains("d delete") && !bar.contains("n new"))
+    }
+
+    @Test func flashMessagesShowThenExpireOnATick() throws {
+        var h = Harness()
+        h.send(.actionFailed("delete failed: forbidden"))
+        #expect(h.render().lines[23].contains("delete failed: forbidden"))
+        let x = try #require(h.render().column(of: "delete failed", row: 23))
+        #expect(h.render()[x, 23].style == h.state.theme.style(.statusBarError))
+        h.send(.ticked(CockpitFixtures.now.addingTimeInterval(CockpitState.flashSeconds + 1)))
+        #expect(!h.render().lines[23].contains("delete failed"))
+        h.send(.actionFinished("deleted write-docs"))
+        #expect(h.render().lines[23].contains("deleted write-docs"))
+    }
+}

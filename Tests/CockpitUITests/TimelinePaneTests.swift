@@ -1,0 +1,106 @@
+@testable import CockpitUI
+import FlightdeckCore
+import FlightdeckTestSupport
+import Foundation
+import Testing
+
+@Suite struct TimelinePaneTests {
+    static func timeline(width: Int = 200, height: Int = 60) -> Harness {
+        var h = Harness(width: width, height: height)
+        h.select("j1")
+        h.send(.timelineLoaded(jobID: "j1", spans: CockpitFixtures.spans(job: "j1"), markers: CockpitFixtures.markers(job: "j1")))
+        h.focus(.timeline)
+        return h
+    }
+
+    /// The lane row of `name` and the column where its time axis starts.
+    static func lane(_ grid: CellGrid, _ name: String) throws -> (row: Int, x: Int) {
+        let row = try #require(grid.lines.lastIndex { $0.contains(name) && ($0.contains("█") || $0.contains("#") || $0.contains("▒")) })
+        return (row, try #require(grid.column(of: name, row: row)) - 1 + TimelinePane.labelWidth)
+    }
+
+    @Test func at200x60SpansAndMarkersShowOnTheSelectedJobsLane() throws {
+        let h = Self.timeline()
+        let grid = h.render()
+        #expect(grid.text.contains("Timeline │ 10s/col │ █ STRATEGIC ▒ TACTICAL"))
+        let (row, x) = try Self.lane(grid, "fix-login-bug")
+        // Now is the right edge of 92 columns of 10 s: the tactical span (the last 600 s) fills the last 60.
+        #expect(grid[x + 10, row].text == "█")
+        #expect(grid[x + 40, row].text == "▒")
+        #expect(grid[x + 72, row].text == "◆")  // checkpoint 200 s ago
+        #expect(grid[x + 82, row].text == "↻")  // pod restart 100 s ago
+        #expect(grid[x + 40, row].style.foreground == h.state.theme.style(.timelineTactical).foreground)
+        // Neighbours get their own lanes, and the axis has clock labels.
+        #expect(grid.text.contains("▶fix-login-bug"))
+        #expect(grid.text.contains(" 日本語のタスク"))
+        #expect(grid.text.contains("11:44:40"))
+    }
+
+    @Test func zoomChangesTheScaleAndBringsOlderMarkersIntoView() throws {
+        var h = Self.timeline()
+        let before = h.render()
+        #expect(!before.lines[try Self.lane(before, "fix-login-bug").row].contains("✖"))
+        h.press(.character("-"))
+        #expect(h.state.timeline.secondsPerColumn == 30)
+        let grid = h.render()
+        #expect(grid.text.contains("30s/col"))
+        let (row, x) = try Self.lane(grid, "fix-login-bug")
+        #expect(grid[x + 25, row].text == "✖")  // the failure 2,000 s ago
+        h.press(.character("+"), .character("+"))
+        #expect(h.state.timeline.secondsPerColumn == 5)
+    }
+
+    @Test func theCursorFollowsTheTraceAndTheTraceFollowsTheCursor() throws {
+        var h = Self.timeline()
+        h.send(.tracePageLoaded(jobID: "j1", records: CockpitFixtures.records(job: "j1", seq: 801...1000), total: 1000))
+        let last = CockpitFixtures.record(job: "j1", seq: 1000)
+        #expect(h.state.timeline.cursorTime == last.time)
+        let grid = h.render()
+        let (row, x) = try Self.lane(grid, "fix-login-bug")
+        // 1,700 s ago is further back than half the width (460 s): the view centres on it.
+        #expect(grid[x + 46, row].style == h.state.theme.style(.timelineCursor))
+        h.press(.character("h"))
+        #expect(h.state.trace.cursorRecord?.seq == 995)
+        #expect(!h.state.trace.following)
+        h.press(.character("l"), .character("l"))
+        #expect(h.state.trace.cursorRecord?.seq == 1000)
+        h.press(.pageUp)
+        #expect(h.state.trace.cursorRecord?.seq == 955)
+    }
+
+    @Test func movingBetweenLanesMovesTheJobSelection() throws {
+        var h = Self.timeline()
+        h.press(.character("k"))
+        #expect(h.state.jobs.selectedID == "j6")
+        #expect(h.effects.contains { if case .loadTimeline = $0 { true } else { false } })
+    }
+
+    @Test func at80x24TheTimelineSharesTheBottomWithFiles() throws {
+        var h = Self.timeline(width: 80, height: 24)
+        var grid = h.render()
+        #expect(grid.text.contains("Timeline"))
+        #expect(!grid.text.contains("Files"))
+        #expect(grid.text.contains("fix-login-bug"))
+        h.press(.tab)
+        grid = h.render()
+        #expect(h.state.focus == .files)
+        #expect(grid.text.contains("Files"))
+        #expect(!grid.text.contains("Timeline"))
+    }
+
+    @Test func at20x6TheTimelineDrawsWithoutLabels() throws {
+        let h = Self.timeline(width: 20, height: 6)
+        let grid = h.render()
+        #expect(grid.lines[0].contains("Timeline"))
+        #expect(grid.text.contains("▒"))
+        #expect(grid.lines.allSatisfy { DisplayWidth.of($0) == 20 })
+    }
+
+    @Test func runningJobsTimelinesAreRefreshedOnTicks() throws {
+        var h = Self.timeline()
+        h.send(.ticked(CockpitFixtures.now.addingTimeInterval(3)))
+        #expect(h.effects.isEmpty)
+        h.send(.ticked(CockpitFixtures.now.addingTimeInterval(11)))
+        #expect(h.effects.count == 1)
+    }
+}
