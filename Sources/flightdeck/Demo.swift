@@ -16,7 +16,7 @@ extension Flightdeck {
     /// submits a handful of simulated agents through the real submit flow, keeps a history
     /// with the reconciler, and follows the agents' traces through the API — until Ctrl-C.
     ///
-    /// The full-screen cockpit is not built yet; until it is, the demo prints its live feed.
+    /// On a terminal it opens the cockpit; otherwise (or with `--plain`) it prints a live feed.
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run simulated agents on an embedded simulated k3s cluster and follow them live.",
@@ -32,6 +32,9 @@ extension Flightdeck {
         @Option(help: "Stop by itself after this many seconds (default: at Ctrl-C).") var duration: Double?
         @Option(name: .customLong("data-dir"), help: "Where the demo cluster and its history live (default: a fresh temporary directory).")
         var dataDirectory: String?
+        @Flag(help: "Print the live feed as lines instead of opening the cockpit (the default when not on a terminal).")
+        var plain = false
+        @Option(help: "The cockpit's theme.") var theme: String = "dark"
         @Flag(name: .customLong("no-nats"), help: "Carry the trace over pod logs even when nats-server is installed.")
         var noNATS = false
 
@@ -57,7 +60,8 @@ extension Flightdeck {
             let feed = DemoFeed()
             feed.say("simulated k3s \(Discovery.gitVersion) at \(cluster.url); kubectl: export KUBECONFIG=\(cluster.kubeconfigURL.path)")
             feed.say(natsServer.map { "trace over NATS JetStream at \($0.url)" } ?? "trace over pod logs (nats-server is not installed)")
-            feed.say("the full-screen cockpit is not built yet: this is the demo's live feed (Ctrl-C stops it)")
+            let cockpit = !plain && isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
+            if !cockpit { feed.say("the demo's live feed, one line per event (Ctrl-C stops it; on a terminal without --plain it opens the cockpit)") }
 
             let connection = try KubeconfigLoader(environment: [:], homeDirectory: data.path, workingDirectory: data.path,
                 k3sConfigPath: data.path + "/none", serviceAccountDirectory: data.path + "/none")
@@ -77,6 +81,20 @@ extension Flightdeck {
             let (jobUpdates, jobUpdate) = AsyncStream<Reconciler.Update>.makeStream()
             let tasks = DemoScenario.tasks(count: agents, seed: seed, image: "ghcr.io/flightdeck/sim-agent:1")
             let titles = Dictionary(uniqueKeysWithValues: tasks.map { (TaskManifests.jobName($0), $0.title ?? "") })
+
+            if cockpit {
+                        let submitAll: @Sendable () async -> Void = {
+                    for task in tasks {
+                        _ = try? await Submitter(api: api).submit(SubmitPlan(task: task, settings: settings))
+                    }
+                }
+                defer { feed.say("stopped; history kept in \(data.appendingPathComponent("history.db").path)") }
+                try await Flightdeck.Cockpit.open(keeper: keeper, store: store, api: api, namespace: "agents",
+                    context: "flightdeck-demo", cluster: cluster.url, settings: settings, readOnly: false,
+                    theme: theme, quitAfter: duration, whileOpen: submitAll)
+                await cluster.stop()
+                return
+            }
 
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {

@@ -1,0 +1,95 @@
+import FlightdeckTestSupport
+import Foundation
+import Testing
+
+/// `flightdeck demo` opens the cockpit in a real terminal (tmux): what a newcomer sees within
+/// seconds, navigating, searching, switching theme, resizing, quitting — and the terminal left
+/// as it was.
+@Suite(.timeLimit(.minutes(4)), .enabled(if: TmuxSession.executable != nil, "\(TmuxSession.unavailableReason)"))
+struct CockpitDemoTests {
+    let flightdeck = ProductProcess("flightdeck").executable.path
+    let dir = TemporaryDirectory()
+
+    func start(width: Int = 160, height: Int = 45, environment: String = "") throws -> TmuxSession {
+        try TmuxSession(width: width, height: height,
+            command: "env \(environment) HOME=\(dir.path) \(flightdeck) demo --agents 4 --speed 5 --data-dir \(dir.file("demo")); "
+                + "echo \"RESTORED $?\"; sleep 600")
+    }
+
+    @Test func theDemoOpensTheCockpitAndEveryKeyDoesWhatItSays() async throws {
+        let tmux = try start()
+        defer { tmux.kill() }
+        // Four panes and a status bar, agents listed and a live trace, within seconds.
+        let first = try await tmux.waitFor("the cockpit with agents and a trace") { screen in
+            screen.contains { $0.contains("Jobs 4") } && screen.contains { $0.contains("Trace:") }
+                && screen.contains { $0.contains("Timeline") } && screen.contains { $0.contains("Files") }
+                && screen.contains { $0.contains(" think ") || $0.contains(" act ") }
+        }
+        #expect(first.contains { $0.contains("agent-") })
+        #expect(first.contains { $0.contains("● API") && $0.contains("Enter trace") }, "links and key hints in the status bar: \(first)")
+        #expect(try tmux.display("#{alternate_on}") == "1")
+
+        // The help overlay lists the keys; Esc closes it.
+        try tmux.sendKeys("?")
+        _ = try await tmux.waitFor(text: "Keys (Esc closes)")
+        try tmux.sendKeys("Escape")
+        try await tmux.waitFor("the help closed") { !$0.contains { $0.contains("Keys (Esc closes)") } }
+
+        // Navigate to the next job, then focus the trace and search it.
+        try tmux.sendKeys("j")
+        try tmux.sendKeys("Tab")
+        try tmux.sendKeys("/")
+        try tmux.sendKeys("-l", "pytest")
+        try tmux.sendKeys("Enter")
+        _ = try await tmux.waitFor("a search for pytest") { screen in screen.contains { $0.contains("pytest") } }
+
+        // Switch theme from the command line, live.
+        try tmux.sendKeys("Escape")
+        try tmux.sendKeys(":")
+        try tmux.sendKeys("-l", "theme light")
+        try tmux.sendKeys("Enter")
+        _ = try await tmux.waitFor("still drawing after the theme switch") { $0.contains { $0.contains("● API") } }
+
+        // Resize: the frame follows, with nothing left over from the old one.
+        try tmux.resize(width: 90, height: 28)
+        let small = try await tmux.waitFor("a frame at 90x28") { screen in
+            screen.count == 28 && screen.contains { $0.contains("Jobs") } && screen.allSatisfy { TerminalWidth.columns($0) <= 90 }
+        }
+        #expect(small.last?.isEmpty == false)
+        try tmux.resize(width: 200, height: 60)
+        _ = try await tmux.waitFor("all four panes at 200x60") { screen in
+            screen.count == 60 && screen.contains { $0.contains("Timeline") } && screen.contains { $0.contains("Files") }
+        }
+
+        try tmux.sendKeys("q")
+        let after = try await tmux.waitFor(text: "RESTORED")
+        #expect(after.contains { $0.hasPrefix("RESTORED 0") }, "\(after)")
+        #expect(try tmux.display("#{alternate_on}") == "0", "the alternate screen is gone")
+        #expect(try tmux.display("#{cursor_flag}") == "1", "the cursor is visible")
+    }
+
+    @Test func aNonUTF8LocaleGetsAnASCIICockpitAndSIGTERMRestoresTheTerminal() async throws {
+        let tmux = try start(width: 100, height: 30, environment: "LANG=C LC_ALL=C")
+        defer { tmux.kill() }
+        let screen = try await tmux.waitFor("the cockpit in ASCII") { screen in
+            screen.contains { $0.contains("Jobs") } && screen.contains { $0.contains("agent-") }
+        }
+        #expect(screen.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) }, "\(screen.joined(separator: "\n"))")
+        let shell = try #require(Int32(try tmux.display("#{pane_pid}")))
+        let program = try #require(TmuxSession.children(of: shell).first)
+        kill(program, SIGTERM)
+        let after = try await tmux.waitFor(text: "RESTORED")
+        #expect(try tmux.display("#{alternate_on}") == "0")
+        #expect(after.contains { $0.hasPrefix("RESTORED") })
+    }
+}
+
+/// Columns of a captured line (CJK and emoji take two).
+enum TerminalWidth {
+    static func columns(_ text: String) -> Int {
+        text.unicodeScalars.reduce(0) { total, scalar in
+            let wide = (0x2E80...0x9FFF).contains(scalar.value) || scalar.properties.isEmojiPresentation
+            return total + (wide ? 2 : 1)
+        }
+    }
+}
