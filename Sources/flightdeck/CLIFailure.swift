@@ -7,9 +7,4 @@ struct CLIFailure: Error, Sendable {
         self.message = message
         self.exitCode = exitCode
     }
-
-    /// For subcommands whose capability has not landed yet: says so plainly, exits 2.
-    static func notBuiltYet(_ command: String, _ what: String) -> CLIFailure {
-        CLIFailure("`\(command)` is not built yet: it needs \(what), which a later release brings", exitCode: 2)
-    }
 }

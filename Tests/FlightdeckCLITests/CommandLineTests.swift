@@ -28,12 +28,16 @@ import Testing
         }
     }
 
-    @Test(arguments: [[], ["logs"]])
-    func commandsNotBuiltYetSaySoAndExit2(arguments: [String]) throws {
-        let result = try flightdeck.run(arguments, environment: env)
-        #expect(result.status == 2)
-        #expect(result.stderr.contains("not built yet"))
-        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+    /// The cockpit with no cluster to look at, and `logs` without a job: one line saying what to do.
+    @Test func theCockpitWithoutAClusterAndLogsWithoutAJobSayWhatToDo() throws {
+        let cockpit = try flightdeck.run([], environment: env)
+        #expect(cockpit.status == 1)
+        #expect(cockpit.stderr.contains("run `flightdeck sim` for a local cluster"), "\(cockpit.stderr)")
+        #expect(cockpit.stderr.split(separator: "\n").count == 1, "one line: \(cockpit.stderr)")
+        let logs = try flightdeck.run(["logs"], environment: env)
+        #expect(logs.status == 64)
+        #expect(logs.stderr.hasPrefix("flightdeck: Missing expected argument '<job>'"))
+        #expect(logs.stderr.split(separator: "\n").count == 1, "one line: \(logs.stderr)")
     }
 
     @Test func anUnknownFlagIsAUsageError() throws {

@@ -87,5 +87,19 @@ import Testing
         #expect(SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE text LIKE '%[truncated%'") == "2")
         #expect(SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE text LIKE '%sk-proj-…[redacted]%'") == "1")
         #expect(SQLiteProbe.scalar(db, "SELECT text FROM trace WHERE seq = 1").hasPrefix("^[[2J^[[H"))
+
+        // And shown safely: `flightdeck logs`, as text and as JSON, carries no control byte
+        // (beyond its own newlines) and no secret.
+        for format in ["text", "json"] {
+            let shown = try flightdeck.run(["logs", "hostile", "--history-db", db, "-o", format])
+            #expect(shown.status == 0, "\(shown.stderr)")
+            let bytes = Array(shown.stdout.utf8)
+            #expect(!bytes.contains { ($0 < 0x20 && $0 != 0x0A) || $0 == 0x7F }, "control bytes in logs -o \(format)")
+            #expect(!shown.stdout.unicodeScalars.contains { (0x80...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value) })
+            for secret in [Self.openAI, Self.github, Self.aws, Self.pemBody] {
+                #expect(!shown.stdout.contains(secret), "a secret in logs -o \(format)")
+            }
+            #expect(shown.stdout.split(separator: "\n").count == hostileLines().count)
+        }
     }
 }

@@ -131,9 +131,11 @@ import Testing
         try await eventually { count(db, "SELECT count(*) FROM trace") == 6_303 }
         let distinct = count(db, "SELECT count(*) FROM (SELECT DISTINCT job, agent_seq FROM trace WHERE agent_seq IS NOT NULL)")
         #expect(distinct == 6_300)
-        let perJob = SQLiteProbe.scalar(db,
-            "SELECT group_concat(n, ',') FROM (SELECT count(*) AS n FROM trace GROUP BY job ORDER BY job)")
-        #expect(perJob.trimmingCharacters(in: .whitespacesAndNewlines) == "3001,3001,301")
+        let perJob = SQLiteProbe.scalar(db, """
+            SELECT group_concat(job_id || '=' || n, ',') FROM (SELECT jobs.job_id, count(*) AS n FROM trace
+            JOIN jobs ON jobs.id = trace.job GROUP BY jobs.job_id ORDER BY jobs.job_id)
+            """)
+        #expect(perJob.trimmingCharacters(in: .whitespacesAndNewlines) == "py1=3001,py2=3001,py3=301")
 
         // What the Python agent published is what was stored (its step 4 was an action).
         let row = SQLiteProbe.scalar(db, """

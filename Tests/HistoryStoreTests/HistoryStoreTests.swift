@@ -28,6 +28,7 @@ import Testing
         // Make it a schema-1 file, as the first release wrote it.
         _ = sqliteScalar(path, "ALTER TABLE jobs DROP COLUMN deleted_at")
         _ = sqliteScalar(path, "ALTER TABLE jobs DROP COLUMN task_spec")
+        _ = sqliteScalar(path, "DROP TABLE workspace_snapshots")
         _ = sqliteScalar(path, "PRAGMA user_version = 1")
         #expect(sqliteScalar(path, "PRAGMA user_version") == "1")
         let store = try HistoryStore(path: path)

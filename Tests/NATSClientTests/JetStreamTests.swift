@@ -15,13 +15,39 @@ struct JetStreamTests {
         return nats
     }
 
+    /// Publishes through JetStream: each waits for the stream's ack, and is retried (with a
+    /// message id the stream de-duplicates on) across a server restart, so "published" means
+    /// stored — a core publish sent while the restarted server is still recovering its
+    /// streams would be dropped, and no consumer could be blamed for missing it.
     func publish(_ nats: NATSConnection, count: Int, from start: Int = 0) async throws {
         for index in start..<(start + count) {
             let job = index % 2 == 0 ? "a1" : "b2"
-            try nats.publish("logs.agent.\(job)", payload: Array(#"{"seq":\#(index)}"#.utf8))
-            if index % 1_000 == 999 { try await nats.flush() }
+            let headers = NATSHeaders(fields: [("Nats-Msg-Id", "m\(index)")])
+            let inbox = "_INBOX.pub\(index)." + String(Int.random(in: 0..<1_000_000))
+            while true {
+                do {
+                    let subscription = try nats.subscribe(inbox)
+                    defer { subscription.unsubscribe() }
+                    try nats.publish("logs.agent.\(job)", payload: Array(#"{"seq":\#(index)}"#.utf8), headers: headers,
+                        replyTo: inbox)
+                    let acked = try await withThrowingTaskGroup(of: Bool.self) { group in
+                        group.addTask {
+                            for await reply in subscription { return String(decoding: reply.payload, as: UTF8.self).contains("\"seq\"") }
+                            return false
+                        }
+                        group.addTask {
+                            try await Task.sleep(for: .seconds(2))
+                            return false
+                        }
+                        let first = try await group.next() ?? false
+                        group.cancelAll()
+                        return first
+                    }
+                    if acked { break }
+                } catch {}
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
-        try await nats.flush()
     }
 
     /// Reads until `count` distinct stream sequences arrived; acks them when `ack`.
