@@ -66,11 +66,37 @@ public struct LogFollower: Sendable {
         var backoff = self.backoff
         let clock = ContinuousClock()
         let origin = clock.now
+        var lastRestartCount: Int?
         while !Task.isCancelled {
             var options = PodLogOptions(container: container, follow: true, timestamps: true)
             if let since = resume.sinceSeconds { options.sinceTime = Date(timeIntervalSince1970: Double(since)) }
-            resume.streamStarted()
             let restartCount = try await currentRestartCount()
+            // The container restarted while we were away (a cut link): the end of the run we
+            // were reading is only in its previous log. Drain that first, or it is lost.
+            if let last = lastRestartCount, restartCount > last {
+                var previous = options
+                previous.follow = false
+                previous.previous = true
+                resume.streamStarted()
+                var splitter = LineSplitter(maxLine: 16 << 20)
+                do {
+                    for try await chunk in api.logs(namespace: namespace, pod: pod, options: previous) {
+                        var batch: [LogLine] = []
+                        for raw in try splitter.push(chunk) {
+                            guard let line = LogLine.parse(raw, restartCount: restartCount - 1) else { continue }
+                            if resume.accept(line) { batch.append(line) }
+                        }
+                        if !batch.isEmpty { deliver(batch) }
+                    }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    // No previous log to read (already rotated away): nothing more to recover.
+                }
+                if let since = resume.sinceSeconds { options.sinceTime = Date(timeIntervalSince1970: Double(since)) }
+            }
+            lastRestartCount = restartCount
+            resume.streamStarted()
             let next: Next
             do {
                 var splitter = LineSplitter(maxLine: 16 << 20)
