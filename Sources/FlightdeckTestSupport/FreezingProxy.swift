@@ -98,8 +98,16 @@ public final class FreezingProxy: @unchecked Sendable {
         Int((try? String(contentsOfFile: statusFile, encoding: .utf8)) ?? "0") ?? 0
     }
 
+    private var stopped = false
+
+    /// Kills the relay. Also done at deinit: a relay left running holds the test runner's
+    /// stderr open, and `swift test` then waits for it forever after the tests ended.
     public func stop() {
+        guard !stopped, process.isRunning || process.processIdentifier > 0 else { return }
+        stopped = true
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
+
+    deinit { stop() }
 }

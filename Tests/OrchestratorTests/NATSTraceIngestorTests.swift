@@ -50,6 +50,7 @@ struct NATSTraceIngestorTests {
     @Test func everyPublishedRecordIsStoredOnceAcrossARestartAFrozenLinkAndAStoppedIngester() async throws {
         let server = try NATSServerProcess(jetStream: true)
         let proxy = try FreezingProxy(target: server.port)
+        defer { proxy.stop() }
         let publisher = connection(port: server.port)
         try await prepareStream(publisher)
         let store = try HistoryStore(path: dir.file("history.db"))
