@@ -19,7 +19,7 @@ struct NATSAgentsTests {
         let sim = try await SimulatedCluster.start(.init(dataDirectory: URL(fileURLWithPath: directory.file("data")),
             timing: SimTiming(scale: 0.05), natsURL: server.url))
         let cockpit = NATSConnection(options: .init(servers: [NATSServerAddress(url: server.url)!]))
-        try await cockpit.connect()
+        try await cockpit.connect(timeout: .seconds(60))
         let trace = try cockpit.subscribe("logs.agent.natsy")
         try await cockpit.flush()
 
