@@ -98,9 +98,21 @@ public struct LogFollower: Sendable {
             lastRestartCount = restartCount
             resume.streamStarted()
             let next: Next
+            var ambiguous = false
             do {
                 var splitter = LineSplitter(maxLine: 16 << 20)
+                var first = true
                 for try await chunk in api.logs(namespace: namespace, pod: pod, options: options) {
+                    // A restart between reading the count and opening the stream leaves us not
+                    // knowing which run this is: deliver nothing from it; the next round drains
+                    // the previous run first.
+                    if first {
+                        first = false
+                        if try await currentRestartCount() > restartCount {
+                            ambiguous = true
+                            break
+                        }
+                    }
                     var batch: [LogLine] = []
                     for raw in try splitter.push(chunk) {
                         guard let line = LogLine.parse(raw, restartCount: restartCount) else { continue }
@@ -108,6 +120,7 @@ public struct LogFollower: Sendable {
                     }
                     if !batch.isEmpty { deliver(batch) }
                 }
+                if ambiguous { continue }
                 next = try await afterStreamEnded(restartCount: restartCount)
             } catch let error as APIError where error.code == 404 {
                 return
