@@ -39,9 +39,7 @@ class TracePublisher:
             try:
                 await self.js.publish(subject, payload, headers={"Nats-Msg-Id": msg_id})
                 return
-            except (nats.errors.TimeoutError, nats.errors.ConnectionClosedError, nats.errors.NoRespondersError,
-                    nats.js.errors.ServiceUnavailableError, nats.errors.ConnectionReconnectingError,
-                    nats.errors.StaleConnectionError, ConnectionError):
+            except (nats.errors.Error, ConnectionError):  # no stream yet, a restart, a timeout
                 await asyncio.sleep(0.2)
 
     async def record(self, kind, text="", phase=None, **fields):
