@@ -26,11 +26,7 @@ extension Flightdeck {
             let api = try ClusterSync.api(connection)
             let store = try history.open()
             let config = try settings.load(namespace: connection.namespace)
-            var nats: NATSConnection.Options?
-            if let url = config.settings.natsURL {
-                guard let address = NATSServerAddress(url: url) else { throw CLIFailure("not a NATS URL: \(url)") }
-                nats = NATSConnection.Options(servers: [address], name: "flightdeck cockpit")
-            }
+            let nats = try SettingsOptions.natsOptions(config.settings, name: "flightdeck cockpit")
             let keeper = HistoryKeeper(store: store, api: api, options: .init(
                 namespace: connection.namespace, context: connection.contextName, nats: nats,
                 durableName: NATSTraceIngestor.durableName(host: ProcessInfo.processInfo.hostName, historyPath: store.path),

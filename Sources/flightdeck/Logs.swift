@@ -55,11 +55,7 @@ extension Flightdeck {
             let connection = try cluster.connection()
             let api = try ClusterSync.api(connection)
             let config = try settings.load(namespace: connection.namespace)
-            var nats: NATSConnection.Options?
-            if let url = config.settings.natsURL {
-                guard let address = NATSServerAddress(url: url) else { throw CLIFailure("not a NATS URL: \(url)") }
-                nats = NATSConnection.Options(servers: [address], name: "flightdeck logs")
-            }
+            let nats = try SettingsOptions.natsOptions(config.settings, name: "flightdeck logs")
             let known = try Self.find(job, in: store)
             let keeper = HistoryKeeper(store: store, api: api, options: .init(
                 namespace: connection.namespace, context: connection.contextName, nats: nats,
@@ -157,7 +153,6 @@ struct RecordPrinter {
     /// Returns the last `seq` printed or passed over.
     func print(store: HistoryStore, jobID: String, after start: Int64) throws -> Int64 {
         var last = start
-        var out = FileHandle.standardOutput
         while true {
             let page = try store.trace(jobID: jobID, after: last, limit: 2_000)
             guard let tail = page.last else { return last }
@@ -168,10 +163,8 @@ struct RecordPrinter {
                 case .json: text += try JSONLines.encode(record) + "\n"
                 }
             }
-            out.write(Data(text.utf8))
+            FileHandle.standardOutput.write(Data(text.utf8))
             last = tail.seq
-            _ = out
-            out = FileHandle.standardOutput
         }
     }
 }

@@ -33,11 +33,7 @@ extension Flightdeck {
                 }
                 config.trace.startFrom = point
             }
-            var nats: NATSConnection.Options?
-            if let url = config.settings.natsURL {
-                guard let address = NATSServerAddress(url: url) else { throw CLIFailure("not a NATS URL: \(url)") }
-                nats = NATSConnection.Options(servers: [address], name: "flightdeck record")
-            }
+            let nats = try SettingsOptions.natsOptions(config.settings, name: "flightdeck record")
             let keeper = HistoryKeeper(store: store, api: api, options: .init(
                 namespace: connection.namespace, context: connection.contextName, nats: nats,
                 durableName: NATSTraceIngestor.durableName(host: ProcessInfo.processInfo.hostName, historyPath: store.path),
