@@ -199,8 +199,12 @@ struct KubeletTests {
         let pod = await bed.waitFor("agent-hang") { $0.phase == .succeeded || $0.phase == .failed }
         #expect(pod.phase == .succeeded)
         // At least the hang's restart (a very loaded machine may starve a heartbeat once more).
-        #expect((pod.container("agent")?.restartCount ?? 0) >= 1)
-        #expect(pod.container("agent")?.lastState.terminated?.exitCode == 137)
+        let restarts = pod.container("agent")?.restartCount ?? 0
+        #expect(restarts >= 1)
+        // The hung agent ignores SIGTERM and is killed (137). A later, starved-heartbeat restart
+        // lands between steps, where the agent honours SIGTERM (143), and that is the last state.
+        let lastExit = pod.container("agent")?.lastState.terminated?.exitCode
+        if restarts == 1 { #expect(lastExit == 137) } else { #expect(lastExit == 137 || lastExit == 143) }
         let events = bed.events("agent-hang")
         #expect(events.contains { $0.reason == "Unhealthy" && $0.message.hasPrefix("Liveness probe failed: heartbeat /workspace/.heartbeat") })
         #expect(events.contains { $0.reason == "Killing" && $0.message == "Container agent failed liveness probe, will be restarted" })
