@@ -24,6 +24,9 @@ public enum DurationText {
             unit += 1
         }
         if unit == 0 { return "\(Int(value)) B" }
-        return value < 10 ? "\(String(format: "%.1f", value)) \(units[unit])" : "\(Int(value.rounded())) \(units[unit])"
+        guard value < 10 else { return "\(Int(value.rounded())) \(units[unit])" }
+        // One decimal, rounded half up, without `String(format:)` (the files pane shows dozens a frame).
+        let tenths = Int((value * 10).rounded())
+        return tenths >= 100 ? "10 \(units[unit])" : "\(tenths / 10).\(tenths % 10) \(units[unit])"
     }
 }

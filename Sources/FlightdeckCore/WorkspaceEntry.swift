@@ -24,11 +24,22 @@ public struct WorkspaceEntry: Sendable, Hashable, Codable {
 
     /// The last path component.
     public var name: String {
-        path.split(separator: "/").last.map(String.init) ?? path
+        var trimmed = Substring(path)
+        while trimmed.utf8.last == UInt8(ascii: "/") { trimmed.removeLast() }
+        if trimmed.isEmpty { return path }
+        guard let slash = trimmed.lastIndex(of: "/") else { return String(trimmed) }
+        return String(trimmed[trimmed.index(after: slash)...])
     }
 
     /// How deep in the tree (0 for top-level entries).
     public var depth: Int {
-        path.split(separator: "/").count - 1
+        var slashes = 0
+        var previous: UInt8 = UInt8(ascii: "/")
+        for byte in path.utf8 {
+            // A slash after a name starts a deeper level; leading, doubled or trailing ones do not.
+            if byte == UInt8(ascii: "/"), previous != UInt8(ascii: "/") { slashes += 1 }
+            previous = byte
+        }
+        return previous == UInt8(ascii: "/") ? max(0, slashes - 1) : slashes
     }
 }

@@ -10,10 +10,9 @@ import Orchestrator
 import Synchronization
 import TerminalIO
 
-/// Runs the cockpit: messages in (keys, ticks, the history's live feed, connection states,
-/// effect results), `Cockpit.update`, then one render per batch of messages handed to the
-/// terminal session (which diffs and caps frames). Effects are carried out here, against
-/// the history store and the orchestrator — the UI itself never touches either.
+/// Runs the cockpit: a `CockpitLoop` on the terminal, fed the history's live feed, the
+/// connection states and the effects' results. Effects are carried out here, against the
+/// history store and the orchestrator — the UI itself never touches either.
 final class CockpitRuntime: @unchecked Sendable {
     struct Environment {
         var session: TerminalSession
@@ -30,45 +29,28 @@ final class CockpitRuntime: @unchecked Sendable {
     }
 
     private let env: Environment
-    private let inbox = Mutex<[CockpitMessage]>([])
-    private let wake: AsyncStream<Void>.Continuation
-    private let wakes: AsyncStream<Void>
+    private let loop: CockpitLoop
 
     init(_ env: Environment) {
         self.env = env
-        (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        loop = CockpitLoop(session: env.session)
     }
 
-    func send(_ message: CockpitMessage) {
-        inbox.withLock { $0.append(message) }
-        wake.yield()
-    }
+    func send(_ message: CockpitMessage) { loop.send(message) }
 
     /// Runs until the operator quits (or a termination signal arrives).
     func run() async {
         let session = env.session
         let size = session.size
-        let depth = session.capabilities.colorDepth
         let (theme, themeError) = env.themes.resolve(env.themeName)
         var state = CockpitState(width: size.width, height: size.height, now: Date(), theme: theme,
             glyphs: session.capabilities.isUTF8 ? .unicode : .ascii)
-        var mappedTheme = theme.mapped(to: depth)
         if let themeError { _ = Cockpit.update(&state, .themeFailed(themeError.description)) }
         let commands = env.keeper.nats.map { NATSCommandChannel(connection: $0) as any CommandChannel }
         let actions = AgentActions(api: env.api, namespace: env.namespace, readOnly: env.readOnly, commands: commands)
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.env.keeper.run { self.keeperEvent($0) } }
-            group.addTask {
-                for await event in session.events() { self.send(.terminal(event)) }
-                self.send(.terminal(.key(.ctrl("q"))))  // the terminal went away
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    self.send(.ticked(Date()))
-                    try? await Task.sleep(for: .seconds(1))
-                }
-            }
             group.addTask {
                 for await update in self.env.keeper.feed.updates() {
                     if !update.records.isEmpty { self.send(.traceAppended(update.records)) }
@@ -84,29 +66,11 @@ final class CockpitRuntime: @unchecked Sendable {
                 }
                 self.send(.capabilitiesLoaded(allowed: allowed, readOnly: self.env.readOnly))
             }
-            group.addTask { await Signals.waitForTermination(); self.send(.terminal(.key(.ctrl("q")))) }
+            group.addTask { await Signals.waitForTermination(); self.loop.quit() }
             send(.contextInfo(context: env.context, cluster: env.cluster))
             send(.connectionChanged(ConnectionStatus(api: .connected, nats: env.keeper.nats == nil ? .notConfigured : .reconnecting(retryAt: Date()))))
             listJobs()
-
-            var quit = false
-            for await _ in wakes {
-                let messages = inbox.withLock { inbox in
-                    defer { inbox.removeAll(keepingCapacity: true) }
-                    return inbox
-                }
-                for message in messages {
-                    if case .terminal(.key(.ctrl("q"))) = message { quit = true }
-                    for effect in Cockpit.update(&state, message) {
-                        if case .quit = effect { quit = true }
-                        if case .loadTheme = effect { mappedTheme = state.theme.mapped(to: depth) }
-                        perform(effect, actions: actions)
-                    }
-                    if case .themeLoaded(let theme) = message { mappedTheme = theme.mapped(to: depth) }
-                }
-                if quit { break }
-                session.present(Cockpit.render(state, width: state.width, height: state.height, theme: mappedTheme))
-            }
+            await loop.run(state) { self.perform($0, actions: actions) }
             group.cancelAll()
         }
         try? env.keeper.close()

@@ -26,7 +26,7 @@ public struct CellGrid: Sendable, Hashable {
     public mutating func fill(_ area: Rect, style: Style) {
         let area = area.intersection(bounds)
         guard !area.isEmpty else { return }
-        let blank = Cell(text: " ", width: 1, style: style)
+        let blank = Cell(code: 0x20, width: 1, style: style)
         for y in area.y..<area.maxY {
             // A wide glyph cut by either edge of the area would leave half a glyph: blank it.
             if area.x > 0, cells[y * width + area.x - 1].width == 2 {
@@ -61,11 +61,11 @@ public struct CellGrid: Sendable, Hashable {
                 return clip.maxX
             }
             if column >= clip.x {
-                let glyph = ascii == 0x0A || ascii == 0x09 ? " " : String(character)
+                let code = ascii == 0x0A || ascii == 0x09 ? 0x20 : Cell.code(for: character)
                 // The continuation first: written after the head, it would "repair" the new
                 // head as if it were the old wide glyph it replaces.
-                if glyphWidth == 2 { set(Cell(text: "", width: 0, style: style), x: column + 1, y: y) }
-                set(Cell(text: glyph, width: UInt8(glyphWidth), style: style), x: column, y: y)
+                if glyphWidth == 2 { set(Cell(code: 0, width: 0, style: style), x: column + 1, y: y) }
+                set(Cell(code: code, width: UInt8(glyphWidth), style: style), x: column, y: y)
             }
             column += glyphWidth
         }
@@ -75,20 +75,31 @@ public struct CellGrid: Sendable, Hashable {
     /// `put` for text that is all printable ASCII (most of a frame), a byte per cell with no
     /// grapheme breaking or width lookup; `nil` when the text is anything else.
     private mutating func putPrintableASCII(_ text: some StringProtocol, x: Int, y: Int, style: Style, clip: Rect) -> Int? {
+        guard AgentText.isPlainASCII(text) else { return nil }
         let utf8 = text.utf8
-        guard utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
-        let glyphs = Self.asciiGlyphs
-        var column = x
-        for byte in utf8 {
-            if column >= clip.maxX { return clip.maxX }
-            if column >= clip.x { set(Cell(text: glyphs[Int(byte &- 0x20)], width: 1, style: style), x: column, y: y) }
-            column += 1
+        let count = utf8.count
+        guard count > 0 else { return x }
+        let first = max(x, clip.x), end = min(x + count, clip.maxX)
+        if first < end {
+            let row = y * width
+            // Only the ends can cut a wide glyph in half: every cell in between is overwritten.
+            if cells[row + first].isContinuation, first > 0, cells[row + first - 1].width == 2 {
+                cells[row + first - 1] = Cell(code: 0x20, width: 1, style: cells[row + first - 1].style)
+            }
+            if cells[row + end - 1].width == 2, end < width, cells[row + end].isContinuation {
+                cells[row + end] = Cell(code: 0x20, width: 1, style: cells[row + end].style)
+            }
+            cells.withUnsafeMutableBufferPointer { cells in
+                var column = x
+                for byte in utf8 {
+                    if column >= end { break }
+                    if column >= first { cells[row + column] = Cell(code: UInt32(byte), width: 1, style: style) }
+                    column += 1
+                }
+            }
         }
-        return column
+        return x + count > clip.maxX ? clip.maxX : x + count
     }
-
-    /// The printable ASCII characters as one-character strings, made once.
-    private static let asciiGlyphs: [String] = (0x20..<0x7F).map { String(UnicodeScalar(UInt8($0))) }
 
     /// Changes the style of the cells in `area` (clipped), keeping their text: highlights.
     public mutating func restyle(_ area: Rect, _ transform: (Style) -> Style) {

@@ -6,6 +6,23 @@ public enum Color: Sendable, Hashable {
     /// An entry of the xterm palette: 0–15 the ANSI colours, 16–255 the cube and greys.
     case indexed(UInt8)
     case rgb(UInt8, UInt8, UInt8)
+
+    /// One number per colour: 0 the default, `1 << 24 | n` an index, `2 << 24 | rgb` a truecolour.
+    var packed: UInt32 {
+        switch self {
+        case .terminalDefault: 0
+        case .indexed(let index): 1 << 24 | UInt32(index)
+        case .rgb(let red, let green, let blue): 2 << 24 | UInt32(red) << 16 | UInt32(green) << 8 | UInt32(blue)
+        }
+    }
+
+    init(packed: UInt32) {
+        switch packed >> 24 {
+        case 1: self = .indexed(UInt8(packed & 0xFF))
+        case 2: self = .rgb(UInt8(packed >> 16 & 0xFF), UInt8(packed >> 8 & 0xFF), UInt8(packed & 0xFF))
+        default: self = .terminalDefault
+        }
+    }
 }
 
 /// Text attributes, as the terminal draws them.
@@ -22,15 +39,28 @@ public struct TextAttributes: OptionSet, Sendable, Hashable {
 
 /// How one cell is drawn. Widgets never build these from literals: they ask the theme for a
 /// slot's style (`theme.style(.traceError)`).
+///
+/// The colours are held packed in integers, so that comparing two styles (the frame diff
+/// does it for every cell of every frame) is comparing three numbers.
 public struct Style: Sendable, Hashable {
-    public var foreground: Color
-    public var background: Color
+    private var packedForeground: UInt32
+    private var packedBackground: UInt32
     public var attributes: TextAttributes
 
     public init(foreground: Color = .terminalDefault, background: Color = .terminalDefault, attributes: TextAttributes = []) {
-        self.foreground = foreground
-        self.background = background
+        packedForeground = foreground.packed
+        packedBackground = background.packed
         self.attributes = attributes
+    }
+
+    public var foreground: Color {
+        get { Color(packed: packedForeground) }
+        set { packedForeground = newValue.packed }
+    }
+
+    public var background: Color {
+        get { Color(packed: packedBackground) }
+        set { packedBackground = newValue.packed }
     }
 
     public static let plain = Style()

@@ -22,10 +22,21 @@ public enum DisplayWidth {
 
     public static func of(_ scalar: Unicode.Scalar) -> Int {
         let value = scalar.value
+        if value < 0x300 { return value < 0x20 || (0x7F..<0xA0).contains(value) ? 0 : 1 }
+        if value < 0x10000 { return Int(basicPlane[Int(value)]) }
+        return computed(scalar)
+    }
+
+    /// The widths of the Basic Multilingual Plane, worked out once (a few milliseconds):
+    /// Unicode property look-ups for every non-Latin glyph of every frame cost more.
+    private static let basicPlane: [UInt8] = (0..<0x10000).map { value in
+        Unicode.Scalar(UInt32(value)).map { UInt8(computed($0)) } ?? 1
+    }
+
+    private static func computed(_ scalar: Unicode.Scalar) -> Int {
+        let value = scalar.value
         if value < 0x20 || (0x7F..<0xA0).contains(value) { return 0 }
         if value < 0x300 { return 1 }
-        // Box drawing and block elements: narrow, never emoji; the cockpit draws thousands a frame.
-        if value >= 0x2500, value < 0x25A0 { return 1 }
         if isZeroWidth(scalar) { return 0 }
         return isWide(value) ? 2 : 1
     }

@@ -69,23 +69,28 @@ struct TimelinePane {
         }
         var spanIndex = 0
         let spans = lane.spans
+        let strategic = (Cell.code(for: glyphs.strategicFill), theme.style(.timelineStrategic))
+        let tactical = (Cell.code(for: glyphs.tacticalFill), theme.style(.timelineTactical))
+        let other = (Cell.code(for: glyphs.otherPhaseFill), theme.style(.timelineOtherPhase))
+        let now = state.now
+        let startTime = start.timeIntervalSinceReferenceDate
         for column in 0..<columns {
-            let mid = start.addingTimeInterval((Double(column) + 0.5) * spc)
-            while spanIndex < spans.count, (spans[spanIndex].end ?? state.now) < mid { spanIndex += 1 }
+            let mid = Date(timeIntervalSinceReferenceDate: startTime + (Double(column) + 0.5) * spc)
+            while spanIndex < spans.count, (spans[spanIndex].end ?? now) < mid { spanIndex += 1 }
             // Later spans may start before `mid` too; the latest one that covers it wins.
-            var covering: PhaseSpan?
+            var covering: Int?
             var probe = spanIndex
             while probe < spans.count, spans[probe].start <= mid {
-                if (spans[probe].end ?? state.now) >= mid { covering = spans[probe] }
+                if (spans[probe].end ?? now) >= mid { covering = probe }
                 probe += 1
             }
-            guard let span = covering else { continue }
-            let (glyph, slot): (String, ThemeSlot) = switch span.phase {
-            case .strategic: (glyphs.strategicFill, .timelineStrategic)
-            case .tactical: (glyphs.tacticalFill, .timelineTactical)
-            default: (glyphs.otherPhaseFill, .timelineOtherPhase)
+            guard let covering else { continue }
+            let (code, style) = switch spans[covering].phase {
+            case .strategic: strategic
+            case .tactical: tactical
+            default: other
             }
-            grid.putNarrow(glyph, x: x + column, y: y, style: theme.style(slot))
+            grid.putNarrow(code: code, x: x + column, y: y, style: style)
         }
         for marker in lane.markers {
             let column = Int((marker.time.timeIntervalSince(start) / spc).rounded(.down))

@@ -30,11 +30,16 @@ struct TraceLines {
         var out: [[Segment]] = []
         out.reserveCapacity(body.count)
         let prefix = prefix(for: record)
-        let blank = Segment(text: String(repeating: " ", count: prefixWidth), slot: .base)
+        var blank: [Segment]?  // the indent of continuation lines, made only when there are some
         for (index, line) in body.enumerated() {
             let wrapped = wrap ? Self.wrap(line, width: bodyWidth) : [line]
             for (part, segments) in wrapped.enumerated() {
-                out.append((index == 0 && part == 0 ? prefix : [blank]) + segments)
+                if index == 0, part == 0 {
+                    out.append(prefix + segments)
+                } else {
+                    if blank == nil { blank = [Segment(text: String(repeating: " ", count: prefixWidth), slot: .base)] }
+                    out.append(blank! + segments)
+                }
             }
         }
         return out

@@ -29,25 +29,36 @@ struct TracePane {
         let matchStyle = theme.style(.traceSearchMatch)
         let source = trace.source
         // Follow mode fills the pane from the bottom up, the oldest record cut at the top if
-        // need be; otherwise records are drawn whole from `top` down.
-        var skip = 0
-        var row = min(trace.top, trace.rows.count - 1)
+        // need be; otherwise records are drawn whole from `top` down. Each record's lines are
+        // laid out once.
+        var laidOut: [(row: Int, lines: ArraySlice<[Segment]>)] = []
         if trace.following {
             var count = 0
-            row = trace.rows.count
+            var row = trace.rows.count
             while row > 0, count < body.height {
                 row -= 1
                 let record = source[trace.rows[row]]
-                count += lines.count(for: record, unfolded: trace.unfolded.contains(trace.key(record)))
+                let recordLines = lines.lines(for: record, unfolded: trace.unfolded.contains(trace.key(record)))
+                count += recordLines.count
+                laidOut.append((row, recordLines[...]))
             }
-            skip = max(0, count - body.height)
+            laidOut.reverse()
+            if count > body.height, !laidOut.isEmpty { laidOut[0].lines = laidOut[0].lines.dropFirst(count - body.height) }
+        } else {
+            var count = 0
+            var row = min(trace.top, trace.rows.count - 1)
+            while count < body.height, row < trace.rows.count {
+                let record = source[trace.rows[row]]
+                let recordLines = lines.lines(for: record, unfolded: trace.unfolded.contains(trace.key(record)))
+                count += recordLines.count
+                laidOut.append((row, recordLines[...]))
+                row += 1
+            }
         }
         var y = body.y
-        while y < body.maxY, row < trace.rows.count {
+        for (row, recordLines) in laidOut where y < body.maxY {
             let record = source[trace.rows[row]]
             let isCursor = row == trace.cursor
-            let recordLines = lines.lines(for: record, unfolded: trace.unfolded.contains(trace.key(record))).dropFirst(skip)
-            skip = 0
             for segments in recordLines where y < body.maxY {
                 let rowRect = Rect(x: body.x, y: y, width: body.width, height: 1)
                 if isCursor { grid.fill(rowRect, style: selectedStyle) }
@@ -62,7 +73,6 @@ struct TracePane {
                 }
                 y += 1
             }
-            row += 1
         }
     }
 

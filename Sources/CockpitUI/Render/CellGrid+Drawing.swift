@@ -31,13 +31,14 @@ extension CellGrid {
         putNarrow(glyphs.topRight, x: rect.maxX - 1, y: top, style: style)
         putNarrow(glyphs.bottomLeft, x: rect.x, y: bottom, style: style)
         putNarrow(glyphs.bottomRight, x: rect.maxX - 1, y: bottom, style: style)
+        let horizontal = Cell.code(for: glyphs.horizontal), vertical = Cell.code(for: glyphs.vertical)
         for x in (rect.x + 1)..<(rect.maxX - 1) {
-            putNarrow(glyphs.horizontal, x: x, y: top, style: style)
-            putNarrow(glyphs.horizontal, x: x, y: bottom, style: style)
+            putNarrow(code: horizontal, x: x, y: top, style: style)
+            putNarrow(code: horizontal, x: x, y: bottom, style: style)
         }
         for y in (top + 1)..<bottom {
-            putNarrow(glyphs.vertical, x: rect.x, y: y, style: style)
-            putNarrow(glyphs.vertical, x: rect.maxX - 1, y: y, style: style)
+            putNarrow(code: vertical, x: rect.x, y: y, style: style)
+            putNarrow(code: vertical, x: rect.maxX - 1, y: y, style: style)
         }
     }
 
@@ -89,12 +90,17 @@ extension CellGrid {
     /// Puts a one-column glyph in one cell: the swimlanes' thousands of fills, without going
     /// through `put`'s grapheme walk. Falls back to `put` where a wide glyph would be cut.
     mutating func putNarrow(_ glyph: String, x: Int, y: Int, style: Style) {
+        putNarrow(code: Cell.code(for: glyph), x: x, y: y, style: style)
+    }
+
+    /// `putNarrow` for a glyph already coded (`Cell.code(for:)`), for loops over columns.
+    mutating func putNarrow(code: UInt32, x: Int, y: Int, style: Style) {
         guard x >= 0, y >= 0, x < width, y < height else { return }
         let old = self[x, y]
         guard old.width == 1, x + 1 >= width || !self[x + 1, y].isContinuation else {
-            put(glyph, x: x, y: y, style: style)
+            put(Cell(code: code).text, x: x, y: y, style: style)
             return
         }
-        self[x, y] = Cell(text: glyph, width: 1, style: style)
+        self[x, y] = Cell(code: code, width: 1, style: style)
     }
 }

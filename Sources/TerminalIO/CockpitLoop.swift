@@ -1,0 +1,76 @@
+import CockpitUI
+import Foundation
+import Synchronization
+
+/// Drives the pure cockpit on a terminal session: messages in from any thread (keys and
+/// resizes from the session, a tick each second, whatever the caller sends), then
+/// `Cockpit.update`, the effects handed to the caller, and one render per batch of messages
+/// presented to the session (which diffs and caps frames). Nothing is rendered while no
+/// message arrives, so an idle cockpit costs a tick a second.
+public final class CockpitLoop: Sendable {
+    private let session: TerminalSession
+    private let inbox = Mutex<[CockpitMessage]>([])
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakes: AsyncStream<Void>
+    private let tickInterval: Duration
+
+    public init(session: TerminalSession, tickInterval: Duration = .seconds(1)) {
+        self.session = session
+        self.tickInterval = tickInterval
+        (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Queues a message for the next batch; any thread.
+    public func send(_ message: CockpitMessage) {
+        inbox.withLock { $0.append(message) }
+        wake.yield()
+    }
+
+    /// Ends `run` as `q` would (a signal, a lost terminal).
+    public func quit() { send(.terminal(.key(.ctrl("q")))) }
+
+    /// Runs until the operator quits or `quit()` is called; `perform` carries out each effect
+    /// (it must not block: start work and `send` its result). Returns the final state.
+    @discardableResult
+    public func run(_ initial: CockpitState, perform: @escaping @Sendable (CockpitEffect) -> Void) async -> CockpitState {
+        var state = initial
+        let depth = session.capabilities.colorDepth
+        var theme = state.theme
+        var mappedTheme = theme.mapped(to: depth)
+        let session = session
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in session.events() { self.send(.terminal(event)) }
+                self.quit()  // the terminal went away
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    self.send(.ticked(Date()))
+                    try? await Task.sleep(for: self.tickInterval)
+                }
+            }
+            var quit = false
+            for await _ in wakes {
+                let messages = inbox.withLock { inbox in
+                    defer { inbox.removeAll(keepingCapacity: true) }
+                    return inbox
+                }
+                for message in messages {
+                    if case .terminal(.key(.ctrl("q"))) = message { quit = true }
+                    for effect in Cockpit.update(&state, message) {
+                        if case .quit = effect { quit = true }
+                        perform(effect)
+                    }
+                }
+                if quit { break }
+                if state.theme != theme {
+                    theme = state.theme
+                    mappedTheme = theme.mapped(to: depth)
+                }
+                session.present(Cockpit.render(state, width: state.width, height: state.height, theme: mappedTheme))
+            }
+            group.cancelAll()
+        }
+        return state
+    }
+}
