@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What changed between two frames, as runs of adjacent cells on one row that the backend
 /// writes with one cursor move each. Pure, so it is tested on grids (wide glyphs included).
 public enum FrameDiff {
@@ -21,6 +27,9 @@ public enum FrameDiff {
         var runs: [Run] = []
         for y in 0..<new.height {
             let row = y * width
+            // Most rows do not change: equal bytes mean equal cells (`Cell` is plain data), so
+            // a row passes with one memcmp. Unequal bytes (padding may differ) go cell by cell.
+            if !full, Self.sameBytes(previous, next, from: row, count: width) { continue }
             var x = 0
             while x < width {
                 guard full || previous[row + x] != next[row + x] else { x += 1; continue }
@@ -40,5 +49,13 @@ public enum FrameDiff {
             }
         }
         return runs
+    }
+
+    private static func sameBytes(_ a: [Cell], _ b: [Cell], from start: Int, count: Int) -> Bool {
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                memcmp(a.baseAddress! + start, b.baseAddress! + start, count * MemoryLayout<Cell>.stride) == 0
+            }
+        }
     }
 }

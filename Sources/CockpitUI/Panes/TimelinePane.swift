@@ -72,16 +72,19 @@ struct TimelinePane {
         let strategic = (Cell.code(for: glyphs.strategicFill), theme.style(.timelineStrategic))
         let tactical = (Cell.code(for: glyphs.tacticalFill), theme.style(.timelineTactical))
         let other = (Cell.code(for: glyphs.otherPhaseFill), theme.style(.timelineOtherPhase))
-        let now = state.now
+        let now = state.now.timeIntervalSinceReferenceDate
         let startTime = start.timeIntervalSinceReferenceDate
+        // The spans' bounds as numbers once, not `Date`s per column.
+        let starts = spans.map(\.start.timeIntervalSinceReferenceDate)
+        let ends = spans.map { $0.end?.timeIntervalSinceReferenceDate ?? now }
         for column in 0..<columns {
-            let mid = Date(timeIntervalSinceReferenceDate: startTime + (Double(column) + 0.5) * spc)
-            while spanIndex < spans.count, (spans[spanIndex].end ?? now) < mid { spanIndex += 1 }
+            let mid = startTime + (Double(column) + 0.5) * spc
+            while spanIndex < spans.count, ends[spanIndex] < mid { spanIndex += 1 }
             // Later spans may start before `mid` too; the latest one that covers it wins.
             var covering: Int?
             var probe = spanIndex
-            while probe < spans.count, spans[probe].start <= mid {
-                if (spans[probe].end ?? now) >= mid { covering = probe }
+            while probe < spans.count, starts[probe] <= mid {
+                if ends[probe] >= mid { covering = probe }
                 probe += 1
             }
             guard let covering else { continue }
