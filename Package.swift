@@ -163,6 +163,7 @@ let package = Package(
                 "Orchestrator",
                 "FlightdeckTestSupport",
                 "CockpitUI",
+                "TerminalIO",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),

@@ -12,12 +12,14 @@ public final class HistoryWriter: @unchecked Sendable {
     public struct Limits: Sendable, Hashable {
         /// Commit when this many writes are waiting.
         public var maxRows: Int
-        /// Commit at the latest this long after the oldest waiting write arrived.
+        /// Commit at the latest this long after the oldest waiting write arrived. 10 ms by
+        /// default: a record reaches the cockpit's screen within a frame or two of arriving
+        /// (`flightdeck-bench cockpit-live`), and a WAL commit costs far less than that.
         public var maxDelay: TimeInterval
         /// Writes that may wait before `submit` blocks.
         public var capacity: Int
 
-        public init(maxRows: Int = 2_000, maxDelay: TimeInterval = 0.05, capacity: Int = 50_000) {
+        public init(maxRows: Int = 2_000, maxDelay: TimeInterval = 0.01, capacity: Int = 50_000) {
             self.maxRows = max(1, maxRows)
             self.maxDelay = max(0, maxDelay)
             self.capacity = max(self.maxRows, capacity)

@@ -5,6 +5,7 @@
 //   swift run -c release flightdeck-bench trace-nats [--records N] [--rounds N]
 //   swift run -c release flightdeck-bench trace-pods [--lines N] [--line-bytes B]
 //   swift run -c release flightdeck-bench render [--iterations N]
+//   swift run -c release flightdeck-bench cockpit-live [--rate R] [--seconds S] [--idle S]
 // (`all` is issue 2's three; the cluster benchmarks run when named.)
 import Foundation
 
@@ -46,9 +47,11 @@ let records = options.take("--records", default: 1_000_000)
 let url = options.take("--url", default: "")
 let durable = options.take("--durable", default: "bench")
 let database = options.take("--db", default: "")
+let report = options.take("--report", default: "")
+let idleSeconds = options.take("--idle", default: 10)
 let which = options.arguments.first ?? "all"
 let workDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FLIGHTDECK_BENCH_DIR"] ?? "bench-out").path
-let children: Set<String> = ["drain-client", "trace-publish", "trace-consume"]
+let children: Set<String> = ["drain-client", "trace-publish", "trace-consume", "cockpit-child"]
 if !children.contains(which) { try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true) }
 
 #if DEBUG
@@ -79,6 +82,13 @@ do {
         try await TraceConsumer(url: url, records: records, mode: mode, durable: durable, database: database).run()
     }
     if which == "render" { RenderBenchmark(iterations: renderIterations).run() }
+    if which == "cockpit-live" {
+        try CockpitLiveBenchmark(rate: CommandLine.arguments.contains("--rate") ? rate : 10_000, seconds: seconds, idleSeconds: idleSeconds,
+            directory: workDirectory).run()
+    }
+    if which == "cockpit-child" {
+        try await CockpitLiveChild(database: database, report: report, rate: rate, seconds: seconds, idleSeconds: idleSeconds).run()
+    }
     if which == "drain-client" {
         try await DrainClient(kubeconfig: kubeconfig, namespace: namespace, pod: pod, mode: mode).run()
     }

@@ -1,0 +1,114 @@
+import Foundation
+
+/// The cockpit live, as a person would run it, measured from outside: a child process
+/// (`cockpit-child`) runs the real cockpit loop on a pseudo-terminal of 200×60 this process
+/// holds, under a steady stream of trace records, then idle. This side counts every byte
+/// the terminal receives; the child reports display lag (hand-over to the writer → the draw
+/// that shows the record), dropped records and its CPU time.
+struct CockpitLiveBenchmark {
+    let rate: Int
+    let seconds: Int
+    let idleSeconds: Int
+    let directory: String
+
+    func run() throws {
+        // A Linux pseudo-terminal pair (posix_openpt and friends are hidden from Swift's Glibc):
+        // unlock the slave (TIOCSPTLCK), learn its number (TIOCGPTN).
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        var unlock: Int32 = 0
+        var number: UInt32 = 0
+        guard master >= 0, ioctl(master, UInt(0x4004_5431), &unlock) == 0, ioctl(master, UInt(0x8004_5430), &number) == 0 else {
+            throw BenchError("cannot open a pseudo-terminal")
+        }
+        let slavePath = "/dev/pts/\(number)"
+        var size = winsize(ws_row: 60, ws_col: 200, ws_xpixel: 0, ws_ypixel: 0)
+        _ = ioctl(master, UInt(TIOCSWINSZ), &size)
+        let slave = open(slavePath, O_RDWR | O_NOCTTY)
+        guard slave >= 0 else { throw BenchError("cannot open \(slavePath)") }
+
+        // Every byte the terminal receives, stamped.
+        let received = ByteLog()
+        let reader = Thread {
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = read(master, &buffer, buffer.count)
+                if count <= 0 { break }
+                received.add(count, at: nowNanoseconds())
+            }
+        }
+        reader.start()
+
+        let report = directory + "/cockpit-live.report"
+        try? FileManager.default.removeItem(atPath: report)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        if !FileManager.default.fileExists(atPath: child.executableURL!.path) {
+            child.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
+        }
+        child.arguments = ["cockpit-child", "--db", directory + "/cockpit-live.db", "--report", report,
+                           "--rate", String(rate), "--seconds", String(seconds), "--idle", String(idleSeconds)]
+        var environment = ProcessInfo.processInfo.environment
+        environment["TERM"] = "xterm-256color"
+        environment["COLORTERM"] = "truecolor"
+        environment["LANG"] = "C.UTF-8"
+        environment["LC_ALL"] = "C.UTF-8"
+        environment.removeValue(forKey: "NO_COLOR")
+        environment.removeValue(forKey: "TMUX")
+        child.environment = environment
+        let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
+        child.standardInput = terminal
+        child.standardOutput = terminal
+        child.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        print("cockpit-live: \(rate) records/s for \(seconds) s, then \(idleSeconds) s idle, on a 200x60 pty (child process)")
+        try child.run()
+        child.waitUntilExit()
+        close(slave)
+        // Let the reader drain what the child wrote last (the terminal's restore).
+        usleep(200_000)
+        close(master)
+        guard child.terminationStatus == 0,
+              let text = try? String(contentsOfFile: report, encoding: .utf8)
+        else { throw BenchError("cockpit-child exited with \(child.terminationStatus) and no report") }
+
+        var figures: [String: Double] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { figures[String(parts[0])] = value }
+        }
+        func figure(_ key: String) -> Double { figures[key] ?? .nan }
+        let loadStart = Int64(figure("load_start")), loadEnd = Int64(figure("load_end"))
+        let idleStart = Int64(figure("idle_start")), idleEnd = Int64(figure("idle_end"))
+        // Steady state: the load's second half, after the trace window has filled.
+        let steadyStart = loadStart + (loadEnd - loadStart) / 2
+        let steadyBytes = received.bytes(from: steadyStart, to: loadEnd)
+        let idleBytes = received.bytes(from: idleStart, to: idleEnd)
+        let loadSeconds = Double(loadEnd - loadStart) / 1e9
+        let idleWindow = Double(idleEnd - idleStart) / 1e9
+        print("  records: \(Int(figure("produced"))) produced, last shown #\(Int(figure("shown"))), "
+            + "\(Int(figure("not_shown"))) never shown, live feed fell behind \(Int(figure("feed_missed"))) times")
+        print("  display lag (hand-over to the writer -> the frame showing it): p50 \(format(figure("lag_p50_ms"), 1)) ms, "
+            + "p99 \(format(figure("lag_p99_ms"), 1)) ms, max \(format(figure("lag_max_ms"), 1)) ms   (goal p99 <= 50 ms, 0 dropped)")
+        print("  frames drawn: \(Int(figure("draws"))) in \(format(loadSeconds + idleWindow + 2, 0)) s")
+        print("  bytes to the terminal at steady state: \(grouped(Double(steadyBytes) / (Double(loadEnd - steadyStart) / 1e9))) B/s")
+        print("  CPU under load: \(format(figure("cpu_load_seconds") / loadSeconds * 100, 1)) % of a core (writer, SQLite, feed, cockpit)")
+        print("  idle for \(format(idleWindow, 0)) s: CPU \(format(figure("cpu_idle_seconds") / idleWindow * 100, 2)) % of a core, "
+            + "\(grouped(Double(idleBytes) / idleWindow)) B/s to the terminal   (goal ~0)")
+        print("  total bytes to the terminal: \(grouped(Double(received.total)))")
+    }
+}
+
+/// Byte counts stamped with the time they arrived.
+final class ByteLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [(nanoseconds: Int64, count: Int)] = []
+
+    func add(_ count: Int, at nanoseconds: Int64) {
+        lock.withLock { entries.append((nanoseconds, count)) }
+    }
+
+    var total: Int { lock.withLock { entries.reduce(0) { $0 + $1.count } } }
+
+    func bytes(from start: Int64, to end: Int64) -> Int {
+        lock.withLock { entries.filter { $0.nanoseconds >= start && $0.nanoseconds < end }.reduce(0) { $0 + $1.count } }
+    }
+}

@@ -1,0 +1,168 @@
+import CockpitUI
+import FlightdeckCore
+import FlightdeckTestSupport
+import Foundation
+import HistoryStore
+import Orchestrator
+import Synchronization
+import TerminalIO
+
+/// The process `cockpit-live` measures, on the pty it is given as stdin/stdout: the real
+/// cockpit loop (`CockpitLoop`, ncurses, 60 frames a second at most) fed by the real history
+/// path (`HistoryWriter` with the cockpit's limits → SQLite → `LiveFeed`), while a producer
+/// thread hands records to the writer at `rate` a second for `seconds`, then nothing for
+/// `idleSeconds`. Writes its figures to `report` as `key value` lines.
+struct CockpitLiveChild {
+    let database: String
+    let report: String
+    let rate: Int
+    let seconds: Int
+    let idleSeconds: Int
+
+    static let jobID = "live"
+
+    func run() async throws {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        let store = try HistoryStore(path: database)
+        let feed = LiveFeed()
+        // The cockpit's writer: `HistoryKeeper` builds it with these (default) limits.
+        let writer = HistoryWriter(store: store, limits: HistoryWriter.Limits()) { outcome in
+            if case .committed(let commit) = outcome { feed.publish(commit) }
+        }
+        let job = AgentJob(id: Self.jobID, name: "live-agent", namespace: "agents", createdAt: Date(), startedAt: Date(),
+                           status: .running, retries: 0, backoffLimit: 3, node: "k3s-node-1", phase: .tactical)
+        writer.submit(.job(job))
+        try writer.flush()
+
+        let watcher = TitleWatchingBackend(CursesBackend(options: .init(environment: ProcessInfo.processInfo.environment)))
+        let session = try TerminalSession(backend: watcher)
+        let loop = CockpitLoop(session: session)
+        let size = session.size
+        let initial = CockpitState(width: size.width, height: size.height, now: Date(),
+                                   glyphs: session.capabilities.isUTF8 ? .unicode : .ascii)
+        let missed = Mutex(0)
+        let producer = Producer(writer: writer, rate: rate, seconds: seconds)
+        let phases = Mutex<[String: Int64]>([:])
+
+        let loopTask = Task {
+            await loop.run(initial) { effect in
+                switch effect {
+                case .loadTraceTail(let jobID, let count):
+                    let records = (try? store.traceTail(jobID: jobID, limit: count)) ?? []
+                    loop.send(.tracePageLoaded(jobID: jobID, records: records, total: (try? store.traceCount(jobID: jobID)) ?? 0))
+                case .loadTrace(let jobID, let range):
+                    let records = (try? store.trace(jobID: jobID, seq: range)) ?? []
+                    loop.send(.tracePageLoaded(jobID: jobID, records: records, total: (try? store.traceCount(jobID: jobID)) ?? 0))
+                default:
+                    break
+                }
+            }
+        }
+        let feedTask = Task {
+            for await update in feed.updates() {
+                if !update.records.isEmpty { loop.send(.traceAppended(update.records)) }
+                if !update.missed.isEmpty { missed.withLock { $0 += 1 } }
+            }
+        }
+        loop.send(.jobsListed([job]))
+        try await Task.sleep(for: .seconds(1))  // the first frame, the (empty) trace loaded
+
+        phases.withLock { $0["load_start"] = nowNanoseconds() }
+        let cpuLoadStart = cpuSeconds()
+        await producer.run()
+        phases.withLock { $0["load_end"] = nowNanoseconds() }
+        let cpuLoad = cpuSeconds() - cpuLoadStart
+        try writer.flush()
+        try await Task.sleep(for: .seconds(1))  // the last records reach the screen
+
+        phases.withLock { $0["idle_start"] = nowNanoseconds() }
+        let cpuIdleStart = cpuSeconds()
+        try await Task.sleep(for: .seconds(idleSeconds))
+        let cpuIdle = cpuSeconds() - cpuIdleStart
+        phases.withLock { $0["idle_end"] = nowNanoseconds() }
+
+        loop.quit()
+        _ = await loopTask.value
+        session.shutdown()
+        feedTask.cancel()
+        try writer.close()
+
+        // Each record's lag: from its hand-over to the writer to the first draw whose title
+        // shows it or a later one.
+        let arrivals = producer.arrivals
+        var lags: [Double] = []
+        lags.reserveCapacity(arrivals.count)
+        var next: Int64 = 1
+        for shown in watcher.shown where shown.seq >= next {
+            while next <= shown.seq, next <= Int64(arrivals.count) {
+                lags.append(Double(shown.nanoseconds - arrivals[Int(next - 1)]) / 1e6)
+                next += 1
+            }
+        }
+        let lastShown = watcher.shown.last?.seq ?? 0
+        lags.sort()
+        var lines = [
+            "produced \(arrivals.count)",
+            "shown \(lastShown)",
+            "not_shown \(max(0, Int64(arrivals.count) - lastShown))",
+            "feed_missed \(missed.withLock { $0 })",
+            "lag_p50_ms \(percentile(lags, 0.5))",
+            "lag_p99_ms \(percentile(lags, 0.99))",
+            "lag_max_ms \(lags.last ?? 0)",
+            "draws \(watcher.draws)",
+            "cpu_load_seconds \(cpuLoad)",
+            "cpu_idle_seconds \(cpuIdle)",
+        ]
+        for (key, value) in phases.withLock({ $0 }) { lines.append("\(key) \(value)") }
+        try lines.joined(separator: "\n").write(toFile: report, atomically: true, encoding: .utf8)
+    }
+}
+
+/// Hands records to the writer at a steady rate from its own thread, every 2 ms what is
+/// due, and notes when each one was handed over.
+final class Producer: @unchecked Sendable {
+    let writer: HistoryWriter
+    let rate: Int
+    let seconds: Int
+    private(set) var arrivals: [Int64] = []
+
+    init(writer: HistoryWriter, rate: Int, seconds: Int) {
+        self.writer = writer
+        self.rate = rate
+        self.seconds = seconds
+    }
+
+    func run() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread { [self] in
+                produce()
+                done.resume()
+            }
+            thread.name = "bench-producer"
+            thread.start()
+        }
+    }
+
+    private func produce() {
+        let total = rate * seconds
+        arrivals.reserveCapacity(total)
+        let start = nowNanoseconds()
+        var batch: [HistoryWrite] = []
+        while arrivals.count < total {
+            let due = min(total, Int(Double(nowNanoseconds() - start) / 1e9 * Double(rate)))
+            if due > arrivals.count {
+                batch.removeAll(keepingCapacity: true)
+                for index in arrivals.count..<due {
+                    var record = CockpitFixtures.record(job: CockpitLiveChild.jobID, seq: Int64(index + 1))
+                    record.seq = 0  // the writer numbers them
+                    record.time = Date()
+                    batch.append(.trace(record))
+                }
+                let arrived = nowNanoseconds()
+                for _ in batch { arrivals.append(arrived) }
+                writer.submit(contentsOf: batch)
+            }
+            usleep(2_000)
+        }
+    }
+}

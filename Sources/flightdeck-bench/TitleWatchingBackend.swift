@@ -1,0 +1,66 @@
+import CockpitUI
+import Foundation
+import TerminalIO
+
+/// A terminal backend that passes everything to the real one (ncurses on the benchmark's
+/// pty) and, after each draw, reads what the trace pane's title now shows — `#seq/total`,
+/// the newest record on screen in follow mode — with the time it reached the terminal.
+/// How the live benchmark learns when a record became visible, from the screen itself.
+final class TitleWatchingBackend: TerminalBackend, @unchecked Sendable {
+    struct Shown {
+        var nanoseconds: Int64
+        var seq: Int64
+    }
+
+    private let inner: any TerminalBackend
+    // The terminal thread's own, read once it has stopped.
+    private var screen: [[Cell]] = []
+    private var titleRow: Int?
+    private(set) var shown: [Shown] = []
+    private(set) var draws = 0
+
+    init(_ inner: any TerminalBackend) {
+        self.inner = inner
+        shown.reserveCapacity(100_000)
+    }
+
+    func start() throws -> TerminalCapabilities { try inner.start() }
+    var size: TerminalSize { inner.size }
+    func waitForEvents(timeout: Duration?) -> [TerminalEvent] { inner.waitForEvents(timeout: timeout) }
+    func wake() { inner.wake() }
+    func stop() { inner.stop() }
+
+    func draw(_ runs: [FrameDiff.Run], clear: Bool) -> DrawOutcome {
+        let outcome = inner.draw(runs, clear: clear)
+        let time = nowNanoseconds()
+        draws += 1
+        let size = inner.size
+        if clear || screen.count != size.height || screen.first?.count != size.width {
+            screen = Array(repeating: Array(repeating: Cell.blank, count: size.width), count: size.height)
+            titleRow = nil
+        }
+        for run in runs where run.y < screen.count {
+            for (offset, cell) in run.cells.enumerated() where run.x + offset < size.width {
+                screen[run.y][run.x + offset] = cell
+            }
+        }
+        if titleRow == nil { titleRow = screen.indices.first { text(row: $0).contains("Trace:") } }
+        if let titleRow, let seq = Self.newestSeq(in: text(row: titleRow)) {
+            if shown.last?.seq != seq { shown.append(Shown(nanoseconds: time, seq: seq)) }
+        }
+        return outcome
+    }
+
+    private func text(row: Int) -> String {
+        var line = ""
+        for cell in screen[row] where !cell.isContinuation { line += cell.text }
+        return line
+    }
+
+    /// The `N` of `#N/total` in a title.
+    static func newestSeq(in title: String) -> Int64? {
+        guard let hash = title.lastIndex(of: "#") else { return nil }
+        let digits = title[title.index(after: hash)...].prefix { $0.isASCII && $0.isNumber }
+        return Int64(digits)
+    }
+}
