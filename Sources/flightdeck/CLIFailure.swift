@@ -1,5 +1,5 @@
 /// A failure the CLI reports as one line, with its exit code.
-struct CLIFailure: Error, Sendable {
+struct CLIFailure: Error, Sendable, CustomStringConvertible {
     var message: String
     var exitCode: Int32
 
@@ -7,4 +7,6 @@ struct CLIFailure: Error, Sendable {
         self.message = message
         self.exitCode = exitCode
     }
+
+    var description: String { message }
 }

@@ -22,24 +22,36 @@ extension Flightdeck {
         @Option(help: "The theme (dark, light, high-contrast, monochrome, or one of yours).") var theme: String = "dark"
 
         func run() async throws {
-            let connection = try cluster.connection()
-            let api = try ClusterSync.api(connection)
             let store = try history.open()
+            let cluster = try await Self.connect(cluster, settings: settings, store: store, readOnly: readOnly)
+            let (clusterOptions, settingsOptions, readOnly) = (self.cluster, settings, readOnly)
+            try await Self.open(cluster: cluster, store: store, readOnly: readOnly, theme: theme) { context in
+                var options = clusterOptions
+                options.context = context
+                return try await Self.connect(options, settings: settingsOptions, store: store, readOnly: readOnly)
+            }
+        }
+
+        /// Everything the cockpit needs of one kubeconfig context.
+        static func connect(_ options: ClusterOptions, settings: SettingsOptions, store: HistoryStore, readOnly: Bool)
+            async throws -> CockpitRuntime.Cluster
+        {
+            let connection = try options.connection()
+            let api = try ClusterSync.api(connection)
             let config = try settings.load(namespace: connection.namespace)
             let nats = try SettingsOptions.natsOptions(config.settings, name: "flightdeck cockpit")
             let keeper = HistoryKeeper(store: store, api: api, options: .init(
                 namespace: connection.namespace, context: connection.contextName, nats: nats,
                 durableName: NATSTraceIngestor.durableName(host: ProcessInfo.processInfo.hostName, historyPath: store.path),
                 trace: config.trace, readOnly: readOnly))
-            try await Self.open(keeper: keeper, store: store, api: api, namespace: connection.namespace,
-                context: connection.contextName, cluster: connection.server.absoluteString, settings: config.settings,
-                readOnly: readOnly, theme: theme)
+            return CockpitRuntime.Cluster(api: api, keeper: keeper, namespace: connection.namespace,
+                context: connection.contextName, server: connection.server.absoluteString, config: config)
         }
 
         /// Takes over the terminal until the operator quits; the terminal is restored on every way out.
-        static func open(keeper: HistoryKeeper, store: HistoryStore, api: KubeAPI, namespace: String, context: String,
-            cluster: String, settings: ClusterSettings, readOnly: Bool, theme: String, quitAfter: Double? = nil,
-            whileOpen: (@Sendable () async -> Void)? = nil) async throws
+        static func open(cluster: CockpitRuntime.Cluster, store: HistoryStore, readOnly: Bool, theme: String,
+            quitAfter: Double? = nil, whileOpen: (@Sendable () async -> Void)? = nil,
+            connect: @escaping @Sendable (String) async throws -> CockpitRuntime.Cluster) async throws
         {
             let environment = ProcessInfo.processInfo.environment
             let session: TerminalSession
@@ -48,9 +60,8 @@ extension Flightdeck {
             } catch {
                 throw CLIFailure("\(error)")
             }
-            let runtime = CockpitRuntime(.init(session: session, keeper: keeper, store: store, api: api,
-                namespace: namespace, context: context, cluster: cluster, settings: settings, readOnly: readOnly,
-                themes: ThemeFiles.catalog(environment: environment), themeName: theme))
+            let runtime = CockpitRuntime(.init(session: session, store: store, cluster: cluster, readOnly: readOnly,
+                themes: ThemeFiles.catalog(environment: environment), themeName: theme, connect: connect))
             let timer = Task {
                 guard let quitAfter else { return }
                 try? await Task.sleep(for: .seconds(quitAfter))

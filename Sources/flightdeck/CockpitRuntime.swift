@@ -13,23 +13,42 @@ import TerminalIO
 /// Runs the cockpit: a `CockpitLoop` on the terminal, fed the history's live feed, the
 /// connection states and the effects' results. Effects are carried out here, against the
 /// history store and the orchestrator — the UI itself never touches either.
+///
+/// Everything tied to one cluster (API client, history keeper, actions) is an `Attachment`
+/// that `:ctx NAME` replaces while the terminal, the history store and the UI stay.
 final class CockpitRuntime: @unchecked Sendable {
-    struct Environment {
-        var session: TerminalSession
-        var keeper: HistoryKeeper
-        var store: HistoryStore
+    /// One cluster's worth: what `:ctx` swaps.
+    struct Cluster: Sendable {
         var api: KubeAPI
+        var keeper: HistoryKeeper
         var namespace: String
         var context: String
-        var cluster: String
-        var settings: ClusterSettings
+        var server: String
+        var config: ManifestConfig
+    }
+
+    struct Environment: Sendable {
+        var session: TerminalSession
+        var store: HistoryStore
+        var cluster: Cluster
         var readOnly: Bool
         var themes: ThemeCatalog
         var themeName: String
+        /// Opens another kubeconfig context (`:ctx NAME`); throws a one-line reason.
+        var connect: @Sendable (String) async throws -> Cluster
+    }
+
+    private struct Attachment: Sendable {
+        var cluster: Cluster
+        var actions: AgentActions
+        var task: Task<Void, Never>
     }
 
     private let env: Environment
     private let loop: CockpitLoop
+    private let attachment = Mutex<Attachment?>(nil)
+    private let natsState = Mutex<LinkState>(.notConfigured)
+    private let apiLink = Mutex<LinkState>(.connected)
 
     init(_ env: Environment) {
         self.env = env
@@ -46,34 +65,69 @@ final class CockpitRuntime: @unchecked Sendable {
         var state = CockpitState(width: size.width, height: size.height, now: Date(), theme: theme,
             glyphs: session.capabilities.isUTF8 ? .unicode : .ascii)
         if let themeError { _ = Cockpit.update(&state, .themeFailed(themeError.description)) }
-        let commands = env.keeper.nats.map { NATSCommandChannel(connection: $0) as any CommandChannel }
-        let actions = AgentActions(api: env.api, namespace: env.namespace, readOnly: env.readOnly, commands: commands)
 
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.env.keeper.run { self.keeperEvent($0) } }
-            group.addTask {
-                for await update in self.env.keeper.feed.updates() {
-                    if !update.records.isEmpty { self.send(.traceAppended(update.records)) }
-                    if !update.jobsChanged.isEmpty || !update.missed.isEmpty { self.listJobs() }
+        let signals = Task { await Signals.waitForTermination(); self.loop.quit() }
+        attach(env.cluster)
+        await loop.run(state) { self.perform($0) }
+        signals.cancel()
+        await detach()
+    }
+
+    // MARK: - The cluster
+
+    private var current: Attachment? { attachment.withLock { $0 } }
+
+    /// Starts keeping history for `cluster` and shows its jobs.
+    private func attach(_ cluster: Cluster) {
+        let commands = cluster.keeper.nats.map { NATSCommandChannel(connection: $0) as any CommandChannel }
+        let actions = AgentActions(api: cluster.api, namespace: cluster.namespace, readOnly: env.readOnly, commands: commands)
+        natsState.withLock { $0 = cluster.keeper.nats == nil ? .notConfigured : .reconnecting(retryAt: Date()) }
+        apiLink.withLock { $0 = .connected }
+        let task = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await cluster.keeper.run { self.keeperEvent($0) } }
+                group.addTask {
+                    for await update in cluster.keeper.feed.updates() {
+                        if !update.records.isEmpty { self.send(.traceAppended(update.records)) }
+                        if !update.jobsChanged.isEmpty || !update.missed.isEmpty { self.listJobs() }
+                    }
+                }
+                group.addTask {
+                    let capabilities = await Capabilities.probe(api: cluster.api, namespace: cluster.namespace,
+                        readOnly: self.env.readOnly, hasCommandChannel: commands != nil)
+                    var allowed = Set(JobIntentKind.allCases)
+                    for action in capabilities.unavailable.keys {
+                        if let kind = JobIntentKind(rawValue: action.rawValue) { allowed.remove(kind) }
+                    }
+                    self.send(.capabilitiesLoaded(allowed: allowed, readOnly: self.env.readOnly))
                 }
             }
-            group.addTask {
-                let capabilities = await Capabilities.probe(api: self.env.api, namespace: self.env.namespace,
-                    readOnly: self.env.readOnly, hasCommandChannel: commands != nil)
-                var allowed = Set(JobIntentKind.allCases)
-                for action in capabilities.unavailable.keys {
-                    if let kind = JobIntentKind(rawValue: action.rawValue) { allowed.remove(kind) }
-                }
-                self.send(.capabilitiesLoaded(allowed: allowed, readOnly: self.env.readOnly))
-            }
-            group.addTask { await Signals.waitForTermination(); self.loop.quit() }
-            send(.contextInfo(context: env.context, cluster: env.cluster))
-            send(.connectionChanged(ConnectionStatus(api: .connected, nats: env.keeper.nats == nil ? .notConfigured : .reconnecting(retryAt: Date()))))
-            listJobs()
-            await loop.run(state) { self.perform($0, actions: actions) }
-            group.cancelAll()
         }
-        try? env.keeper.close()
+        attachment.withLock { $0 = Attachment(cluster: cluster, actions: actions, task: task) }
+        send(.contextInfo(context: cluster.context, cluster: cluster.server))
+        send(.connectionChanged(ConnectionStatus(api: .connected, nats: natsLink)))
+        listJobs()
+    }
+
+    /// Stops keeping history for the current cluster; what was queued is committed.
+    private func detach() async {
+        guard let old = attachment.withLock({ current in defer { current = nil }; return current }) else { return }
+        old.task.cancel()
+        await old.task.value
+        try? old.cluster.keeper.close()
+    }
+
+    private func switchContext(to name: String) async {
+        guard name != current?.cluster.context else { return send(.actionFinished("already on context \(name)")) }
+        let cluster: Cluster
+        do {
+            cluster = try await env.connect(name)
+        } catch {
+            return send(.actionFailed("context \(name): \(error)"))  // the current cluster stays
+        }
+        await detach()
+        attach(cluster)
+        send(.actionFinished("context \(name): \(cluster.server), namespace \(cluster.namespace)"))
     }
 
     // MARK: - Sources
@@ -81,10 +135,10 @@ final class CockpitRuntime: @unchecked Sendable {
     private func keeperEvent(_ event: HistoryKeeper.Event) {
         switch event {
         case .reconciler(.connection(.connected)):
+            apiLink.withLock { $0 = .connected }
             send(.connectionChanged(ConnectionStatus(api: .connected, nats: natsLink)))
-        case .reconciler(.connection(.retrying(let at, let reason))):
+        case .reconciler(.connection(.retrying(let at, _))):
             apiLink.withLock { $0 = .reconnecting(retryAt: at) }
-            _ = reason
             send(.connectionChanged(ConnectionStatus(api: .reconnecting(retryAt: at), nats: natsLink)))
         case .nats(let state):
             let link: LinkState
@@ -103,17 +157,18 @@ final class CockpitRuntime: @unchecked Sendable {
         }
     }
 
-    private let natsState = Mutex<LinkState>(.notConfigured)
-    private let apiLink = Mutex<LinkState>(.connected)
     private var natsLink: LinkState { natsState.withLock { $0 } }
 
+    /// The current context's jobs, from history (deleted ones included).
     private func listJobs() {
-        if let jobs = try? env.store.jobs(JobQuery(limit: 2_000)) { send(.jobsListed(jobs)) }
+        guard let cluster = current?.cluster else { return }
+        let query = JobQuery(namespace: cluster.namespace, context: cluster.context, limit: 2_000)
+        if let jobs = try? env.store.jobs(query) { send(.jobsListed(jobs)) }
     }
 
     // MARK: - Effects
 
-    private func perform(_ effect: CockpitEffect, actions: AgentActions) {
+    private func perform(_ effect: CockpitEffect) {
         let store = env.store
         switch effect {
         case .loadTrace(let jobID, let range):
@@ -138,11 +193,11 @@ final class CockpitRuntime: @unchecked Sendable {
         case .loadFilePreview(let jobID, let path):
             Task.detached { await self.loadPreview(jobID: jobID, path: path) }
         case .perform(let intent):
-            Task.detached { await self.carryOut(intent, actions: actions) }
+            Task.detached { await self.carryOut(intent) }
         case .submit(let draft):
             Task.detached { await self.submit(draft) }
         case .switchContext(let name):
-            send(.actionFailed("switching cluster needs a restart: flightdeck --context \(name)"))
+            Task.detached { await self.switchContext(to: name) }
         case .loadTheme(let name):
             switch env.themes.theme(named: name) {
             case .success(let theme): send(.themeLoaded(theme))
@@ -153,18 +208,23 @@ final class CockpitRuntime: @unchecked Sendable {
         }
     }
 
-    private func carryOut(_ intent: JobIntent, actions: AgentActions) async {
+    private func carryOut(_ intent: JobIntent) async {
+        guard let attached = current else { return }
         let name = intent.jobName
-        let jobID = (try? env.store.jobs(JobQuery(limit: 2_000)))?.first { $0.name == name }?.id ?? name
+        let job = (try? env.store.jobs(JobQuery(namespace: attached.cluster.namespace, context: attached.cluster.context,
+            limit: 2_000)))?.first { $0.name == name }
+        let jobID = job?.id ?? name
         do {
             switch intent {
-            case .delete: try await actions.delete(job: name)
-            case .pin: try await actions.pin(job: name)
-            case .cancel: try await actions.cancel(job: name, jobID: jobID)
-            case .steer(_, let command): try await actions.steer(jobID: jobID, command)
+            case .delete: try await attached.actions.delete(job: name)
+            case .pin: try await attached.actions.pin(job: name)
+            case .cancel: try await attached.actions.cancel(job: name, jobID: jobID)
+            case .steer(_, let command): try await attached.actions.steer(jobID: jobID, command)
             case .retry:
-                send(.actionFailed("retry from the command line: flightdeck jobs retry \(name) (it re-reads the task's secret files)"))
-                return
+                guard let job else { throw CLIFailure("history has no job \(name)") }
+                let started = try await TaskSubmission.retry(job, prompt: nil, api: attached.cluster.api,
+                    context: attached.cluster.context, settings: attached.cluster.config.settings, store: env.store)
+                return send(.actionFinished("retry \(name): started \(started), restoring its workspace"))
             }
             send(.actionFinished("\(intent.kind.rawValue) \(name): done"))
         } catch {
@@ -172,16 +232,25 @@ final class CockpitRuntime: @unchecked Sendable {
         }
     }
 
+    /// The form's task, built as `flightdeck submit` builds one: the config's defaults, then
+    /// the template file, then the fields.
     private func submit(_ draft: TaskDraft) async {
         guard !env.readOnly else { return send(.actionFailed("read-only: submitting is refused")) }
-        let task = AgentTask(uuid: UUID().uuidString.lowercased(), image: draft.image.isEmpty ? "sim-agent" : draft.image,
-            prompt: draft.prompt, repoURL: draft.repoURL.isEmpty ? nil : draft.repoURL)
+        guard let attached = current else { return }
         do {
-            let plan = SubmitPlan(task: task, settings: env.settings)
-            _ = try await Submitter(api: env.api).submit(plan)
-            send(.actionFinished("submitted \(plan.jobName)"))
+            var arguments = ["--prompt", draft.prompt]
+            if !draft.image.isEmpty { arguments += ["--image", draft.image] }
+            if !draft.repoURL.isEmpty { arguments += ["--repo-url", draft.repoURL] }
+            if !draft.templatePath.isEmpty { arguments += ["--template", draft.templatePath] }
+            let options = try TaskOptions.parse(arguments)
+            let built = try options.buildWithPaths(config: attached.cluster.config)
+            _ = try await TaskSubmission.submit(built.task, secretFilePaths: built.secretFilePaths, api: attached.cluster.api,
+                context: attached.cluster.context, settings: attached.cluster.config.settings, store: env.store)
+            send(.actionFinished("submitted \(TaskManifests.jobName(built.task))"))
+        } catch let error as CLIFailure {
+            send(.actionFailed("submit: \(error.message)"))
         } catch {
-            send(.actionFailed("submit: \(error)"))
+            send(.actionFailed("submit: \(TaskOptions.message(for: error))"))
         }
     }
 
@@ -189,10 +258,10 @@ final class CockpitRuntime: @unchecked Sendable {
 
     /// The workspace's host directory when this machine holds its local-path volume.
     private func volumeDirectory(jobID: String) async -> String? {
-        guard let job = try? env.store.job(id: jobID), let claim = job.pvc else { return nil }
-        guard let pvc = try? await env.api.get(.persistentVolumeClaims, namespace: env.namespace, name: claim),
+        guard let api = current?.cluster.api, let job = try? env.store.job(id: jobID), let claim = job.pvc else { return nil }
+        guard let pvc = try? await api.get(.persistentVolumeClaims, namespace: job.namespace, name: claim),
             let volume = pvc[path: ["spec", "volumeName"]]?.stringValue,
-            let pv = try? await env.api.get(.persistentVolumes, namespace: nil, name: volume)
+            let pv = try? await api.get(.persistentVolumes, namespace: nil, name: volume)
         else { return nil }
         let path = pv[path: ["spec", "local", "path"]]?.stringValue ?? pv[path: ["spec", "hostPath", "path"]]?.stringValue
         var isDirectory: ObjCBool = false

@@ -83,15 +83,24 @@ extension Flightdeck {
             let titles = Dictionary(uniqueKeysWithValues: tasks.map { (TaskManifests.jobName($0), $0.title ?? "") })
 
             if cockpit {
-                        let submitAll: @Sendable () async -> Void = {
+                // Recorded as `flightdeck submit` records them, so `r` can retry a failed one.
+                let submitAll: @Sendable () async -> Void = {
                     for task in tasks {
-                        _ = try? await Submitter(api: api).submit(SubmitPlan(task: task, settings: settings))
+                        _ = try? await TaskSubmission.submit(task, secretFilePaths: [:], api: api, context: "flightdeck-demo",
+                            settings: settings, store: store)
                     }
                 }
                 defer { feed.say("stopped; history kept in \(data.appendingPathComponent("history.db").path)") }
-                try await Flightdeck.Cockpit.open(keeper: keeper, store: store, api: api, namespace: "agents",
-                    context: "flightdeck-demo", cluster: cluster.url, settings: settings, readOnly: false,
-                    theme: theme, quitAfter: duration, whileOpen: submitAll)
+                // The form's tasks run the simulated agent unless they name another image.
+                var defaults = TaskTemplate()
+                defaults.image = "ghcr.io/flightdeck/sim-agent:1"
+                let config = ManifestConfig(settings: settings, taskDefaults: defaults, trace: TraceSettings(startFrom: .all))
+                let demoCluster = CockpitRuntime.Cluster(api: api, keeper: keeper, namespace: "agents",
+                    context: "flightdeck-demo", server: cluster.url, config: config)
+                try await Flightdeck.Cockpit.open(cluster: demoCluster, store: store, readOnly: false, theme: theme,
+                    quitAfter: duration, whileOpen: submitAll) { name in
+                    throw CLIFailure("the demo runs on its own simulated cluster: quit it and run `flightdeck --context \(name)`")
+                }
                 await cluster.stop()
                 return
             }

@@ -203,22 +203,15 @@ extension Flightdeck.Jobs {
             guard let previous = try store.jobs(JobQuery(namespace: connection.namespace, limit: 100_000))
                 .first(where: { $0.name == name })
             else { throw CLIFailure("history has no job \(name) in \(connection.namespace)") }
-            guard let text = previous.taskSpec, let spec = TaskSpec.decode(text) else {
-                throw CLIFailure("history does not know how \(name) was submitted (only `flightdeck submit` records it)")
-            }
             let newPrompt = try promptFile.map { try TaskOptions.read($0, what: "prompt file") } ?? prompt
-            let task: AgentTask
-            do {
-                task = try spec.retry(uuid: UUID().uuidString.lowercased(), previousJobID: previous.id, prompt: newPrompt) {
-                    try TaskOptions.read($0, what: "secret file")
-                }
-            } catch let error as TaskSpec.RetryError {
-                throw CLIFailure(error.description)
-            }
             let config = try settings.load(namespace: connection.namespace)
-            _ = try await Flightdeck.Submit.submit(task, secretFilePaths: spec.secretFilePaths, connection: connection,
-                settings: config.settings, history: history)
-            print("job.batch/\(TerminalText.line(TaskManifests.jobName(task))) started: a retry of \(TerminalText.line(name)), restoring from job \(TerminalText.line(previous.id))")
+            let api = try ClusterSync.api(connection)
+            var started = ""
+            try await ClusterSync.report {
+                started = try await TaskSubmission.retry(previous, prompt: newPrompt, api: api, context: connection.contextName,
+                    settings: config.settings, store: store)
+            }
+            print("job.batch/\(TerminalText.line(started)) started: a retry of \(TerminalText.line(name)), restoring from job \(TerminalText.line(previous.id))")
         }
     }
 }

@@ -44,17 +44,12 @@ extension Flightdeck {
             settings: ClusterSettings, history: HistoryOptions) async throws -> SubmitOutcome
         {
             let api = try ClusterSync.api(connection)
-            let plan = SubmitPlan(task: task, settings: settings)
-            var outcome: SubmitOutcome = .alreadyRunning(uid: "")
-            try await ClusterSync.report { outcome = try await Submitter(api: api).submit(plan) }
             let store = try history.open()
-            let redactor = SecretRedactor()
-            try store.write([.job(AgentJob(
-                id: TaskManifests.jobID(task), name: plan.jobName, namespace: plan.namespace,
-                context: connection.contextName, taskUUID: task.uuid,
-                taskText: TerminalSanitizer.sanitize(redactor.redact((task.title.map { "\($0): " } ?? "") + task.prompt)),
-                image: task.image, createdAt: Date(), status: .pending, backoffLimit: task.backoffLimit,
-                taskSpec: TaskSpec(task: task, secretFilePaths: secretFilePaths, redactor: redactor).json))])
+            var outcome: SubmitOutcome = .alreadyRunning(uid: "")
+            try await ClusterSync.report {
+                outcome = try await TaskSubmission.submit(task, secretFilePaths: secretFilePaths, api: api,
+                    context: connection.contextName, settings: settings, store: store)
+            }
             return outcome
         }
     }

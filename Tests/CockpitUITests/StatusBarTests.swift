@@ -46,6 +46,20 @@ import Testing
         #expect(!bar.contains("R retry") && !bar.contains("d delete") && !bar.contains("n new"))
     }
 
+    /// On a narrow terminal the pane's hints give way from the end; help and quit stay.
+    @Test func hintsThatDoNotFitDropThePanesOwnAndKeepHelpAndQuit() throws {
+        for width in [80, 100, 120] {
+            var h = Harness(width: width, height: 24)
+            h.send(.contextInfo(context: "flightdeck-demo", cluster: "https://127.0.0.1:6443"),
+                   .connectionChanged(ConnectionStatus(api: .connected, nats: .connected)))
+            h.select("j1")  // running: the most hints
+            let bar = h.render().lines[23]
+            #expect(bar.hasSuffix("? help  q quit") || bar.contains("? help  q quit "), "\(width): \(bar)")
+            #expect(!bar.contains("…"), "nothing cut mid-hint at \(width): \(bar)")
+            if width >= 100 { #expect(bar.contains("Enter trace"), "the first of the pane's own stays at \(width): \(bar)") }
+        }
+    }
+
     @Test func flashMessagesShowThenExpireOnATick() throws {
         var h = Harness()
         h.send(.actionFailed("delete failed: forbidden"))

@@ -29,7 +29,8 @@ struct StatusBar {
             segments.append(Segment(text: " " + AgentText.displayable(flash.text, ascii: glyphs.isASCII),
                                     slot: flash.isError ? .statusBarError : .statusBarMessage))
         } else {
-            segments.append(Segment(text: " " + hints(), slot: .statusBarHint))
+            let used = segments.reduce(0) { $0 + TextLayout.width($1.text) }
+            segments.append(Segment(text: " " + hints(fitting: area.width - used - 1), slot: .statusBarHint))
         }
         let end = grid.draw(segments, x: area.x, y: area.y, clip: area, theme: theme)
         if end > area.maxX { grid.put(glyphs.ellipsis, x: area.maxX - 1, y: area.y, style: theme.style(.statusBarHint)) }
@@ -61,7 +62,10 @@ struct StatusBar {
 
     /// The keymap's hinted bindings for where the keys go now, only those that make sense
     /// for the selected job (no "retry" on a running one, no "steer" when read-only).
-    func hints() -> String {
+    ///
+    /// Within `width` columns the global ones (help, quit) always stay, the pane's own are
+    /// dropped from the least important end.
+    func hints(fitting width: Int = .max) -> String {
         let context = state.keyContext
         switch context {
         case .prompt: return "Enter ok  Esc cancel"
@@ -72,14 +76,16 @@ struct StatusBar {
         }
         // The pane's own first, then the global ones (help, quit).
         var seen = Set<String>()
-        var parts: [String] = []
+        var own: [String] = []
+        var global: [String] = []
         for wanted in [context, .global] {
             for binding in Keymap.bindings where binding.context == wanted {
                 guard let hint = binding.hint, !seen.contains(hint), state.isAvailable(binding.action) else { continue }
                 seen.insert(hint)
-                parts.append("\(binding.key.label) \(hint)")
+                if wanted == .global { global.append("\(binding.key.label) \(hint)") } else { own.append("\(binding.key.label) \(hint)") }
             }
         }
-        return parts.joined(separator: "  ")
+        while !own.isEmpty, TextLayout.width((own + global).joined(separator: "  ")) > width { own.removeLast() }
+        return (own + global).joined(separator: "  ")
     }
 }
