@@ -42,13 +42,15 @@ int CCurses_KEY_F(int n) { return KEY_F(n); }
 int CCurses_KEY_CODE_YES(void) { return KEY_CODE_YES; }
 int CCurses_OK(void) { return OK; }
 int CCurses_ERR(void) { return ERR; }
-unsigned long CCurses_wheel_up_mask(void) { return BUTTON4_PRESSED; }
-unsigned long CCurses_wheel_down_mask(void) { return BUTTON5_PRESSED; }
-int CCurses_read_wheel(void) {
+unsigned long CCurses_mouse_mask(void) { return BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED; }
+int CCurses_read_mouse(int *x, int *y) {
     MEVENT event;
     if (getmouse(&event) != OK) return 0;
+    *x = event.x;
+    *y = event.y;
     if (event.bstate & BUTTON4_PRESSED) return 1;
     if (event.bstate & BUTTON5_PRESSED) return 2;
+    if (event.bstate & BUTTON1_PRESSED) return 3;
     return 0;
 }
 

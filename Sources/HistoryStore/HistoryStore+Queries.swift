@@ -84,6 +84,25 @@ extension HistoryStore {
         return try trace(jobID: jobID, seq: max(1, count - Int64(limit) + 1)...count)
     }
 
+    /// The `seq` of the first record after `seq` (or, `forward` false, the last one before it)
+    /// whose text, tool or arguments contain `query`, case-insensitively for ASCII letters:
+    /// how the cockpit's search goes past the records it holds. One scan of the job's rows
+    /// from `seq` on, by the (job, seq) index.
+    public func traceSearch(jobID: String, query: String, from seq: Int64, forward: Bool) throws -> Int64? {
+        guard !query.isEmpty else { return nil }
+        let escaped = query.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        let pattern = "%" + escaped + "%"
+        return try read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT seq FROM trace
+                WHERE job = (SELECT id FROM jobs WHERE job_id = ?) AND seq \(forward ? ">" : "<") ?
+                  AND (text LIKE ? ESCAPE '\\' OR tool LIKE ? ESCAPE '\\' OR args LIKE ? ESCAPE '\\')
+                ORDER BY seq \(forward ? "ASC" : "DESC") LIMIT 1
+                """, arguments: [jobID, seq, pattern, pattern, pattern])
+        }
+    }
+
     // MARK: - Phases
 
     /// The job's phase spans in time order; each ends where the next begins, and the last one

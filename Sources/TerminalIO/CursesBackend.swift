@@ -24,18 +24,18 @@ public final class CursesBackend: TerminalBackend {
         public var inputMode: InputMode
         /// How long a lone Esc waits for the rest of an escape sequence.
         public var escapeDelay: Duration
-        /// Reports the mouse wheel as up/down keys. Off by default: mouse reporting takes
+        /// Reports left clicks and the wheel (`TerminalEvent.mouse`). Off by default: mouse reporting takes
         /// text selection away from the terminal.
-        public var mouseWheel: Bool
+        public var mouse: Bool
         /// ASCII mode whatever the locale says.
         public var forceASCII: Bool
 
         public init(environment: [String: String], inputMode: InputMode = .raw, escapeDelay: Duration = .milliseconds(25),
-                    mouseWheel: Bool = false, forceASCII: Bool = false) {
+                    mouse: Bool = false, forceASCII: Bool = false) {
             self.environment = environment
             self.inputMode = inputMode
             self.escapeDelay = escapeDelay
-            self.mouseWheel = mouseWheel
+            self.mouse = mouse
             self.forceASCII = forceASCII
         }
     }
@@ -91,15 +91,15 @@ public final class CursesBackend: TerminalBackend {
         }
         self.capabilities = capabilities
 
-        if options.mouseWheel {
-            _ = mousemask(mmask_t(CCurses_wheel_up_mask() | CCurses_wheel_down_mask()), nil)
+        if options.mouse {
+            _ = mousemask(mmask_t(CCurses_mouse_mask()), nil)
             _ = mouseinterval(0)
         }
 
         // What the crash path writes with write(2): no ncurses, no allocation.
         func capability(_ name: String) -> String { String(cString: CCurses_tigetstr(name)) }
         var reset = capability("sgr0") + capability("cnorm") + capability("rmkx")
-        if options.mouseWheel { reset += "\u{1B}[?1000l\u{1B}[?1006l" }
+        if options.mouse { reset += "\u{1B}[?1000l\u{1B}[?1006l" }
         reset += capability("rmcup")
         CCurses_set_reset_sequence(reset)
         CCurses_arm_restore(1)
@@ -112,7 +112,7 @@ public final class CursesBackend: TerminalBackend {
     public func stop() {
         guard screen != nil, !stopped else { return }
         stopped = true
-        if options.mouseWheel { _ = mousemask(0, nil) }
+        if options.mouse { _ = mousemask(0, nil) }
         _ = curs_set(1)
         _ = endwin()
         CCurses_arm_restore(0)
@@ -232,9 +232,11 @@ public final class CursesBackend: TerminalBackend {
             if result == CCurses_KEY_CODE_YES() {
                 let code = Int32(bitPattern: value)
                 if code == CursesKeyCode.mouse {
-                    switch CCurses_read_wheel() {
-                    case 1: events.append(.key(.up))
-                    case 2: events.append(.key(.down))
+                    var x: Int32 = 0, y: Int32 = 0
+                    switch CCurses_read_mouse(&x, &y) {
+                    case 1: events.append(.mouse(MouseEvent(kind: .wheelUp, x: Int(x), y: Int(y))))
+                    case 2: events.append(.mouse(MouseEvent(kind: .wheelDown, x: Int(x), y: Int(y))))
+                    case 3: events.append(.mouse(MouseEvent(kind: .press, x: Int(x), y: Int(y))))
                     default: break
                     }
                     continue

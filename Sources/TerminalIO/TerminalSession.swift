@@ -33,10 +33,10 @@ public final class TerminalSession: Sendable {
     /// The real terminal through ncurses, with capabilities detected from `environment`.
     public convenience init(
         environment: [String: String] = ProcessInfo.processInfo.environment, inputMode: CursesBackend.InputMode = .raw,
-        mouseWheel: Bool = false, forceASCII: Bool = false, options: Options = Options()
+        mouse: Bool = false, forceASCII: Bool = false, options: Options = Options()
     ) throws {
         let backend = CursesBackend(options: CursesBackend.Options(
-            environment: environment, inputMode: inputMode, mouseWheel: mouseWheel, forceASCII: forceASCII))
+            environment: environment, inputMode: inputMode, mouse: mouse, forceASCII: forceASCII))
         try self.init(backend: backend, options: options)
     }
 

@@ -20,12 +20,13 @@ extension Flightdeck {
         @OptionGroup var settings: SettingsOptions
         @Flag(name: .customLong("read-only"), help: "Refuse every action that changes the cluster.") var readOnly = false
         @Option(help: "The theme (dark, light, high-contrast, monochrome, or one of yours).") var theme: String = "dark"
+        @Flag(help: "Clicks focus panes and select jobs, the wheel scrolls (Shift+drag then selects text).") var mouse = false
 
         func run() async throws {
             let store = try history.open()
             let cluster = try await Self.connect(cluster, settings: settings, store: store, readOnly: readOnly)
             let (clusterOptions, settingsOptions, readOnly) = (self.cluster, settings, readOnly)
-            try await Self.open(cluster: cluster, store: store, readOnly: readOnly, theme: theme) { context in
+            try await Self.open(cluster: cluster, store: store, readOnly: readOnly, theme: theme, mouse: mouse) { context in
                 var options = clusterOptions
                 options.context = context
                 return try await Self.connect(options, settings: settingsOptions, store: store, readOnly: readOnly)
@@ -50,13 +51,13 @@ extension Flightdeck {
 
         /// Takes over the terminal until the operator quits; the terminal is restored on every way out.
         static func open(cluster: CockpitRuntime.Cluster, store: HistoryStore, readOnly: Bool, theme: String,
-            quitAfter: Double? = nil, whileOpen: (@Sendable () async -> Void)? = nil,
+            mouse: Bool = false, quitAfter: Double? = nil, whileOpen: (@Sendable () async -> Void)? = nil,
             connect: @escaping @Sendable (String) async throws -> CockpitRuntime.Cluster) async throws
         {
             let environment = ProcessInfo.processInfo.environment
             let session: TerminalSession
             do {
-                session = try TerminalSession(environment: environment)
+                session = try TerminalSession(environment: environment, mouse: mouse)
             } catch {
                 throw CLIFailure("\(error)")
             }

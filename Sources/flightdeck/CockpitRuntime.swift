@@ -181,6 +181,15 @@ final class CockpitRuntime: @unchecked Sendable {
                 let records = (try? store.traceTail(jobID: jobID, limit: count)) ?? []
                 self.send(.tracePageLoaded(jobID: jobID, records: records, total: (try? store.traceCount(jobID: jobID)) ?? 0))
             }
+        case .searchTrace(let jobID, let query, let from, let forward):
+            Task.detached {
+                do {
+                    let seq = try store.traceSearch(jobID: jobID, query: query, from: from, forward: forward)
+                    self.send(.traceSearchResult(jobID: jobID, query: query, seq: seq))
+                } catch {
+                    self.send(.actionFailed("search: \(error)"))
+                }
+            }
         case .loadTimeline(let jobIDs):
             Task.detached {
                 for jobID in jobIDs {

@@ -35,6 +35,7 @@ extension Flightdeck {
         @Flag(help: "Print the live feed as lines instead of opening the cockpit (the default when not on a terminal).")
         var plain = false
         @Option(help: "The cockpit's theme.") var theme: String = "dark"
+        @Flag(help: "In the cockpit, clicks focus panes and select jobs, the wheel scrolls (Shift+drag then selects text).") var mouse = false
         @Flag(name: .customLong("no-nats"), help: "Carry the trace over pod logs even when nats-server is installed.")
         var noNATS = false
 
@@ -98,7 +99,7 @@ extension Flightdeck {
                 let demoCluster = CockpitRuntime.Cluster(api: api, keeper: keeper, namespace: "agents",
                     context: "flightdeck-demo", server: cluster.url, config: config)
                 try await Flightdeck.Cockpit.open(cluster: demoCluster, store: store, readOnly: false, theme: theme,
-                    quitAfter: duration, whileOpen: submitAll) { name in
+                    mouse: mouse, quitAfter: duration, whileOpen: submitAll) { name in
                     throw CLIFailure("the demo runs on its own simulated cluster: quit it and run `flightdeck --context \(name)`")
                 }
                 await cluster.stop()

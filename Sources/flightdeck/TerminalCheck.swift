@@ -15,7 +15,7 @@ extension Flightdeck {
             commandName: "terminal",
             abstract: "Show what this terminal can display and which keys reach the cockpit (q or Ctrl-C quits).")
 
-        @Flag(help: "Report the mouse wheel as up/down keys (takes text selection away from the terminal).")
+        @Flag(help: "Report clicks and the wheel (takes plain text selection away from the terminal; Shift+drag still selects).")
         var mouse = false
 
         @Flag(help: "Draw ASCII only, whatever the locale says.")
@@ -28,7 +28,7 @@ extension Flightdeck {
             let environment = ProcessInfo.processInfo.environment
             let session: TerminalSession
             do {
-                session = try TerminalSession(environment: environment, mouseWheel: mouse, forceASCII: ascii)
+                session = try TerminalSession(environment: environment, mouse: mouse, forceASCII: ascii)
             } catch let error as TerminalError {
                 throw CLIFailure(error.description)
             }
@@ -47,6 +47,9 @@ extension Flightdeck {
                     screen.keyCount += 1
                 case let .resized(width, height):
                     screen.size = TerminalSize(width: width, height: height)
+                case let .mouse(mouse):
+                    screen.lastKey = "mouse \(mouse.kind) at \(mouse.x),\(mouse.y)"
+                    screen.keyCount += 1
                 }
                 session.present(screen.render())
             }

@@ -114,30 +114,70 @@ import Testing
         #expect(h.screen.contains("/needle"))
         h.press(.enter)
         #expect(h.state.trace.query == "needle")
-        #expect(h.state.trace.cursorRecord?.seq == 801)
-        // The match is the first record of the window: the page before it is asked for.
-        #expect(h.effects.contains(.loadTrace(jobID: "j1", seq: 601...800)))
-        h.press(.character("n"))
-        #expect(h.state.trace.cursorRecord?.seq == 811)
+        // Following, a search finds the newest match first.
+        #expect(h.state.trace.cursorRecord?.seq == 991)
+        #expect(!h.state.trace.following)
         let grid = h.render()
-        let row = try #require(grid.row(containing: "needle in the auth module"))
+        let row = try #require(grid.row(containing: "step 991: look for the needle"))
         let x = try #require(grid.column(of: "needle", row: row))
         #expect(grid[x, row].style == h.state.theme.style(.traceSearchMatch))
         #expect(grid[x + 5, row].style == h.state.theme.style(.traceSearchMatch))
         #expect(grid[x + 6, row].style != h.state.theme.style(.traceSearchMatch))
         // Context: the two records before the match are still on screen above it.
         #expect(grid.lines[row - 1].contains("TimeoutError"))
-        #expect(grid.lines[row - 2].contains("checkpoint saved at step 809"))
+        #expect(grid.lines[row - 2].contains("checkpoint saved at step 989"))
         h.press(.character("N"))
-        #expect(h.state.trace.cursorRecord?.seq == 801)
-        h.press(.character("N"))
-        #expect(h.state.trace.cursorRecord?.seq == 991)  // wraps around
+        #expect(h.state.trace.cursorRecord?.seq == 981)
+        h.press(.character("n"))
+        #expect(h.state.trace.cursorRecord?.seq == 991)
         h.press(.escape)
         #expect(h.state.trace.query == nil)
+    }
+
+    /// The window holds 200 records of 1,000: n/N past its edges ask the store, and a match
+    /// found there is paged in with the cursor on it.
+    @Test func searchGoesOnInTheStorePastTheWindow() throws {
+        var h = Self.tracing()
         h.press(.character("/"))
+        h.type("needle")
+        h.press(.enter)
+        #expect(h.state.trace.cursorRecord?.seq == 991)
+        // Back past the window's first record (801): the store is asked from there.
+        for _ in 0..<19 { h.press(.character("N")) }
+        #expect(h.state.trace.cursorRecord?.seq == 801)
+        h.press(.character("N"))
+        #expect(h.effects.contains(.searchTrace(jobID: "j1", query: "needle", from: 801, forward: false)))
+        h.send(.traceSearchResult(jobID: "j1", query: "needle", seq: 791))
+        #expect(h.effects.contains(.loadTrace(jobID: "j1", seq: 691...891)))
+        h.send(.tracePageLoaded(jobID: "j1", records: CockpitFixtures.records(job: "j1", seq: 691...891), total: 1000))
+        #expect(h.state.trace.cursorRecord?.seq == 791)
+        #expect(h.screen.contains("step 791: look for the needle"))
+
+        // Forward past the end of the trace: the search wraps to its start, in the store.
+        h.press(.escape, .character("G"))
+        h.press(.character("/"))
+        h.type("needle")
+        h.press(.enter)
+        #expect(h.state.trace.cursorRecord?.seq == 991)
+        h.press(.character("n"))
+        #expect(h.effects.contains(.searchTrace(jobID: "j1", query: "needle", from: 0, forward: true)))
+        h.send(.traceSearchResult(jobID: "j1", query: "needle", seq: 1))
+        #expect(h.effects.contains(.loadTrace(jobID: "j1", seq: 1...101)))
+        h.send(.tracePageLoaded(jobID: "j1", records: CockpitFixtures.records(job: "j1", seq: 1...101), total: 1000))
+        #expect(h.state.trace.cursorRecord?.seq == 1)
+
+        // A stale answer (another query) is ignored; no match anywhere says so, once.
+        h.press(.escape, .character("/"))
         h.type("no such thing")
         h.press(.enter)
+        #expect(h.effects.contains(.searchTrace(jobID: "j1", query: "no such thing", from: 101, forward: true)))
+        h.send(.traceSearchResult(jobID: "j1", query: "needle", seq: 11))
+        #expect(h.state.trace.cursorRecord?.seq == 1)
+        h.send(.traceSearchResult(jobID: "j1", query: "no such thing", seq: nil))
+        #expect(h.effects.contains(.searchTrace(jobID: "j1", query: "no such thing", from: 0, forward: true)))
+        h.send(.traceSearchResult(jobID: "j1", query: "no such thing", seq: nil))
         #expect(h.screen.contains("no match for \"no such thing\""))
+        #expect(h.effects.isEmpty)
     }
 
     @Test func filtersByKindAndPhase() throws {

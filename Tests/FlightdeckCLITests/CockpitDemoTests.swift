@@ -10,10 +10,46 @@ struct CockpitDemoTests {
     let flightdeck = ProductProcess("flightdeck").executable.path
     let dir = TemporaryDirectory()
 
-    func start(width: Int = 160, height: Int = 45, environment: String = "") throws -> TmuxSession {
+    func start(width: Int = 160, height: Int = 45, environment: String = "", flags: String = "") throws -> TmuxSession {
         try TmuxSession(width: width, height: height,
-            command: "env \(environment) HOME=\(dir.path) \(flightdeck) demo --agents 4 --speed 5 --data-dir \(dir.file("demo")); "
+            command: "env \(environment) HOME=\(dir.path) \(flightdeck) demo --agents 4 --speed 5 \(flags) --data-dir \(dir.file("demo")); "
                 + "echo \"RESTORED $?\"; sleep 600")
+    }
+
+    /// A left click at a cell (0-based), as the terminal reports it (X10 mouse encoding).
+    func click(_ tmux: TmuxSession, x: Int, y: Int) throws {
+        func coordinate(_ value: Int) -> String { String(UnicodeScalar(UInt8(33 + value))) }
+        try tmux.sendKeys("-l", "\u{1B}[M " + coordinate(x) + coordinate(y))
+        try tmux.sendKeys("-l", "\u{1B}[M#" + coordinate(x) + coordinate(y))
+    }
+
+    @Test func withTheMouseOnAClickOnAJobOpensItsTrace() async throws {
+        let tmux = try start(flags: "--mouse")
+        defer { tmux.kill() }
+        _ = try await tmux.waitFor("four agents listed") { screen in
+            screen.contains { $0.contains("Jobs 4 ") } && screen.contains { $0.contains("Trace: agent-") }
+        }
+        // Sorted by name, the rows stay put while the agents work (by age they move).
+        try tmux.sendKeys("o")
+        let screen = try await tmux.waitFor("sorted by name") { $0.contains { $0.contains("Jobs 4 by name") } }
+        // The last agent row of the list: its name, and the trace follows the click to it.
+        // The job list is the left column of the top half: what is left of the trace's border.
+        let list = screen.map { $0.components(separatedBy: "││").first ?? "" }
+        let rows = list.indices.filter { list[$0].hasPrefix("│ ") && list[$0].contains(" agent-") }
+        try #require(rows.count == 4, "\(list)")
+        // (The list may cut a long name with an ellipsis; the trace title has it whole.)
+        func name(_ row: Int) -> String {
+            list[row].split(separator: " ").first { $0.hasPrefix("agent-") }.map { String($0).replacingOccurrences(of: "…", with: "") } ?? "?"
+        }
+        // A job other than the one whose trace is open.
+        let row = try #require(rows.last { row in !screen.contains { $0.contains("Trace: \(name(row))") } })
+        let name = name(row)
+        try click(tmux, x: 6, y: row)
+        let after = try await tmux.waitFor("the trace of \(name)") { $0.contains { $0.contains("Trace: \(name)") } }
+        #expect(after.contains { $0.contains("Trace: \(name)") })
+        try tmux.sendKeys("q")
+        _ = try await tmux.waitFor(text: "RESTORED")
+        #expect(try tmux.display("#{mouse_any_flag}") == "0", "mouse reporting is off again")
     }
 
     @Test func theDemoOpensTheCockpitAndEveryKeyDoesWhatItSays() async throws {

@@ -44,11 +44,10 @@ int CCurses_KEY_F(int n);
 int CCurses_KEY_CODE_YES(void);
 int CCurses_OK(void);
 int CCurses_ERR(void);
-/// Mouse wheel masks (BUTTON4/5_PRESSED), for the optional wheel-as-arrows mode.
-unsigned long CCurses_wheel_up_mask(void);
-unsigned long CCurses_wheel_down_mask(void);
-/// Reads one mouse event: 1 for wheel up, 2 for wheel down, 0 for anything else.
-int CCurses_read_wheel(void);
+/// The mouse events the optional mouse mode asks for: left press, wheel up and down.
+unsigned long CCurses_mouse_mask(void);
+/// Reads one mouse event and its cell: 1 wheel up, 2 wheel down, 3 left press, 0 anything else.
+int CCurses_read_mouse(int *x, int *y);
 
 /// newterm(term, stdout, stdin): `stdout`/`stdin` are globals Swift 6 rejects.
 SCREEN *CCurses_newterm_stdio(const char *term);

@@ -16,4 +16,23 @@ public enum TerminalEvent: Sendable, Hashable {
     case key(Key)
     /// The terminal now has this many columns and rows.
     case resized(width: Int, height: Int)
+    /// A click or a wheel turn (only with the mouse turned on: `--mouse`).
+    case mouse(MouseEvent)
+}
+
+/// A mouse event at a cell (0-based column and row).
+public struct MouseEvent: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case press, wheelUp, wheelDown
+    }
+
+    public var kind: Kind
+    public var x: Int
+    public var y: Int
+
+    public init(kind: Kind, x: Int, y: Int) {
+        self.kind = kind
+        self.x = x
+        self.y = y
+    }
 }

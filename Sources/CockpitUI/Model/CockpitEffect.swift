@@ -7,6 +7,9 @@ public enum CockpitEffect: Sendable, Hashable {
     /// The last `count` records of a job's trace, answered by `tracePageLoaded`: what a newly
     /// selected job shows first, and where follow mode jumps back to.
     case loadTraceTail(jobID: String, count: Int)
+    /// The next record after `seq` (`forward`) or before it that matches `query`, searched in
+    /// the store: answered by `traceSearchResult`.
+    case searchTrace(jobID: String, query: String, from: Int64, forward: Bool)
     /// Phase spans and markers of these jobs, each answered by `timelineLoaded`.
     case loadTimeline(jobIDs: [String])
     case loadWorkspace(jobID: String)

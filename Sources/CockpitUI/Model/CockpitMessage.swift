@@ -13,6 +13,8 @@ public enum CockpitMessage: Sendable {
     case traceAppended([TraceRecord])
     /// The answer to `loadTrace`/`loadTraceTail`: records in seq order and the job's total.
     case tracePageLoaded(jobID: String, records: [TraceRecord], total: Int64)
+    /// The answer to `searchTrace`: the matching record's seq, or nil for none that way.
+    case traceSearchResult(jobID: String, query: String, seq: Int64?)
     case timelineLoaded(jobID: String, spans: [PhaseSpan], markers: [PhaseMarker])
     case workspaceListed(jobID: String, listing: WorkspaceListing)
     case filePreviewLoaded(jobID: String, path: String, text: String, truncated: Bool)

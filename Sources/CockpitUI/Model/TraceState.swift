@@ -55,6 +55,17 @@ public struct TraceState: Sendable, Hashable {
     public internal(set) var awaitingTail = false
     /// `g` asked for the start of the trace: the cursor goes there when the page comes.
     var jumpToStart = false
+    /// A search that went on in the store, past the window (one at a time).
+    public internal(set) var pendingSearch: PendingSearch?
+    /// A record the cursor goes to when the page holding it comes (a match found in the store).
+    var jumpTo: Int64?
+
+    /// A search past the window: which way, and whether it already wrapped around the ends.
+    public struct PendingSearch: Sendable, Hashable {
+        public var query: String
+        public var forward: Bool
+        public var wrapped: Bool
+    }
 
     public init() {}
 

@@ -327,7 +327,9 @@ extension CockpitState {
         case (.submit, .search(let text)):
             overlay = .none
             trace.query = text.isEmpty ? nil : text
-            if trace.query != nil { findMatch(forward: true, includingCursor: true, &effects) }
+            // Following, the newest match first (searching back from the bottom); scrolled
+            // back, the next one down from where the cursor is.
+            if trace.query != nil { findMatch(forward: !trace.following, includingCursor: true, &effects) }
         case (.submit, .jobFilter):
             overlay = .none
         case (.submit, .steer(let job, let text)):

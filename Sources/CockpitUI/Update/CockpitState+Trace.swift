@@ -93,6 +93,14 @@ extension CockpitState {
             trace.top = 0
         }
         rebuildTraceRows(keeping: anchor)
+        if let target = trace.jumpTo {
+            trace.jumpTo = nil
+            let source = trace.source
+            if let row = trace.rows.firstIndex(where: { source[$0].seq == target }) {
+                var ignored: [CockpitEffect] = []
+                moveToMatch(row: row, &ignored)
+            }
+        }
     }
 
     /// Recomputes what the rows index (the window or the interleaved merge) and which pass
@@ -265,25 +273,79 @@ extension CockpitState {
 
     // MARK: - Search
 
+    /// n/N and a new search: the next match in the window; past its edge the store is asked
+    /// (`searchTrace`), and past the trace's end the search wraps around once. A match
+    /// outside the window is paged in around it, the cursor a third of the way down.
     mutating func findMatch(forward: Bool, includingCursor: Bool, _ effects: inout [CockpitEffect]) {
         guard let query = trace.query, !query.isEmpty else {
             show("no search: press / first", error: true)
             return
         }
         let count = trace.rows.count
-        guard count > 0 else { return }
-        for step in (includingCursor ? 0 : 1)...count {
-            let row = ((trace.cursor + (forward ? step : -step)) % count + count) % count
-            if trace.matches(trace.source[trace.rows[row]], query) {
-                trace.following = false
-                trace.cursor = row
-                centreTraceCursor()
-                syncTimelineCursor()
-                requestPageIfNeeded(&effects)
-                return
+        if count > 0 {
+            var row = trace.cursor + (includingCursor ? 0 : (forward ? 1 : -1))
+            while row >= 0, row < count {
+                if trace.matches(trace.source[trace.rows[row]], query) { return moveToMatch(row: row, &effects) }
+                row += forward ? 1 : -1
             }
         }
-        show("no match for \"\(query)\" in the loaded trace", error: true)
+        // Past the window's edge: the rest of the trace that way is in the store.
+        if let id = trace.jobID, !trace.interleaved, let edge = forward ? trace.records.last?.seq : trace.records.first?.seq,
+           forward ? edge < trace.total : edge > 1 {
+            trace.pendingSearch = TraceState.PendingSearch(query: query, forward: forward, wrapped: false)
+            effects.append(.searchTrace(jobID: id, query: query, from: edge, forward: forward))
+            return
+        }
+        wrapSearch(query: query, forward: forward, &effects)
+    }
+
+    /// The search from the other end of the trace (in the window when it holds all of it).
+    mutating func wrapSearch(query: String, forward: Bool, _ effects: inout [CockpitEffect]) {
+        let holdsAll = trace.interleaved || ((trace.records.first?.seq ?? 1) <= 1 && (trace.records.last?.seq ?? 0) >= trace.total)
+        if !holdsAll, let id = trace.jobID {
+            trace.pendingSearch = TraceState.PendingSearch(query: query, forward: forward, wrapped: true)
+            effects.append(.searchTrace(jobID: id, query: query, from: forward ? 0 : trace.total + 1, forward: forward))
+            return
+        }
+        let count = trace.rows.count
+        for step in 0..<count {
+            let row = forward ? step : count - 1 - step
+            if trace.matches(trace.source[trace.rows[row]], query) { return moveToMatch(row: row, &effects) }
+        }
+        show("no match for \"\(query)\"", error: true)
+    }
+
+    mutating func moveToMatch(row: Int, _ effects: inout [CockpitEffect]) {
+        trace.pendingSearch = nil
+        trace.following = false
+        trace.cursor = row
+        centreTraceCursor()
+        syncTimelineCursor()
+        requestPageIfNeeded(&effects)
+    }
+
+    /// The store's answer to a search past the window.
+    mutating func searchAnswered(jobID: String, query: String, seq: Int64?, _ effects: inout [CockpitEffect]) {
+        guard jobID == trace.jobID, let pending = trace.pendingSearch, pending.query == query, trace.query == query else { return }
+        guard let seq else {
+            trace.pendingSearch = nil
+            if pending.wrapped { return show("no match for \"\(query)\"", error: true) }
+            return wrapSearch(query: query, forward: pending.forward, &effects)
+        }
+        let source = trace.source
+        if trace.records.contains(where: { $0.seq == seq }) {
+            if let row = trace.rows.firstIndex(where: { source[$0].seq == seq }) { return moveToMatch(row: row, &effects) }
+            // Matched, but hidden by the filters: on to the next one.
+            effects.append(.searchTrace(jobID: jobID, query: query, from: seq, forward: pending.forward))
+            return
+        }
+        // Outside the window: a page around it replaces the window.
+        let half = Int64(TraceState.pageSize / 2)
+        let range = max(1, seq - half)...(seq + half)
+        trace.following = false
+        trace.jumpTo = seq
+        trace.pendingPage = range
+        effects.append(.loadTrace(jobID: jobID, seq: range))
     }
 
     // MARK: - Timeline

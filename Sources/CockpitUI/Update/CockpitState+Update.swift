@@ -8,6 +8,8 @@ extension CockpitState {
         switch message {
         case .terminal(.key(let key)):
             handle(key, &effects)
+        case .terminal(.mouse(let mouse)):
+            handle(mouse, &effects)
         case .terminal(.resized(let newWidth, let newHeight)):
             width = max(0, newWidth)
             height = max(0, newHeight)
@@ -30,6 +32,8 @@ extension CockpitState {
             appendLive(records, &effects)
         case .tracePageLoaded(let jobID, let records, let total):
             loadedPage(jobID: jobID, page: records, total: total)
+        case .traceSearchResult(let jobID, let query, let seq):
+            searchAnswered(jobID: jobID, query: query, seq: seq, &effects)
         case .timelineLoaded(let jobID, let spans, let markers):
             timeline.lanes[jobID] = TimelineState.Lane(
                 spans: spans.sorted { $0.start < $1.start }, markers: markers.sorted { $0.time < $1.time })
