@@ -16,11 +16,11 @@ struct CockpitDemoTests {
                 + "echo \"RESTORED $?\"; sleep 600")
     }
 
-    /// A left click at a cell (0-based), as the terminal reports it (X10 mouse encoding).
+    /// A left click at a cell (0-based), as the terminal reports it (X10 mouse encoding):
+    /// press and release in one go.
     func click(_ tmux: TmuxSession, x: Int, y: Int) throws {
         func coordinate(_ value: Int) -> String { String(UnicodeScalar(UInt8(33 + value))) }
-        try tmux.sendKeys("-l", "\u{1B}[M " + coordinate(x) + coordinate(y))
-        try tmux.sendKeys("-l", "\u{1B}[M#" + coordinate(x) + coordinate(y))
+        try tmux.sendKeys("-l", "\u{1B}[M " + coordinate(x) + coordinate(y) + "\u{1B}[M#" + coordinate(x) + coordinate(y))
     }
 
     @Test func withTheMouseOnAClickOnAJobOpensItsTrace() async throws {
@@ -44,9 +44,18 @@ struct CockpitDemoTests {
         // A job other than the one whose trace is open.
         let row = try #require(rows.last { row in !screen.contains { $0.contains("Trace: \(name(row))") } })
         let name = name(row)
-        try click(tmux, x: 6, y: row)
-        let after = try await tmux.waitFor("the trace of \(name)") { $0.contains { $0.contains("Trace: \(name)") } }
-        #expect(after.contains { $0.contains("Trace: \(name)") })
+        // tmux hands send-keys input to the program a key at a time, so on a loaded machine
+        // the click's escape sequence can arrive split past ncurses' escape delay and read as
+        // Esc and characters (a terminal writes it whole): a person would click again.
+        var after: [String] = []
+        for attempt in 1...3 where !after.contains(where: { $0.contains("Trace: \(name)") }) {
+            try click(tmux, x: 6, y: row)
+            after = (try? await tmux.waitFor("the trace of \(name) (click \(attempt))", timeout: .seconds(10)) {
+                $0.contains { $0.contains("Trace: \(name)") }
+            }) ?? []
+        }
+        let last = try tmux.capture().joined(separator: "\n")
+        #expect(after.contains { $0.contains("Trace: \(name)") }, "\(last)")
         try tmux.sendKeys("q")
         _ = try await tmux.waitFor(text: "RESTORED")
         #expect(try tmux.display("#{mouse_any_flag}") == "0", "mouse reporting is off again")
@@ -71,27 +80,43 @@ struct CockpitDemoTests {
         try tmux.sendKeys("Escape")
         try await tmux.waitFor("the help closed") { !$0.contains { $0.contains("Keys (Esc closes)") } }
 
-        // Navigate to the next job, then focus the trace and search it.
+        // Navigate to the next job, then focus the trace and search it: the newest match,
+        // paused there, the query in the pane's footer; N steps to an older match.
         try tmux.sendKeys("j")
         try tmux.sendKeys("Tab")
+        _ = try await tmux.waitFor("a trace with pytest runs in it", timeout: .seconds(90)) { screen in
+            screen.filter { $0.contains("pytest") }.count >= 2
+        }
         try tmux.sendKeys("/")
         try tmux.sendKeys("-l", "pytest")
         try tmux.sendKeys("Enter")
-        _ = try await tmux.waitFor("a search for pytest") { screen in screen.contains { $0.contains("pytest") } }
+        let found = try await tmux.waitFor("a search for pytest") { screen in
+            screen.contains { $0.contains("Trace: agent-") && $0.contains("paused") } && screen.contains { $0.contains(" /pytest ") }
+        }
+        let firstMatch = try #require(Self.traceSeq(found))
+        try tmux.sendKeys("N")
+        let older = try await tmux.waitFor("an older match") { screen in Self.traceSeq(screen).map { $0 < firstMatch } ?? false }
+        #expect(older.contains { $0.contains("pytest") })
 
-        // Switch theme from the command line, live.
+        // Switch theme from the command line, live: the same screen in other colours.
         try tmux.sendKeys("Escape")
+        // (The background most cells have: the theme's base.)
+        let darkBase = try #require(Self.colours(try tmux.capture(escapes: true)).max { $0.value < $1.value }?.key)
         try tmux.sendKeys(":")
         try tmux.sendKeys("-l", "theme light")
         try tmux.sendKeys("Enter")
+        _ = try await tmux.waitFor("the light theme's colours", escapes: true) { screen in
+            let colours = Self.colours(screen)
+            return !colours.isEmpty && colours[darkBase] == nil
+        }
         _ = try await tmux.waitFor("still drawing after the theme switch") { $0.contains { $0.contains("● API") } }
 
         // Resize: the frame follows, with nothing left over from the old one.
         try tmux.resize(width: 90, height: 28)
-        let small = try await tmux.waitFor("a frame at 90x28") { screen in
-            screen.count == 28 && screen.contains { $0.contains("Jobs") } && screen.allSatisfy { TerminalWidth.columns($0) <= 90 }
+        let small = try await tmux.waitFor("a frame at 90x28, status bar included") { screen in
+            screen.count == 28 && screen.contains { $0.contains("Jobs") } && screen.last?.contains("API") == true
         }
-        #expect(small.last?.isEmpty == false)
+        #expect(small.allSatisfy { TerminalWidth.columns($0) <= 90 }, "\(small)")
         try tmux.resize(width: 200, height: 60)
         _ = try await tmux.waitFor("all four panes at 200x60") { screen in
             screen.count == 60 && screen.contains { $0.contains("Timeline") } && screen.contains { $0.contains("Files") }
@@ -117,6 +142,42 @@ struct CockpitDemoTests {
         let after = try await tmux.waitFor(text: "RESTORED")
         #expect(try tmux.display("#{alternate_on}") == "0")
         #expect(after.contains { $0.hasPrefix("RESTORED") })
+    }
+}
+
+extension CockpitDemoTests {
+    /// The record number the trace pane's title shows (`#N/total`).
+    static func traceSeq(_ screen: [String]) -> Int? {
+        guard let title = screen.first(where: { $0.contains("Trace: agent-") }), let hash = title.lastIndex(of: "#") else { return nil }
+        return Int(title[title.index(after: hash)...].prefix { $0.isNumber })
+    }
+
+    /// The background colours a captured screen sets (`48;5;N` or `48;2;R;G;B` in its SGR),
+    /// with how often.
+    static func colours(_ screen: [String]) -> [String: Int] {
+        var found: [String: Int] = [:]
+        for line in screen {
+            for sequence in line.components(separatedBy: "\u{1B}[").dropFirst() {
+                guard let end = sequence.firstIndex(of: "m") else { continue }
+                let parameters = sequence[..<end].split(separator: ";")
+                var index = 0
+                while index < parameters.count {
+                    if parameters[index] == "48", index + 2 < parameters.count, parameters[index + 1] == "5" {
+                        found["5;\(parameters[index + 2])", default: 0] += 1
+                        index += 3
+                    } else if parameters[index] == "48", index + 4 < parameters.count, parameters[index + 1] == "2" {
+                        found["2;\(parameters[(index + 2)...(index + 4)].joined(separator: ";"))", default: 0] += 1
+                        index += 5
+                    } else if let value = Int(parameters[index]), (40...47).contains(value) || (100...107).contains(value) {
+                        found[String(value), default: 0] += 1
+                        index += 1
+                    } else {
+                        index += 1
+                    }
+                }
+            }
+        }
+        return found
     }
 }
 
