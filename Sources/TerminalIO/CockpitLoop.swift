@@ -29,6 +29,11 @@ public final class CockpitLoop: Sendable {
     /// Ends `run` as `q` would (a signal, a lost terminal).
     public func quit() { send(.terminal(.key(.ctrl("q")))) }
 
+    /// The signal that ended the session (`TerminalEvent.terminated`), if one did: the
+    /// program exits with 128 + it once it has shut down.
+    public var endedBySignal: Int32? { terminationSignal.withLock { $0 } }
+    private let terminationSignal = Mutex<Int32?>(nil)
+
     /// Runs until the operator quits or `quit()` is called; `perform` carries out each effect
     /// (it must not block: start work and `send` its result). Returns the final state.
     @discardableResult
@@ -57,6 +62,10 @@ public final class CockpitLoop: Sendable {
                 }
                 for message in messages {
                     if case .terminal(.key(.ctrl("q"))) = message { quit = true }
+                    if case .terminal(.terminated(let signal)) = message {
+                        quit = true
+                        terminationSignal.withLock { $0 = signal }
+                    }
                     for effect in Cockpit.update(&state, message) {
                         if case .quit = effect { quit = true }
                         perform(effect)

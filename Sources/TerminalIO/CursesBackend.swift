@@ -27,6 +27,9 @@ public final class CursesBackend: TerminalBackend {
         /// Reports left clicks and the wheel (`TerminalEvent.mouse`). Off by default: mouse reporting takes
         /// text selection away from the terminal.
         public var mouse: Bool
+        /// After a termination signal, how long the program may take to shut down cleanly
+        /// before it is made to exit.
+        public var terminationGrace: TimeInterval = 10
         /// ASCII mode whatever the locale says.
         public var forceASCII: Bool
 
@@ -201,13 +204,11 @@ public final class CursesBackend: TerminalBackend {
         let milliseconds: Int32 = timeout.map { Int32(clamping: max(0, Int(($0 / .microseconds(1) + 999) / 1000))) } ?? -1
         let ready = CCurses_wait(0, milliseconds)
         if let signal = Optional(CCurses_take_termination_signal()), signal != 0 {
-            stop()
-            CCurses_exit_now(128 + signal)
+            return terminate(signal)
         }
         if ready & 4 != 0 {
-            // The terminal went away (ssh dropped): nothing to restore it for; leave as SIGHUP would.
-            stop()
-            CCurses_exit_now(128 + SIGHUP)
+            // The terminal went away (ssh dropped): nothing to draw on; leave as SIGHUP would.
+            return terminate(SIGHUP)
         }
         var events: [TerminalEvent] = []
         let resized = CCurses_take_resize() != 0
@@ -222,6 +223,21 @@ public final class CursesBackend: TerminalBackend {
     }
 
     public func wake() { CCurses_wake() }
+
+    /// Gives the terminal back at once, then lets the program shut down cleanly (commit its
+    /// history, stop what it started) — or, if it has not exited `gracePeriod` later, exits
+    /// for it, as the signal would have.
+    private func terminate(_ signal: Int32) -> [TerminalEvent] {
+        stop()
+        let grace = options.terminationGrace
+        let watchdog = Thread {
+            Thread.sleep(forTimeInterval: grace)
+            CCurses_exit_now(128 + signal)
+        }
+        watchdog.name = "flightdeck-exit-watchdog"
+        watchdog.start()
+        return [.terminated(signal: signal)]
+    }
 
     private func drainInput() -> [TerminalEvent] {
         var events: [TerminalEvent] = []

@@ -102,14 +102,18 @@ final class TerminalLoop: @unchecked Sendable {
             let (stop, hasFrame) = lock.withLock { (stopping, pendingFrame != nil) }
             if stop { break }
             let timeout: Duration? = hasFrame ? max(.zero, nextFrameAt - clock.now) : nil
+            var terminated = false
             for event in backend.waitForEvents(timeout: timeout) {
                 if case let .resized(width, height) = event {
                     previous = nil
                     needsClear = true
                     lock.withLock { latestSize = TerminalSize(width: width, height: height) }
                 }
+                if case .terminated = event { terminated = true }
                 continuation.yield(event)
             }
+            // The backend has given the terminal back: nothing more to draw or read.
+            if terminated { break }
             let now = clock.now
             guard now >= nextFrameAt else { continue }
             let taken: (CellGrid, Int)? = lock.withLock {

@@ -26,11 +26,12 @@ extension Flightdeck {
             let store = try history.open()
             let cluster = try await Self.connect(cluster, settings: settings, store: store, readOnly: readOnly)
             let (clusterOptions, settingsOptions, readOnly) = (self.cluster, settings, readOnly)
-            try await Self.open(cluster: cluster, store: store, readOnly: readOnly, theme: theme, mouse: mouse) { context in
+            let signal = try await Self.open(cluster: cluster, store: store, readOnly: readOnly, theme: theme, mouse: mouse) { context in
                 var options = clusterOptions
                 options.context = context
                 return try await Self.connect(options, settings: settingsOptions, store: store, readOnly: readOnly)
             }
+            if let signal { throw ExitCode(128 + signal) }
         }
 
         /// Everything the cockpit needs of one kubeconfig context.
@@ -49,10 +50,13 @@ extension Flightdeck {
                 context: connection.contextName, server: connection.server.absoluteString, config: config)
         }
 
-        /// Takes over the terminal until the operator quits; the terminal is restored on every way out.
+        /// Takes over the terminal until the operator quits; the terminal is restored on every
+        /// way out. Returns the termination signal that ended it, if one did (history is
+        /// committed by then; the caller exits with 128 + it).
+        @discardableResult
         static func open(cluster: CockpitRuntime.Cluster, store: HistoryStore, readOnly: Bool, theme: String,
             mouse: Bool = false, quitAfter: Double? = nil, whileOpen: (@Sendable () async -> Void)? = nil,
-            connect: @escaping @Sendable (String) async throws -> CockpitRuntime.Cluster) async throws
+            connect: @escaping @Sendable (String) async throws -> CockpitRuntime.Cluster) async throws -> Int32?
         {
             let environment = ProcessInfo.processInfo.environment
             let session: TerminalSession
@@ -69,10 +73,11 @@ extension Flightdeck {
                 runtime.send(.terminal(.key(.ctrl("q"))))
             }
             let sideJob = Task { await whileOpen?() }
-            await runtime.run()
+            let signal = await runtime.run()
             timer.cancel()
             sideJob.cancel()
             session.shutdown()
+            return signal
         }
     }
 }

@@ -57,8 +57,9 @@ final class CockpitRuntime: @unchecked Sendable {
 
     func send(_ message: CockpitMessage) { loop.send(message) }
 
-    /// Runs until the operator quits (or a termination signal arrives).
-    func run() async {
+    /// Runs until the operator quits, or a termination signal arrives: then returns that
+    /// signal, once history is committed (the caller exits with 128 + it).
+    func run() async -> Int32? {
         let session = env.session
         let size = session.size
         let (theme, themeError) = env.themes.resolve(env.themeName)
@@ -66,11 +67,12 @@ final class CockpitRuntime: @unchecked Sendable {
             glyphs: session.capabilities.isUTF8 ? .unicode : .ascii)
         if let themeError { _ = Cockpit.update(&state, .themeFailed(themeError.description)) }
 
-        let signals = Task { await Signals.waitForTermination(); self.loop.quit() }
+        // (SIGINT, SIGTERM, SIGHUP and SIGQUIT reach the loop from the terminal session as
+        // `.terminated`, after it has given the terminal back.)
         attach(env.cluster)
         await loop.run(state) { self.perform($0) }
-        signals.cancel()
         await detach()
+        return loop.endedBySignal
     }
 
     // MARK: - The cluster

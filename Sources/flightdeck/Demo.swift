@@ -98,11 +98,13 @@ extension Flightdeck {
                 let config = ManifestConfig(settings: settings, taskDefaults: defaults, trace: TraceSettings(startFrom: .all))
                 let demoCluster = CockpitRuntime.Cluster(api: api, keeper: keeper, namespace: "agents",
                     context: "flightdeck-demo", server: cluster.url, config: config)
-                try await Flightdeck.Cockpit.open(cluster: demoCluster, store: store, readOnly: false, theme: theme,
+                let signal = try await Flightdeck.Cockpit.open(cluster: demoCluster, store: store, readOnly: false, theme: theme,
                     mouse: mouse, quitAfter: duration, whileOpen: submitAll) { name in
                     throw CLIFailure("the demo runs on its own simulated cluster: quit it and run `flightdeck --context \(name)`")
                 }
                 await cluster.stop()
+                // (The deferred steps stop nats-server and say where history is kept.)
+                if let signal { throw ExitCode(128 + signal) }
                 return
             }
 

@@ -17,8 +17,16 @@ final class LocalNATSServer: @unchecked Sendable {
 
     private init(executable: String, storeDirectory: String) throws {
         port = try Self.freePort()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDirectory]
+        let arguments = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDirectory]
+        // Through setpriv (util-linux) where there is one, the server gets SIGTERM when the
+        // demo dies however it dies (SIGKILL, a crash), instead of living on unowned.
+        if FileManager.default.isExecutableFile(atPath: Self.setpriv) {
+            process.executableURL = URL(fileURLWithPath: Self.setpriv)
+            process.arguments = ["--pdeathsig", "TERM", "--", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -31,6 +39,8 @@ final class LocalNATSServer: @unchecked Sendable {
             usleep(20_000)
         }
     }
+
+    private static let setpriv = "/usr/bin/setpriv"
 
     func stop() {
         guard process.isRunning else { return }

@@ -47,6 +47,9 @@ extension Flightdeck {
                     screen.keyCount += 1
                 case let .resized(width, height):
                     screen.size = TerminalSize(width: width, height: height)
+                case let .terminated(signal):
+                    session.shutdown()
+                    throw ExitCode(128 + signal)
                 case let .mouse(mouse):
                     screen.lastKey = "mouse \(mouse.kind) at \(mouse.x),\(mouse.y)"
                     screen.keyCount += 1

@@ -138,10 +138,13 @@ struct CockpitDemoTests {
         #expect(screen.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) }, "\(screen.joined(separator: "\n"))")
         let shell = try #require(Int32(try tmux.display("#{pane_pid}")))
         let program = try #require(TmuxSession.children(of: shell).first)
+        let started = TmuxSession.children(of: program)  // nats-server, when installed
         kill(program, SIGTERM)
         let after = try await tmux.waitFor(text: "RESTORED")
         #expect(try tmux.display("#{alternate_on}") == "0")
-        #expect(after.contains { $0.hasPrefix("RESTORED") })
+        // A clean shutdown: history committed, what the demo started stopped, 128 + SIGTERM.
+        #expect(after.contains { $0.hasPrefix("RESTORED 143") }, "\(after)")
+        for child in started { #expect(kill(child, 0) != 0, "process \(child) outlived the demo") }
     }
 }
 

@@ -18,6 +18,10 @@ public enum TerminalEvent: Sendable, Hashable {
     case resized(width: Int, height: Int)
     /// A click or a wheel turn (only with the mouse turned on: `--mouse`).
     case mouse(MouseEvent)
+    /// A termination signal arrived (SIGINT, SIGTERM, SIGQUIT, or SIGHUP, also when the
+    /// terminal went away). The terminal is already restored and no event follows; the
+    /// program shuts down (committing what it holds) and exits with 128 + `signal`.
+    case terminated(signal: Int32)
 }
 
 /// A mouse event at a cell (0-based column and row).

@@ -10,6 +10,8 @@ extension CockpitState {
             handle(key, &effects)
         case .terminal(.mouse(let mouse)):
             handle(mouse, &effects)
+        case .terminal(.terminated):
+            effects.append(.quit)
         case .terminal(.resized(let newWidth, let newHeight)):
             width = max(0, newWidth)
             height = max(0, newHeight)
