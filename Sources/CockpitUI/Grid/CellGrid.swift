@@ -101,6 +101,11 @@ public struct CellGrid: Sendable, Hashable {
         return x + count > clip.maxX ? clip.maxX : x + count
     }
 
+    /// The cells in place, for drawing loops that check and write many at once.
+    mutating func withCells<Result>(_ body: (inout UnsafeMutableBufferPointer<Cell>) -> Result) -> Result {
+        cells.withUnsafeMutableBufferPointer { body(&$0) }
+    }
+
     /// Changes the style of the cells in `area` (clipped), keeping their text: highlights.
     public mutating func restyle(_ area: Rect, _ transform: (Style) -> Style) {
         let area = area.intersection(bounds)

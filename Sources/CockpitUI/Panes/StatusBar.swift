@@ -85,7 +85,9 @@ struct StatusBar {
                 if wanted == .global { global.append("\(binding.key.label) \(hint)") } else { own.append("\(binding.key.label) \(hint)") }
             }
         }
-        while !own.isEmpty, TextLayout.width((own + global).joined(separator: "  ")) > width { own.removeLast() }
+        // Widths added up once, not re-measured per dropped hint.
+        var total = (own + global).reduce(0) { $0 + TextLayout.width($1) } + 2 * max(0, own.count + global.count - 1)
+        while !own.isEmpty, total > width { total -= TextLayout.width(own.removeLast()) + 2 }
         return (own + global).joined(separator: "  ")
     }
 }

@@ -69,9 +69,10 @@ struct TimelinePane {
         }
         var spanIndex = 0
         let spans = lane.spans
-        let strategic = (Cell.code(for: glyphs.strategicFill), theme.style(.timelineStrategic))
-        let tactical = (Cell.code(for: glyphs.tacticalFill), theme.style(.timelineTactical))
-        let other = (Cell.code(for: glyphs.otherPhaseFill), theme.style(.timelineOtherPhase))
+        let strategic = Cell(code: Cell.code(for: glyphs.strategicFill), style: theme.style(.timelineStrategic))
+        let tactical = Cell(code: Cell.code(for: glyphs.tacticalFill), style: theme.style(.timelineTactical))
+        let other = Cell(code: Cell.code(for: glyphs.otherPhaseFill), style: theme.style(.timelineOtherPhase))
+        var run = [Cell?](repeating: nil, count: columns)
         let now = state.now.timeIntervalSinceReferenceDate
         let startTime = start.timeIntervalSinceReferenceDate
         // The spans' bounds as numbers once, not `Date`s per column.
@@ -88,13 +89,13 @@ struct TimelinePane {
                 probe += 1
             }
             guard let covering else { continue }
-            let (code, style) = switch spans[covering].phase {
+            run[column] = switch spans[covering].phase {
             case .strategic: strategic
             case .tactical: tactical
             default: other
             }
-            grid.putNarrow(code: code, x: x + column, y: y, style: style)
         }
+        grid.putNarrowRun(run, x: x, y: y)
         for marker in lane.markers {
             let column = Int((marker.time.timeIntervalSince(start) / spc).rounded(.down))
             guard (0..<columns).contains(column) else { continue }

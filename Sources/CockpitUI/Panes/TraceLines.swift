@@ -18,6 +18,9 @@ struct TraceLines {
     var ellipsis: String
     /// Job names by id, for the interleaved view's labels.
     var labels: [String: String] = [:]
+    /// The zone's offset when it never changes (UTC, and zones without daylight saving
+    /// since 1970): one time-zone look-up per frame instead of one per record.
+    var fixedOffset: Int?
 
     /// Columns before the body: time, phase letter, (job,) kind.
     var prefixWidth: Int { roomy ? (interleaved ? 30 : 17) : 2 }
@@ -58,7 +61,7 @@ struct TraceLines {
         guard roomy else { return [Segment(text: String(Self.tag(record.kind).prefix(1)) + " ", slot: kind.slot)] }
         var segments = [
             Segment(text: timestamp(record.time) + " ", slot: .traceTimestamp),
-            Segment(text: (record.phase.map { String($0.rawValue.prefix(1)) } ?? " ") + " ", slot: .tracePhase),
+            Segment(text: Self.phaseLetter(record.phase), slot: .tracePhase),
         ]
         if interleaved {
             let label = TextLayout.truncate(text(labels[record.jobID] ?? record.jobID), to: 12, ellipsis: ellipsis)
@@ -123,9 +126,31 @@ struct TraceLines {
                 : "\(sign)\(s / 60):\(Self.two(s % 60))"
             return TextLayout.pad(String(repeating: " ", count: max(0, 8 - text.count)) + text, to: 8)
         }
-        let local = Int(time.timeIntervalSince1970.rounded(.down)) + timeZone.secondsFromGMT(for: time)
-        let day = ((local % 86_400) + 86_400) % 86_400
-        return "\(Self.two(day / 3_600)):\(Self.two(day / 60 % 60)):\(Self.two(day % 60))"
+        let local = Int(time.timeIntervalSince1970.rounded(.down)) + (fixedOffset ?? timeZone.secondsFromGMT(for: time))
+        return Self.clock(((local % 86_400) + 86_400) % 86_400)
+    }
+
+    /// `HH:MM:SS` of a second of the day, written straight into a small string.
+    static func clock(_ second: Int) -> String {
+        let parts = [second / 3_600, second / 60 % 60, second % 60]
+        return String(unsafeUninitializedCapacity: 8) { buffer in
+            for (index, value) in parts.enumerated() {
+                buffer[index * 3] = 0x30 + UInt8(value / 10 % 10)
+                buffer[index * 3 + 1] = 0x30 + UInt8(value % 10)
+                if index < 2 { buffer[index * 3 + 2] = UInt8(ascii: ":") }
+            }
+            return 8
+        }
+    }
+
+    /// The phase's first letter and a space ("S ", "T "), a blank column without one.
+    static func phaseLetter(_ phase: Phase?) -> String {
+        switch phase {
+        case .strategic?: "S "
+        case .tactical?: "T "
+        case nil: "  "
+        case let other?: String(other.rawValue.prefix(1)) + " "
+        }
     }
 
     private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }

@@ -93,6 +93,31 @@ extension CellGrid {
         putNarrow(code: Cell.code(for: glyph), x: x, y: y, style: style)
     }
 
+    /// One-column cells along row `y` from column `x` (`nil` leaves a cell as it is): the
+    /// timeline's lanes, written in one pass over the row.
+    mutating func putNarrowRun(_ run: [Cell?], x: Int, y: Int) {
+        guard y >= 0, y < height else { return }
+        let width = self.width
+        let clean: Bool = withCells { cells in
+            // Any wide glyph where the run writes would need repairs: take the careful path.
+            for (offset, cell) in run.enumerated() where cell != nil {
+                let column = x + offset
+                guard column >= 0, column < width else { continue }
+                if cells[y * width + column].width != 1 { return false }
+                if column + 1 < width, cells[y * width + column + 1].isContinuation { return false }
+            }
+            for (offset, cell) in run.enumerated() {
+                guard let cell, x + offset >= 0, x + offset < width else { continue }
+                cells[y * width + x + offset] = cell
+            }
+            return true
+        }
+        if clean { return }
+        for (offset, cell) in run.enumerated() {
+            if let cell { putNarrow(code: cell.code, x: x + offset, y: y, style: cell.style) }
+        }
+    }
+
     /// `putNarrow` for a glyph already coded (`Cell.code(for:)`), for loops over columns.
     mutating func putNarrow(code: UInt32, x: Int, y: Int, style: Style) {
         guard x >= 0, y >= 0, x < width, y < height else { return }
