@@ -1,6 +1,7 @@
 @testable import CockpitUI
 import FlightdeckCore
 import Foundation
+import FlightdeckTestSupport
 import Testing
 
 /// The trace's clock column, in the cockpit's time zone, daylight saving included.
@@ -29,5 +30,28 @@ import Testing
         #expect(TraceLines.phaseLetter(.tactical) == "T ")
         #expect(TraceLines.phaseLetter(nil) == "  ")
         #expect(TraceLines.phaseLetter(Phase("REVIEW")) == "R ")
+    }
+}
+
+/// `count(for:)` answers without laying records out; it must agree with the layout.
+@Suite struct TraceLineCountTests {
+    @Test func countsAgreeWithTheLayout() {
+        let state = CockpitState(width: 120, height: 40, now: Date(timeIntervalSince1970: 0), timeZone: TimeZone(identifier: "UTC")!)
+        let lines = state.traceLines
+        var records = (1...60).map { CockpitFixtures.record(job: "j", seq: Int64($0)) }
+        let texts = ["", "\n", "a\n", "a\n\n", "\n\na", "one\ntwo\nthree\nfour\nfive\nsix\nseven\n", "x\r\ny", "\u{1B}[2J\nz"]
+        for (index, text) in texts.enumerated() {
+            for kind in TraceKind.allCases {
+                records.append(TraceRecord(jobID: "j", seq: Int64(100 + index), sourceID: "e", time: Date(), kind: kind,
+                    text: text, tool: kind == .action && index % 2 == 0 ? "execute" : nil,
+                    exitCode: kind == .observation && index % 3 == 0 ? 1 : nil, truncated: index == 4))
+            }
+        }
+        for record in records {
+            for unfolded in [false, true] {
+                #expect(lines.count(for: record, unfolded: unfolded) == lines.lines(for: record, unfolded: unfolded).count,
+                        "\(record.kind) \(record.text.debugDescription) unfolded \(unfolded)")
+            }
+        }
     }
 }

@@ -57,7 +57,7 @@ struct JobListPane {
             grid.put(TextLayout.truncate(text, to: column.width, ellipsis: glyphs.ellipsis), x: clip.x, y: y, style: style, clip: clip)
         }
         let safe = { (text: String) in AgentText.displayable(text, ascii: self.glyphs.isASCII) }
-        if state.jobs.marked.contains(job.id) { cell(glyphs.mark, (0, 1), over(.jobListMarked)) }
+        if !state.jobs.marked.isEmpty, state.jobs.marked.contains(job.id) { cell(glyphs.mark, (0, 1), over(.jobListMarked)) }
         cell(glyphs.status(job.status), (1, 1), over(statusSlot(job.status)))
         cell(safe(job.name), columns.name, rowStyle)
         cell(safe(job.phase?.rawValue ?? "-"), columns.phase, rowStyle)

@@ -51,7 +51,27 @@ struct TraceLines {
     /// How many lines `lines(for:unfolded:)` returns, without building them when unwrapped.
     func count(for record: TraceRecord, unfolded: Bool) -> Int {
         if wrap { return lines(for: record, unfolded: unfolded).count }
-        return bodyLines(record, unfolded: unfolded).count
+        // `bodyLines(...).count` without making the lines: `update` asks for every record it
+        // scrolls past, on every live record.
+        var text = 0
+        if !record.text.isEmpty {
+            var newlines = 0
+            for byte in record.text.utf8 where byte == 0x0A { newlines += 1 }
+            text = newlines + 1
+            if text > 1, record.text.utf8.last == 0x0A { text -= 1 }  // a trailing newline adds no line
+        }
+        var count: Int
+        switch record.kind {
+        case .action:
+            count = (record.tool != nil || record.args != nil ? 1 : 0) + text
+        case .observation:
+            count = text == 0 && (record.exitCode != nil || record.durationMs != nil) ? 1 : text
+            if !unfolded, count > TraceState.foldThreshold { count = TraceState.foldedLines + 1 }
+        case .thought, .message, .error:
+            count = text
+        }
+        if record.truncated { count += 1 }
+        return max(1, count)
     }
 
     // MARK: - Parts

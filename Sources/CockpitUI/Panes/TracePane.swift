@@ -38,7 +38,7 @@ struct TracePane {
             while row > 0, count < body.height {
                 row -= 1
                 let record = source[trace.rows[row]]
-                let recordLines = lines.lines(for: record, unfolded: trace.unfolded.contains(trace.key(record)))
+                let recordLines = lines.lines(for: record, unfolded: !trace.unfolded.isEmpty && trace.unfolded.contains(trace.key(record)))
                 count += recordLines.count
                 laidOut.append((row, recordLines[...]))
             }
@@ -49,7 +49,7 @@ struct TracePane {
             var row = min(trace.top, trace.rows.count - 1)
             while count < body.height, row < trace.rows.count {
                 let record = source[trace.rows[row]]
-                let recordLines = lines.lines(for: record, unfolded: trace.unfolded.contains(trace.key(record)))
+                let recordLines = lines.lines(for: record, unfolded: !trace.unfolded.isEmpty && trace.unfolded.contains(trace.key(record)))
                 count += recordLines.count
                 laidOut.append((row, recordLines[...]))
                 row += 1
