@@ -18,7 +18,8 @@ public final class NATSTraceIngestor: Sendable {
         public var startFrom: TraceStartPoint
         /// Messages asked for per pull.
         public var batch: Int
-        /// Uncommitted batches at once; the writer's queue bounds the rest.
+        /// Uncommitted messages at most, in batches' worth (`batch` × this): reading stops
+        /// there until commits catch up.
         public var maxInFlight: Int
         public var ackWait: Duration
 
@@ -87,7 +88,7 @@ public final class NATSTraceIngestor: Sendable {
         started()
         let consumer = PullConsumer(jetStream: jetStream, stream: options.stream.name, consumer: options.durableName,
             batch: options.batch)
-        let limit = InFlightLimit(options.maxInFlight)
+        let limit = InFlightLimit(options.batch * options.maxInFlight)
         var phases = PhaseTracker()
         for try await batch in consumer.batches() {
             var writes: [HistoryWrite] = []
@@ -106,9 +107,10 @@ public final class NATSTraceIngestor: Sendable {
                 $0.messages += batch.count
                 $0.skipped += skipped
             }
-            await limit.acquire()
+            let units = batch.count
+            await limit.acquire(units)
             writer.submit(contentsOf: writes) { [self] error in
-                defer { limit.release() }
+                defer { limit.release(units) }
                 if let error {
                     counters.withLock { $0.lastError = "\(error)" }
                     return  // not acked: JetStream redelivers after ack_wait
