@@ -36,6 +36,34 @@ import Testing
         #expect(grid.text.contains("11:44:40"))
     }
 
+    /// Jobs that appear next to the selected one get their lanes asked for, once.
+    @Test func newNeighboursLanesAreAskedForOnce() throws {
+        var h = Harness(width: 200, height: 60, jobs: Array(CockpitFixtures.jobs.prefix(1)))
+        let newcomer = AgentJob(id: "n1", name: "newcomer", namespace: "agents", createdAt: CockpitFixtures.ago(5), status: .running)
+        h.send(.jobsListed(Array(CockpitFixtures.jobs.prefix(1)) + [newcomer]))
+        #expect(h.effects.contains { if case .loadTimeline(let ids) = $0 { ids.contains("n1") } else { false } })
+        h.send(.jobsListed(Array(CockpitFixtures.jobs.prefix(1)) + [newcomer]))
+        #expect(!h.effects.contains { if case .loadTimeline = $0 { true } else { false } }, "asked already")
+        h.send(.timelineLoaded(jobID: "n1", spans: [], markers: []))
+        #expect(h.state.timeline.lanes["n1"] != nil)
+    }
+
+    /// An agent whose clock runs ahead of the cockpit's (another node's, the demo's faster
+    /// one) still has its spans in view: the view reaches its newest record.
+    @Test func spansAheadOfOurClockStayInView() throws {
+        var h = Harness(width: 200, height: 60)
+        h.select("j1")
+        let ahead = CockpitFixtures.now.addingTimeInterval(120)
+        let spans = [PhaseSpan(jobID: "j1", phase: .tactical, start: ahead.addingTimeInterval(-60), end: ahead)]
+        h.send(.timelineLoaded(jobID: "j1", spans: spans, markers: []))
+        h.send(.tracePageLoaded(jobID: "j1", records: [TraceRecord(jobID: "j1", seq: 1, sourceID: "t:1", time: ahead,
+            kind: .thought, phase: .tactical, text: "from the future")], total: 1))
+        let grid = h.render()
+        let (row, x) = try Self.lane(grid, "fix-login-bug")
+        #expect(grid.lines[row].contains("▒"), "\(grid.lines[row])")
+        #expect(grid[x + 90, row].text == "▒" || grid[x + 89, row].text == "▒")
+    }
+
     @Test func zoomChangesTheScaleAndBringsOlderMarkersIntoView() throws {
         var h = Self.timeline()
         let before = h.render()

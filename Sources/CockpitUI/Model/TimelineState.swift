@@ -14,6 +14,8 @@ public struct TimelineState: Sendable, Hashable {
     public static let zoomLevels: [TimeInterval] = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1_800, 3_600]
 
     public internal(set) var lanes: [String: Lane] = [:]
+    /// Lanes asked for and not answered yet (so a new job list does not ask twice).
+    var requested: Set<String> = []
     public internal(set) var zoomIndex = 3
     /// The time the timeline's cursor stands at; `nil` follows "now".
     public internal(set) var cursorTime: Date?

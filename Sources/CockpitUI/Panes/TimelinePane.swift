@@ -25,10 +25,17 @@ struct TimelinePane {
             grid.put("no job selected", x: body.x + 1, y: body.y, style: theme.style(.timelineAxis), clip: body)
             return
         }
-        // The view ends at "now" unless the cursor is further back than half the width.
+        // The view ends at "now" unless the cursor is further back than half the width — or
+        // ahead of now: an agent's clock (a node's, the demo's faster one) may run ahead of ours.
         let cursor = timeline.cursorTime ?? state.now
         let span = Double(columns) * spc
-        let end = cursor < state.now.addingTimeInterval(-span / 2) ? cursor.addingTimeInterval(span / 2) : state.now
+        var latest = max(state.now, cursor)
+        for job in lanes {
+            guard let lane = timeline.lanes[job.id] else { continue }
+            if let last = lane.spans.last { latest = max(latest, last.end ?? last.start) }
+            if let marker = lane.markers.last { latest = max(latest, marker.time) }
+        }
+        let end = cursor < latest.addingTimeInterval(-span / 2) ? cursor.addingTimeInterval(span / 2) : latest
         let start = end.addingTimeInterval(-span)
         let cursorColumn = Int((cursor.timeIntervalSince(start) / spc).rounded(.down))
 

@@ -21,15 +21,23 @@ extension CockpitState {
         case .ticked(let date):
             now = date
             if let flash, flash.until <= date { self.flash = nil }
-            if let job = selectedJob, job.status == .running || job.status == .pending,
-               lastTimelineRefresh.map({ date.timeIntervalSince($0) >= Self.timelineRefreshSeconds }) ?? true {
+            // Any lane still moving (not only the selected job's) is asked for again.
+            let lanes = laneJobIDs()
+            let moving = lanes.contains { id in jobs.job(id: id).map { $0.status == .running || $0.status == .pending } ?? false }
+            if moving, lastTimelineRefresh.map({ date.timeIntervalSince($0) >= Self.timelineRefreshSeconds }) ?? true {
                 lastTimelineRefresh = date
-                effects.append(.loadTimeline(jobIDs: laneJobIDs()))
+                effects.append(.loadTimeline(jobIDs: lanes))
             }
         case .jobsListed(let list):
             jobs.all = list
             jobs.refresh()
             ensureSelection(&effects)
+            // Jobs that became the selected one's neighbours get their lanes.
+            let missing = laneJobIDs().filter { timeline.lanes[$0] == nil && !timeline.requested.contains($0) }
+            if !missing.isEmpty {
+                timeline.requested.formUnion(missing)
+                effects.append(.loadTimeline(jobIDs: missing))
+            }
         case .traceAppended(let records):
             appendLive(records, &effects)
         case .tracePageLoaded(let jobID, let records, let total):
@@ -37,6 +45,7 @@ extension CockpitState {
         case .traceSearchResult(let jobID, let query, let seq):
             searchAnswered(jobID: jobID, query: query, seq: seq, &effects)
         case .timelineLoaded(let jobID, let spans, let markers):
+            timeline.requested.remove(jobID)
             timeline.lanes[jobID] = TimelineState.Lane(
                 spans: spans.sorted { $0.start < $1.start }, markers: markers.sorted { $0.time < $1.time })
         case .workspaceListed(let jobID, let listing):
