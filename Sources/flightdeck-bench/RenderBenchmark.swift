@@ -37,6 +37,12 @@ struct RenderBenchmark {
         }, source: .volume, checkpoint: .init(size: 3_400_000, modified: CockpitFixtures.ago(30)))))
         send(.filePreviewLoaded(jobID: job, path: "README.md",
                                 text: (1...40).map { "line \($0) of the readme: how to run the tests" }.joined(separator: "\n"), truncated: false))
+        // The lanes at 10 s a column, full across the width (the scale would otherwise fit the
+        // selected job's run): set by hand from the timeline pane, then back to the job list.
+        while state.focus != .timeline { send(.terminal(.key(.tab))) }
+        while state.timeline.secondsPerColumn > 10 { send(.terminal(.key(.character("+")))) }
+        while state.timeline.secondsPerColumn < 10 { send(.terminal(.key(.character("-")))) }
+        while state.focus != .jobs { send(.terminal(.key(.tab))) }
         send(.contextInfo(context: "prod", cluster: "k3s-prod"))
         send(.connectionChanged(ConnectionStatus(api: .connected, nats: .reconnecting(retryAt: CockpitFixtures.now.addingTimeInterval(5)))))
 

@@ -10,7 +10,31 @@ import Testing
         h.select("j1")
         h.send(.timelineLoaded(jobID: "j1", spans: CockpitFixtures.spans(job: "j1"), markers: CockpitFixtures.markers(job: "j1")))
         h.focus(.timeline)
+        // These tests read the lanes at 10 s a column (set by hand, which also stops the
+        // scale from following the job).
+        while h.state.timeline.secondsPerColumn > 10 { h.press(.character("+")) }
+        while h.state.timeline.secondsPerColumn < 10 { h.press(.character("-")) }
         return h
+    }
+
+    /// Until + or - is pressed, the scale fits the selected job's run to the lanes' width.
+    @Test func theScaleFitsTheSelectedJobsRun() throws {
+        var h = Harness(width: 200, height: 60)
+        h.select("j1")
+        let start = CockpitFixtures.now.addingTimeInterval(-30)
+        h.send(.timelineLoaded(jobID: "j1", spans: [PhaseSpan(jobID: "j1", phase: .strategic, start: start, end: start.addingTimeInterval(10)),
+                                                    PhaseSpan(jobID: "j1", phase: .tactical, start: start.addingTimeInterval(10))],
+                               markers: []))
+        #expect(h.state.timeline.secondsPerColumn == 1, "a 30 s run at 1 s a column")
+        h.send(.timelineLoaded(jobID: "j1", spans: CockpitFixtures.spans(job: "j1"), markers: CockpitFixtures.markers(job: "j1")))
+        let longRun = h.state.timeline.secondsPerColumn
+        #expect(longRun > 10)
+        h.focus(.timeline)
+        h.press(.character("+"))
+        #expect(!h.state.timeline.autoZoom)
+        let chosen = h.state.timeline.secondsPerColumn
+        h.send(.timelineLoaded(jobID: "j1", spans: [PhaseSpan(jobID: "j1", phase: .strategic, start: start)], markers: []))
+        #expect(h.state.timeline.secondsPerColumn == chosen, "a hand-picked scale stays")
     }
 
     /// The lane row of `name` and the column where its time axis starts.

@@ -16,6 +16,8 @@ public struct TimelineState: Sendable, Hashable {
     public internal(set) var lanes: [String: Lane] = [:]
     /// Lanes asked for and not answered yet (so a new job list does not ask twice).
     var requested: Set<String> = []
+    /// The scale follows the selected job's run (until + or - is pressed).
+    public internal(set) var autoZoom = true
     public internal(set) var zoomIndex = 3
     /// The time the timeline's cursor stands at; `nil` follows "now".
     public internal(set) var cursorTime: Date?

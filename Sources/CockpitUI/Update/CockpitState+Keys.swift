@@ -188,8 +188,12 @@ extension CockpitState {
         case .timeLater: moveTimelineCursor(by: 1, &effects)
         case .pageUp: moveTimelineCursor(by: -10, &effects)
         case .pageDown: moveTimelineCursor(by: 10, &effects)
-        case .zoomIn: timeline.zoomIndex = max(0, timeline.zoomIndex - 1)
-        case .zoomOut: timeline.zoomIndex = min(TimelineState.zoomLevels.count - 1, timeline.zoomIndex + 1)
+        case .zoomIn:
+            timeline.zoomIndex = max(0, timeline.zoomIndex - 1)
+            timeline.autoZoom = false
+        case .zoomOut:
+            timeline.zoomIndex = min(TimelineState.zoomLevels.count - 1, timeline.zoomIndex + 1)
+            timeline.autoZoom = false
         case .moveDown: moveJobSelection(by: 1, &effects)
         case .moveUp: moveJobSelection(by: -1, &effects)
         case .moveTop:

@@ -48,6 +48,7 @@ extension CockpitState {
             timeline.requested.remove(jobID)
             timeline.lanes[jobID] = TimelineState.Lane(
                 spans: spans.sorted { $0.start < $1.start }, markers: markers.sorted { $0.time < $1.time })
+            if jobID == jobs.selectedID, timeline.autoZoom { fitTimeline(to: jobID) }
         case .workspaceListed(let jobID, let listing):
             guard jobID == workspace.jobID else { return }
             workspace.setListing(listing)
@@ -116,6 +117,20 @@ extension CockpitState {
     }
 
     /// The selected job and its neighbours in the list: the timeline's swimlanes.
+    /// The finest scale at which the job's whole run takes at most 80 % of the lanes' width:
+    /// a 30-second run and a day-long one both fill the view.
+    mutating func fitTimeline(to jobID: String) {
+        guard let lane = timeline.lanes[jobID], let first = lane.spans.first?.start ?? lane.markers.first?.time else { return }
+        var last = lane.spans.last.map { $0.end ?? max(now, $0.start) } ?? first
+        if let marker = lane.markers.last { last = max(last, marker.time) }
+        let rect = layout.panes[.timeline] ?? Layout(width: width, height: height, focus: .timeline, secondary: .timeline).panes[.timeline]
+        let body = Layout.interior(of: rect ?? Rect(x: 0, y: 0, width: 0, height: 0))
+        let columns = Double(max(1, body.width - (body.width >= 40 ? TimelinePane.labelWidth : 0)))
+        let duration = max(1, last.timeIntervalSince(first))
+        timeline.zoomIndex = TimelineState.zoomLevels.firstIndex { duration / $0 <= columns * 0.8 }
+            ?? TimelineState.zoomLevels.count - 1
+    }
+
     func laneJobIDs(count: Int = 13) -> [String] {
         guard let index = jobs.selectedIndex else { return jobs.selectedID.map { [$0] } ?? [] }
         let half = count / 2
