@@ -15,8 +15,9 @@ public final class NATSAgentBridge: Sendable {
         connection = NATSConnection(options: .init(servers: [address], name: "flightdeck-sim"))
     }
 
-    /// Connects (waiting up to `timeout` for the first connection).
-    public func start(timeout: Duration = .seconds(10)) async throws {
+    /// Connects (waiting up to `timeout` for the first connection; generous, because a
+    /// machine busy starting a whole cluster can be slow to get to it).
+    public func start(timeout: Duration = .seconds(60)) async throws {
         try await connection.connect(timeout: timeout)
     }
 

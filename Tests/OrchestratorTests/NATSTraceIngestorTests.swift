@@ -10,7 +10,7 @@ import Testing
 /// The NATS half of the trace pipeline against the real nats-server and a real SQLite file:
 /// what was published (and acknowledged by the stream) is what is stored — once — across a
 /// server restart, a frozen link, and an ingester stopped mid-batch and started again.
-@Suite(.timeLimit(.minutes(3)),
+@Suite(.timeLimit(.minutes(5)),
     .enabled(if: NATSServerProcess.executable != nil, "nats-server is not installed (apt-get install nats-server)"))
 struct NATSTraceIngestorTests {
     let dir = TemporaryDirectory("flightdeck-ingest")
@@ -83,7 +83,13 @@ struct NATSTraceIngestorTests {
         try await proxy.freeze()
         try await publish(publisher, job: "j2", seqs: 300..<600)
 
-        try await eventually { try store.traceCount(jobID: "j1") == 900 && store.traceCount(jobID: "j2") == 600 }
+        // (A deadline inside the time limit, so that a miss says what was stored.)
+        let deadline = ContinuousClock.now + .seconds(240)
+        while try store.traceCount(jobID: "j1") != 900 || store.traceCount(jobID: "j2") != 600, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let (stored1, stored2) = (try store.traceCount(jobID: "j1"), try store.traceCount(jobID: "j2"))
+        try #require(stored1 == 900 && stored2 == 600, "stored j1 \(stored1)/900, j2 \(stored2)/600; ingester: \(ingestor.progress)")
         // Each published record exactly once (redeliveries after the stop land later in the trace).
         #expect(try agentSeqs(store, job: "j1").sorted() == (0..<900).map(Int64.init))
         #expect(try agentSeqs(store, job: "j2").sorted() == (0..<600).map(Int64.init))
