@@ -14,18 +14,20 @@ public final class NATSServerProcess: @unchecked Sendable {
 
     /// `extra` are nats-server flags (`--user u --pass p`, `--auth token`); `jetStream`
     /// adds `-js` with a store directory of the server's own.
-    public init(jetStream: Bool = false, extra: [String] = [], port: Int? = nil) throws {
+    public init(jetStream: Bool = false, extra: [String] = [], port: Int? = nil) async throws {
         self.port = try port ?? Self.freePort()
         var arguments = ["-a", "127.0.0.1", "-p", String(self.port)]
         if jetStream { arguments += ["-js", "-sd", directory.file("js")] }
         self.arguments = arguments + extra
-        try start()
+        try await start()
     }
 
     public var url: String { "nats://127.0.0.1:\(port)" }
 
-    /// Starts the server and waits until it accepts connections.
-    public func start() throws {
+    /// Starts the server and waits until it accepts connections — asleep, not holding one
+    /// of the two cooperative threads the whole test process shares (a dozen suites start
+    /// servers at once).
+    public func start() async throws {
         guard let executable = Self.executable else { throw CocoaError(.fileNoSuchFile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -37,7 +39,7 @@ public final class NATSServerProcess: @unchecked Sendable {
         // A loaded machine can take seconds to start it.
         for _ in 0..<3000 {
             if Self.accepts(port) { return }
-            usleep(10_000)
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 

@@ -25,7 +25,7 @@ struct TraceNATSBenchmark {
         let root = directory + "/trace-nats"
         try? FileManager.default.removeItem(atPath: root)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let server = try NATSServerProcess(jetStream: true)
+        let server = try await NATSServerProcess(jetStream: true)
         defer { server.kill() }
 
         // The stream first (as `flightdeck install` and every cockpit make sure), then the records.

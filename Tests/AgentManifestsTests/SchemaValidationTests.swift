@@ -26,7 +26,7 @@ import Testing
 
     @Test(.enabled(if: validator != nil, "kubernetes-validate is not installed (script/test installs it from PyPI into .build/tools/venv)"),
         arguments: versions)
-    func everyManifestMatchesTheSchema(version: String) throws {
+    func everyManifestMatchesTheSchema(version: String) async throws {
         let directory = TemporaryDirectory("flightdeck-schema")
         var objects: [JSONValue] = []
         for (_, settings) in Fixtures.allSettings {
@@ -36,17 +36,12 @@ import Testing
         let file = directory.file("all.yaml")
         try ManifestYAML.encode(objects).write(toFile: file, atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.validator!)
-        process.arguments = ["--strict", "--kubernetes-version", version, file]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        #expect(process.terminationStatus == 0, "kubernetes-validate \(version):\n\(text)")
+        // Waited for off the cooperative threads: Python loading the schemas takes many
+        // seconds, and the whole test process shares two of those threads.
+        let result = try await ProductProcess(executable: URL(fileURLWithPath: Self.validator!))
+            .run(["--strict", "--kubernetes-version", version, file])
+        let text = result.stdout + result.stderr
+        #expect(result.status == 0, "kubernetes-validate \(version):\n\(text)")
         let passed = text.split(separator: "\n").filter { $0.contains("passed") }.count
         #expect(passed == objects.count, "one 'passed' line per object (\(objects.count)):\n\(text)")
     }

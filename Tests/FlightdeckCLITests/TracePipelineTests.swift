@@ -98,7 +98,7 @@ import Testing
     @Test(.enabled(if: NATSServerProcess.executable != nil, "nats-server is not installed (apt-get install nats-server)"),
         .enabled(if: TracePipelineTests.hasNatsPy, "nats-py is not in .build/tools/venv (script/test installs it from PyPI)"))
     func aPythonAgentsTraceIsStoredOnceThroughAKilledRecorderAndARestartedServer() async throws {
-        let nats = try NATSServerProcess(jetStream: true)
+        let nats = try await NATSServerProcess(jetStream: true)
         let (sim, kubeconfig) = try await startSim("sim")
         defer { sim.kill(SIGKILL) }
         let db = dir.file("history.db")
@@ -120,7 +120,7 @@ import Testing
         // The server restarts under everyone (its JetStream store survives on disk).
         try await eventually { count(db, "SELECT count(*) FROM trace") > 2_500 }
         nats.kill()
-        try nats.start()
+        try await nats.start()
 
         for (publisher, job) in zip(publishers, ["py1", "py2", "py3"]) {
             await withCheckedContinuation { done in Thread { publisher.waitUntilExit(); done.resume() }.start() }

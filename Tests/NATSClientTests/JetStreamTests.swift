@@ -62,7 +62,7 @@ struct JetStreamTests {
     }
 
     @Test func ensuresTheStreamOnceAndUpdatesItsLimits() async throws {
-        let server = try NATSServerProcess(jetStream: true)
+        let server = try await NATSServerProcess(jetStream: true)
         let nats = try await connect(server)
         let js = JetStream(connection: nats)
         #expect(try await js.streamInfo("FLIGHTDECK_TRACE") == nil)
@@ -84,7 +84,7 @@ struct JetStreamTests {
     }
 
     @Test func deliversEveryMessageOnceAcrossManyPullsAndResumesAfterAcks() async throws {
-        let server = try NATSServerProcess(jetStream: true)
+        let server = try await NATSServerProcess(jetStream: true)
         let nats = try await connect(server)
         let js = JetStream(connection: nats)
         try await js.ensureStream(StreamConfig(memoryStorage: true))
@@ -105,7 +105,7 @@ struct JetStreamTests {
     }
 
     @Test func redeliversWhatWasNotAcked() async throws {
-        let server = try NATSServerProcess(jetStream: true)
+        let server = try await NATSServerProcess(jetStream: true)
         let nats = try await connect(server)
         let js = JetStream(connection: nats)
         try await js.ensureStream(StreamConfig(memoryStorage: true))
@@ -126,7 +126,7 @@ struct JetStreamTests {
     }
 
     @Test func startsFromTheConfiguredPoint() async throws {
-        let server = try NATSServerProcess(jetStream: true)
+        let server = try await NATSServerProcess(jetStream: true)
         let nats = try await connect(server)
         let js = JetStream(connection: nats)
         try await js.ensureStream(StreamConfig(memoryStorage: true))
@@ -148,7 +148,7 @@ struct JetStreamTests {
     }
 
     @Test func keepsPullingAcrossAServerRestart() async throws {
-        let server = try NATSServerProcess(jetStream: true)
+        let server = try await NATSServerProcess(jetStream: true)
         let nats = try await connect(server)
         let js = JetStream(connection: nats)
         try await js.ensureStream(StreamConfig())
@@ -164,7 +164,7 @@ struct JetStreamTests {
             if !restarted, seen.count >= 400 {
                 restarted = true
                 server.kill()
-                try server.start()
+                try await server.start()
                 try await eventually { if case .connected = nats.state { true } else { false } }
                 try await publish(nats, count: 500, from: 1_000)
             }

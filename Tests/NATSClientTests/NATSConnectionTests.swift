@@ -25,7 +25,7 @@ struct NATSConnectionTests {
     }
 
     @Test func publishesAndReceivesWithHeaders() async throws {
-        let server = try NATSServerProcess()
+        let server = try await NATSServerProcess()
         let nats = connection(server.url)
         try await nats.connect()
         let subscription = try nats.subscribe("logs.agent.>")
@@ -43,7 +43,7 @@ struct NATSConnectionTests {
     }
 
     @Test func userPasswordAndTokenAuthentication() async throws {
-        let users = try NATSServerProcess(extra: ["--user", "cockpit", "--pass", "s3cret"])
+        let users = try await NATSServerProcess(extra: ["--user", "cockpit", "--pass", "s3cret"])
         let good = connection("nats://cockpit:s3cret@127.0.0.1:\(users.port)")
         try await good.connect(timeout: .seconds(30))
         await good.close()
@@ -56,14 +56,14 @@ struct NATSConnectionTests {
         }
         await bad.close()
 
-        let tokens = try NATSServerProcess(extra: ["--auth", "t0ken"])
+        let tokens = try await NATSServerProcess(extra: ["--auth", "t0ken"])
         let token = connection(tokens.url) { $0.token = "t0ken" }
         try await token.connect(timeout: .seconds(30))
         await token.close()
     }
 
     @Test func aRestartedServerGetsTheSubscriptionBackAndWhatWasPublishedMeanwhile() async throws {
-        let server = try NATSServerProcess()
+        let server = try await NATSServerProcess()
         let nats = connection(server.url)
         try await nats.connect()
         let subscription = try nats.subscribe("cmd.agent.a7")
@@ -72,14 +72,14 @@ struct NATSConnectionTests {
         try await eventually { if case .reconnecting = nats.state { true } else { false } }
         // Published while down: held, then sent on the next connection.
         try nats.publish("cmd.agent.a7", payload: Array("{\"type\":\"pause\"}".utf8))
-        try server.start()
+        try await server.start()
         let messages = await first(subscription, count: 1)
         #expect(messages.first?.payload == Array("{\"type\":\"pause\"}".utf8))
         await nats.close()
     }
 
     @Test func aFrozenLinkIsDetectedByMissedPongsAndReplaced() async throws {
-        let server = try NATSServerProcess()
+        let server = try await NATSServerProcess()
         let proxy = try FreezingProxy(target: server.port)
         defer { proxy.stop() }
         let nats = connection("nats://127.0.0.1:\(proxy.port)") { $0.pingInterval = .milliseconds(200) }
@@ -97,7 +97,7 @@ struct NATSConnectionTests {
     }
 
     @Test func aRequestNobodyAnswersSaysSo() async throws {
-        let server = try NATSServerProcess()
+        let server = try await NATSServerProcess()
         let nats = connection(server.url)
         try await nats.connect()
         await #expect(throws: NATSError.noResponders(subject: "nobody.home")) {

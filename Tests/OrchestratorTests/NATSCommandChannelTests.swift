@@ -10,7 +10,7 @@ import Testing
     .enabled(if: NATSServerProcess.executable != nil, "nats-server is not installed (apt-get install nats-server)"))
 struct NATSCommandChannelTests {
     @Test func commandsArePublishedOnTheAgentsSubject() async throws {
-        let server = try NATSServerProcess()
+        let server = try await NATSServerProcess()
         let agent = NATSConnection(options: .init(servers: [NATSServerAddress(url: server.url)!]))
         try await agent.connect()
         let inbox = try agent.subscribe("cmd.agent.a7")

@@ -48,7 +48,7 @@ struct NATSTraceIngestorTests {
     }
 
     @Test func everyPublishedRecordIsStoredOnceAcrossARestartAFrozenLinkAndAStoppedIngester() async throws {
-        let server = try NATSServerProcess(jetStream: true)
+        let server = try await NATSServerProcess(jetStream: true)
         let proxy = try FreezingProxy(target: server.port)
         defer { proxy.stop() }
         let publisher = connection(port: server.port)
@@ -76,7 +76,7 @@ struct NATSTraceIngestorTests {
 
         // The server restarts (its JetStream store on disk survives).
         server.kill()
-        try server.start()
+        try await server.start()
         try await publish(publisher, job: "j2", seqs: 0..<300)
 
         // The link freezes: no error, no close — only missed PONGs tell.
@@ -105,7 +105,7 @@ struct NATSTraceIngestorTests {
     }
 
     @Test func aFirstStartCanTakeOnlyTheLastRecordsOfEachJob() async throws {
-        let server = try NATSServerProcess(jetStream: true)
+        let server = try await NATSServerProcess(jetStream: true)
         let publisher = connection(port: server.port)
         try await prepareStream(publisher)
         try await publish(publisher, job: "old1", seqs: 0..<50)
@@ -127,7 +127,7 @@ struct NATSTraceIngestorTests {
     }
 
     @Test func liveSubscribersGetCommittedRecordsAndASlowOneIsToldWhatItMissed() async throws {
-        let server = try NATSServerProcess(jetStream: true)
+        let server = try await NATSServerProcess(jetStream: true)
         let publisher = connection(port: server.port)
         try await prepareStream(publisher)
         let store = try HistoryStore(path: dir.file("live.db"))

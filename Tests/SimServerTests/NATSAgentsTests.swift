@@ -14,7 +14,7 @@ import Testing
     .enabled(if: NATSServerProcess.executable != nil, "nats-server is not installed (apt-get install nats-server)"))
 struct NATSAgentsTests {
     @Test func agentsPublishTheirTraceAndTakeCommandsOverNATS() async throws {
-        let server = try NATSServerProcess()
+        let server = try await NATSServerProcess()
         let directory = TemporaryDirectory("flightdeck-nats-agents")
         let sim = try await SimulatedCluster.start(.init(dataDirectory: URL(fileURLWithPath: directory.file("data")),
             timing: SimTiming(scale: 0.05), natsURL: server.url))
