@@ -65,13 +65,14 @@ struct CockpitDemoTests {
         let tmux = try start()
         defer { tmux.kill() }
         // Four panes and a status bar, agents listed and a live trace, within seconds.
-        let first = try await tmux.waitFor("the cockpit with agents and a trace") { screen in
+        // (The hints show once no flash message holds the status bar: they last five seconds.)
+        let first = try await tmux.waitFor("the cockpit with agents, a trace, links and key hints") { screen in
             screen.contains { $0.contains("Jobs 4") } && screen.contains { $0.contains("Trace:") }
                 && screen.contains { $0.contains("Timeline") } && screen.contains { $0.contains("Files") }
                 && screen.contains { $0.contains(" think ") || $0.contains(" act ") }
+                && screen.last.map { $0.contains("● API") && $0.contains("Enter trace") } == true
         }
         #expect(first.contains { $0.contains("agent-") })
-        #expect(first.contains { $0.contains("● API") && $0.contains("Enter trace") }, "links and key hints in the status bar: \(first)")
         #expect(try tmux.display("#{alternate_on}") == "1")
 
         // The help overlay lists the keys; Esc closes it.
@@ -94,10 +95,11 @@ struct CockpitDemoTests {
         let found = try await tmux.waitFor("a search for pytest") { screen in
             screen.contains { $0.contains("Trace: agent-") && $0.contains("paused") } && screen.contains { $0.contains(" /pytest ") }
         }
-        let firstMatch = try #require(Self.traceSeq(found))
+        let firstMatch = try #require(Self.traceSeq(found), "no record number in the trace title")
         try tmux.sendKeys("N")
-        let older = try await tmux.waitFor("an older match") { screen in Self.traceSeq(screen).map { $0 < firstMatch } ?? false }
-        #expect(older.contains { $0.contains("pytest") })
+        _ = try await tmux.waitFor("an older match, on screen") { screen in
+            (Self.traceSeq(screen).map { $0 < firstMatch } ?? false) && screen.contains { $0.contains("pytest") }
+        }
 
         // Switch theme from the command line, live: the same screen in other colours.
         try tmux.sendKeys("Escape")
