@@ -62,10 +62,8 @@ public final class CockpitLoop: Sendable {
                 }
                 for message in messages {
                     if case .terminal(.key(.ctrl("q"))) = message { quit = true }
-                    if case .terminal(.terminated(let signal)) = message {
-                        quit = true
-                        terminationSignal.withLock { $0 = signal }
-                    }
+                    // (`update` answers it with `.quit`; the signal is the exit status's.)
+                    if case .terminal(.terminated(let signal)) = message { terminationSignal.withLock { $0 = signal } }
                     for effect in Cockpit.update(&state, message) {
                         if case .quit = effect { quit = true }
                         perform(effect)

@@ -225,7 +225,7 @@ public final class CursesBackend: TerminalBackend {
     public func wake() { CCurses_wake() }
 
     /// Gives the terminal back at once, then lets the program shut down cleanly (commit its
-    /// history, stop what it started) — or, if it has not exited `gracePeriod` later, exits
+    /// history, stop what it started) — or, if it has not exited `terminationGrace` later, exits
     /// for it, as the signal would have.
     private func terminate(_ signal: Int32) -> [TerminalEvent] {
         stop()

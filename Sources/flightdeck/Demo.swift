@@ -84,7 +84,7 @@ extension Flightdeck {
             let titles = Dictionary(uniqueKeysWithValues: tasks.map { (TaskManifests.jobName($0), $0.title ?? "") })
 
             if cockpit {
-                // Recorded as `flightdeck submit` records them, so `r` can retry a failed one.
+                // Recorded as `flightdeck submit` records them, so `R` can retry a failed one.
                 let submitAll: @Sendable () async -> Void = {
                     for task in tasks {
                         _ = try? await TaskSubmission.submit(task, secretFilePaths: [:], api: api, context: "flightdeck-demo",

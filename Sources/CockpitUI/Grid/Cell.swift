@@ -44,17 +44,18 @@ public struct Cell: Sendable, Hashable {
 
     /// The code of a grapheme: its scalar's value when it is one scalar, else its table entry.
     public static func code(for text: some StringProtocol) -> UInt32 {
-        var scalars = text.unicodeScalars.makeIterator()
-        guard let first = scalars.next() else { return 0 }
-        if scalars.next() == nil { return first.value }
-        return GlyphTable.shared.code(String(text))
+        code(text.unicodeScalars) { String(text) }
     }
 
     /// The code of one character (`put`'s hot path: no `String` is made for a one-scalar one).
     static func code(for character: Character) -> UInt32 {
-        var scalars = character.unicodeScalars.makeIterator()
+        code(character.unicodeScalars) { String(character) }
+    }
+
+    private static func code(_ scalars: some Sequence<Unicode.Scalar>, text: () -> String) -> UInt32 {
+        var scalars = scalars.makeIterator()
         guard let first = scalars.next() else { return 0 }
         if scalars.next() == nil { return first.value }
-        return GlyphTable.shared.code(String(character))
+        return GlyphTable.shared.code(text())
     }
 }

@@ -20,7 +20,12 @@ public struct CockpitState: Sendable {
     /// The last tick: every age, countdown and "stale" mark is computed from it, so render
     /// stays a pure function of the state.
     public internal(set) var now: Date
-    public var timeZone: TimeZone
+    public var timeZone: TimeZone {
+        didSet { fixedZoneOffset = Self.fixedOffset(of: timeZone) }
+    }
+    /// The zone's offset when it has kept one since 1970 (UTC, zones without daylight
+    /// saving): worked out when the zone is set, so clock columns need no look-up per record.
+    private(set) var fixedZoneOffset: Int?
     public internal(set) var theme: Theme
     public var glyphs: GlyphSet
 
@@ -54,10 +59,15 @@ public struct CockpitState: Sendable {
         self.theme = theme
         self.glyphs = glyphs
         self.timeZone = timeZone
+        fixedZoneOffset = Self.fixedOffset(of: timeZone)
     }
 
     public var selectedJob: AgentJob? { jobs.selected }
 
     /// The frame's layout at the current size.
     public var layout: Layout { Layout(width: width, height: height, focus: focus, secondary: secondary) }
+
+    static func fixedOffset(of zone: TimeZone) -> Int? {
+        zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: 0)) == nil ? zone.secondsFromGMT() : nil
+    }
 }

@@ -19,7 +19,7 @@ struct TraceLines {
     /// Job names by id, for the interleaved view's labels.
     var labels: [String: String] = [:]
     /// The zone's offset when it never changes (UTC, and zones without daylight saving
-    /// since 1970): one time-zone look-up per frame instead of one per record.
+    /// since 1970; `CockpitState.fixedZoneOffset`): no time-zone look-up per record.
     var fixedOffset: Int?
 
     /// Columns before the body: time, phase letter, (job,) kind.
@@ -152,13 +152,16 @@ struct TraceLines {
 
     /// `HH:MM:SS` of a second of the day, written straight into a small string.
     static func clock(_ second: Int) -> String {
-        let parts = [second / 3_600, second / 60 % 60, second % 60]
-        return String(unsafeUninitializedCapacity: 8) { buffer in
-            for (index, value) in parts.enumerated() {
-                buffer[index * 3] = 0x30 + UInt8(value / 10 % 10)
-                buffer[index * 3 + 1] = 0x30 + UInt8(value % 10)
-                if index < 2 { buffer[index * 3 + 2] = UInt8(ascii: ":") }
+        String(unsafeUninitializedCapacity: 8) { buffer in
+            func two(_ value: Int, at index: Int) {
+                buffer[index] = 0x30 + UInt8(value / 10 % 10)
+                buffer[index + 1] = 0x30 + UInt8(value % 10)
             }
+            two(second / 3_600, at: 0)
+            buffer[2] = UInt8(ascii: ":")
+            two(second / 60 % 60, at: 3)
+            buffer[5] = UInt8(ascii: ":")
+            two(second % 60, at: 6)
             return 8
         }
     }

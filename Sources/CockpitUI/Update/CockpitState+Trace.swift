@@ -171,12 +171,7 @@ extension CockpitState {
                    origin: (trace.jobID.flatMap { jobs.job(id: $0)?.startedAt }) ?? trace.records.first?.time,
                    foldGlyph: glyphs.folded, ellipsis: glyphs.ellipsis,
                    labels: trace.interleaved ? Dictionary(jobs.all.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }) : [:],
-                   fixedOffset: hasFixedOffset ? timeZone.secondsFromGMT(for: now) : nil)
-    }
-
-    /// Whether the zone has kept one offset since 1970 (no daylight saving to look up).
-    private var hasFixedOffset: Bool {
-        timeZone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: 0)) == nil
+                   fixedOffset: fixedZoneOffset)
     }
 
     func traceLineCount(_ row: Int, _ lines: TraceLines) -> Int {

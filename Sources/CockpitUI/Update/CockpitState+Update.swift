@@ -116,7 +116,6 @@ extension CockpitState {
         effects.append(.loadTimeline(jobIDs: laneJobIDs()))
     }
 
-    /// The selected job and its neighbours in the list: the timeline's swimlanes.
     /// The finest scale at which the job's whole run takes at most 80 % of the lanes' width:
     /// a 30-second run and a day-long one both fill the view.
     mutating func fitTimeline(to jobID: String) {
@@ -131,6 +130,7 @@ extension CockpitState {
             ?? TimelineState.zoomLevels.count - 1
     }
 
+    /// The selected job and its neighbours in the list: the timeline's swimlanes.
     func laneJobIDs(count: Int = 13) -> [String] {
         guard let index = jobs.selectedIndex else { return jobs.selectedID.map { [$0] } ?? [] }
         let half = count / 2
