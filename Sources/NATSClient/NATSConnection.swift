@@ -281,11 +281,13 @@ public final class NATSConnection: Sendable {
     }
 
     /// Publishes `payload` and waits for the first reply (JetStream's API is request/reply).
-    public func request(_ subject: String, payload: [UInt8], timeout: Duration = .seconds(5)) async throws -> NATSMessage {
+    public func request(_ subject: String, payload: [UInt8], headers: NATSHeaders? = nil,
+        timeout: Duration = .seconds(5)) async throws -> NATSMessage
+    {
         let inbox = "_INBOX." + Self.randomToken()
         let subscription = try subscribe(inbox)
         defer { subscription.unsubscribe() }
-        try publish(subject, payload: payload, replyTo: inbox)
+        try publish(subject, payload: payload, headers: headers, replyTo: inbox)
         let reply = try await withThrowingTaskGroup(of: NATSMessage?.self) { group in
             group.addTask {
                 for await message in subscription { return message }
