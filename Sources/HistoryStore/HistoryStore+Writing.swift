@@ -42,6 +42,7 @@ extension HistoryStore {
                 (job, seq, source_id, time, agent_seq, kind, phase, text, tool, args, exit_code, duration_ms, raw, truncated)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        var insertPhase: Statement?
         for write in batch {
             switch write {
             case let .job(job):
@@ -60,15 +61,22 @@ extension HistoryStore {
                 }
             case let .phaseChange(jobID, phase, time, sourceID):
                 let row = try rows.row(for: jobID, now: now)
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO phase_changes (job, source_id, time, phase) VALUES (?, ?, ?, ?)",
-                    arguments: [row, sourceID, time.timeIntervalSince1970, phase.rawValue])
+                // As frequent as trace rows (a ReAct loop changes phase every few records).
+                insertPhase = try insertPhase ?? db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO phase_changes (job, source_id, time, phase) VALUES (?, ?, ?, ?)
+                    """)
+                let handle = insertPhase!.sqliteStatement
+                sqlite3_bind_int64(handle, 1, row)
+                bind(handle, 2, sourceID)
+                sqlite3_bind_double(handle, 3, time.timeIntervalSince1970)
+                bind(handle, 4, phase.rawValue)
+                try step(handle, db: db)
                 if db.changesCount > 0 { commit.jobsChanged.insert(jobID) } else { commit.duplicates += 1 }
             case let .marker(marker, sourceID):
                 let row = try rows.row(for: marker.jobID, now: now)
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO markers (job, source_id, time, kind, detail) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [row, sourceID, marker.time.timeIntervalSince1970, marker.kind.rawValue, marker.detail])
+                try db.cachedStatement(
+                    sql: "INSERT OR IGNORE INTO markers (job, source_id, time, kind, detail) VALUES (?, ?, ?, ?, ?)"
+                ).execute(arguments: [row, sourceID, marker.time.timeIntervalSince1970, marker.kind.rawValue, marker.detail])
                 if db.changesCount > 0 { commit.jobsChanged.insert(marker.jobID) } else { commit.duplicates += 1 }
             case let .workspace(jobID, entries, asOf, sourceID):
                 let row = try rows.row(for: jobID, now: now)
@@ -181,6 +189,12 @@ extension HistoryStore {
         bind(handle, 12, record.durationMs)
         bind(handle, 13, record.raw)
         sqlite3_bind_int64(handle, 14, record.truncated ? 1 : 0)
+        try step(handle, db: db)
+        return sqlite3_changes(db.sqliteConnection) > 0
+    }
+
+    /// Runs a statement bound by hand, and leaves it reset and unbound for the next row.
+    private static func step(_ handle: OpaquePointer?, db: Database) throws {
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
@@ -188,7 +202,6 @@ extension HistoryStore {
             throw DatabaseError(
                 resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
-        return sqlite3_changes(db.sqliteConnection) > 0
     }
 }
 

@@ -246,7 +246,16 @@ public final class NATSConnection: Sendable {
         lines.reserveCapacity(messages.count)
         for (subject, payload) in messages {
             guard Self.isValidSubject(subject, wildcards: false) else { throw NATSError.invalidSubject(subject) }
-            lines.append(Array("PUB \(subject) \(payload.count)\r\n".utf8) + payload + [13, 10])
+            var line: [UInt8] = []
+            line.reserveCapacity(subject.utf8.count + payload.count + 16)
+            line += [UInt8(ascii: "P"), UInt8(ascii: "U"), UInt8(ascii: "B"), 32]
+            line += subject.utf8
+            line.append(32)
+            line += String(payload.count).utf8
+            line += [13, 10]
+            line += payload
+            line += [13, 10]
+            lines.append(line)
         }
         try core.withLock { core throws(NATSError) in
             guard !core.closed else { throw NATSError.closed }
@@ -344,20 +353,41 @@ public final class NATSConnection: Sendable {
     }
 
     /// Subjects are dot-separated tokens without whitespace or control characters; `*` and
-    /// `>` only as whole tokens (and only when subscribing).
+    /// `>` only as whole tokens (and only when subscribing). One pass over the bytes: every
+    /// ack goes through here, thousands a second.
     public static func isValidSubject(_ subject: String, wildcards: Bool) -> Bool {
-        guard !subject.isEmpty, subject.utf8.count <= 4096 else { return false }
-        let tokens = subject.split(separator: ".", omittingEmptySubsequences: false)
-        for (index, token) in tokens.enumerated() {
-            guard !token.isEmpty else { return false }
-            if token.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) {
-                return false
+        var subject = subject
+        return subject.withUTF8 { bytes in
+            guard !bytes.isEmpty, bytes.count <= 4096 else { return false }
+            var tokenStart = 0
+            var wildcard = false  // the current token holds `*` or `>`
+            var ascii = true
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "."):
+                    guard index > tokenStart, !wildcard || index - tokenStart == 1 else { return false }
+                    if wildcard, bytes[tokenStart] == UInt8(ascii: ">") { return false }  // `>` only last
+                    tokenStart = index + 1
+                    wildcard = false
+                case UInt8(ascii: "*"), UInt8(ascii: ">"):
+                    guard wildcards else { return false }
+                    wildcard = true
+                case 0...0x20, 0x7F:
+                    return false
+                case 0x80...:
+                    ascii = false
+                default:
+                    break
+                }
             }
-            if token.contains("*") || token.contains(">") {
-                guard wildcards, token == "*" || (token == ">" && index == tokens.count - 1) else { return false }
+            guard tokenStart < bytes.count, !wildcard || bytes.count - tokenStart == 1 else { return false }
+            if ascii { return true }
+            // Rare: non-ASCII tokens may still hold Unicode whitespace or C1 controls.
+            return !String(decoding: bytes, as: UTF8.self).unicodeScalars.contains {
+                $0.properties.isWhitespace || $0.properties.generalCategory == .control
             }
         }
-        return true
     }
 
     static func randomToken() -> String {

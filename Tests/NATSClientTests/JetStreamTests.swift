@@ -186,5 +186,13 @@ struct JetStreamTests {
         #expect(JetStreamMessage(new)?.streamSequence == 9)
         #expect(JetStreamMessage(NATSMessage(subject: "x", sid: "1", replyTo: "_INBOX.abc", payload: [])) == nil)
         #expect(JetStreamMessage(NATSMessage(subject: "x", sid: "1", replyTo: "$JS.ACK.a.b.x.9.9.1.0", payload: [])) == nil)
+        // Empty, signed, overlong or out-of-range numbers, and too few tokens, are not deliveries.
+        for reply in ["$JS.ACK.S.c.1..9.1.0", "$JS.ACK.S.c.1.-9.9.1.0", "$JS.ACK.S.c.1.99999999999999999999.9.1.0", "$JS.ACK.S.c.1.18446744073709551616.9.1.0",
+            "$JS.ACK.S.c.1.9.9.1", "$JS.ACK.S.c.1.9.9.1.0.x.y", "$JS.ACK."]
+        {
+            #expect(JetStreamMessage(NATSMessage(subject: "x", sid: "1", replyTo: reply, payload: [])) == nil, "\(reply)")
+        }
+        let largest = NATSMessage(subject: "x", sid: "1", replyTo: "$JS.ACK.S.c.1.18446744073709551615.9.1.0", payload: [])
+        #expect(JetStreamMessage(largest)?.streamSequence == UInt64.max)
     }
 }
