@@ -58,6 +58,22 @@ extension HistoryStore {
         }
     }
 
+    /// The last `seq` of every job that may still be growing: not finished, or finished,
+    /// deleted or updated since `since`. One index seek per such job: cheap enough to ask a
+    /// few times a second, which is how a live feed learns of records other processes stored.
+    public func traceHeads(activeSince since: Date) throws -> [String: Int64] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT job_id, (SELECT max(seq) FROM trace WHERE trace.job = jobs.id) AS head FROM jobs
+                WHERE (finished_at IS NULL AND deleted_at IS NULL) OR finished_at >= ?1 OR deleted_at >= ?1
+                    OR updated_at >= ?1
+                """, arguments: [since.timeIntervalSince1970])
+            var heads: [String: Int64] = [:]
+            for row in rows { heads[row[0]] = row[1] ?? 0 }
+            return heads
+        }
+    }
+
     /// The records whose `seq` falls in `range`, in order: one index range scan, whatever the
     /// trace's length, so scrollback never loads a whole trace.
     public func trace(jobID: String, seq range: ClosedRange<Int64>) throws -> [TraceRecord] {

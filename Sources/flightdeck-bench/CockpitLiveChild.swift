@@ -24,7 +24,7 @@ struct CockpitLiveChild {
     func run() async throws {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
         let store = try HistoryStore(path: database)
-        let feed = LiveFeed()
+        let feed = LiveFeed(store: store)
         // The cockpit's writer: `HistoryKeeper` builds it with these (default) limits.
         let writer = HistoryWriter(store: store, limits: HistoryWriter.Limits()) { outcome in
             if case .committed(let commit) = outcome { feed.publish(commit) }
@@ -58,6 +58,7 @@ struct CockpitLiveChild {
                 }
             }
         }
+        let othersTask = Task { await feed.followOtherWriters() }  // as HistoryKeeper runs it
         let feedTask = Task {
             for await update in feed.updates() {
                 if !update.records.isEmpty { loop.send(.traceAppended(update.records)) }
@@ -85,6 +86,7 @@ struct CockpitLiveChild {
         _ = await loopTask.value
         session.shutdown()
         feedTask.cancel()
+        othersTask.cancel()
         try writer.close()
 
         // Each record's lag: from its hand-over to the writer to the first draw whose title

@@ -100,6 +100,20 @@ import Testing
         #expect(h.state.trace.newWhilePaused == 0)
     }
 
+    @Test func aGapInLiveRecordsWhileFollowingLoadsTheTailOnce() throws {
+        var h = Self.tracing()
+        let last = h.state.trace.records.last!.seq
+        h.send(.traceAppended(CockpitFixtures.records(job: "j1", seq: (last + 5)...(last + 6))))
+        #expect(h.effects == [.loadTraceTail(jobID: "j1", count: TraceState.pageSize)], "read what the feed could not hand over")
+        #expect(h.state.trace.records.last?.seq == last, "nothing appended across the gap")
+        h.send(.traceAppended(CockpitFixtures.records(job: "j1", seq: (last + 7)...(last + 7))))
+        #expect(h.effects.isEmpty, "one load at a time")
+        h.send(.tracePageLoaded(jobID: "j1", records: CockpitFixtures.records(job: "j1", seq: (last - 50)...(last + 7)),
+            total: last + 7))
+        #expect(h.state.trace.records.last?.seq == last + 7)
+        #expect(h.state.trace.cursorRecord?.seq == last + 7)
+    }
+
     @Test func liveRecordsOfOtherJobsDoNotTouchTheWindow() throws {
         var h = Self.tracing()
         h.send(.traceAppended(CockpitFixtures.records(job: "j6", seq: 1...5)))

@@ -22,7 +22,7 @@ import Testing
         }
         let dir = TemporaryDirectory()
         let store = try HistoryStore(path: dir.file("history.db"))
-        let feed = LiveFeed()
+        let feed = LiveFeed(store: store)
         let writer = HistoryWriter(store: store) { outcome in
             if case .committed(let commit) = outcome { feed.publish(commit) }
         }

@@ -134,7 +134,7 @@ struct NATSTraceIngestorTests {
         let publisher = connection(port: server.port)
         try await prepareStream(publisher)
         let store = try HistoryStore(path: dir.file("live.db"))
-        let feed = LiveFeed()
+        let feed = LiveFeed(store: store)
         let writer = HistoryWriter(store: store) { outcome in
             if case .committed(let commit) = outcome { feed.publish(commit) }
         }

@@ -45,7 +45,14 @@ extension CockpitState {
             guard !fresh.isEmpty else { continue }
             if !trace.following { trace.newWhilePaused += fresh.count }
             // Only a window at the head grows; one scrolled back waits for the tail on resume.
-            guard trace.records.isEmpty || fresh[0].seq <= last + 1 else { continue }
+            // A gap (records the feed could not hand over) is read from the store while following.
+            guard trace.records.isEmpty || fresh[0].seq <= last + 1 else {
+                if trace.following, !trace.interleaved, !trace.awaitingTail {
+                    trace.awaitingTail = true
+                    effects.append(.loadTraceTail(jobID: job, count: TraceState.pageSize))
+                }
+                continue
+            }
             trace.records += fresh
             let overflow = trace.records.count - TraceState.windowLimit
             if overflow > 0 {

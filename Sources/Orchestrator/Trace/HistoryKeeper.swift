@@ -7,7 +7,8 @@ import NATSClient
 
 /// Everything that keeps the history: the reconciler (Jobs, pods, claims, events), the
 /// trace from NATS JetStream or pod logs, automatic pinning — all writing through one
-/// `HistoryWriter` whose commits feed the live subscribers (`feed`).
+/// `HistoryWriter` whose commits feed the live subscribers (`feed`), along with what other
+/// processes sharing the history file commit.
 ///
 /// The cockpit, `flightdeck record` and `flightdeck logs -f` run one each; several on one
 /// machine may share a history file (idempotent writes, IMMEDIATE transactions).
@@ -51,7 +52,7 @@ public final class HistoryKeeper: Sendable {
     public let nats: NATSConnection?
 
     public init(store: HistoryStore, api: KubeAPI, options: Options, writerLimits: HistoryWriter.Limits = .init()) {
-        let feed = LiveFeed()
+        let feed = LiveFeed(store: store)
         self.store = store
         self.feed = feed
         self.api = api
@@ -83,6 +84,7 @@ public final class HistoryKeeper: Sendable {
             let podLogs = PodLogIngestor(api: api, namespace: options.namespace, writer: writer,
                 containers: nats == nil ? .all : .allButAgent, jobName: options.jobName)
             group.addTask { await podLogs.run() }
+            group.addTask { await self.feed.followOtherWriters() }
             if !options.readOnly {
                 let pinner = AutoPinner(feed: feed, store: store, actions: actions,
                     keywords: options.trace.autoPinKeywords ?? AutoPin.defaultKeywords)

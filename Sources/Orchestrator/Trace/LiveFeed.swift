@@ -1,4 +1,5 @@
 import FlightdeckCore
+import Foundation
 import HistoryStore
 import Synchronization
 
@@ -8,6 +9,12 @@ import Synchronization
 /// are appended up to `limit`, changed jobs are a set — and a subscriber that falls behind
 /// further loses records, not memory: it is told which jobs it missed records of and reads
 /// them from the store, which is the source of truth.
+///
+/// With a store, each job's records reach subscribers gap-free, in `seq` order, once — also
+/// when other processes share the history file (a `flightdeck record` unit beside the
+/// cockpit; two cockpits splitting one durable consumer; both following the same pod logs, so
+/// that our write of a record finds it already stored). A gap in our own commit is filled
+/// from the store; `followOtherWriters` finds what only others committed.
 public final class LiveFeed: Sendable {
     /// What happened since a subscriber last looked.
     public struct Update: Sendable, Hashable {
@@ -31,15 +38,16 @@ public final class LiveFeed: Sendable {
             self.wake = wake
         }
 
-        func add(_ commit: HistoryCommit) {
+        func add(_ delta: Update) {
             pending.withLock { update in
-                update.jobsChanged.formUnion(commit.jobsChanged)
+                update.jobsChanged.formUnion(delta.jobsChanged)
+                update.missed.formUnion(delta.missed)
                 let room = max(0, limit - update.records.count)
-                if commit.records.count <= room {
-                    update.records += commit.records
+                if delta.records.count <= room {
+                    update.records += delta.records
                 } else {
-                    update.records += commit.records.prefix(room)
-                    for record in commit.records.dropFirst(room) { update.missed.insert(record.jobID) }
+                    update.records += delta.records.prefix(room)
+                    for record in delta.records.dropFirst(room) { update.missed.insert(record.jobID) }
                 }
             }
             wake.yield()
@@ -48,8 +56,20 @@ public final class LiveFeed: Sendable {
 
     private let inboxes = Mutex<[Int: Inbox]>([:])
     private let nextID = Mutex(0)
+    /// Where gaps are filled from; `nil`: commits are passed on as they are.
+    public let store: HistoryStore?
+    /// The last `seq` handed out per job. The lock is held across the store read that fills
+    /// a gap, so the writer's callback and the poll never hand out a record twice.
+    private let handedOut = Mutex<[String: Int64]>([:])
+    /// Records read from the store to fill one gap at most; a larger gap is reported as missed.
+    public let gapLimit: Int64
 
-    public init() {}
+    public init(store: HistoryStore? = nil, gapLimit: Int64 = 20_000) {
+        self.store = store
+        self.gapLimit = max(0, gapLimit)
+        // Where every job stands now: what follows is news, what came before is history.
+        if let heads = try? store?.traceHeads(activeSince: .distantPast) { handedOut.withLock { $0 = heads } }
+    }
 
     /// Changes from now on; each element is everything that accumulated since the previous
     /// one was taken. Stop iterating (or drop the sequence) to unsubscribe.
@@ -95,7 +115,57 @@ public final class LiveFeed: Sendable {
     /// Called after each commit (a `HistoryWriter` outcome handler).
     public func publish(_ commit: HistoryCommit) {
         guard !commit.records.isEmpty || !commit.jobsChanged.isEmpty else { return }
+        guard let store else { return deliver(Update(records: commit.records, jobsChanged: commit.jobsChanged)) }
+        var update = Update(jobsChanged: commit.jobsChanged)
+        update.records.reserveCapacity(commit.records.count)
+        handedOut.withLock { handedOut in
+            for record in commit.records {
+                let last = handedOut[record.jobID] ?? 0  // unknown: a job new since the feed started
+                if record.seq <= last { continue }  // another process's commit already brought it
+                if record.seq > last + 1 { fill(jobID: record.jobID, (last + 1)...(record.seq - 1), from: store, into: &update) }
+                handedOut[record.jobID] = record.seq
+                update.records.append(record)
+            }
+        }
+        deliver(update)
+    }
+
+    /// Until cancelled, asks the store every `interval` for records of growing jobs that
+    /// other processes committed, and hands them out. Idle, that is one small query.
+    public func followOtherWriters(every interval: Duration = .milliseconds(250)) async {
+        guard let store else { return }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            guard let heads = try? store.traceHeads(activeSince: Date().addingTimeInterval(-600)) else { continue }
+            var update = Update()
+            handedOut.withLock { handedOut in
+                for (jobID, head) in heads {
+                    let last = handedOut[jobID] ?? 0  // unknown: a job new since the feed started
+                    guard head > last else { continue }
+                    fill(jobID: jobID, (last + 1)...head, from: store, into: &update)
+                    handedOut[jobID] = head
+                    update.jobsChanged.insert(jobID)
+                }
+            }
+            if !update.isEmpty { deliver(update) }
+        }
+    }
+
+    /// Appends the stored records of `range`, or marks the job missed when that is too many
+    /// or cannot be read.
+    private func fill(jobID: String, _ range: ClosedRange<Int64>, from store: HistoryStore, into update: inout Update) {
+        guard Int64(range.count) <= gapLimit, let records = try? store.trace(jobID: jobID, seq: range),
+            records.count == range.count
+        else {
+            update.missed.insert(jobID)
+            return
+        }
+        update.records += records
+    }
+
+    private func deliver(_ update: Update) {
+        guard !update.isEmpty else { return }
         let targets = inboxes.withLock { Array($0.values) }
-        for inbox in targets { inbox.add(commit) }
+        for inbox in targets { inbox.add(update) }
     }
 }

@@ -132,7 +132,9 @@ public final class NATSTraceIngestor: Sendable {
     }
 
     /// A durable name for a cockpit: stable per machine and history file, so a restarted
-    /// cockpit resumes where it stopped, and two cockpits on one node each get everything.
+    /// cockpit resumes where it stopped. Processes sharing a history file (a cockpit beside
+    /// `flightdeck record`) share the consumer: each stores what it pulls, and each one's
+    /// `LiveFeed` shows what the others stored. Another history file gets everything again.
     public static func durableName(host: String, historyPath: String) -> String {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in (host + "\u{0}" + historyPath).utf8 {

@@ -1,0 +1,142 @@
+import FlightdeckCore
+import FlightdeckTestSupport
+import Foundation
+import HistoryStore
+import Orchestrator
+import Testing
+
+/// The live feed when several writers share one history file — as `flightdeck record`
+/// beside a cockpit, or two cockpits splitting one durable consumer. Each `HistoryStore`
+/// here has its own SQLite connections, as a second process would: subscribers must get
+/// every record of a job once, in `seq` order, whoever committed it.
+@Suite(.timeLimit(.minutes(1))) struct LiveFeedTests {
+    let dir = TemporaryDirectory()
+
+    static func record(_ job: String, _ source: String) -> HistoryWrite {
+        .trace(TraceRecord(jobID: job, sourceID: source, time: Date(), kind: .thought, text: "step \(source)"))
+    }
+
+    /// Collects handed-out records until `count` have come (or the feed goes quiet).
+    static func collect(_ updates: LiveFeed.Updates, count: Int) async -> (records: [TraceRecord], missed: Set<String>) {
+        var records: [TraceRecord] = []
+        var missed: Set<String> = []
+        let collector = Task {
+            for await update in updates {
+                records += update.records
+                missed.formUnion(update.missed)
+                if records.count >= count || !missed.isEmpty { break }
+            }
+            return (records, missed)
+        }
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(20))
+            collector.cancel()
+        }
+        let result = await collector.value
+        timeout.cancel()
+        return result
+    }
+
+    struct Writers {
+        let ours: HistoryStore
+        let feed: LiveFeed
+        let writer: HistoryWriter
+        let other: HistoryWriter
+
+        init(path: String) throws {
+            ours = try HistoryStore(path: path)
+            let feed = LiveFeed(store: ours)
+            self.feed = feed
+            writer = HistoryWriter(store: ours) { outcome in
+                if case .committed(let commit) = outcome { feed.publish(commit) }
+            }
+            other = HistoryWriter(store: try HistoryStore(path: path))
+        }
+
+        func close() throws {
+            try writer.close()
+            try other.close()
+        }
+    }
+
+    @Test func recordsCommittedInTurnByAnotherProcessReachSubscribersOnceAndInOrder() async throws {
+        let writers = try Writers(path: dir.file("shared.db"))
+        let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20)) }
+        let updates = writers.feed.updates()
+        // Ten rounds: the other process commits five records of the job, then we commit five.
+        for round in 0..<10 {
+            writers.other.submit(contentsOf: (0..<5).map { Self.record("j", "other-\(round)-\($0)") })
+            try writers.other.flush()
+            writers.writer.submit(contentsOf: (0..<5).map { Self.record("j", "ours-\(round)-\($0)") })
+            try writers.writer.flush()
+        }
+        let (records, missed) = await Self.collect(updates, count: 100)
+        #expect(missed.isEmpty)
+        #expect(records.map(\.seq) == Array(1...100), "gap-free, each once, in seq order")
+        #expect(records.filter { $0.sourceID.hasPrefix("other-") }.count == 50)
+        following.cancel()
+        try writers.close()
+    }
+
+    @Test func recordsAnotherProcessStoredFirstAreStillHandedOut() async throws {
+        // Both follow the same pod log: the other process wins every race, so each of our
+        // writes finds its record already stored (a duplicate) and our commits carry none.
+        let writers = try Writers(path: dir.file("race.db"))
+        let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20)) }
+        let updates = writers.feed.updates()
+        let batch = (0..<30).map { Self.record("k", "pod:\($0)") }
+        writers.other.submit(contentsOf: batch)
+        try writers.other.flush()
+        writers.writer.submit(contentsOf: batch)
+        try writers.writer.flush()
+        let (records, _) = await Self.collect(updates, count: 30)
+        #expect(records.map(\.sourceID) == batch.map { if case .trace(let r) = $0 { r.sourceID } else { "" } })
+        following.cancel()
+        try writers.close()
+    }
+
+    @Test func historyFromBeforeTheFeedStartedIsNotReplayed() async throws {
+        let path = dir.file("old.db")
+        let before = HistoryWriter(store: try HistoryStore(path: path))
+        before.submit(contentsOf: (0..<40).map { Self.record("old", "o\($0)") })
+        try before.close()
+        let writers = try Writers(path: path)
+        let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20)) }
+        let updates = writers.feed.updates()
+        try await Task.sleep(for: .milliseconds(100))  // polls that must find nothing new
+        writers.other.submit(contentsOf: (0..<3).map { Self.record("old", "n\($0)") })
+        try writers.other.flush()
+        let (records, _) = await Self.collect(updates, count: 3)
+        #expect(records.map(\.seq) == [41, 42, 43])
+        following.cancel()
+        try writers.close()
+    }
+
+    @Test func aGapTooLargeToReadIsReportedAsMissed() async throws {
+        let path = dir.file("gap.db")
+        let ours = try HistoryStore(path: path)
+        let feed = LiveFeed(store: ours, gapLimit: 10)
+        let writer = HistoryWriter(store: ours) { outcome in
+            if case .committed(let commit) = outcome { feed.publish(commit) }
+        }
+        let other = HistoryWriter(store: try HistoryStore(path: path))
+        let updates = feed.updates()
+        writer.submit(Self.record("g", "first"))
+        try writer.flush()
+        other.submit(contentsOf: (0..<25).map { Self.record("g", "bulk-\($0)") })
+        try other.flush()
+        writer.submit(Self.record("g", "after"))
+        try writer.flush()
+        var iterator = updates.makeAsyncIterator()
+        var seen: [Int64] = []
+        var missed: Set<String> = []
+        while seen.last != 27, let update = await iterator.next() {
+            seen += update.records.map(\.seq)
+            missed.formUnion(update.missed)
+        }
+        #expect(seen == [1, 27], "the 25 between are left to the store")
+        #expect(missed == ["g"])
+        try writer.close()
+        try other.close()
+    }
+}
