@@ -58,6 +58,17 @@ extension HistoryStore {
         }
     }
 
+    /// Changes whenever any process commits to the file (the write-ahead log's and the
+    /// database's sizes and modification times): two `stat` calls, so a poller can skip its
+    /// query while nothing happens.
+    public func changeStamp() -> [Int64] {
+        [path + "-wal", path].flatMap { file -> [Int64] in
+            var info = stat()
+            guard stat(file, &info) == 0 else { return [-1, -1, -1] }
+            return [Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec)]
+        }
+    }
+
     /// The last `seq` of every job that may still be growing: not finished, or finished,
     /// deleted or updated since `since`. One index seek per such job: cheap enough to ask a
     /// few times a second, which is how a live feed learns of records other processes stored.

@@ -131,11 +131,20 @@ public final class LiveFeed: Sendable {
     }
 
     /// Until cancelled, asks the store every `interval` for records of growing jobs that
-    /// other processes committed, and hands them out. Idle, that is one small query.
+    /// other processes committed, and hands them out. While nobody writes, that is mostly two
+    /// `stat` calls a poll.
     public func followOtherWriters(every interval: Duration = .milliseconds(250)) async {
         guard let store else { return }
+        var stamp = store.changeStamp()
+        var ticks = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
+            ticks += 1
+            let now = store.changeStamp()
+            // Nobody committed anything — unless two commits fell in one tick of the file
+            // system's clock after the log was reset, which every eighth poll looks past.
+            if now == stamp, !ticks.isMultiple(of: 8) { continue }
+            stamp = now
             guard let heads = try? store.traceHeads(activeSince: Date().addingTimeInterval(-600)) else { continue }
             var update = Update()
             handedOut.withLock { handedOut in
