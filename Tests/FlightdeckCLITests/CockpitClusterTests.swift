@@ -85,4 +85,55 @@ struct CockpitClusterTests {
         #expect(after.contains { $0.hasPrefix("RESTORED 0") }, "\(after)")
         #expect(try tmux.display("#{alternate_on}") == "0")
     }
+
+    /// A cockpit beside `flightdeck record` on one history file: both pull from the same
+    /// durable consumer, so each stores about half of the trace. The cockpit still shows
+    /// every record live: what the record process stored reaches it through the history file.
+    @Test(.enabled(if: NATSServerProcess.executable != nil, "nats-server is not installed (apt-get install nats-server)"))
+    func aCockpitBesideARecordProcessShowsTheWholeTraceLive() async throws {
+        let nats = try await NATSServerProcess(jetStream: true)
+        defer { nats.kill() }
+        let sim = try flightdeck.start(["sim", "--data-dir", dir.file("sim"), "--nats-url", nats.url], environment: env)
+        defer { sim.kill(SIGKILL) }
+        let kubeconfig = dir.file("sim/kubeconfig.yaml")
+        while !FileManager.default.fileExists(atPath: kubeconfig) { try await Task.sleep(for: .milliseconds(20)) }
+        let withCluster = env.merging(["KUBECONFIG": kubeconfig]) { $1 }
+        let record = try flightdeck.start(["record", "--nats-url", nats.url, "--quiet"], environment: withCluster)
+        defer { record.kill(SIGKILL) }
+
+        let tmux = try TmuxSession(width: 160, height: 45, command: "env HOME=\(dir.path) FLIGHTDECK_HISTORY_DB=\(dir.file("history.db")) "
+            + "KUBECONFIG=\(kubeconfig) \(flightdeck.executable.path) --nats-url \(nats.url); echo \"RESTORED $?\"; sleep 600")
+        defer { tmux.kill() }
+        _ = try await tmux.waitFor("the empty cockpit", timeout: .seconds(60)) { $0.contains { $0.contains("no jobs yet") } }
+        let submitted = try await flightdeck.run(["submit", "--image", "ghcr.io/flightdeck/sim-agent:1", "--prompt", "Count it",
+            "--env", "SIM_AGENT_STEPS=40", "--env", "SIM_AGENT_PACE=0.5",
+            "--uuid", "5ba12ed0-1234-4123-8123-123456789abc"], environment: withCluster)
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+
+        // Both processes store; once the job is done and the trace stops growing, the
+        // cockpit, still following, shows its last record.
+        let db = dir.file("history.db")
+        func stored() -> Int {
+            Int(SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE job = (SELECT id FROM jobs WHERE name = 'agent-5ba12ed01234')")) ?? 0
+        }
+        var total = 0
+        let deadline = ContinuousClock.now + .seconds(150)
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .seconds(2))
+            let now = stored()
+            let finished = SQLiteProbe.scalar(db, "SELECT finished_at IS NOT NULL FROM jobs WHERE name = 'agent-5ba12ed01234'") == "1"
+            if finished, now == total, now > 0 { break }
+            total = now
+        }
+        #expect(total > 100, "the agent's trace was stored (\(total) records)")
+        let shown = try await tmux.waitFor("the last record, #\(total)", timeout: .seconds(30)) { screen in
+            CockpitDemoTests.traceSeq(screen) == total
+        }
+        #expect(shown.contains { $0.contains("Trace: agent-5ba12ed01234") }, "\(shown)")
+        let nats1 = SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE source_id LIKE 'nats:%'")
+        #expect(Int(nats1) ?? 0 > 0, "the trace came over NATS")
+
+        try tmux.sendKeys("q")
+        _ = try await tmux.waitFor(text: "RESTORED")
+    }
 }
