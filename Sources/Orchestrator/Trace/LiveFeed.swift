@@ -59,7 +59,8 @@ public final class LiveFeed: Sendable {
     /// Where gaps are filled from; `nil`: commits are passed on as they are.
     public let store: HistoryStore?
     /// The last `seq` handed out per job. The lock is held across the store read that fills
-    /// a gap, so the writer's callback and the poll never hand out a record twice.
+    /// a gap and the hand-over, so the writer's callback and the poll never hand out a record
+    /// twice or out of order.
     private let handedOut = Mutex<[String: Int64]>([:])
     /// Records read from the store to fill one gap at most; a larger gap is reported as missed.
     public let gapLimit: Int64
@@ -126,8 +127,8 @@ public final class LiveFeed: Sendable {
                 handedOut[record.jobID] = record.seq
                 update.records.append(record)
             }
+            deliver(update)  // under the lock: the poll's delivery cannot overtake this one
         }
-        deliver(update)
     }
 
     /// Until cancelled, asks the store every `interval` for records of growing jobs that
@@ -155,8 +156,8 @@ public final class LiveFeed: Sendable {
                     handedOut[jobID] = head
                     update.jobsChanged.insert(jobID)
                 }
+                deliver(update)
             }
-            if !update.isEmpty { deliver(update) }
         }
     }
 
