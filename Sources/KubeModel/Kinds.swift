@@ -289,35 +289,6 @@ public struct Service: KubeObject {
     }
 }
 
-/// `apps/v1/Deployment` (the NATS server, the egress proxy).
-public struct Deployment: KubeObject {
-    public static let resourceType = ResourceType.deployments
-    public var json: JSONValue
-    public init(json: JSONValue) { self.json = json }
-
-    public var spec: JSONValue? {
-        get { json["spec"] }
-        set { json.setMember("spec", newValue) }
-    }
-    public var replicas: Int? {
-        get { json[path: ["spec", "replicas"]].flatMap(Int.init(jsonValue:)) }
-        set { json[path: ["spec", "replicas"]] = newValue?.jsonValue }
-    }
-    public var template: PodTemplateSpec {
-        get { json[path: ["spec", "template"]].map(PodTemplateSpec.init(json:)) ?? PodTemplateSpec() }
-        set {
-            if json[path: ["spec", "template"]] == nil, newValue.json.isEmptyObject { return }
-            json[path: ["spec", "template"]] = newValue.json
-        }
-    }
-    public var readyReplicas: Int? {
-        json[path: ["status", "readyReplicas"]].flatMap(Int.init(jsonValue:))
-    }
-    public var availableReplicas: Int? {
-        json[path: ["status", "availableReplicas"]].flatMap(Int.init(jsonValue:))
-    }
-}
-
 /// `v1/ServiceAccount`.
 public struct ServiceAccount: KubeObject {
     public static let resourceType = ResourceType.serviceAccounts

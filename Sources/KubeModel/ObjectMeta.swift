@@ -227,6 +227,12 @@ public struct Condition: JSONView {
         get { self[time: "lastProbeTime"] }
         set { self[time: "lastProbeTime"] = newValue }
     }
+    /// Deployments' conditions also carry `lastUpdateTime` (the last time it was updated,
+    /// even without a transition).
+    public var lastUpdateTime: Date? {
+        get { self[time: "lastUpdateTime"] }
+        set { self[time: "lastUpdateTime"] = newValue }
+    }
     public var isTrue: Bool { status == .true }
 }
 

@@ -106,6 +106,8 @@ extension ResourceType {
         namespaced: true, subresources: ["status"])
     public static let deployments = ResourceType(group: "apps", version: "v1", kind: "Deployment",
         plural: "deployments", shortNames: ["deploy"], namespaced: true, subresources: ["status", "scale"])
+    public static let replicaSets = ResourceType(group: "apps", version: "v1", kind: "ReplicaSet",
+        plural: "replicasets", shortNames: ["rs"], namespaced: true, subresources: ["status", "scale"])
     public static let roles = ResourceType(group: "rbac.authorization.k8s.io", version: "v1", kind: "Role",
         plural: "roles", namespaced: true)
     public static let roleBindings = ResourceType(group: "rbac.authorization.k8s.io", version: "v1",
@@ -126,7 +128,7 @@ extension ResourceType {
     /// Every registered type.
     public static let all: [ResourceType] = [
         .namespaces, .pods, .persistentVolumeClaims, .persistentVolumes, .events, .secrets, .configMaps,
-        .services, .serviceAccounts, .jobs, .deployments, .roles, .roleBindings, .networkPolicies,
+        .services, .serviceAccounts, .jobs, .deployments, .replicaSets, .roles, .roleBindings, .networkPolicies,
         .storageClasses, .eventsV1, .selfSubjectAccessReviews, .selfSubjectReviews,
     ]
 

@@ -407,6 +407,7 @@ extension ResourceType {
         case ("", "Secret"): fields += ["type"]
         case ("", "Namespace"): fields += ["status.phase"]
         case ("batch", "Job"): fields += ["status.successful"]
+        case ("apps", "ReplicaSet"): fields += ["status.replicas"]
         default: break
         }
         return fields

@@ -7,17 +7,21 @@ import KubeModel
 /// Rules, first match wins:
 /// 1. any `SIM_AGENT_*` env variable → `.agent` (whatever the image);
 /// 2. image containing `fluent-bit`/`fluentbit`/`timberio/vector` → `.logShipper`;
-/// 3. image containing `minio/mc` or `aws-cli`, or a name containing `restore`/`snapshot`:
+/// 3. image whose repository is `…/squid`, `nats` or `nats-server` (`ServiceProgram.of`) →
+///    `.service` (the egress proxy, NATS: start-up lines from the config file, then serving,
+///    running and ready, until SIGTERM; shutdown lines, exit 0);
+/// 4. image containing `minio/mc` or `aws-cli`, or a name containing `restore`/`snapshot`:
 ///    a native sidecar named `snapshot…` → `.snapshotSidecar` (periodic sync until stopped);
 ///    any other → `.restore` (a one-shot transfer: a line, exit 0);
-/// 4. image containing `log-generator` → `.logGenerator` (`LOG_LINES` lines, default 1000, of
+/// 5. image containing `log-generator` → `.logGenerator` (`LOG_LINES` lines, default 1000, of
 ///    `LOG_LINE_BYTES` bytes, default 120, as fast as it can, then exit 0: benchmarks of the
 ///    log path);
-/// 5. `command` starting with a shell and `-c` (`sh -c`, `/bin/bash -c`) → `.shell(script)`;
-/// 6. anything else → `.agent`.
+/// 6. `command` starting with a shell and `-c` (`sh -c`, `/bin/bash -c`) → `.shell(script)`;
+/// 7. anything else → `.agent`.
 public enum ContainerBehavior: Sendable, Hashable {
     case agent
     case logShipper
+    case service(ServiceProgram)
     case restore
     case snapshotSidecar
     case logGenerator(lines: Int, lineBytes: Int)
@@ -30,6 +34,7 @@ public enum ContainerBehavior: Sendable, Hashable {
         if image.contains("fluent-bit") || image.contains("fluentbit") || image.contains("timberio/vector") {
             return .logShipper
         }
+        if let program = ServiceProgram.of(image: container.image ?? "") { return .service(program) }
         if image.contains("minio/mc") || image.contains("aws-cli") || name.contains("restore") || name.contains("snapshot") {
             return name.contains("snapshot") && isSidecar ? .snapshotSidecar : .restore
         }

@@ -5,8 +5,8 @@ import Synchronization
 
 /// The simulated cluster's control plane: the apiserver's admission chain plus the
 /// controllers k3s runs (scheduler, local-path provisioner with the PV and protection
-/// controllers, Job, TTL-after-finished, garbage collector), each an async task watching
-/// the store.
+/// controllers, Job, Deployment, ReplicaSet, TTL-after-finished, garbage collector), each an
+/// async task watching the store.
 ///
 /// The kubelet is not here: another component runs pods on the node (`nodeName`) and
 /// writes their status. Without it, pods are bound but stay Pending.
@@ -75,6 +75,8 @@ public final class ControlPlane: Sendable {
             let scheduler = Scheduler(store: store, nodeName: configuration.nodeName, timing: timing)
             let protection = PVCProtectionController(store: store, timing: timing)
             let jobs = JobController(store: store, timing: timing)
+            let deployments = DeploymentController(store: store, timing: timing)
+            let replicaSets = ReplicaSetController(store: store, timing: timing)
             let ttl = TTLController(store: store, timing: timing)
             let collector = GarbageCollector(store: store)
             task = Task {
@@ -83,6 +85,8 @@ public final class ControlPlane: Sendable {
                     group.addTask { await provisioner.run() }
                     group.addTask { await protection.run() }
                     group.addTask { await jobs.run() }
+                    group.addTask { await deployments.run() }
+                    group.addTask { await replicaSets.run() }
                     group.addTask { await ttl.run() }
                     group.addTask { await collector.run() }
                 }

@@ -13,6 +13,8 @@ enum CreateDefaults {
         switch type {
         case .jobs: job(&object)
         case .pods: pod(&object)
+        case .deployments: deployment(&object)
+        case .replicaSets: replicaSet(&object)
         case .persistentVolumeClaims, .persistentVolumes:
             if object[path: ["status", "phase"]] == nil { object[path: ["status", "phase"]] = "Pending" }
         default: break
@@ -52,22 +54,78 @@ enum CreateDefaults {
         }
     }
 
-    /// `SetDefaults_PodSpec`/`SetDefaults_Container` (the fields clients look at), the
-    /// ServiceAccount admission's `default` account, and `PrepareForCreate`'s Pending phase
-    /// and QoS class.
-    static func pod(_ object: inout JSONValue) {
+    /// The defaults that apply again on every update: the apiserver defaults each object it
+    /// decodes, so a PUT or merge patch that drops a defaulted field (a container list
+    /// replaced whole) gets it back. Only the workload kinds here: their controllers compare
+    /// pod templates, and a template that lost its defaults would look like a new revision.
+    static func applyOnUpdate(to object: inout JSONValue, type: ResourceType) {
+        switch type {
+        case .deployments: deployment(&object)
+        case .replicaSets: replicaSet(&object)
+        default: break
+        }
+    }
+
+    /// `SetDefaults_Deployment`: one replica, a RollingUpdate of 25 % surge and 25 %
+    /// unavailable, ten old ReplicaSets kept, a 600 s progress deadline; the template's pod
+    /// spec defaulted as a pod's is.
+    static func deployment(_ object: inout JSONValue) {
         var spec = object["spec"] ?? .emptyObject
-        let defaults: [(String, JSONValue)] = [
+        if spec["replicas"] == nil { spec.setMember("replicas", 1) }
+        var strategy = spec["strategy"] ?? .emptyObject
+        if strategy["type"] == nil { strategy.setMember("type", "RollingUpdate") }
+        if strategy["type"]?.stringValue == "RollingUpdate" {
+            var rolling = strategy["rollingUpdate"] ?? .emptyObject
+            if rolling["maxUnavailable"] == nil { rolling.setMember("maxUnavailable", "25%") }
+            if rolling["maxSurge"] == nil { rolling.setMember("maxSurge", "25%") }
+            strategy.setMember("rollingUpdate", rolling)
+        }
+        spec.setMember("strategy", strategy)
+        if spec["revisionHistoryLimit"] == nil { spec.setMember("revisionHistoryLimit", 10) }
+        if spec["progressDeadlineSeconds"] == nil { spec.setMember("progressDeadlineSeconds", 600) }
+        template(&spec)
+        object.setMember("spec", spec)
+    }
+
+    /// `SetDefaults_ReplicaSet`: one replica; the template's pod spec defaulted.
+    static func replicaSet(_ object: inout JSONValue) {
+        var spec = object["spec"] ?? .emptyObject
+        if spec["replicas"] == nil { spec.setMember("replicas", 1) }
+        template(&spec)
+        object.setMember("spec", spec)
+    }
+
+    /// A workload's `template.spec`, defaulted as `SetDefaults_PodSpec` does (not what only
+    /// pods get: the service account and service links).
+    static func template(_ spec: inout JSONValue) {
+        guard var podSpec = spec[path: ["template", "spec"]] else { return }
+        podSpecDefaults(&podSpec)
+        spec[path: ["template", "spec"]] = podSpec
+    }
+
+    /// `forPod` adds what only pods get: the ServiceAccount admission's `default` account and
+    /// `SetDefaults_Pod`'s service links.
+    static func podSpecDefaults(_ spec: inout JSONValue, forPod: Bool = false) {
+        var defaults: [(String, JSONValue)] = [
             ("restartPolicy", "Always"), ("terminationGracePeriodSeconds", 30), ("dnsPolicy", "ClusterFirst"),
-            ("serviceAccountName", "default"), ("schedulerName", "default-scheduler"),
-            ("enableServiceLinks", true),
         ]
+        if forPod { defaults.append(("serviceAccountName", "default")) }
+        defaults.append(("schedulerName", "default-scheduler"))
+        if forPod { defaults.append(("enableServiceLinks", true)) }
         for (key, value) in defaults where spec[key] == nil { spec.setMember(key, value) }
         if spec["securityContext"] == nil { spec.setMember("securityContext", .emptyObject) }
         for list in ["initContainers", "containers"] {
             guard let containers = spec[list]?.arrayValue else { continue }
             spec.setMember(list, .array(containers.map(container)))
         }
+    }
+
+    /// `SetDefaults_PodSpec`/`SetDefaults_Container` (the fields clients look at), the
+    /// ServiceAccount admission's `default` account, and `PrepareForCreate`'s Pending phase
+    /// and QoS class.
+    static func pod(_ object: inout JSONValue) {
+        var spec = object["spec"] ?? .emptyObject
+        podSpecDefaults(&spec, forPod: true)
         object.setMember("spec", spec)
         if object[path: ["status", "phase"]] == nil { object[path: ["status", "phase"]] = "Pending" }
         if object[path: ["status", "qosClass"]] == nil {

@@ -4,14 +4,14 @@ import SimAgent
 import Synchronization
 
 /// The simulated container runtime: runs each container as an in-process task whose
-/// behaviour comes from `ContainerBehavior` — the simulated agent, a log shipper, a workspace
-/// restore or snapshot, a log generator, a tiny `sh -c` — writing its stdout to the
-/// container's log file and its files through the container's filesystem mapping. Every wait
-/// is in simulated seconds, scaled by `timing`.
+/// behaviour comes from `ContainerBehavior` — the simulated agent, a log shipper, a service
+/// (the egress proxy, NATS), a workspace restore or snapshot, a log generator, a tiny
+/// `sh -c` — writing its stdout to the container's log file and its files through the
+/// container's filesystem mapping. Every wait is in simulated seconds, scaled by `timing`.
 ///
 /// Signals: `stop(gracePeriod:)` delivers SIGTERM (the agent finishes its step and exits 143,
-/// the shipper and snapshot flush and exit 0, a shell script dies with 143) and cancels the
-/// task after the grace period (SIGKILL: 137).
+/// the shipper, the services and the snapshot flush and exit 0, a shell script dies with 143)
+/// and cancels the task after the grace period (SIGKILL: 137).
 public struct SimContainerRuntime: ContainerRuntime {
     public let timing: SimTiming
     /// Where agents listen for operator commands (`cmd.agent.<JOB_ID>`).
@@ -76,6 +76,23 @@ public struct SimContainerRuntime: ContainerRuntime {
             log.append("\(stamp()) [engine] caught signal (SIGTERM)")
             log.append("\(stamp()) [ info] [input] pausing tail.0")
             log.append("\(stamp()) [ info] [engine] service has stopped (0 pending tasks)")
+            return ContainerExitStatus(code: 0)
+
+        case .service(let program):
+            let config = program.configPath(launch.container).flatMap {
+                try? String(contentsOfFile: launch.filesystem.hostPath($0), encoding: .utf8)
+            }
+            if let store = program.jetStreamDirectory(config) {
+                try? FileManager.default.createDirectory(atPath: launch.filesystem.hostPath(store),
+                    withIntermediateDirectories: true)
+            }
+            for line in program.startLines(container: launch.container, config: config, podName: launch.podName,
+                at: clock())
+            {
+                log.append(line)
+            }
+            guard await process.waitForTerminate() else { return .killed }
+            for line in program.stopLines(container: launch.container, config: config, at: clock()) { log.append(line) }
             return ContainerExitStatus(code: 0)
 
         case .restore:

@@ -241,7 +241,10 @@ struct StoreState: Sendable {
         }
         object.setMember("kind", old["kind"])
         object.setMember("apiVersion", old["apiVersion"])
-        if !status, object["spec"] != old["spec"], let generation = old[path: ["metadata", "generation"]]?.int64Value {
+        if !status { CreateDefaults.applyOnUpdate(to: &object, type: type) }
+        if !status, !Self.sameContent(object["spec"] ?? .null, old["spec"] ?? .null),
+            let generation = old[path: ["metadata", "generation"]]?.int64Value
+        {
             object[path: ["metadata", "generation"]] = .integer(generation + 1)
         }
         // A no-op write commits nothing, as etcd3's GuaranteedUpdate (member order aside).

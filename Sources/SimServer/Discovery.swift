@@ -69,16 +69,22 @@ public enum Discovery {
                 "verbs": .array(type.verbs.map(JSONValue.string)),
             ]
             if !type.shortNames.isEmpty { resource.setMember("shortNames", .array(type.shortNames.map(JSONValue.string))) }
-            if type == .pods || type == .jobs || type == .deployments || type == .services {
+            if [.pods, .jobs, .deployments, .replicaSets, .services].contains(type) {
                 resource.setMember("categories", ["all"])
             }
             resources.append(resource)
             for subresource in type.subresources {
                 let (kind, verbs) = subresourceShape(type, subresource)
-                resources.append([
+                var entry: JSONValue = [
                     "name": .string("\(type.plural)/\(subresource)"), "singularName": "",
                     "namespaced": .bool(type.namespaced), "kind": .string(kind), "verbs": .array(verbs.map(JSONValue.string)),
-                ])
+                ]
+                // A Scale is autoscaling/v1 whatever group serves it (kubectl scale reads this).
+                if subresource == "scale" {
+                    entry.setMember("group", "autoscaling")
+                    entry.setMember("version", "v1")
+                }
+                resources.append(entry)
             }
         }
         let groupVersion = group.isEmpty ? version : "\(group)/\(version)"

@@ -4,7 +4,7 @@ import KubeModel
 import SimCluster
 
 /// One request against a resource path: the REST verbs of the generic registry (get, list,
-/// watch, create, update, patch, delete, deletecollection), `status` and `log`
+/// watch, create, update, patch, delete, deletecollection), `status`, `scale` and `log`
 /// subresources, `dryRun=All`, `Table` output, and SelfSubjectAccessReview.
 struct ResourceHandler {
     let router: APIRouter
@@ -54,6 +54,7 @@ struct ResourceHandler {
     private func perform(_ verb: String) async throws -> APIServerResponse {
         let namespace = type.namespaced ? path.namespace : nil
         if path.subresource == "log" { return try await logs() }
+        if path.subresource == "scale" { return try scale(verb, namespace: namespace) }
         if let subresource = path.subresource, subresource != "status" {
             return .status(Status.methodNotAllowed(type, action: verb))
         }
@@ -120,6 +121,37 @@ struct ResourceHandler {
         default:
             return .status(Status.methodNotAllowed(type, action: verb))
         }
+    }
+
+    /// GET, PUT and PATCH of `scale`: the workload seen as a Scale; a write changes its
+    /// `spec.replicas` only.
+    private func scale(_ verb: String, namespace: String?) throws -> APIServerResponse {
+        let name = path.name!
+        let current = try store.get(type: type, namespace: namespace, name: name)
+        let currentScale = ScaleSubresource.scale(of: current)
+        let written: JSONValue
+        switch verb {
+        case "get":
+            return .json(currentScale)
+        case "update":
+            written = try bodyObject()
+        case "patch":
+            let kind = try patchKind()
+            let patch = try bodyObject()
+            switch kind {
+            case .merge: written = MergePatch.apply(patch, to: currentScale)
+            case .strategicMerge:
+                do { written = try StrategicMergePatch.apply(patch, to: currentScale) } catch {
+                    throw Status.badRequest(error.message)
+                }
+            }
+        default:
+            return .status(Status.methodNotAllowed(type, action: verb))
+        }
+        let updated = try ScaleSubresource.applying(written, to: current)
+        if request.isDryRun { return .json(ScaleSubresource.scale(of: updated)) }
+        let stored = try store.update(updated, type: type, namespace: namespace, name: name)
+        return .json(ScaleSubresource.scale(of: stored))
     }
 
     // MARK: - Output

@@ -52,7 +52,8 @@ public final class SimulatedCluster: Sendable {
 
     public let options: Options
     public let store: APIStore
-    /// Scheduler, volume provisioning, Job, TTL and garbage-collection controllers.
+    /// Scheduler, volume provisioning, Job, Deployment, ReplicaSet, TTL and garbage-collection
+    /// controllers.
     public let controlPlane: ControlPlane
     /// The node: runs pods (simulated agents and their sidecars) and serves their logs.
     public let kubelet: Kubelet

@@ -5,7 +5,7 @@ import KubeModel
 /// Server-side printing: the `meta.k8s.io/v1` `Table` kubectl asks for with
 /// `Accept: application/json;as=Table;v=v1;g=meta.k8s.io`, with the columns and cell
 /// rules of kube-apiserver's printers for the kinds Flightdeck shows (jobs, pods, PVCs,
-/// PVs, events, namespaces) and name/age for the rest.
+/// PVs, events, namespaces, deployments, replicasets) and name/age for the rest.
 public struct TableConverter: Sendable {
     /// The time AGE columns are measured against.
     public var now: Date
@@ -110,9 +110,27 @@ public struct TableConverter: Sendable {
                 Column(name: "Name", format: "name", priority: 1, description: "Name of the event.")]
         case .namespaces:
             return [name, Column(name: "Status", description: "The status of the namespace"), age]
+        case .deployments:
+            return [name, Column(name: "Ready", description: "Number of the pod with ready state"),
+                Column(name: "Up-to-date", description: "Total number of non-terminating pods targeted by this deployment that have the desired template spec."),
+                Column(name: "Available", description: "Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment."),
+                age] + templateColumns(selector: "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels.")
+        case .replicaSets:
+            return [name,
+                Column(name: "Desired", type: "integer", description: "Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1."),
+                Column(name: "Current", type: "integer", description: "Replicas is the most recently observed number of non-terminating pods."),
+                Column(name: "Ready", type: "integer", description: "The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition."),
+                age] + templateColumns(selector: "Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels.")
         default:
             return [name, Column(name: "Created At", type: "date", description: age.description)]
         }
+    }
+
+    /// The wide columns of workloads: containers, images, selector.
+    private func templateColumns(selector: String) -> [Column] {
+        [Column(name: "Containers", priority: 1, description: "Names of each container in the template."),
+            Column(name: "Images", priority: 1, description: "Images referenced by each container in the template."),
+            Column(name: "Selector", priority: 1, description: selector)]
     }
 
     func cells(_ type: ResourceType, _ object: JSONValue) -> [JSONValue] {
@@ -146,9 +164,30 @@ public struct TableConverter: Sendable {
         case .events: return eventCells(CoreEvent(json: object), meta: meta)
         case .namespaces:
             return [name, .string(object[path: ["status", "phase"]]?.stringValue ?? ""), age]
+        case .deployments:
+            let deployment = Deployment(json: object)
+            let status = deployment.status
+            return [name, .string("\(status.readyReplicas ?? 0)/\(deployment.replicas ?? 0)"),
+                .integer(Int64(status.updatedReplicas ?? 0)), .integer(Int64(status.availableReplicas ?? 0)), age]
+                + templateCells(object)
+        case .replicaSets:
+            let replicaSet = ReplicaSet(json: object)
+            let status = replicaSet.status
+            return [name, .integer(Int64(replicaSet.replicas ?? 0)), .integer(Int64(status.replicas ?? 0)),
+                .integer(Int64(status.readyReplicas ?? 0)), age] + templateCells(object)
         default:
             return [name, .string(meta.creationTimestamp.map { KubeTime.string(from: $0) } ?? "")]
         }
+    }
+
+    /// Containers, images and selector of a workload's template, as kubectl's wide output.
+    private func templateCells(_ object: JSONValue) -> [JSONValue] {
+        let containers = object[path: ["spec", "template", "spec", "containers"]]?.arrayValue ?? []
+        let selector = (try? LabelSelectorSpec(json: object[path: ["spec", "selector"]] ?? .emptyObject).selector)?
+            .description ?? ""
+        return [.string(containers.compactMap { $0["name"]?.stringValue }.joined(separator: ",")),
+            .string(containers.compactMap { $0["image"]?.stringValue }.joined(separator: ",")),
+            .string(selector.isEmpty ? "<none>" : selector)]
     }
 
     private func ageText(_ date: Date?) -> String {

@@ -57,14 +57,22 @@ import Testing
                     let (_, warnings) = try await cluster.create(object)
                     #expect(warnings.isEmpty, "\(object["kind"]!) \(object[path: ["metadata", "name"]]!): \(warnings)")
                 }
-                // Deployments have no controller in the simulation: their pod templates are created
-                // as Pods, on which PodSecurity `restricted` is enforced.
-                for deployment in bundle where deployment["kind"] == "Deployment" {
+            }
+            // The Deployments' pods are created by their ReplicaSets under `restricted`
+            // enforcement (a refused pod would be a FailedCreate, never a pod) and run ready.
+            for settings in [Fixtures.settings.with(namespace: "fd-default"), Fixtures.objectStoreSettings.with(namespace: "fd-store")] {
+                for deployment in InstallManifests.all(settings) where deployment["kind"] == "Deployment" {
                     let name = deployment[path: ["metadata", "name"]]!.stringValue!
-                    let pod = ManifestJSONForTests.pod(from: deployment, name: "\(name)-probe", namespace: settings.namespace)
-                    let (stored, warnings) = try await cluster.create(pod)
-                    #expect(warnings.isEmpty, "\(name): \(warnings)")
-                    #expect(stored[path: ["metadata", "name"]] == .string("\(name)-probe"))
+                    while true {
+                        let live = try await cluster.api.get(.deployments, namespace: settings.namespace, name: name)
+                        if live[path: ["status", "availableReplicas"]]?.int64Value == 1 { break }
+                        let events = try await cluster.api.list(.events, namespace: settings.namespace)
+                        if let refused = events["items"]?.arrayValue?.first(where: { $0["reason"] == "FailedCreate" }) {
+                            Issue.record("\(name): the ReplicaSet could not create its pod: \(refused["message"] ?? "")")
+                            return
+                        }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
                 }
             }
         }
@@ -139,16 +147,5 @@ extension ClusterSettings {
         var copy = self
         copy.namespace = namespace
         return copy
-    }
-}
-
-/// A Pod with a workload's pod template (what its controller would create).
-enum ManifestJSONForTests {
-    static func pod(from workload: JSONValue, name: String, namespace: String) -> JSONValue {
-        let template = workload[path: ["spec", "template"]]!
-        var metadata = template["metadata"] ?? .emptyObject
-        metadata.setMember("name", .string(name))
-        metadata.setMember("namespace", .string(namespace))
-        return ["apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template["spec"]!]
     }
 }

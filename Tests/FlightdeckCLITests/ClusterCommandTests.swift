@@ -106,6 +106,38 @@ import Testing
         #expect(output.stdout.contains("export KUBECONFIG=\(kubeconfig)"))
     }
 
+    /// After `flightdeck install --apply` the sim runs the bundle's Deployments (the
+    /// Deployment and ReplicaSet controllers, the kubelet's Squid and NATS): doctor finds
+    /// the egress proxy and the in-cluster NATS ready.
+    @Test func doctorFindsTheInstalledProxyAndNATSReadyOnTheSim() async throws {
+        let running = try flightdeck.start(["sim", "--data-dir", dir.file("d")], environment: env)
+        defer { running.kill(SIGKILL) }
+        let kubeconfig = dir.file("d/kubeconfig.yaml")
+        try await waitFor { FileManager.default.fileExists(atPath: kubeconfig) }
+        let withCluster = env.merging(["KUBECONFIG": kubeconfig]) { $1 }
+        var install = try await flightdeck.run(["install", "--apply"], environment: withCluster)
+        for _ in 0..<50 where install.status != 0 && install.stderr.contains("connect") {
+            try await Task.sleep(for: .milliseconds(100))  // the server writes its kubeconfig before it listens
+            install = try await flightdeck.run(["install", "--apply"], environment: withCluster)
+        }
+        #expect(install.status == 0, "\(install.stderr)")
+        #expect(install.stdout.contains("deployment.apps/egress-proxy created"))
+        var result = try await doctor(["--kubeconfig", kubeconfig])
+        try await eventually {
+            result = try await doctor(["--kubeconfig", kubeconfig])
+            return line(result, "proxy").contains("ready") && line(result, "nats").contains("ready")
+                && !line(result, "proxy").contains("no ready replica") && !line(result, "nats").contains("no ready replica")
+        }
+        #expect(line(result, "proxy").hasPrefix("✓"), "\(result.stdout)")
+        #expect(line(result, "proxy").contains("deployment egress-proxy in agents: 1 ready"))
+        #expect(line(result, "nats").hasPrefix("✓"), "\(result.stdout)")
+        #expect(line(result, "nats").contains("deployment nats in agents: 1 ready"))
+        #expect(line(result, "podsecurity").contains("enforces restricted"))
+        #expect(result.status == 0, "no warning left: \(result.stdout)")
+        running.kill(SIGINT)
+        _ = await running.finish()
+    }
+
     @Test func simRefusesAPortInUseWithOneLine() async throws {
         let first = try flightdeck.start(["sim", "--data-dir", dir.file("a")], environment: env)
         defer { first.kill(SIGKILL) }

@@ -17,6 +17,7 @@ import Testing
             (.serviceAccounts, "/api/v1/namespaces/agents/serviceaccounts", "/api/v1/namespaces/agents/serviceaccounts/x"),
             (.jobs, "/apis/batch/v1/namespaces/agents/jobs", "/apis/batch/v1/namespaces/agents/jobs/x"),
             (.deployments, "/apis/apps/v1/namespaces/agents/deployments", "/apis/apps/v1/namespaces/agents/deployments/x"),
+            (.replicaSets, "/apis/apps/v1/namespaces/agents/replicasets", "/apis/apps/v1/namespaces/agents/replicasets/x"),
             (.roles, "/apis/rbac.authorization.k8s.io/v1/namespaces/agents/roles", "/apis/rbac.authorization.k8s.io/v1/namespaces/agents/roles/x"),
             (.roleBindings, "/apis/rbac.authorization.k8s.io/v1/namespaces/agents/rolebindings", "/apis/rbac.authorization.k8s.io/v1/namespaces/agents/rolebindings/x"),
             (.networkPolicies, "/apis/networking.k8s.io/v1/namespaces/agents/networkpolicies", "/apis/networking.k8s.io/v1/namespaces/agents/networkpolicies/x"),
