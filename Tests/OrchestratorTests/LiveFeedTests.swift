@@ -9,7 +9,7 @@ import Testing
 /// beside a cockpit, or two cockpits splitting one durable consumer. Each `HistoryStore`
 /// here has its own SQLite connections, as a second process would: subscribers must get
 /// every record of a job once, in `seq` order, whoever committed it.
-@Suite(.timeLimit(.minutes(1))) struct LiveFeedTests {
+@Suite(.timeLimit(.minutes(3))) struct LiveFeedTests {
     let dir = TemporaryDirectory()
 
     static func record(_ job: String, _ source: String) -> HistoryWrite {
@@ -29,7 +29,7 @@ import Testing
             return (records, missed)
         }
         let timeout = Task {
-            try await Task.sleep(for: .seconds(20))
+            try await Task.sleep(for: .seconds(90))
             collector.cancel()
         }
         let result = await collector.value

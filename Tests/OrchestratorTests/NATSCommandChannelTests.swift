@@ -6,7 +6,7 @@ import Orchestrator
 import Testing
 
 /// Operator commands reach `cmd.agent.<id>` on the real nats-server as the agents read them.
-@Suite(.timeLimit(.minutes(1)),
+@Suite(.timeLimit(.minutes(3)),
     .enabled(if: NATSServerProcess.executable != nil, "nats-server is not installed (apt-get install nats-server)"))
 struct NATSCommandChannelTests {
     @Test func commandsArePublishedOnTheAgentsSubject() async throws {

@@ -36,7 +36,7 @@ func agent(_ directory: TemporaryDirectory, steps: Int = 5, faults: FaultPlan = 
     return SimAgent(configuration: config, sink: sink, control: control, commands: commands)
 }
 
-@Suite("SimAgent runs", .timeLimit(.minutes(1)))
+@Suite("SimAgent runs", .timeLimit(.minutes(3)))
 struct SimAgentRunTests {
     @Test func runsToSuccessWritingRealFiles() async throws {
         let directory = TemporaryDirectory("sim-agent")

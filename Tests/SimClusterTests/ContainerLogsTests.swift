@@ -39,7 +39,7 @@ func logError(_ logs: ContainerLogs, _ pod: JSONValue, _ options: PodLogOptions)
     } catch { return error }
 }
 
-@Suite("ContainerLogs", .timeLimit(.minutes(1)))
+@Suite("ContainerLogs", .timeLimit(.minutes(3)))
 struct ContainerLogsTests {
     let directory = TemporaryDirectory("logs")
     let clock = ManualClock()

@@ -6,7 +6,7 @@ import Testing
 
 /// The Deployment and ReplicaSet controllers through the store, with the test playing the
 /// kubelet (pods become ready when the test says so, so every in-between state is seen).
-@Suite(.timeLimit(.minutes(1))) struct DeploymentControllerTests {
+@Suite(.timeLimit(.minutes(3))) struct DeploymentControllerTests {
     @Test func theAPIDefaultsDeploymentsAndKeepsTheDefaultsOnUpdate() throws {
         let store = makeStore()
         let created = try store.create(deployment("web", progressDeadline: nil), type: .deployments, namespace: "default")

@@ -6,7 +6,7 @@ import Testing
 
 /// ownerReferences semantics through the store: Background, Foreground, Orphan, and the
 /// product's case of a Job owning its workspace claim and token Secret.
-@Suite(.timeLimit(.minutes(1))) struct GarbageCollectorTests {
+@Suite(.timeLimit(.minutes(3))) struct GarbageCollectorTests {
     func owned(_ object: JSONValue, by owner: JSONValue, block: Bool = true, finalizers: [String] = []) -> JSONValue {
         var copy = object
         var reference: JSONValue = [

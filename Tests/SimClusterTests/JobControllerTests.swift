@@ -5,7 +5,7 @@ import Testing
 @testable import SimCluster
 
 /// The Job controller through the store, with the test playing the kubelet.
-@Suite(.timeLimit(.minutes(1))) struct JobControllerTests {
+@Suite(.timeLimit(.minutes(3))) struct JobControllerTests {
     @Test func successCreatesOneTrackedPodThenCompletes() async throws {
         try await withControlPlane { store, _ in
             let job = try store.create(agentJob("a"), type: .jobs, namespace: "default")

@@ -9,7 +9,7 @@ import Testing
 /// The services of the install bundle (the Squid egress proxy, NATS) as the kubelet runs
 /// them: started from their config file, running and ready until stopped, then shut down
 /// with exit 0.
-@Suite("Service containers", .timeLimit(.minutes(1)))
+@Suite("Service containers", .timeLimit(.minutes(3)))
 struct ServiceContainerTests {
     @Test func imagesAreRecognisedByTheirRepositoryName() {
         #expect(ServiceProgram.of(image: "docker.io/ubuntu/squid:6.6-24.04_edge") == .squid)

@@ -5,7 +5,7 @@ import Testing
 @testable import SimCluster
 
 /// Scheduler + local-path provisioner + protection controllers, through the store.
-@Suite(.timeLimit(.minutes(1))) struct StorageControllerTests {
+@Suite(.timeLimit(.minutes(3))) struct StorageControllerTests {
     func claim(_ name: String, size: String = "1Gi") -> JSONValue {
         ["apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": ["name": .string(name)],
             "spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": .string(size)]]]]

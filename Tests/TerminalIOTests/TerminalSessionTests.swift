@@ -4,7 +4,7 @@ import TerminalIO
 import Testing
 
 /// The session against the recording backend: what reaches the "terminal", and when.
-@Suite(.timeLimit(.minutes(1))) struct TerminalSessionTests {
+@Suite(.timeLimit(.minutes(3))) struct TerminalSessionTests {
     static let red = Style(foreground: .rgb(255, 0, 0))
     static let selected = Style(attributes: [.reverse])
 
