@@ -408,29 +408,11 @@ public final class JobController: Sendable {
     /// Creates one pod from the template; `false` (with a FailedCreate event and a retry
     /// later) when the API refuses it, e.g. PodSecurity.
     func createPod(for job: Job, json: JSONValue) -> Bool {
-        let template = job.spec.template
-        var meta = ObjectMeta()
-        meta.generateName = "\(job.name ?? "job")-"
-        meta.namespace = job.namespace
-        meta.labels = template.metadata.labels
-        meta.annotations = template.metadata.annotations
-        meta.finalizers = template.metadata.finalizers + [Self.trackingFinalizer]
-        meta.ownerReferences = [OwnerReference.controller(job)]
-        let pod: JSONValue = [
-            "apiVersion": "v1", "kind": "Pod", "metadata": meta.json,
-            "spec": template.json["spec"] ?? .emptyObject,
-        ]
-        do {
-            let created = try store.create(pod, type: .pods, namespace: job.namespace)
-            events.record(json, type: .normal, reason: "SuccessfulCreate",
-                message: "Created pod: \(created[path: ["metadata", "name"]]?.stringValue ?? "")")
-            return true
-        } catch {
-            events.record(json, type: .warning, reason: "FailedCreate",
-                message: "Error creating: \(error.message ?? "unknown error")")
-            if let key = ObjectKey(json) { queue.add(.job(key), after: timing.duration(seconds: 10)) }
-            return false
-        }
+        let refused = PodControl(store: store, events: events).createPod(from: job.spec.template, owner: job, ownerJSON: json,
+            defaultName: "job", extraFinalizers: [Self.trackingFinalizer])
+        guard refused != nil else { return true }
+        if let key = ObjectKey(json) { queue.add(.job(key), after: timing.duration(seconds: 10)) }
+        return false
     }
 
     func deletePod(_ pod: Pod, job: JSONValue) {

@@ -151,28 +151,8 @@ public final class ReplicaSetController: Sendable {
 
     /// Creates one pod from the template; the API's message when it refuses.
     func createPod(_ replicaSet: ReplicaSet, json: JSONValue) -> String? {
-        let template = replicaSet.template
-        var meta = ObjectMeta()
-        meta.generateName = "\(replicaSet.name ?? "replicaset")-"
-        meta.namespace = replicaSet.namespace
-        meta.labels = template.metadata.labels
-        meta.annotations = template.metadata.annotations
-        meta.finalizers = template.metadata.finalizers
-        meta.ownerReferences = [OwnerReference.controller(replicaSet)]
-        let pod: JSONValue = [
-            "apiVersion": "v1", "kind": "Pod", "metadata": meta.json,
-            "spec": template.json["spec"] ?? .emptyObject,
-        ]
-        do {
-            let created = try store.create(pod, type: .pods, namespace: replicaSet.namespace)
-            events.record(json, type: .normal, reason: "SuccessfulCreate",
-                message: "Created pod: \(created[path: ["metadata", "name"]]?.stringValue ?? "")")
-            return nil
-        } catch {
-            let message = error.message ?? "unknown error"
-            events.record(json, type: .warning, reason: "FailedCreate", message: "Error creating: \(message)")
-            return message
-        }
+        PodControl(store: store, events: events).createPod(from: replicaSet.template, owner: replicaSet, ownerJSON: json,
+            defaultName: "replicaset")
     }
 
     /// Deletes one pod; the API's message when it refuses (a pod already gone is fine).
