@@ -143,8 +143,8 @@ public final class LiveFeed: Sendable {
             ticks += 1
             let now = store.changeStamp()
             // Nobody committed anything — unless two commits fell in one tick of the file
-            // system's clock after the log was reset, which every eighth poll looks past.
-            if now == stamp, !ticks.isMultiple(of: 8) { continue }
+            // system's clock after the log was reset, which every twentieth poll (5 s) looks past.
+            if now == stamp, !ticks.isMultiple(of: 20) { continue }
             stamp = now
             guard let heads = try? store.traceHeads(activeSince: Date().addingTimeInterval(-600)) else { continue }
             var update = Update()
