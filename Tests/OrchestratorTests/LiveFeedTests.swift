@@ -61,7 +61,7 @@ import Testing
 
     @Test func recordsCommittedInTurnByAnotherProcessReachSubscribersOnceAndInOrder() async throws {
         let writers = try Writers(path: dir.file("shared.db"))
-        let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20)) }
+        let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20), idleInterval: .milliseconds(100)) }
         let updates = writers.feed.updates()
         // Ten rounds: the other process commits five records of the job, then we commit five.
         for round in 0..<10 {
@@ -82,7 +82,7 @@ import Testing
         // Both follow the same pod log: the other process wins every race, so each of our
         // writes finds its record already stored (a duplicate) and our commits carry none.
         let writers = try Writers(path: dir.file("race.db"))
-        let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20)) }
+        let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20), idleInterval: .milliseconds(100)) }
         let updates = writers.feed.updates()
         let batch = (0..<30).map { Self.record("k", "pod:\($0)") }
         writers.other.submit(contentsOf: batch)
@@ -101,7 +101,7 @@ import Testing
         before.submit(contentsOf: (0..<40).map { Self.record("old", "o\($0)") })
         try before.close()
         let writers = try Writers(path: path)
-        let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20)) }
+        let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20), idleInterval: .milliseconds(100)) }
         let updates = writers.feed.updates()
         try await Task.sleep(for: .milliseconds(100))  // polls that must find nothing new
         writers.other.submit(contentsOf: (0..<3).map { Self.record("old", "n\($0)") })

@@ -132,20 +132,27 @@ public final class LiveFeed: Sendable {
     }
 
     /// Until cancelled, asks the store every `interval` for records of growing jobs that
-    /// other processes committed, and hands them out. While nobody writes, that is mostly two
-    /// `stat` calls a poll.
-    public func followOtherWriters(every interval: Duration = .milliseconds(250)) async {
+    /// other processes committed, and hands them out. Each poll first compares two `stat`s of
+    /// the file and its log, and the query runs only when they changed. After a few seconds
+    /// without any change the polls slow to `idleInterval`, so an idle cockpit wakes for this
+    /// once a second; the first change brings back the fast pace.
+    public func followOtherWriters(every interval: Duration = .milliseconds(250), idleInterval: Duration = .seconds(1)) async {
         guard let store else { return }
-        var stamp = store.changeStamp()
-        var ticks = 0
+        var stamp: [Int64] = []  // the first poll always looks: writes since `init` are news
+        var unchanged = 0
+        var lastQuery = ContinuousClock.now
         while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            ticks += 1
+            try? await Task.sleep(for: unchanged >= 12 ? max(interval, idleInterval) : interval)
             let now = store.changeStamp()
             // Nobody committed anything — unless two commits fell in one tick of the file
-            // system's clock after the log was reset, which every twentieth poll (5 s) looks past.
-            if now == stamp, !ticks.isMultiple(of: 20) { continue }
+            // system's clock after the log was reset, which a look every 5 s gets past.
+            if now == stamp, ContinuousClock.now - lastQuery < .seconds(5) {
+                unchanged += 1
+                continue
+            }
+            unchanged = now == stamp ? unchanged : 0
             stamp = now
+            lastQuery = .now
             guard let heads = try? store.traceHeads(activeSince: Date().addingTimeInterval(-600)) else { continue }
             var update = Update()
             handedOut.withLock { handedOut in
