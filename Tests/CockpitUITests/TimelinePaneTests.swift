@@ -25,7 +25,8 @@ import Testing
         h.send(.timelineLoaded(jobID: "j1", spans: [PhaseSpan(jobID: "j1", phase: .strategic, start: start, end: start.addingTimeInterval(10)),
                                                     PhaseSpan(jobID: "j1", phase: .tactical, start: start.addingTimeInterval(10))],
                                markers: []))
-        #expect(h.state.timeline.secondsPerColumn == 1, "a 30 s run at 1 s a column")
+        #expect(h.state.timeline.secondsPerColumn == 0.5, "a 30 s run at half a second a column")
+        #expect(h.render().text.contains("Timeline │ 500ms/col │"))
         h.send(.timelineLoaded(jobID: "j1", spans: CockpitFixtures.spans(job: "j1"), markers: CockpitFixtures.markers(job: "j1")))
         let longRun = h.state.timeline.secondsPerColumn
         #expect(longRun > 10)

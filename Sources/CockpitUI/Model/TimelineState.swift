@@ -10,15 +10,15 @@ public struct TimelineState: Sendable, Hashable {
         public var markers: [PhaseMarker]
     }
 
-    /// Seconds per column, from close-up to a day's overview.
-    public static let zoomLevels: [TimeInterval] = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1_800, 3_600]
+    /// Seconds per column, from close-up (a fast agent's first seconds) to a day's overview.
+    public static let zoomLevels: [TimeInterval] = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1_800, 3_600]
 
     public internal(set) var lanes: [String: Lane] = [:]
     /// Lanes asked for and not answered yet (so a new job list does not ask twice).
     var requested: Set<String> = []
     /// The scale follows the selected job's run (until + or - is pressed).
     public internal(set) var autoZoom = true
-    public internal(set) var zoomIndex = 3
+    public internal(set) var zoomIndex = 5  // 10 s a column
     /// The time the timeline's cursor stands at; `nil` follows "now".
     public internal(set) var cursorTime: Date?
 

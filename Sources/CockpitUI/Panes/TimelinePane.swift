@@ -13,7 +13,8 @@ struct TimelinePane {
     func render(into grid: inout CellGrid, area: Rect, focused: Bool) {
         let timeline = state.timeline
         let spc = timeline.secondsPerColumn
-        let title = "Timeline \(glyphs.separator) \(DurationText.short(spc))/col \(glyphs.separator) "
+        let scale = spc < 1 ? "\(Int((spc * 1_000).rounded()))ms" : DurationText.short(spc)
+        let title = "Timeline \(glyphs.separator) \(scale)/col \(glyphs.separator) "
             + "\(glyphs.strategicFill) STRATEGIC \(glyphs.tacticalFill) TACTICAL \(glyphs.podRestart) restart "
             + "\(glyphs.retry) retry \(glyphs.checkpoint) checkpoint \(glyphs.failure) failure"
         let body = grid.frame(area, title: title, focused: focused, theme: theme, glyphs: glyphs)
