@@ -111,7 +111,7 @@ import Testing
             #expect(labelled[path: ["metadata", "generation"]] == 2)
 
             let scale = try await cluster.api.patch(.deployments, namespace: ns, name: "web",
-                try operations(#"[{"op":"replace","path":"/spec/replicas","value":3}]"#), kind: .json, subresource: "scale")
+                JSONPatch([.test("/spec/replicas", 2), .replace("/spec/replicas", 3)]), subresource: "scale")
             #expect(scale["kind"] == "Scale")
             #expect(scale[path: ["spec", "replicas"]] == 3)
             let afterScale = try await cluster.api.get(.deployments, namespace: ns, name: "web")
