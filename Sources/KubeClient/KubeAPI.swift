@@ -114,6 +114,15 @@ public final class KubeAPI: Sendable {
             subresource: subresource, dryRun: dryRun))
     }
 
+    /// PATCH with an RFC 6902 JSON patch (`application/json-patch+json`): the operations
+    /// apply in order, all or none; one that does not apply is the server's 422.
+    public func patch(_ type: ResourceType, namespace: String? = nil, name: String, _ patch: JSONPatch,
+        subresource: String? = nil, dryRun: Bool = false) async throws -> JSONValue
+    {
+        try await self.patch(type, namespace: namespace, name: name, patch.json, kind: .json, subresource: subresource,
+            dryRun: dryRun)
+    }
+
     /// Deletes; the answer is the object (still finalizing) or a `Success` Status.
     @discardableResult
     public func delete(_ type: ResourceType, namespace: String? = nil, name: String,

@@ -163,8 +163,8 @@ public final class APIStore: Sendable {
         throw Status.conflict(type, name: objectName)
     }
 
-    /// PATCH with a merge or strategic-merge patch; a `metadata.resourceVersion` in the
-    /// patch is a precondition, as for PUT.
+    /// PATCH with a merge, strategic-merge or JSON patch; a `metadata.resourceVersion` the
+    /// patch sets is a precondition, as for PUT.
     public func patch(type: ResourceType, namespace: String? = nil, name: String, patch: JSONValue,
         kind: PatchKind = .merge, subresource: String? = nil) throws(Status) -> JSONValue
     {
@@ -183,11 +183,15 @@ public final class APIStore: Sendable {
                 try state.patch(type: type, namespace: namespace, name: name, patch: patch, kind: kind, status: status)
             })
         }
-        let conditional = patch[path: ["metadata", "resourceVersion"]] != nil
         for attempt in 0..<5 {
             let old = try get(type: type, namespace: namespace, name: name)
             // The patched object carries the old version (or the patch's own precondition).
             let patched = try StoreState.apply(patch, kind: kind, to: old)
+            // A patch that sets another version is a precondition and is not retried; one
+            // that leaves the version alone is applied again to the newer object, as
+            // kube-apiserver's GuaranteedUpdate does.
+            let version = patched[path: ["metadata", "resourceVersion"]]
+            let conditional = version != nil && version != old[path: ["metadata", "resourceVersion"]]
             var request = AdmissionRequest(operation: .update, type: type, namespace: namespace, name: name,
                 object: patched, oldObject: old, subresource: subresource)
             let warnings = try runAdmission(&request, plugins)

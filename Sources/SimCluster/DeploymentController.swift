@@ -371,8 +371,14 @@ public final class DeploymentController: Sendable {
         for (key, value) in deployment.metadata.annotations where !DeploymentRollout.annotationsNotCopied.contains(key) {
             result[key] = value
         }
-        if (Int(existing[DeploymentRollout.revisionAnnotation] ?? "") ?? 0) < revision {
+        let oldRevision = existing[DeploymentRollout.revisionAnnotation]
+        if (Int(oldRevision ?? "") ?? 0) < revision {
             result[DeploymentRollout.revisionAnnotation] = String(revision)
+            // A revision brought back (`kubectl rollout undo`) remembers the numbers it had.
+            if let oldRevision {
+                result[DeploymentRollout.revisionHistoryAnnotation] = DeploymentRollout.revisionHistory(
+                    existing[DeploymentRollout.revisionHistoryAnnotation], adding: oldRevision)
+            }
         }
         let desired = DeploymentRollout.desired(deployment)
         result[DeploymentRollout.desiredReplicasAnnotation] = String(desired)

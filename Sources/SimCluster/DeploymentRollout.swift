@@ -12,10 +12,13 @@ enum DeploymentRollout {
     static let revisionAnnotation = "deployment.kubernetes.io/revision"
     static let desiredReplicasAnnotation = "deployment.kubernetes.io/desired-replicas"
     static let maxReplicasAnnotation = "deployment.kubernetes.io/max-replicas"
+    static let revisionHistoryAnnotation = "deployment.kubernetes.io/revision-history"
+    /// The longest `revision-history` upstream keeps.
+    static let maxRevisionHistoryCharacters = 2000
     /// Deployment annotations never copied to its ReplicaSets.
     static let annotationsNotCopied: Set<String> = [
         "kubectl.kubernetes.io/last-applied-configuration", revisionAnnotation,
-        "deployment.kubernetes.io/revision-history", desiredReplicasAnnotation, maxReplicasAnnotation,
+        revisionHistoryAnnotation, desiredReplicasAnnotation, maxReplicasAnnotation,
         "deprecated.deployment.rollback.to",
     ]
 
@@ -55,13 +58,14 @@ enum DeploymentRollout {
     }
 
     /// Upstream's `EqualIgnoreHash`: two templates are the same revision when they differ at
-    /// most in the `pod-template-hash` label. Both are compared as the API defaults them.
+    /// most in the `pod-template-hash` label. Both are compared as the API defaults them and
+    /// as its typed objects see them (`typedForm`).
     static func sameRevision(_ a: JSONValue, _ b: JSONValue) -> Bool {
         StoreState.sameContent(normalized(a), normalized(b))
     }
 
     static func normalized(_ template: JSONValue) -> JSONValue {
-        var spec: JSONValue = ["template": template]
+        var spec: JSONValue = ["template": typedForm(template) ?? .emptyObject]
         CreateDefaults.template(&spec)
         var result = spec["template"] ?? .emptyObject
         if var labels = result[path: ["metadata", "labels"]], labels[hashLabel] != nil {
@@ -70,6 +74,57 @@ enum DeploymentRollout {
         }
         if result["metadata"]?.isEmptyObject == true { result.removeMember("metadata") }
         return result
+    }
+
+    /// A template as kube-apiserver's typed objects see it, where upstream's semantic
+    /// equality cannot tell the JSON forms apart: a `null` member is the zero value (absent),
+    /// an empty list is an absent one, and so is an empty map (labels, annotations,
+    /// nodeSelector, limits, requests) or an empty value struct (a container's `resources`,
+    /// the template's `metadata`); quantities compare by value (`0.5` is `500m`). An empty
+    /// object elsewhere (`emptyDir: {}`, `securityContext: {}`) is a set pointer and stays.
+    /// This is what lets `kubectl rollout undo` find the old ReplicaSet: kubectl sends its
+    /// template back re-encoded from Go types (`creationTimestamp: null`, `resources: {}`,
+    /// canonical quantities).
+    static func typedForm(_ value: JSONValue) -> JSONValue? {
+        switch value {
+        case .null:
+            return nil
+        case .array(let elements):
+            return elements.isEmpty ? nil : .array(elements.map { typedForm($0) ?? .null })
+        case .object(let members):
+            var result: [JSONValue.Member] = []
+            for member in members {
+                guard var child = typedForm(member.value) else { continue }
+                if member.key == "limits" || member.key == "requests", case .object(let quantities) = child {
+                    child = .object(quantities.map { entry in
+                        JSONValue.Member(entry.key, Quantity(jsonValue: entry.value).map { .string("\($0.value)") } ?? entry.value)
+                    })
+                }
+                if child.isEmptyObject, emptyMeansAbsent.contains(member.key) { continue }
+                result.append(JSONValue.Member(member.key, child))
+            }
+            return .object(result)
+        default:
+            return value
+        }
+    }
+
+    /// Members whose empty object is the zero value of a map or of a value struct.
+    static let emptyMeansAbsent: Set<String> = [
+        "labels", "annotations", "nodeSelector", "limits", "requests", "resources", "metadata",
+    ]
+
+    /// Upstream's `SetNewReplicaSetAnnotations`: the comma-separated revisions a ReplicaSet
+    /// had before, `old` appended, the oldest dropped to stay within 2000 characters.
+    static func revisionHistory(_ history: String?, adding old: String) -> String? {
+        guard let history, !history.isEmpty else { return old }
+        var revisions = history.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var length = history.count + old.count + 1
+        while length > maxRevisionHistoryCharacters, !revisions.isEmpty {
+            length -= revisions.removeFirst().count + 1
+        }
+        guard length <= maxRevisionHistoryCharacters else { return history }
+        return (revisions + [old]).joined(separator: ",")
     }
 
     /// A new revision's template: the Deployment's with the hash label added.

@@ -263,17 +263,9 @@ struct StoreState: Sendable {
         return try update(patched, type: type, namespace: namespace, name: name, status: status)
     }
 
-    /// `patch` applied to `old`, with the apiserver's 400 for a malformed patch.
+    /// `patch` applied to `old`, with the apiserver's errors (see `PatchKind.apply`).
     static func apply(_ patch: JSONValue, kind: PatchKind, to old: JSONValue) throws(Status) -> JSONValue {
-        guard case .object = patch else { throw Status.badRequest("the patch is not a JSON object") }
-        switch kind {
-        case .merge:
-            return MergePatch.apply(patch, to: old)
-        case .strategicMerge:
-            do { return try StrategicMergePatch.apply(patch, to: old) } catch {
-                throw Status.badRequest(error.message)
-            }
-        }
+        try kind.apply(patch, to: old)
     }
 
     mutating func delete(type: ResourceType, namespace: String?, name: String, options: DeleteOptions)

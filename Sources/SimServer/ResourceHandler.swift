@@ -91,8 +91,10 @@ struct ResourceHandler {
                 subresource: path.subresource)
             return .json(written.object, warnings: written.warnings)
         case "patch":
+            // A collection has no PATCH route.
+            guard path.name != nil else { return .status(Status.methodNotAllowed(type, action: verb)) }
             let kind = try patchKind()
-            let patch = try bodyObject()
+            let patch = try patchBody(kind, namespace: namespace)
             if request.isDryRun {
                 _ = try store.get(type: type, namespace: namespace, name: path.name!)
                 return .json(try store.get(type: type, namespace: namespace, name: path.name!))
@@ -137,14 +139,7 @@ struct ResourceHandler {
             written = try bodyObject()
         case "patch":
             let kind = try patchKind()
-            let patch = try bodyObject()
-            switch kind {
-            case .merge: written = MergePatch.apply(patch, to: currentScale)
-            case .strategicMerge:
-                do { written = try StrategicMergePatch.apply(patch, to: currentScale) } catch {
-                    throw Status.badRequest(error.message)
-                }
-            }
+            written = try kind.apply(try patchBody(kind, namespace: namespace), to: currentScale)
         default:
             return .status(Status.methodNotAllowed(type, action: verb))
         }
@@ -186,11 +181,13 @@ struct ResourceHandler {
 
     private func bodyObject() throws -> JSONValue {
         let contentType = (request.header("Content-Type") ?? "application/json").lowercased()
-        let accepted = ["application/json", "application/merge-patch+json", "application/strategic-merge-patch+json"]
+        let accepted = ["application/json", "application/json-patch+json", "application/merge-patch+json",
+            "application/strategic-merge-patch+json"]
         guard accepted.contains(where: { contentType.hasPrefix($0) }) else {
             throw Status.make(code: 415, reason: "UnsupportedMediaType",
                 message: "the body of the request was in an unknown format - accepted media types include: "
-                    + "application/json, application/merge-patch+json, application/strategic-merge-patch+json")
+                    + "application/json, application/json-patch+json, application/merge-patch+json, "
+                    + "application/strategic-merge-patch+json")
         }
         guard request.body.count <= APIRouter.maxBodyBytes else {
             throw Status.make(code: 413, reason: "RequestEntityTooLarge", message: "request entity too large")
@@ -204,11 +201,28 @@ struct ResourceHandler {
 
     private func patchKind() throws -> PatchKind {
         let contentType = (request.header("Content-Type") ?? "").lowercased()
+        if contentType.hasPrefix("application/json-patch+json") { return .json }
         if contentType.hasPrefix("application/merge-patch+json") { return .merge }
         if contentType.hasPrefix("application/strategic-merge-patch+json") { return .strategicMerge }
         throw Status.make(code: 415, reason: "UnsupportedMediaType",
             message: "the body of the request was in an unknown format - accepted media types include: "
-                + "application/merge-patch+json, application/strategic-merge-patch+json")
+                + "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
+    }
+
+    /// A PATCH body. A JSON patch that is not even JSON is the decoder's 400 — but only
+    /// once the object is known to exist, since the apiserver reads the patch after
+    /// fetching the object (a missing object is 404 whatever the patch).
+    private func patchBody(_ kind: PatchKind, namespace: String?) throws -> JSONValue {
+        guard kind == .json else { return try bodyObject() }
+        guard request.body.count <= APIRouter.maxBodyBytes else {
+            throw Status.make(code: 413, reason: "RequestEntityTooLarge", message: "request entity too large")
+        }
+        do {
+            return try JSONPatch(decoding: request.body).json
+        } catch {
+            _ = try store.get(type: type, namespace: namespace, name: path.name ?? "")
+            throw error.status
+        }
     }
 
     private func listOptions() throws -> ListOptions {

@@ -41,6 +41,11 @@ import Testing
         let status = APIRequest.patch(.jobs, namespace: "agents", name: "agent-1", patch: [:], kind: .strategicMerge, subresource: "status")
         #expect(status.path == "/apis/batch/v1/namespaces/agents/jobs/agent-1/status")
         #expect(status.contentType == "application/strategic-merge-patch+json")
+        let json = APIRequest.patch(.deployments, namespace: "fleet", name: "egress-proxy",
+            patch: JSONPatch([.replace("/spec/replicas", 2)]).json, kind: .json, subresource: "scale")
+        #expect(json.path == "/apis/apps/v1/namespaces/fleet/deployments/egress-proxy/scale")
+        #expect(json.contentType == "application/json-patch+json")
+        #expect(json.body.map { String(decoding: $0, as: UTF8.self) } == #"[{"op":"replace","path":"/spec/replicas","value":2}]"#)
 
         let delete = APIRequest.delete(.jobs, namespace: "agents", name: "agent-1", options: DeleteOptions(propagationPolicy: .background))
         #expect(delete.method == "DELETE")

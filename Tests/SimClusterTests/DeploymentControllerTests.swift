@@ -158,6 +158,52 @@ import Testing
         }
     }
 
+    /// What `kubectl rollout undo` does: a JSON patch puts an old ReplicaSet's template (as
+    /// Go re-encodes it, without the hash label) back into the Deployment; that ReplicaSet
+    /// is the new revision again, renumbered, and no third one is made.
+    @Test func rollingBackReusesTheOldReplicaSet() async throws {
+        try await withControlPlane { store, _ in
+            _ = try store.create(deployment("proxy", image: "squid:6.6"), type: .deployments, namespace: "default")
+            try await eventually { deploymentPods(store, of: "proxy").count == 1 }
+            try markAllReady(store, deployment: "proxy")
+            _ = try await eventually { rolledOut(store, "proxy", replicas: 1) }
+            let first = try #require(replicaSets(store, of: "proxy").first)
+
+            _ = try store.patch(type: .deployments, namespace: "default", name: "proxy",
+                patch: [["op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "squid:6.7"]], kind: .json)
+            try await eventually { replicaSets(store, of: "proxy").count == 2 && deploymentPods(store, of: "proxy").count == 2 }
+            try markAllReady(store, deployment: "proxy")
+            let second = try await eventually { rolledOut(store, "proxy", replicas: 1) }
+            #expect(second[path: ["metadata", "annotations", "deployment.kubernetes.io/revision"]] == "2")
+
+            var template = try #require(first[path: ["spec", "template"]])
+            template[path: ["metadata", "labels", "pod-template-hash"]] = nil
+            template[path: ["metadata", "creationTimestamp"]] = .null
+            template[path: ["spec", "containers"]] = .array((template[path: ["spec", "containers"]]?.arrayValue ?? []).map {
+                var container = $0
+                container.setMember("resources", .emptyObject)
+                return container
+            })
+            let annotations = second[path: ["metadata", "annotations"]] ?? .emptyObject
+            _ = try store.patch(type: .deployments, namespace: "default", name: "proxy", patch: [
+                ["op": "replace", "path": "/spec/template", "value": template],
+                ["op": "replace", "path": "/metadata/annotations", "value": annotations],
+            ], kind: .json)
+            let reused = try await eventually { () -> JSONValue? in
+                let object = fetch(store, .replicaSets, "default", name(first))
+                return object?[path: ["spec", "replicas"]] == 1 ? object : nil
+            }
+            #expect(reused[path: ["metadata", "annotations", "deployment.kubernetes.io/revision"]] == "3")
+            #expect(reused[path: ["metadata", "annotations", "deployment.kubernetes.io/revision-history"]] == "1")
+            try await eventually { deploymentPods(store, of: "proxy").count == 2 }
+            try markAllReady(store, deployment: "proxy")
+            let back = try await eventually { rolledOut(store, "proxy", replicas: 1) }
+            #expect(back[path: ["metadata", "annotations", "deployment.kubernetes.io/revision"]] == "3")
+            #expect(replicaSets(store, of: "proxy").count == 2)
+            #expect(back[path: ["spec", "template", "spec", "containers"]]?[0]?["image"] == "squid:6.6")
+        }
+    }
+
     @Test func recreateStopsTheOldRevisionBeforeStartingTheNew() async throws {
         try await withControlPlane { store, _ in
             _ = try store.create(deployment("nats", image: "nats:2.10.22-alpine", strategy: "Recreate"),

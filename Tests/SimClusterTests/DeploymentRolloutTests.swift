@@ -38,6 +38,44 @@ import Testing
         #expect(!DeploymentRollout.sameRevision(changed, template))
     }
 
+    /// `kubectl rollout undo` sends a ReplicaSet's template back as Go re-encodes it: still
+    /// the same revision, as upstream's semantic equality sees it.
+    @Test func aTemplateReencodedFromGoTypesIsTheSameRevision() {
+        let stored: JSONValue = [
+            "metadata": ["labels": ["app": "web", "pod-template-hash": "abc"]],
+            "spec": ["containers": [["name": "a", "image": "b", "resources": ["requests": ["cpu": "0.5", "memory": "64Mi"]]],
+                ["name": "side", "image": "c"]],
+                "volumes": [["name": "tmp", "emptyDir": .emptyObject]]],
+        ]
+        let sentBack: JSONValue = [
+            "metadata": ["creationTimestamp": nil, "labels": ["app": "web"], "annotations": .emptyObject],
+            "spec": ["containers": [["name": "a", "image": "b", "args": [], "resources": ["requests": ["cpu": "500m", "memory": "67108864"]]],
+                ["name": "side", "image": "c", "resources": .emptyObject, "env": nil]],
+                "volumes": [["name": "tmp", "emptyDir": .emptyObject]], "nodeSelector": .emptyObject],
+        ]
+        #expect(DeploymentRollout.sameRevision(sentBack, stored))
+        // A set pointer (`emptyDir: {}`) is not an absent one; quantities still compare by value.
+        var noVolume = sentBack
+        noVolume[path: ["spec", "volumes"]] = [["name": "tmp"]]
+        #expect(!DeploymentRollout.sameRevision(noVolume, stored))
+        var moreCPU = sentBack
+        moreCPU[path: ["spec", "containers"]] = [["name": "a", "image": "b", "resources": ["requests": ["cpu": "1", "memory": "64Mi"]]],
+            ["name": "side", "image": "c"]]
+        #expect(!DeploymentRollout.sameRevision(moreCPU, stored))
+    }
+
+    @Test func aRevisionBroughtBackRemembersItsNumbers() {
+        #expect(DeploymentRollout.revisionHistory(nil, adding: "1") == "1")
+        #expect(DeploymentRollout.revisionHistory("", adding: "1") == "1")
+        #expect(DeploymentRollout.revisionHistory("1,3", adding: "5") == "1,3,5")
+        // Past 2000 characters the oldest numbers go.
+        let long = Array(repeating: "123456789", count: 200).joined(separator: ",")  // 1999 characters
+        let trimmed = DeploymentRollout.revisionHistory(long, adding: "42")
+        #expect(trimmed?.hasSuffix(",123456789,42") == true)
+        #expect((trimmed?.count ?? 0) <= 2000)
+        #expect(trimmed?.split(separator: ",").count == 200)
+    }
+
     @Test func fencepostsRoundSurgeUpAndUnavailableDown() {
         #expect(DeploymentRollout.scaledValue("25%", total: 3, roundUp: true) == 1)
         #expect(DeploymentRollout.scaledValue("25%", total: 3, roundUp: false) == 0)

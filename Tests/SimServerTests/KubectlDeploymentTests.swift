@@ -65,4 +65,80 @@ struct KubectlDeploymentTests {
         }
         await session.sim.stop()
     }
+
+    /// `kubectl patch --type json` and `kubectl rollout undo` (which sends a JSON patch of
+    /// the old ReplicaSet's template): the proxy's image changed, then rolled back to the
+    /// ReplicaSet that ran it before, renumbered, as on k3s.
+    @Test func aJSONPatchAndARollbackOfTheEgressProxy() async throws {
+        let session = try await KubectlTests.Session()
+        let install = try await ProductProcess("flightdeck").run(["manifests", "install", "-n", "fleet"])
+        #expect(install.status == 0, "\(install.stderr)")
+        let applied = try await session.kubectl("apply", "-f", try session.write("install.yaml", install.stdout))
+        #expect(applied.status == 0, "\(applied.stderr)")
+        func rolledOut() async throws {
+            let rollout = try await session.kubectl("rollout", "status", "deployment/egress-proxy", "-n", "fleet",
+                "--timeout=60s")
+            #expect(rollout.status == 0, "\(rollout.stdout)\(rollout.stderr)")
+        }
+        func jsonpath(_ kind: String, _ expression: String) async throws -> String {
+            try await session.kubectl("get", kind, "-n", "fleet", "-o", "jsonpath=\(expression)").stdout
+        }
+        try await rolledOut()
+        let image = try await jsonpath("deployment/egress-proxy", "{.spec.template.spec.containers[0].image}")
+        let firstRS = try await session.kubectl("get", "rs", "-n", "fleet", "-l", "app.kubernetes.io/component=egress-proxy",
+            "-o", "jsonpath={.items[*].metadata.name}").stdout
+        #expect(image.hasPrefix("docker.io/ubuntu/squid:"))
+        #expect(firstRS.hasPrefix("egress-proxy-"), "\(firstRS)")
+
+        // A JSON patch of the spec.
+        let patched = try await session.kubectl("patch", "deployment", "egress-proxy", "-n", "fleet", "--type", "json",
+            "-p", #"[{"op":"replace","path":"/spec/replicas","value":2}]"#)
+        #expect(patched.status == 0, "\(patched.stderr)")
+        #expect(patched.stdout == "deployment.apps/egress-proxy patched\n")
+        try await rolledOut()
+        #expect(try await jsonpath("deployment/egress-proxy", "{.status.readyReplicas}/{.spec.replicas} {.metadata.generation}")
+            == "2/2 2")
+
+        // One that does not apply, and one that is not a patch: kubectl's words for the
+        // apiserver's 422 and 400.
+        let failed = try await session.kubectl("patch", "deployment", "egress-proxy", "-n", "fleet", "--type", "json",
+            "-p", #"[{"op":"test","path":"/spec/replicas","value":5},{"op":"replace","path":"/spec/replicas","value":5}]"#)
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("The request is invalid: the server rejected our request due to an error in our request"),
+            "\(failed.stderr)")
+        let malformed = try await session.kubectl("patch", "deployment", "egress-proxy", "-n", "fleet", "--type", "json",
+            "-p", #"{"op":"replace","path":"/spec/replicas","value":5}"#)
+        #expect(malformed.status != 0)
+        #expect(malformed.stderr.contains(
+            "Error from server (BadRequest): json: cannot unmarshal object into Go value of type jsonpatch.Patch"),
+            "\(malformed.stderr)")
+        #expect(try await jsonpath("deployment/egress-proxy", "{.spec.replicas}") == "2")
+
+        // A new image is revision 2; undo brings back revision 1's ReplicaSet as revision 3.
+        let setImage = try await session.kubectl("set", "image", "deployment/egress-proxy", "-n", "fleet",
+            "squid=docker.io/ubuntu/squid:6.10-24.10_beta")
+        #expect(setImage.status == 0, "\(setImage.stderr)")
+        try await rolledOut()
+        let undo = try await session.kubectl("rollout", "undo", "deployment/egress-proxy", "-n", "fleet")
+        #expect(undo.status == 0, "\(undo.stderr)")
+        #expect(undo.stdout == "deployment.apps/egress-proxy rolled back\n")
+        try await rolledOut()
+        #expect(try await jsonpath("deployment/egress-proxy", "{.spec.template.spec.containers[0].image}") == image)
+        #expect(try await jsonpath("deployment/egress-proxy",
+            "{.metadata.annotations.deployment\\.kubernetes\\.io/revision}") == "3")
+        #expect(try await jsonpath("rs/\(firstRS)",
+            "{.spec.replicas} {.metadata.annotations.deployment\\.kubernetes\\.io/revision} {.metadata.annotations.deployment\\.kubernetes\\.io/revision-history}")
+            == "2 3 1")
+        let sets = try await session.kubectl("get", "rs", "-n", "fleet", "-l", "app.kubernetes.io/component=egress-proxy",
+            "-o", "name")
+        #expect(sets.stdout.split(separator: "\n").count == 2, "\(sets.stdout)")
+        let history = try await session.kubectl("rollout", "history", "deployment/egress-proxy", "-n", "fleet")
+        let revisions = history.stdout.split(separator: "\n").dropFirst(2).compactMap { $0.split(separator: " ").first }
+        #expect(revisions == ["2", "3"], "\(history.stdout)")
+        let again = try await session.kubectl("rollout", "undo", "deployment/egress-proxy", "-n", "fleet",
+            "--to-revision=3")
+        #expect(again.stdout == "deployment.apps/egress-proxy skipped rollback (current template already matches revision 3)\n",
+            "\(again.stdout)\(again.stderr)")
+        await session.sim.stop()
+    }
 }
