@@ -122,7 +122,7 @@ public final class LiveFeed: Sendable {
         handedOut.withLock { handedOut in
             for record in commit.records {
                 let last = handedOut[record.jobID] ?? 0  // unknown: a job new since the feed started
-                if record.seq <= last { continue }  // another process's commit already brought it
+                if record.seq <= last { continue }  // handed out already, by the poll or a gap fill
                 if record.seq > last + 1 { fill(jobID: record.jobID, (last + 1)...(record.seq - 1), from: store, into: &update) }
                 handedOut[record.jobID] = record.seq
                 update.records.append(record)
