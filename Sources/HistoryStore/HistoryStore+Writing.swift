@@ -42,7 +42,10 @@ extension HistoryStore {
                 (job, seq, source_id, time, agent_seq, kind, phase, text, tool, args, exit_code, duration_ms, raw, truncated)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        var insertPhase: Statement?
+        // As frequent as trace rows (a ReAct loop changes phase every few records).
+        let insertPhase = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO phase_changes (job, source_id, time, phase) VALUES (?, ?, ?, ?)
+            """)
         for write in batch {
             switch write {
             case let .job(job):
@@ -61,11 +64,7 @@ extension HistoryStore {
                 }
             case let .phaseChange(jobID, phase, time, sourceID):
                 let row = try rows.row(for: jobID, now: now)
-                // As frequent as trace rows (a ReAct loop changes phase every few records).
-                insertPhase = try insertPhase ?? db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO phase_changes (job, source_id, time, phase) VALUES (?, ?, ?, ?)
-                    """)
-                let handle = insertPhase!.sqliteStatement
+                let handle = insertPhase.sqliteStatement
                 sqlite3_bind_int64(handle, 1, row)
                 bind(handle, 2, sourceID)
                 sqlite3_bind_double(handle, 3, time.timeIntervalSince1970)

@@ -66,7 +66,7 @@ extension Flightdeck {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await Signals.waitForTermination() }
                 group.addTask {
-                    // Other processes writing the same file do not wake our feed: look anyway.
+                    // A tick: a finished job's quiet spell ends the follow even when nothing is written.
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .milliseconds(250))
                         keeper.feed.publish(HistoryCommit(jobsChanged: [""]))
