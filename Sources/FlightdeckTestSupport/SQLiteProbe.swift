@@ -20,4 +20,12 @@ public enum SQLiteProbe {
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// `scalar` on a thread of its own, for async tests: waiting for Python must not hold
+    /// one of the cooperative threads that the in-process simulated cluster runs on.
+    public static func scalar(_ path: String, _ sql: String) async -> String {
+        await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
+            Thread { done.resume(returning: scalar(path, sql) as String) }.start()
+        }
+    }
 }

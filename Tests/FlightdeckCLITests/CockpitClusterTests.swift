@@ -113,15 +113,15 @@ struct CockpitClusterTests {
         // Both processes store; once the job is done and the trace stops growing, the
         // cockpit, still following, shows its last record.
         let db = dir.file("history.db")
-        func stored() -> Int {
-            Int(SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE job = (SELECT id FROM jobs WHERE name = 'agent-5ba12ed01234')")) ?? 0
+        func stored() async -> Int {
+            Int(await SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE job = (SELECT id FROM jobs WHERE name = 'agent-5ba12ed01234')")) ?? 0
         }
         var total = 0
         let deadline = ContinuousClock.now + .seconds(150)
         while ContinuousClock.now < deadline {
             try await Task.sleep(for: .seconds(2))
-            let now = stored()
-            let finished = SQLiteProbe.scalar(db, "SELECT finished_at IS NOT NULL FROM jobs WHERE name = 'agent-5ba12ed01234'") == "1"
+            let now = await stored()
+            let finished = await SQLiteProbe.scalar(db, "SELECT finished_at IS NOT NULL FROM jobs WHERE name = 'agent-5ba12ed01234'") == "1"
             if finished, now == total, now > 0 { break }
             total = now
         }
@@ -130,7 +130,7 @@ struct CockpitClusterTests {
             CockpitDemoTests.traceSeq(screen) == total
         }
         #expect(shown.contains { $0.contains("Trace: agent-5ba12ed01234") }, "\(shown)")
-        let nats1 = SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE source_id LIKE 'nats:%'")
+        let nats1 = await SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE source_id LIKE 'nats:%'")
         #expect(Int(nats1) ?? 0 > 0, "the trace came over NATS")
 
         try tmux.sendKeys("q")

@@ -131,19 +131,19 @@ import Testing
         try await eventually { count(db, "SELECT count(*) FROM trace") == 6_303 }
         let distinct = count(db, "SELECT count(*) FROM (SELECT DISTINCT job, agent_seq FROM trace WHERE agent_seq IS NOT NULL)")
         #expect(distinct == 6_300)
-        let perJob = SQLiteProbe.scalar(db, """
+        let perJob = await SQLiteProbe.scalar(db, """
             SELECT group_concat(job_id || '=' || n, ',') FROM (SELECT jobs.job_id, count(*) AS n FROM trace
             JOIN jobs ON jobs.id = trace.job GROUP BY jobs.job_id ORDER BY jobs.job_id)
             """)
         #expect(perJob.trimmingCharacters(in: .whitespacesAndNewlines) == "py1=3001,py2=3001,py3=301")
 
         // What the Python agent published is what was stored (its step 4 was an action).
-        let row = SQLiteProbe.scalar(db, """
+        let row = await SQLiteProbe.scalar(db, """
             SELECT kind || '|' || text || '|' || tool || '|' || args || '|' || phase
             FROM trace JOIN jobs ON jobs.id = trace.job WHERE jobs.job_id = 'py1' AND agent_seq = 5
             """).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(row == #"action|step 4: action|execute|{"command":"pytest -k step4"}|TACTICAL"#)
-        let observation = SQLiteProbe.scalar(db, """
+        let observation = await SQLiteProbe.scalar(db, """
             SELECT exit_code || '|' || duration_ms FROM trace JOIN jobs ON jobs.id = trace.job
             WHERE jobs.job_id = 'py2' AND agent_seq = 6
             """).trimmingCharacters(in: .whitespacesAndNewlines)
