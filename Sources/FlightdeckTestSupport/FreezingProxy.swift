@@ -65,14 +65,13 @@ public final class FreezingProxy: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script, String(target), statusFile]
         process.standardOutput = out
+        // Never the test process's own stdio: a relay that outlived a crashed test process
+        // would hold `swift test`'s pipe open, and the run would never end.
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while !line.contains(0x0A) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let line = FirstLine.read(from: out.fileHandleForReading)
+        port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     }
 
     /// Freezes the open connections; returns once the relay has done so.

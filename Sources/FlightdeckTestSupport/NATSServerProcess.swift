@@ -7,40 +7,73 @@ public final class NATSServerProcess: @unchecked Sendable {
     public static let executable: String? = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    public let port: Int
-    public let arguments: [String]
+    /// The client port: chosen by the server on its first start (no race with other
+    /// processes for a port probed free beforehand), kept across restarts.
+    public private(set) var port: Int
+    private let options: [String]
     private var process: Process?
     private let directory = TemporaryDirectory("flightdeck-nats")
 
     /// `extra` are nats-server flags (`--user u --pass p`, `--auth token`); `jetStream`
-    /// adds `-js` with a store directory of the server's own.
+    /// adds `-js` with a store directory of the server's own; `port` pins the port.
     public init(jetStream: Bool = false, extra: [String] = [], port: Int? = nil) async throws {
-        self.port = try port ?? Self.freePort()
-        var arguments = ["-a", "127.0.0.1", "-p", String(self.port)]
-        if jetStream { arguments += ["-js", "-sd", directory.file("js")] }
-        self.arguments = arguments + extra
+        self.port = port ?? -1
+        options = (jetStream ? ["-js", "-sd", directory.file("js")] : []) + extra
         try await start()
     }
 
     public var url: String { "nats://127.0.0.1:\(port)" }
 
+    /// The command line of the running server.
+    public var arguments: [String] { ["-a", "127.0.0.1", "-p", String(port)] + options }
+
     /// Starts the server and waits until it accepts connections — asleep, not holding one
     /// of the two cooperative threads the whole test process shares (a dozen suites start
-    /// servers at once).
+    /// servers at once). The server writes the port it listens on to a ports file.
     public func start() async throws {
         guard let executable = Self.executable else { throw CocoaError(.fileNoSuchFile) }
+        let portsDirectory = directory.file("ports-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: portsDirectory, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.arguments = arguments + ["--ports_file_dir", portsDirectory]
+        // Never the test process's own stdio: a server that outlived a crashed test process
+        // would otherwise hold `swift test`'s output open.
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         self.process = process
         // A loaded machine can take seconds to start it.
         for _ in 0..<3000 {
-            if Self.accepts(port) { return }
+            guard process.isRunning else {
+                throw StartFailure("nats-server \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)")
+            }
+            if let listening = Self.listeningPort(in: portsDirectory) {
+                port = listening
+                return
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
+        kill()
+        throw StartFailure("nats-server \(arguments.joined(separator: " ")) did not start listening within 30 s")
+    }
+
+    public struct StartFailure: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// The client port from the server's `nats-server_<pid>.ports` file, once it is written
+    /// (after the listener is up).
+    static func listeningPort(in directory: String) -> Int? {
+        guard let name = try? FileManager.default.contentsOfDirectory(atPath: directory).first(where: { $0.hasSuffix(".ports") }),
+              let data = FileManager.default.contents(atPath: directory + "/" + name),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let url = (json["nats"] as? [String])?.first,
+              let colon = url.lastIndex(of: ":")
+        else { return nil }
+        return Int(url[url.index(after: colon)...])
     }
 
     /// Kills the server (SIGKILL: no goodbye to clients).
@@ -52,18 +85,6 @@ public final class NATSServerProcess: @unchecked Sendable {
     }
 
     deinit { kill() }
-
-    static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
 
     public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

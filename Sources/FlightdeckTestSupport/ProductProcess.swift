@@ -50,16 +50,13 @@ public struct ProductProcess: Sendable {
         return Running(process: process, out: out, err: err)
     }
 
-    /// Runs to completion without blocking a cooperative thread.
+    /// Runs to completion without blocking a cooperative thread. There is no blocking
+    /// variant: a test parked on a child process holds one of the few threads the in-process
+    /// servers of every other test run on.
     public func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws
         -> Result
     {
-        await try start(arguments, environment: environment, stdin: stdin).finish()
-    }
-
-    /// Runs to completion.
-    public func run(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> Result {
-        try start(arguments, environment: environment, stdin: stdin).wait()
+        try await start(arguments, environment: environment, stdin: stdin).finish()
     }
 
     public final class Running: @unchecked Sendable {
@@ -80,12 +77,12 @@ public struct ProductProcess: Sendable {
             // would starve the in-process servers the test talks to.
             readers.enter()
             Thread { [self] in
-                outData = out.fileHandleForReading.readDataToEndOfFile()
+                outData = (try? out.fileHandleForReading.readToEnd()) ?? Data()
                 readers.leave()
             }.start()
             readers.enter()
             Thread { [self] in
-                errData = err.fileHandleForReading.readDataToEndOfFile()
+                errData = (try? err.fileHandleForReading.readToEnd()) ?? Data()
                 readers.leave()
             }.start()
         }
@@ -102,7 +99,7 @@ public struct ProductProcess: Sendable {
             }
         }
 
-        public func wait() -> Result {
+        private func wait() -> Result {
             process.waitUntilExit()
             readers.wait()
             return Result(

@@ -51,27 +51,28 @@ public final class TmuxSession: @unchecked Sendable {
     // MARK: - Driving it
 
     /// Sends keys by tmux name (`PageDown`, `C-c`, `q`, `F5`, `BTab`).
-    public func sendKeys(_ keys: String...) throws {
-        _ = try tmux(["send-keys", "-t", target] + keys)
+    public func sendKeys(_ keys: String...) async throws {
+        _ = try await tmuxOffThread(["send-keys", "-t", target] + keys)
     }
 
     /// Resizes the window, which sends the program SIGWINCH.
-    public func resize(width: Int, height: Int) throws {
-        _ = try tmux(["resize-window", "-t", target, "-x", "\(width)", "-y", "\(height)"])
+    public func resize(width: Int, height: Int) async throws {
+        _ = try await tmuxOffThread(["resize-window", "-t", target, "-x", "\(width)", "-y", "\(height)"])
     }
 
     /// The screen, one string per row (trailing blanks trimmed by tmux); with `escapes`, the
     /// SGR sequences of each cell's colours and attributes too.
-    public func capture(escapes: Bool = false) throws -> [String] {
-        let output = try tmux(["capture-pane", "-p", "-t", target] + (escapes ? ["-e"] : []))
+    public func capture(escapes: Bool = false) async throws -> [String] {
+        let output = try await tmuxOffThread(["capture-pane", "-p", "-t", target] + (escapes ? ["-e"] : []))
         var lines = output.components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
         return lines
     }
 
     /// A tmux format about the pane: `#{alternate_on}`, `#{cursor_flag}`, `#{pane_pid}`.
-    public func display(_ format: String) throws -> String {
-        try tmux(["display-message", "-p", "-t", target, format]).trimmingCharacters(in: .whitespacesAndNewlines)
+    public func display(_ format: String) async throws -> String {
+        try await tmuxOffThread(["display-message", "-p", "-t", target, format])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Polls the screen until `condition` holds, for up to `timeout` (generous: a loaded
@@ -83,7 +84,7 @@ public final class TmuxSession: @unchecked Sendable {
         let deadline = clock.now + timeout
         var screen: [String] = []
         while clock.now < deadline {
-            screen = try capture(escapes: escapes)
+            screen = try await capture(escapes: escapes)
             if condition(screen) { return screen }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -114,7 +115,8 @@ public final class TmuxSession: @unchecked Sendable {
     /// The pane's process group is killed first: tmux 3.3's `kill-server` waits for pane
     /// processes that do not die of the hangup.
     public func kill() {
-        if let pid = try? display("#{pane_pid}"), let pid = Int32(pid), pid > 1 {
+        if let pid = try? tmux(["display-message", "-p", "-t", target, "#{pane_pid}"])
+            .trimmingCharacters(in: .whitespacesAndNewlines), let pid = Int32(pid), pid > 1 {
             Foundation.kill(-pid, SIGKILL)
             Foundation.kill(pid, SIGKILL)
         }
@@ -122,6 +124,15 @@ public final class TmuxSession: @unchecked Sendable {
     }
 
     // MARK: - Running tmux
+
+    /// Runs a tmux command and waits for it on a thread of its own: tests poll the screen
+    /// every 50 ms, and a wait for a process parked on one of the two cooperative threads
+    /// would starve the in-process servers other tests talk to.
+    private func tmuxOffThread(_ arguments: [String]) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try self.tmux(arguments) }) }.start()
+        }
+    }
 
     @discardableResult
     private func tmux(_ arguments: [String]) throws -> String {

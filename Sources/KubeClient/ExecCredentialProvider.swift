@@ -192,8 +192,13 @@ private final class PipeCollector: @unchecked Sendable {
     init(_ handle: FileHandle, limit: Int) {
         Thread.detachNewThread { [self] in
             while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
+                // read(2) itself: `availableData` traps on a read error, and
+                // `read(upToCount:)` holds what arrived until the count is reached.
+                var chunk = [UInt8](repeating: 0, count: 65_536)
+                let count = chunk.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                chunk.removeSubrange(count...)
                 lock.lock()
                 if bytes.count < limit { bytes.append(contentsOf: chunk.prefix(limit - bytes.count)) }
                 lock.unlock()

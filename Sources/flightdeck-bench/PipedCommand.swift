@@ -34,7 +34,7 @@ struct PipedCommand {
             process.terminationHandler = { _ in continuation.resume(returning: now() - start) }
             do { try process.run() } catch { continuation.resume(throwing: error) }
         }
-        let counted = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let counted = String(decoding: (try? output.fileHandleForReading.readToEnd()) ?? Data(), as: UTF8.self)
         let status = (try? String(contentsOfFile: statusFile, encoding: .utf8))
             .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? -1
         return Outcome(seconds: seconds, lines: Int(counted.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1,

@@ -87,7 +87,7 @@ struct TraceNATSBenchmark {
         let out = Pipe()
         process.standardOutput = out
         try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let data = (try? out.fileHandleForReading.readToEnd()) ?? Data()
         process.waitUntilExit()
         let words = String(decoding: data, as: UTF8.self).split(separator: "\n").last?.split(separator: " ") ?? []
         guard process.terminationStatus == 0, words.count == 3, let seconds = Double(words[0]), let count = Int(words[1]),

@@ -16,8 +16,12 @@ final class LocalNATSServer: @unchecked Sendable {
     }
 
     private init(executable: String, storeDirectory: String) throws {
-        port = try Self.freePort()
-        let arguments = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDirectory]
+        // The server picks a free port itself and says which in a ports file: no window in
+        // which another process takes a port probed free beforehand.
+        let portsDirectory = storeDirectory + "/ports"
+        try? FileManager.default.removeItem(atPath: portsDirectory)
+        try FileManager.default.createDirectory(atPath: portsDirectory, withIntermediateDirectories: true)
+        let arguments = ["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", portsDirectory, "-js", "-sd", storeDirectory]
         // Through setpriv (util-linux) where there is one, the server gets SIGTERM when the
         // demo dies however it dies (SIGKILL, a crash), instead of living on unowned.
         if FileManager.default.isExecutableFile(atPath: Self.setpriv) {
@@ -29,15 +33,53 @@ final class LocalNATSServer: @unchecked Sendable {
         }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        process.standardInput = FileHandle.nullDevice
+        try Self.launchOnThreadOfItsOwn(process)
         let deadline = Date().addingTimeInterval(15)
-        while !Self.accepts(port) {
+        while true {
+            if let listening = Self.listeningPort(in: portsDirectory) {
+                port = listening
+                return
+            }
             guard process.isRunning, Date() < deadline else {
-                stop()
-                throw CLIFailure("nats-server (\(executable)) did not start on 127.0.0.1:\(port)")
+                if process.isRunning { process.terminate() }
+                throw CLIFailure("nats-server (\(executable)) did not start on 127.0.0.1 (its store: \(storeDirectory))")
             }
             usleep(20_000)
         }
+    }
+
+    /// The death signal goes to the child when the *thread* that started it ends, and the
+    /// threads async code runs on come and go: the server is started from a thread that
+    /// lives exactly as long as the server.
+    private static func launchOnThreadOfItsOwn(_ process: Process) throws {
+        let launched = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var failure: (any Error)?
+        let thread = Thread {
+            do { try process.run() } catch {
+                failure = error
+                launched.signal()
+                return
+            }
+            launched.signal()
+            process.waitUntilExit()
+        }
+        thread.name = "nats-server"
+        thread.start()
+        launched.wait()
+        if let failure { throw failure }
+    }
+
+    /// The client port from nats-server's `nats-server_<pid>.ports` file, written once its
+    /// listener is up.
+    private static func listeningPort(in directory: String) -> Int? {
+        guard let name = try? FileManager.default.contentsOfDirectory(atPath: directory).first(where: { $0.hasSuffix(".ports") }),
+              let data = FileManager.default.contents(atPath: directory + "/" + name),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let url = (json["nats"] as? [String])?.first,
+              let colon = url.lastIndex(of: ":")
+        else { return nil }
+        return Int(url[url.index(after: colon)...])
     }
 
     private static let setpriv = "/usr/bin/setpriv"
@@ -49,33 +91,4 @@ final class LocalNATSServer: @unchecked Sendable {
     }
 
     deinit { stop() }
-
-    private static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else { throw CLIFailure("cannot find a free loopback port for nats-server") }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }

@@ -49,7 +49,7 @@ struct CockpitClusterTests {
             screen.contains { $0.contains("agent-0badc0de1234") } && screen.contains { $0.contains("R retry") }
         }
         #expect(failed.contains { $0.contains("flightdeck-sim (https://127.0.0.1:") }, "\(failed)")
-        try tmux.sendKeys("R")
+        try await tmux.sendKeys("R")
         let retried = try await tmux.waitFor("the retry started", timeout: .seconds(30)) { screen in
             screen.contains { $0.contains("retry agent-0badc0de1234: started agent-") } || screen.contains { $0.contains("Jobs 2") }
         }
@@ -57,33 +57,33 @@ struct CockpitClusterTests {
         _ = try await tmux.waitFor("both jobs listed", timeout: .seconds(30)) { $0.contains { $0.contains("Jobs 2") } }
 
         // Another context: the same terminal, that context's (empty) namespace.
-        try tmux.sendKeys(":")
-        try tmux.sendKeys("-l", "ctx other")
-        try tmux.sendKeys("Enter")
+        try await tmux.sendKeys(":")
+        try await tmux.sendKeys("-l", "ctx other")
+        try await tmux.sendKeys("Enter")
         let other = try await tmux.waitFor("context other", timeout: .seconds(30)) { screen in
             screen.contains { $0.contains(" other (https://127.0.0.1:") } && screen.contains { $0.contains("no jobs yet") }
         }
         #expect(!other.contains { $0.contains("agent-0badc0de1234") })
 
         // A context the kubeconfig does not have: one line, and the current one stays.
-        try tmux.sendKeys(":")
-        try tmux.sendKeys("-l", "ctx nope")
-        try tmux.sendKeys("Enter")
+        try await tmux.sendKeys(":")
+        try await tmux.sendKeys("-l", "ctx nope")
+        try await tmux.sendKeys("Enter")
         let refused = try await tmux.waitFor("ctx nope refused") { $0.contains { $0.contains("context nope:") } }
         #expect(refused.contains { $0.contains(" other (https://127.0.0.1:") })
 
         // And back: the jobs are there again, from history and the cluster.
-        try tmux.sendKeys(":")
-        try tmux.sendKeys("-l", "ctx flightdeck-sim")
-        try tmux.sendKeys("Enter")
+        try await tmux.sendKeys(":")
+        try await tmux.sendKeys("-l", "ctx flightdeck-sim")
+        try await tmux.sendKeys("Enter")
         _ = try await tmux.waitFor("back on flightdeck-sim", timeout: .seconds(30)) { screen in
             screen.contains { $0.contains(" flightdeck-sim (https://127.0.0.1:") } && screen.contains { $0.contains("Jobs 2") }
         }
 
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         let after = try await tmux.waitFor(text: "RESTORED")
         #expect(after.contains { $0.hasPrefix("RESTORED 0") }, "\(after)")
-        #expect(try tmux.display("#{alternate_on}") == "0")
+        #expect(try await tmux.display("#{alternate_on}") == "0")
     }
 
     /// A cockpit beside `flightdeck record` on one history file: both pull from the same
@@ -133,7 +133,7 @@ struct CockpitClusterTests {
         let nats1 = await SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE source_id LIKE 'nats:%'")
         #expect(Int(nats1) ?? 0 > 0, "the trace came over NATS")
 
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         _ = try await tmux.waitFor(text: "RESTORED")
     }
 }

@@ -18,9 +18,9 @@ struct CockpitDemoTests {
 
     /// A left click at a cell (0-based), as the terminal reports it (X10 mouse encoding):
     /// press and release in one go.
-    func click(_ tmux: TmuxSession, x: Int, y: Int) throws {
+    func click(_ tmux: TmuxSession, x: Int, y: Int) async throws {
         func coordinate(_ value: Int) -> String { String(UnicodeScalar(UInt8(33 + value))) }
-        try tmux.sendKeys("-l", "\u{1B}[M " + coordinate(x) + coordinate(y) + "\u{1B}[M#" + coordinate(x) + coordinate(y))
+        try await tmux.sendKeys("-l", "\u{1B}[M " + coordinate(x) + coordinate(y) + "\u{1B}[M#" + coordinate(x) + coordinate(y))
     }
 
     @Test func withTheMouseOnAClickOnAJobOpensItsTrace() async throws {
@@ -30,7 +30,7 @@ struct CockpitDemoTests {
             screen.contains { $0.contains("Jobs 4 ") } && screen.contains { $0.contains("Trace: agent-") }
         }
         // Sorted by name, the rows stay put while the agents work (by age they move).
-        try tmux.sendKeys("o")
+        try await tmux.sendKeys("o")
         let screen = try await tmux.waitFor("sorted by name") { $0.contains { $0.contains("Jobs 4 by name") } }
         // The last agent row of the list: its name, and the trace follows the click to it.
         // The job list is the left column of the top half: what is left of the trace's border.
@@ -49,16 +49,16 @@ struct CockpitDemoTests {
         // Esc and characters (a terminal writes it whole): a person would click again.
         var after: [String] = []
         for attempt in 1...3 where !after.contains(where: { $0.contains("Trace: \(name)") }) {
-            try click(tmux, x: 6, y: row)
+            try await click(tmux, x: 6, y: row)
             after = (try? await tmux.waitFor("the trace of \(name) (click \(attempt))", timeout: .seconds(10)) {
                 $0.contains { $0.contains("Trace: \(name)") }
             }) ?? []
         }
-        let last = try tmux.capture().joined(separator: "\n")
+        let last = try await tmux.capture().joined(separator: "\n")
         #expect(after.contains { $0.contains("Trace: \(name)") }, "\(last)")
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         _ = try await tmux.waitFor(text: "RESTORED")
-        #expect(try tmux.display("#{mouse_any_flag}") == "0", "mouse reporting is off again")
+        #expect(try await tmux.display("#{mouse_any_flag}") == "0", "mouse reporting is off again")
     }
 
     @Test func theDemoOpensTheCockpitAndEveryKeyDoesWhatItSays() async throws {
@@ -73,41 +73,41 @@ struct CockpitDemoTests {
                 && screen.last.map { $0.contains("● API") && $0.contains("Enter trace") } == true
         }
         #expect(first.contains { $0.contains("agent-") })
-        #expect(try tmux.display("#{alternate_on}") == "1")
+        #expect(try await tmux.display("#{alternate_on}") == "1")
 
         // The help overlay lists the keys; Esc closes it.
-        try tmux.sendKeys("?")
+        try await tmux.sendKeys("?")
         _ = try await tmux.waitFor(text: "Keys (Esc closes)")
-        try tmux.sendKeys("Escape")
+        try await tmux.sendKeys("Escape")
         try await tmux.waitFor("the help closed") { !$0.contains { $0.contains("Keys (Esc closes)") } }
 
         // Navigate to the next job, then focus the trace and search it: the newest match,
         // paused there, the query in the pane's footer; N steps to an older match.
-        try tmux.sendKeys("j")
-        try tmux.sendKeys("Tab")
+        try await tmux.sendKeys("j")
+        try await tmux.sendKeys("Tab")
         // (Sixty records in, an agent has run its tests more than once.)
         _ = try await tmux.waitFor("a trace sixty records long", timeout: .seconds(90)) { screen in
             (Self.traceSeq(screen) ?? 0) >= 60
         }
-        try tmux.sendKeys("/")
-        try tmux.sendKeys("-l", "pytest")
-        try tmux.sendKeys("Enter")
+        try await tmux.sendKeys("/")
+        try await tmux.sendKeys("-l", "pytest")
+        try await tmux.sendKeys("Enter")
         let found = try await tmux.waitFor("a search for pytest") { screen in
             screen.contains { $0.contains("Trace: agent-") && $0.contains("paused") } && screen.contains { $0.contains(" /pytest ") }
         }
         let firstMatch = try #require(Self.traceSeq(found), "no record number in the trace title")
-        try tmux.sendKeys("N")
+        try await tmux.sendKeys("N")
         _ = try await tmux.waitFor("an older match, on screen") { screen in
             (Self.traceSeq(screen).map { $0 < firstMatch } ?? false) && screen.contains { $0.contains("pytest") }
         }
 
         // Switch theme from the command line, live: the same screen in other colours.
-        try tmux.sendKeys("Escape")
+        try await tmux.sendKeys("Escape")
         // (The background most cells have: the theme's base.)
-        let darkBase = try #require(Self.colours(try tmux.capture(escapes: true)).max { $0.value < $1.value }?.key)
-        try tmux.sendKeys(":")
-        try tmux.sendKeys("-l", "theme light")
-        try tmux.sendKeys("Enter")
+        let darkBase = try #require(Self.colours(try await tmux.capture(escapes: true)).max { $0.value < $1.value }?.key)
+        try await tmux.sendKeys(":")
+        try await tmux.sendKeys("-l", "theme light")
+        try await tmux.sendKeys("Enter")
         _ = try await tmux.waitFor("the light theme's colours", escapes: true) { screen in
             let colours = Self.colours(screen)
             return !colours.isEmpty && colours[darkBase] == nil
@@ -115,21 +115,21 @@ struct CockpitDemoTests {
         _ = try await tmux.waitFor("still drawing after the theme switch") { $0.contains { $0.contains("● API") } }
 
         // Resize: the frame follows, with nothing left over from the old one.
-        try tmux.resize(width: 90, height: 28)
+        try await tmux.resize(width: 90, height: 28)
         let small = try await tmux.waitFor("a frame at 90x28, status bar included") { screen in
             screen.count == 28 && screen.contains { $0.contains("Jobs") } && screen.last?.contains("API") == true
         }
         #expect(small.allSatisfy { TerminalWidth.columns($0) <= 90 }, "\(small)")
-        try tmux.resize(width: 200, height: 60)
+        try await tmux.resize(width: 200, height: 60)
         _ = try await tmux.waitFor("all four panes at 200x60") { screen in
             screen.count == 60 && screen.contains { $0.contains("Timeline") } && screen.contains { $0.contains("Files") }
         }
 
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         let after = try await tmux.waitFor(text: "RESTORED")
         #expect(after.contains { $0.hasPrefix("RESTORED 0") }, "\(after)")
-        #expect(try tmux.display("#{alternate_on}") == "0", "the alternate screen is gone")
-        #expect(try tmux.display("#{cursor_flag}") == "1", "the cursor is visible")
+        #expect(try await tmux.display("#{alternate_on}") == "0", "the alternate screen is gone")
+        #expect(try await tmux.display("#{cursor_flag}") == "1", "the cursor is visible")
     }
 
     @Test func aNonUTF8LocaleGetsAnASCIICockpitAndSIGTERMRestoresTheTerminal() async throws {
@@ -139,12 +139,12 @@ struct CockpitDemoTests {
             screen.contains { $0.contains("Jobs") } && screen.contains { $0.contains("agent-") }
         }
         #expect(screen.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) }, "\(screen.joined(separator: "\n"))")
-        let shell = try #require(Int32(try tmux.display("#{pane_pid}")))
+        let shell = try #require(Int32(try await tmux.display("#{pane_pid}")))
         let program = try #require(TmuxSession.children(of: shell).first)
         let started = TmuxSession.children(of: program)  // nats-server, when installed
         kill(program, SIGTERM)
         let after = try await tmux.waitFor(text: "RESTORED")
-        #expect(try tmux.display("#{alternate_on}") == "0")
+        #expect(try await tmux.display("#{alternate_on}") == "0")
         // A clean shutdown: history committed, what the demo started stopped, 128 + SIGTERM.
         #expect(after.contains { $0.hasPrefix("RESTORED 143") }, "\(after)")
         for child in started { #expect(kill(child, 0) != 0, "process \(child) outlived the demo") }

@@ -9,57 +9,57 @@ import Testing
 
     var env: [String: String] { ["FLIGHTDECK_HISTORY_DB": dir.file("history.db")] }
 
-    @Test func helpListsTheProductsSubcommands() throws {
-        let result = try flightdeck.run(["--help"])
+    @Test func helpListsTheProductsSubcommands() async throws {
+        let result = try await flightdeck.run(["--help"])
         #expect(result.status == 0)
         for command in ["demo", "sim", "jobs", "logs", "submit", "manifests", "install", "doctor", "history"] {
             #expect(result.stdout.contains("  \(command)"), "help mentions \(command)")
         }
     }
 
-    @Test func versionAndCompletionScripts() throws {
-        let version = try flightdeck.run(["--version"])
+    @Test func versionAndCompletionScripts() async throws {
+        let version = try await flightdeck.run(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
         for shell in ["bash", "zsh", "fish"] {
-            let script = try flightdeck.run(["--generate-completion-script", shell])
+            let script = try await flightdeck.run(["--generate-completion-script", shell])
             #expect(script.status == 0)
             #expect(script.stdout.contains("history"), "\(shell) completion knows the subcommands")
         }
     }
 
     /// The cockpit with no cluster to look at, and `logs` without a job: one line saying what to do.
-    @Test func theCockpitWithoutAClusterAndLogsWithoutAJobSayWhatToDo() throws {
-        let cockpit = try flightdeck.run([], environment: env)
+    @Test func theCockpitWithoutAClusterAndLogsWithoutAJobSayWhatToDo() async throws {
+        let cockpit = try await flightdeck.run([], environment: env)
         #expect(cockpit.status == 1)
         #expect(cockpit.stderr.contains("run `flightdeck sim` for a local cluster"), "\(cockpit.stderr)")
         #expect(cockpit.stderr.split(separator: "\n").count == 1, "one line: \(cockpit.stderr)")
-        let logs = try flightdeck.run(["logs"], environment: env)
+        let logs = try await flightdeck.run(["logs"], environment: env)
         #expect(logs.status == 64)
         #expect(logs.stderr.hasPrefix("flightdeck: Missing expected argument '<job>'"))
         #expect(logs.stderr.split(separator: "\n").count == 1, "one line: \(logs.stderr)")
     }
 
-    @Test func anUnknownFlagIsAUsageError() throws {
-        let result = try flightdeck.run(["history", "jobs", "--colour", "pink"], environment: env)
+    @Test func anUnknownFlagIsAUsageError() async throws {
+        let result = try await flightdeck.run(["history", "jobs", "--colour", "pink"], environment: env)
         #expect(result.status == 64)
         #expect(result.stderr.hasPrefix("flightdeck: Unknown option '--colour'"))
         #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
     }
 
-    @Test func invalidOptionValuesAreOneLineErrors() throws {
+    @Test func invalidOptionValuesAreOneLineErrors() async throws {
         for arguments in [
             ["history", "prune"], ["history", "jobs", "--status", "sleeping"], ["history", "jobs", "--limit", "many"],
             ["history", "import", "--job", "has space", "/dev/null"], ["history", "import", "/dev/null"],
         ] {
-            let result = try flightdeck.run(arguments, environment: env)
+            let result = try await flightdeck.run(arguments, environment: env)
             #expect(result.status != 0, "\(arguments)")
             #expect(result.stderr.hasPrefix("flightdeck: "), "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
         }
     }
 
-    @Test func importsListsAndChecksHistory() throws {
+    @Test func importsListsAndChecksHistory() async throws {
         let file = dir.file("run.log")
         let lines = [
             #"{"ts":"2026-11-29T04:00:00Z","kind":"thought","phase":"STRATEGIC","text":"plan the fix"}"#,
@@ -67,31 +67,31 @@ import Testing
             #"{"ts":"2026-11-29T04:00:01Z","kind":"action","tool":"execute","args":{"command":"pytest"}}"#,
         ]
         try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
-        let imported = try flightdeck.run(["history", "import", "--job", "run1", file], environment: env)
+        let imported = try await flightdeck.run(["history", "import", "--job", "run1", file], environment: env)
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("3 records"))
-        let again = try flightdeck.run(["history", "import", "--job", "run1", file], environment: env)
+        let again = try await flightdeck.run(["history", "import", "--job", "run1", file], environment: env)
         #expect(again.stdout.contains("3 records"), "importing twice stores once")
 
-        let jobs = try flightdeck.run(["history", "jobs"], environment: env)
+        let jobs = try await flightdeck.run(["history", "jobs"], environment: env)
         #expect(jobs.status == 0)
         #expect(jobs.stdout.contains("run1"))
-        let json = try flightdeck.run(["history", "jobs", "-o", "json"], environment: env)
+        let json = try await flightdeck.run(["history", "jobs", "-o", "json"], environment: env)
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(object?["id"] as? String == "run1")
 
-        let check = try flightdeck.run(["history", "check"], environment: env)
+        let check = try await flightdeck.run(["history", "check"], environment: env)
         #expect(check.status == 0)
         #expect(check.stdout.hasPrefix("ok"))
-        #expect(SQLiteProbe.scalar(dir.file("history.db"), "SELECT group_concat(kind) FROM trace") == "thought,message,action")
+        #expect(await SQLiteProbe.scalar(dir.file("history.db"), "SELECT group_concat(kind) FROM trace") == "thought,message,action")
     }
 
-    @Test func aCorruptHistoryIsOneLineAndLeftAlone() throws {
+    @Test func aCorruptHistoryIsOneLineAndLeftAlone() async throws {
         let path = dir.file("history.db")
         let garbage = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
         try garbage.write(to: URL(fileURLWithPath: path))
         for arguments in [["history", "jobs"], ["history", "check"], ["history", "import", "--job", "x", "/dev/null"]] {
-            let result = try flightdeck.run(arguments, environment: env)
+            let result = try await flightdeck.run(arguments, environment: env)
             #expect(result.status == 1)
             #expect(result.stderr.hasPrefix("flightdeck: history database \(path) is damaged"))
             #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
@@ -99,24 +99,24 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
     }
 
-    @Test func aMissingHistoryIsAClearErrorForReaders() throws {
-        let result = try flightdeck.run(["history", "jobs"], environment: env)
+    @Test func aMissingHistoryIsAClearErrorForReaders() async throws {
+        let result = try await flightdeck.run(["history", "jobs"], environment: env)
         #expect(result.status == 1)
         #expect(result.stderr.contains("no history has been recorded there yet"))
         #expect(!FileManager.default.fileExists(atPath: dir.file("history.db")), "a read creates nothing")
     }
 
-    @Test func theHistoryPathFollowsFlagThenEnvironmentThenXDG() throws {
-        let flag = try flightdeck.run(["history", "path", "--history-db", "/srv/h.db"], environment: env)
+    @Test func theHistoryPathFollowsFlagThenEnvironmentThenXDG() async throws {
+        let flag = try await flightdeck.run(["history", "path", "--history-db", "/srv/h.db"], environment: env)
         #expect(flag.stdout == "/srv/h.db\n")
-        let fromEnv = try flightdeck.run(["history", "path"], environment: env)
+        let fromEnv = try await flightdeck.run(["history", "path"], environment: env)
         #expect(fromEnv.stdout == dir.file("history.db") + "\n")
-        let xdg = try flightdeck.run(["history", "path"], environment: ["FLIGHTDECK_HISTORY_DB": "", "XDG_DATA_HOME": "/data"])
+        let xdg = try await flightdeck.run(["history", "path"], environment: ["FLIGHTDECK_HISTORY_DB": "", "XDG_DATA_HOME": "/data"])
         #expect(xdg.stdout == "/data/flightdeck/history.db\n")
     }
 
-    @Test func doctorReportsLibrariesAndHistory() throws {
-        let result = try flightdeck.run(["doctor"], environment: env)
+    @Test func doctorReportsLibrariesAndHistory() async throws {
+        let result = try await flightdeck.run(["doctor"], environment: env)
         // 0, or 2 when the worst is a warning (no kubeconfig on a build machine is one).
         #expect(result.status == 0 || result.status == 2, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.isEmpty)

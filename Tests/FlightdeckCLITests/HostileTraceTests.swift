@@ -38,7 +38,7 @@ import Testing
         return bytes
     }
 
-    @Test func hostileRecordsAreStoredSafelyAndRedacted() throws {
+    @Test func hostileRecordsAreStoredSafelyAndRedacted() async throws {
         let db = dir.file("history.db")
         let file = dir.file("hostile.log")
         var data = Data()
@@ -47,9 +47,9 @@ import Testing
             data.append(0x0A)
         }
         try data.write(to: URL(fileURLWithPath: file))
-        let result = try flightdeck.run(["history", "import", "--history-db", db, "--job", "hostile", file])
+        let result = try await flightdeck.run(["history", "import", "--history-db", db, "--job", "hostile", file])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(SQLiteProbe.scalar(db, "SELECT count(*) FROM trace") == String(hostileLines().count))
+        #expect(await SQLiteProbe.scalar(db, "SELECT count(*) FROM trace") == String(hostileLines().count))
 
         // Every stored string, in every column, of every table.
         let audit = """
@@ -69,29 +69,23 @@ import Testing
                                 if s in value: problems += 1; print('secret:', repr(value[:80]))
             print('problems', problems, 'longest', longest)
             """
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", audit, db, Self.openAI, Self.github, Self.aws, Self.pemBody,
-                           String(Self.openAI.dropFirst(12)), String(Self.github.dropFirst(4))]
-        let pipe = Pipe()
-        probe.standardOutput = pipe
-        try probe.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        probe.waitUntilExit()
+        let output = try await ProductProcess(executable: URL(fileURLWithPath: "/usr/bin/env")).run(
+            ["python3", "-c", audit, db, Self.openAI, Self.github, Self.aws, Self.pemBody,
+             String(Self.openAI.dropFirst(12)), String(Self.github.dropFirst(4))]).stdout
         #expect(output.contains("problems 0"), "\(output)")
         let longest = Int(output.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? .max
         #expect(longest < 1_100_000, "10 MB lines are cut to about 1 MiB: \(longest)")
 
         // The markers say what happened, and hints say what was there.
-        #expect(SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE truncated = 1") == "2")
-        #expect(SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE text LIKE '%[truncated%'") == "2")
-        #expect(SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE text LIKE '%sk-proj-…[redacted]%'") == "1")
-        #expect(SQLiteProbe.scalar(db, "SELECT text FROM trace WHERE seq = 1").hasPrefix("^[[2J^[[H"))
+        #expect(await SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE truncated = 1") == "2")
+        #expect(await SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE text LIKE '%[truncated%'") == "2")
+        #expect(await SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE text LIKE '%sk-proj-…[redacted]%'") == "1")
+        #expect(await SQLiteProbe.scalar(db, "SELECT text FROM trace WHERE seq = 1").hasPrefix("^[[2J^[[H"))
 
         // And shown safely: `flightdeck logs`, as text and as JSON, carries no control byte
         // (beyond its own newlines) and no secret.
         for format in ["text", "json"] {
-            let shown = try flightdeck.run(["logs", "hostile", "--history-db", db, "-o", format])
+            let shown = try await flightdeck.run(["logs", "hostile", "--history-db", db, "-o", format])
             #expect(shown.status == 0, "\(shown.stderr)")
             let bytes = Array(shown.stdout.utf8)
             #expect(!bytes.contains { ($0 < 0x20 && $0 != 0x0A) || $0 == 0x7F }, "control bytes in logs -o \(format)")

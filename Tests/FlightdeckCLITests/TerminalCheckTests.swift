@@ -22,8 +22,8 @@ struct TerminalCheckTests {
         let screen = try await tmux.waitFor(text: "MODES")
         #expect(screen.contains { $0.hasPrefix("RESTORED \(status)") }, "\(screen)")
         #expect(screen.contains { $0.hasPrefix("MODES icanon echo") }, "\(screen)")
-        #expect(try tmux.display("#{alternate_on}") == "0", "the alternate screen is gone")
-        #expect(try tmux.display("#{cursor_flag}") == "1", "the cursor is visible")
+        #expect(try await tmux.display("#{alternate_on}") == "0", "the alternate screen is gone")
+        #expect(try await tmux.display("#{cursor_flag}") == "1", "the cursor is visible")
         #expect(!screen.contains { $0.contains("terminal check") }, "the full-screen UI is gone: \(screen)")
     }
 
@@ -39,8 +39,8 @@ struct TerminalCheckTests {
     }
 
     /// The program's pid: the child of the pane's shell.
-    func programPID(_ tmux: TmuxSession) throws -> Int32 {
-        let shell = try #require(Int32(try tmux.display("#{pane_pid}")))
+    func programPID(_ tmux: TmuxSession) async throws -> Int32 {
+        let shell = try #require(Int32(try await tmux.display("#{pane_pid}")))
         return try #require(TmuxSession.children(of: shell).first { pid in
             (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.contains("flightdeck") ?? false
         })
@@ -88,9 +88,9 @@ struct TerminalCheckTests {
         #expect(screen.contains { $0.contains("│ 日本語 🚀 中文 │") }, "\(screen)")
         let edges = Self.boxRightEdges(screen, corner: "┌", edges: ["┐", "│", "┘"])
         #expect(edges.count == 3 && Set(edges).count == 1, "box right edges \(edges): \(screen)")
-        let ramp = try tmux.capture(escapes: true).filter { $0.contains("ramp:") }
+        let ramp = try await tmux.capture(escapes: true).filter { $0.contains("ramp:") }
         #expect(!Self.colourParameters(ramp).isEmpty, "the ramp is in colour: \(ramp)")
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         try await expectRestored(tmux, status: 0)
     }
 
@@ -104,13 +104,13 @@ struct TerminalCheckTests {
             ("日", "'日'"), ("Escape", "escape"),
         ]
         for (count, (tmuxKey, name)) in keys.enumerated() {
-            try tmux.sendKeys(tmuxKey)
+            try await tmux.sendKeys(tmuxKey)
             // The whole line: a shorter name over a longer one (or over a wide glyph) leaves nothing behind.
             try await tmux.waitFor("key: \(name) (\(count + 1) seen)") { screen in
                 screen.contains("key: \(name)") && screen.contains("keys seen: \(count + 1)")
             }
         }
-        try tmux.sendKeys("C-c")
+        try await tmux.sendKeys("C-c")
         try await expectRestored(tmux, status: 0)
     }
 
@@ -118,7 +118,7 @@ struct TerminalCheckTests {
         let tmux = try start()
         try await tmux.waitFor(text: "size: 80x24")
         for (width, height) in [(120, 40), (30, 10), (100, 30)] {
-            try tmux.resize(width: width, height: height)
+            try await tmux.resize(width: width, height: height)
             let screen = try await waitForFrame(tmux, "\(width)x\(height)")
             #expect(screen.count == height)
             #expect(screen.filter { $0.contains("size:") } == ["size: \(width)x\(height)"], "no stale size: \(screen)")
@@ -130,7 +130,7 @@ struct TerminalCheckTests {
                 #expect(edges.count == 3 && Set(edges).count == 1, "box right edges \(edges) at \(width)x\(height)")
             }
         }
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         try await expectRestored(tmux, status: 0)
     }
 
@@ -138,7 +138,7 @@ struct TerminalCheckTests {
         let tmux = try start()
         try await tmux.waitFor(text: "size: 80x24")
         for (width, height) in [(100, 30), (40, 12), (132, 50), (25, 8), (90, 20)] {
-            try tmux.resize(width: width, height: height)
+            try await tmux.resize(width: width, height: height)
         }
         let screen = try await waitForFrame(tmux, "90x20")
         #expect(screen.count == 20)
@@ -146,7 +146,7 @@ struct TerminalCheckTests {
         #expect(screen.dropFirst(11).allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty }, "\(screen)")
         let edges = Self.boxRightEdges(screen, corner: "┌", edges: ["┐", "│", "┘"])
         #expect(edges.count == 3 && Set(edges).count == 1, "box right edges \(edges): \(screen)")
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         try await expectRestored(tmux, status: 0)
     }
 
@@ -158,20 +158,20 @@ struct TerminalCheckTests {
         #expect(edges.count == 3 && Set(edges).count == 1, "ASCII box right edges \(edges): \(screen)")
         // A non-ASCII key is not sent: under a non-UTF-8 locale ncurses drops it, and with it
         // any key that arrived in the same read (docs/terminal.md).
-        try tmux.sendKeys("x")
+        try await tmux.sendKeys("x")
         try await tmux.waitFor(text: "key: 'x'")
-        #expect(try tmux.capture().allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) })
-        try tmux.sendKeys("q")
+        #expect(try await tmux.capture().allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) })
+        try await tmux.sendKeys("q")
         try await expectRestored(tmux, status: 0)
     }
 
     @Test func noColorMeansMonochrome() async throws {
         let tmux = try start("NO_COLOR=1")
         try await waitForFrame(tmux, "80x24", also: "colours: monochrome")
-        let escaped = try tmux.capture(escapes: true)
+        let escaped = try await tmux.capture(escapes: true)
         #expect(Self.colourParameters(escaped).isEmpty, "no colour escapes at all: \(escaped)")
         #expect(escaped.contains { $0.contains("NO_COLOR: 1") })
-        try tmux.sendKeys("q")
+        try await tmux.sendKeys("q")
         try await expectRestored(tmux, status: 0)
     }
 
@@ -179,7 +179,7 @@ struct TerminalCheckTests {
     func aTerminationSignalRestoresAndExitsWith128PlusTheSignal(signal: Int32, status: Int) async throws {
         let tmux = try start()
         try await tmux.waitFor(text: "size: 80x24")
-        kill(try programPID(tmux), signal)
+        kill(try await programPID(tmux), signal)
         try await expectRestored(tmux, status: status)
     }
 
@@ -191,8 +191,8 @@ struct TerminalCheckTests {
 
 /// Without a terminal there is nothing to take over: one line saying so, and no escape bytes.
 @Suite struct TerminalCheckWithoutATerminalTests {
-    @Test func saysItNeedsATerminalInOneLine() throws {
-        let result = try ProductProcess("flightdeck").run(["terminal"])
+    @Test func saysItNeedsATerminalInOneLine() async throws {
+        let result = try await ProductProcess("flightdeck").run(["terminal"])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("flightdeck: not a terminal"), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)

@@ -36,8 +36,8 @@ import Testing
         return (sim, kubeconfig)
     }
 
-    func count(_ db: String, _ sql: String) -> Int {
-        Int(SQLiteProbe.scalar(db, sql).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    func count(_ db: String, _ sql: String) async -> Int {
+        Int(await SQLiteProbe.scalar(db, sql).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
     // MARK: - logs from history
@@ -113,12 +113,12 @@ import Testing
             try publish(job: "py3", count: 300, url: nats.url, text: "step {step} uses \(secret) \u{1B}[2J"),
         ]
         // Killed mid-batch: whatever it committed and had not acked comes again, once.
-        try await eventually { count(db, "SELECT count(*) FROM trace") > 1_500 }
+        try await eventually { await count(db, "SELECT count(*) FROM trace") > 1_500 }
         recorder.kill(SIGKILL)
         _ = await recorder.finish()
         recorder = try flightdeck.start(arguments, environment: env)
         // The server restarts under everyone (its JetStream store survives on disk).
-        try await eventually { count(db, "SELECT count(*) FROM trace") > 2_500 }
+        try await eventually { await count(db, "SELECT count(*) FROM trace") > 2_500 }
         nats.kill()
         try await nats.start()
 
@@ -128,8 +128,8 @@ import Testing
                 "\((try? String(contentsOfFile: dir.file("publisher-\(job).err"), encoding: .utf8)) ?? "")")
         }
         // Every record once, plus each agent's final status.
-        try await eventually { count(db, "SELECT count(*) FROM trace") == 6_303 }
-        let distinct = count(db, "SELECT count(*) FROM (SELECT DISTINCT job, agent_seq FROM trace WHERE agent_seq IS NOT NULL)")
+        try await eventually { await count(db, "SELECT count(*) FROM trace") == 6_303 }
+        let distinct = await count(db, "SELECT count(*) FROM (SELECT DISTINCT job, agent_seq FROM trace WHERE agent_seq IS NOT NULL)")
         #expect(distinct == 6_300)
         let perJob = await SQLiteProbe.scalar(db, """
             SELECT group_concat(job_id || '=' || n, ',') FROM (SELECT jobs.job_id, count(*) AS n FROM trace
@@ -148,8 +148,8 @@ import Testing
             WHERE jobs.job_id = 'py2' AND agent_seq = 6
             """).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(observation == "1|15")
-        #expect(count(db, "SELECT count(*) FROM phase_changes") >= 3)
-        #expect(count(db, "SELECT count(*) FROM trace WHERE text LIKE '%Tq8vW2xZTq8vW2xZ%' OR text LIKE '%' || char(27) || '%'") == 0)
+        #expect(await count(db, "SELECT count(*) FROM phase_changes") >= 3)
+        #expect(await count(db, "SELECT count(*) FROM trace WHERE text LIKE '%Tq8vW2xZTq8vW2xZ%' OR text LIKE '%' || char(27) || '%'") == 0)
 
         let logs = try await flightdeck.run(["logs", "py3", "--history-db", db], environment: env)
         #expect(logs.stdout.contains("step 299 uses"))

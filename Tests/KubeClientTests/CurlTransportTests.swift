@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FlightdeckTestSupport
 @testable import KubeClient
 
 /// The transport against a real HTTP server on loopback (Python's http.server: a peer for the
@@ -48,14 +49,11 @@ import Testing
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", "-c", script]
             process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
             try process.run()
-            var line = Data()
-            while !line.contains(0x0A) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line.append(chunk)
-            }
-            port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            let line = FirstLine.read(from: out.fileHandleForReading)
+            port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
 
         var base: String { "http://127.0.0.1:\(port)" }
