@@ -21,6 +21,8 @@ public enum HistoryStoreError: Error, Sendable, Equatable, CustomStringConvertib
     case busy(path: String)
     /// Anything else SQLite reported.
     case sqlite(path: String, code: Int32, message: String)
+    /// Written after its writer was closed (a source still winding down): not stored.
+    case writerClosed(path: String)
 
     public var description: String {
         switch self {
@@ -42,6 +44,8 @@ public enum HistoryStoreError: Error, Sendable, Equatable, CustomStringConvertib
             "history database \(path) stayed locked by another process past the busy timeout; retry, or check for a stuck flightdeck"
         case let .sqlite(path, code, message):
             "history database \(path): SQLite error \(code): \(message)"
+        case let .writerClosed(path):
+            "history database \(path): a write arrived after its writer was closed and was not stored"
         }
     }
 }

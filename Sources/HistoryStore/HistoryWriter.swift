@@ -44,6 +44,7 @@ public final class HistoryWriter: @unchecked Sendable {
     private var processed = 0
     private var flushRequested = false
     private var closed = false
+    private var refused = 0
     private var finished = false
     private var firstError: HistoryStoreError?
     /// Callbacks waiting for everything up to a submission count to be processed, in order.
@@ -66,20 +67,46 @@ public final class HistoryWriter: @unchecked Sendable {
         submit(contentsOf: CollectionOfOne(write))
     }
 
-    /// Queues writes in order; blocks while the queue is full.
+    /// Queues writes in order; blocks while the queue is full. Writes that arrive after
+    /// `close()` (from a source still winding down) are not stored, and counted in
+    /// `writesAfterClose`: the store is the record of what was committed, and a source that
+    /// acknowledges only committed writes (`submit(contentsOf:whenDone:)`) loses nothing.
     public func submit(contentsOf writes: some Collection<HistoryWrite>) {
         condition.lock()
         defer { condition.unlock() }
-        precondition(!closed, "HistoryWriter used after close()")
+        enqueue(writes)
+    }
+
+    /// Writes refused because they arrived after `close()`.
+    public var writesAfterClose: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return refused
+    }
+
+    /// With the lock held: appends `writes`, or counts them refused once closing began.
+    /// Returns whether they were queued.
+    @discardableResult
+    private func enqueue(_ writes: some Collection<HistoryWrite>) -> Bool {
+        guard !closed else {
+            refused += writes.count
+            return false
+        }
+        var queued = 0
         for write in writes {
             while pending.count >= limits.capacity, !finished { condition.wait() }
+            // The writer finished while this producer waited for room: nothing more is stored.
+            if finished { break }
             if pending.isEmpty { oldestPending = Date() }
             pending.append(write)
             submitted += 1
+            queued += 1
             if pending.count == limits.maxRows { condition.broadcast() }
         }
         // Wake the writer: it may be asleep on an empty queue, with no deadline armed yet.
         condition.broadcast()
+        refused += writes.count - queued
+        return queued == writes.count
     }
 
     /// Queues writes and calls `done` once they are all committed — with `nil` — or once any
@@ -87,8 +114,12 @@ public final class HistoryWriter: @unchecked Sendable {
     /// what is safely stored: JetStream acks go out from `done`. `done` runs on the writer
     /// thread: keep it short.
     public func submit(contentsOf writes: some Collection<HistoryWrite>, whenDone done: @escaping @Sendable (HistoryStoreError?) -> Void) {
-        submit(contentsOf: writes)
         condition.lock()
+        guard enqueue(writes) else {
+            condition.unlock()
+            done(.writerClosed(path: store.path))
+            return
+        }
         if processed >= submitted {
             condition.unlock()
             done(nil)
@@ -153,10 +184,6 @@ public final class HistoryWriter: @unchecked Sendable {
             condition.unlock()
             for (error, done) in ready { done(error) }
         }
-        condition.lock()
-        finished = true
-        condition.broadcast()
-        condition.unlock()
     }
 
     /// Waits for a full batch, the oldest write's deadline, a flush or close; `nil` when closed
@@ -166,7 +193,12 @@ public final class HistoryWriter: @unchecked Sendable {
         defer { condition.unlock() }
         while true {
             if pending.isEmpty {
-                if closed { return nil }
+                if closed {
+                    // Under the same lock as the check: a producer arriving now sees it.
+                    finished = true
+                    condition.broadcast()
+                    return nil
+                }
                 flushRequested = false
                 condition.wait()
                 continue

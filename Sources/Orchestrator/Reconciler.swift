@@ -10,7 +10,8 @@ import KubeModel
 /// its history, marked deleted.
 ///
 /// One task merges the four informers into one ordered stream of deltas; `ReconcileState`
-/// decides what to write; a `HistoryWriter` writes it off the caller's threads.
+/// decides what to write; a `HistoryWriter` writes it off the caller's threads. All of it is
+/// structured: when `run` returns, nothing of it writes any more.
 public final class Reconciler: Sendable {
     public let api: KubeAPI
     public let namespace: String
@@ -43,15 +44,10 @@ public final class Reconciler: Sendable {
         case synced
     }
 
-    /// Runs until the consumer stops iterating.
-    public func updates() -> AsyncStream<Update> {
-        AsyncStream { output in
-            let task = Task { await self.run(output) }
-            output.onTermination = { _ in task.cancel() }
-        }
-    }
-
-    private func run(_ output: AsyncStream<Update>.Continuation) async {
+    /// Reconciles until cancelled, telling `report` what it saw. Returns only once it has
+    /// stopped writing, so its owner may close the writer then (a write after `close()` is
+    /// not stored).
+    public func run(report: @escaping @Sendable (Update) -> Void = { _ in }) async {
         let sources: [(ReconcileState.Source, Informer)] = [
             (.jobs, informer(.jobs, labels: selector)),
             (.pods, informer(.pods, labels: selector)),
@@ -59,44 +55,43 @@ public final class Reconciler: Sendable {
             (.events, informer(.events, fields: "type=Warning")),
         ]
         let (merged, input) = AsyncStream<(ReconcileState.Source, Informer.Event)>.makeStream()
-        var tasks: [Task<Void, Never>] = []
-        for (source, informer) in sources {
-            let stream = informer.events()
-            tasks.append(Task {
-                for await event in stream { input.yield((source, event)) }
-            })
-        }
-        defer { for task in tasks { task.cancel() } }
-
-        var state = ReconcileState(context: context)
-        var synced: Set<ReconcileState.Source> = []
-        for await (source, event) in merged {
-            if Task.isCancelled { break }
-            switch event {
-            case .delta(let delta):
-                let writes = state.apply(source, delta, now: Date())
-                guard !writes.isEmpty else { continue }
-                writer.submit(contentsOf: writes)
-                for case .job(let job) in writes { output.yield(.job(job)) }
-            case .synced:
-                if source == .jobs, !synced.contains(.jobs) {
-                    // Catch up on deletions that happened while no cockpit watched.
-                    try? writer.flush()
-                    let remembered = (try? writer.store.jobs(JobQuery(namespace: namespace, limit: 100_000))) ?? []
-                    let writes = state.missing(from: remembered, now: Date())
-                    if !writes.isEmpty {
-                        writer.submit(contentsOf: writes)
-                        for case .job(let job) in writes { output.yield(.job(job)) }
-                    }
+        await withTaskGroup(of: Void.self) { group in
+            for (source, informer) in sources {
+                let stream = informer.events()
+                group.addTask {
+                    for await event in stream { input.yield((source, event)) }
                 }
-                let before = synced.count
-                synced.insert(source)
-                if synced.count == sources.count, before < sources.count { output.yield(.synced) }
-            case .connection(let state):
-                if source == .jobs { output.yield(.connection(state)) }
             }
+            var state = ReconcileState(context: context)
+            var synced: Set<ReconcileState.Source> = []
+            for await (source, event) in merged {
+                if Task.isCancelled { break }
+                switch event {
+                case .delta(let delta):
+                    let writes = state.apply(source, delta, now: Date())
+                    guard !writes.isEmpty else { continue }
+                    writer.submit(contentsOf: writes)
+                    for case .job(let job) in writes { report(.job(job)) }
+                case .synced:
+                    if source == .jobs, !synced.contains(.jobs) {
+                        // Catch up on deletions that happened while no cockpit watched.
+                        try? writer.flush()
+                        let remembered = (try? writer.store.jobs(JobQuery(namespace: namespace, limit: 100_000))) ?? []
+                        let writes = state.missing(from: remembered, now: Date())
+                        if !writes.isEmpty {
+                            writer.submit(contentsOf: writes)
+                            for case .job(let job) in writes { report(.job(job)) }
+                        }
+                    }
+                    let before = synced.count
+                    synced.insert(source)
+                    if synced.count == sources.count, before < sources.count { report(.synced) }
+                case .connection(let state):
+                    if source == .jobs { report(.connection(state)) }
+                }
+            }
+            group.cancelAll()
         }
-        output.finish()
     }
 
     private func informer(_ type: ResourceType, labels: String? = nil, fields: String? = nil) -> Informer {

@@ -239,8 +239,14 @@ enum ClusterSync {
         defer { try? writer.close() }
         let reconciler = Reconciler(api: try api(connection), namespace: connection.namespace, writer: writer,
             context: connection.contextName)
-        let updates = reconciler.updates()
+        let (updates, sink) = AsyncStream<Reconciler.Update>.makeStream()
+        // The group ends only when the reconciler has: the writer is closed after it.
         let outcome = await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                await reconciler.run { sink.yield($0) }
+                sink.finish()
+                return "the cluster connection ended"
+            }
             group.addTask {
                 for await update in updates {
                     switch update {

@@ -115,4 +115,39 @@ import Testing
         #expect(try store.traceCount(jobID: "a") == 0)
         #expect(throws: HistoryStoreError.diskFull(path: path)) { try writer.close() }
     }
+
+    /// A source still winding down when its owner closed the writer (the reconciler or an
+    /// ingestor between a cancel and its last submit): its writes are refused, not a crash,
+    /// and one waiting for a commit hears that it will not come, so it does not acknowledge.
+    @Test func writesAfterCloseAreRefusedAndTheirWaitersTold() throws {
+        let store = try HistoryStore(path: dir.file("history.db"))
+        let writer = HistoryWriter(store: store, limits: .init(maxRows: 100, maxDelay: 0.01))
+        writer.submit(contentsOf: (1...10).map { HistoryWrite.trace(record("a", $0)) })
+        try writer.close()
+        writer.submit(contentsOf: (11...15).map { HistoryWrite.trace(record("a", $0)) })
+        let told = Mutex<[HistoryStoreError?]>([])
+        writer.submit(contentsOf: [.trace(record("a", 16))]) { error in told.withLock { $0.append(error) } }
+        #expect(told.withLock { $0 } == [.writerClosed(path: store.path)])
+        #expect(writer.writesAfterClose == 6)
+        #expect(try store.traceCount(jobID: "a") == 10)
+        try writer.flush()  // nothing waits forever on a closed writer
+    }
+
+    /// A producer still writing into a full queue when the writer closes returns, however
+    /// far it got: what it queued before the close is committed in order, the rest refused.
+    @Test func aProducerWritingWhileTheWriterClosesReturnsWithAPrefixStored() throws {
+        let store = try HistoryStore(path: dir.file("history.db"))
+        let writer = HistoryWriter(store: store, limits: .init(maxRows: 10, maxDelay: 3_600, capacity: 10))
+        let producer = DispatchGroup()
+        producer.enter()
+        Thread.detachNewThread {
+            writer.submit(contentsOf: (1...1_000).map { HistoryWrite.trace(record("a", $0)) })
+            producer.leave()
+        }
+        try writer.close()
+        producer.wait()
+        let stored = try store.traceCount(jobID: "a")
+        #expect(stored + Int64(writer.writesAfterClose) == 1_000)
+        #expect(try store.trace(jobID: "a", seq: 1...1_000).map(\.seq) == (0..<stored).map { $0 + 1 })
+    }
 }

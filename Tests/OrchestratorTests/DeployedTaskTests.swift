@@ -27,8 +27,8 @@ import Testing
         }
         let store = try HistoryStore(path: fixture.directory.file("history.db"))
         let writer = HistoryWriter(store: store, limits: .init(maxRows: 100, maxDelay: 0.01))
-        let updates = Reconciler(api: fixture.api, namespace: "fleet", writer: writer, context: "sim").updates()
-        let consumer = Task { for await _ in updates {} }
+        let reconciler = Reconciler(api: fixture.api, namespace: "fleet", writer: writer, context: "sim")
+        let consumer = Task { await reconciler.run() }
         defer { consumer.cancel() }
 
         let task = AgentTask(uuid: "3f2b8c1e-5d4a-4e6b-9c7d-0a1b2c3d4e5f", image: "ghcr.io/flightdeck/sim-agent:1",
@@ -60,6 +60,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(25))
         }
         #expect(try store.job(id: id)?.status == .succeeded)
+        consumer.cancel()
+        await consumer.value
         try writer.close()
         await fixture.sim.stop()
     }

@@ -35,12 +35,13 @@ import Testing
                 "labels": ["pod-security.kubernetes.io/enforce": "restricted"],
             ]])
             let reconciler = Reconciler(api: api, namespace: namespace, writer: writer, context: "sim")
-            let updates = reconciler.updates()
-            task = Task { for await _ in updates {} }
+            task = Task { await reconciler.run() }
         }
 
+        /// Stops the reconciler, then the writer: in that order, as the product does.
         func finish() async {
             task?.cancel()
+            await task?.value
             try? writer.close()
             await sim.stop()
         }
@@ -167,11 +168,11 @@ import Testing
         try await Task.sleep(for: .milliseconds(200))
         #expect(try fixture.job(id: "offline")?.deletedAt == nil, "nobody watched the deletion")
         let again = Reconciler(api: fixture.api, namespace: fixture.namespace, writer: fixture.writer, context: "sim")
-        let updates = again.updates()
-        let task = Task { for await _ in updates {} }
-        defer { task.cancel() }
+        let task = Task { await again.run() }
         let marked = try await fixture.waitFor("offline") { $0.deletedAt != nil }
         #expect(marked.status == .succeeded)
+        task.cancel()
+        await task.value
         await fixture.finish()
     }
 

@@ -70,9 +70,7 @@ public final class HistoryKeeper: Sendable {
         await withTaskGroup(of: Void.self) { group in
             // Always: a job's state is how `logs -f` knows it has finished.
             let reconciler = Reconciler(api: api, namespace: options.namespace, writer: writer, context: options.context)
-            group.addTask {
-                for await update in reconciler.updates() { report(.reconciler(update)) }
-            }
+            group.addTask { await reconciler.run { report(.reconciler($0)) } }
             if let nats {
                 let ingestor = NATSTraceIngestor(connection: nats, writer: writer, options: .init(
                     durableName: options.durableName, startFrom: options.trace.startFrom))
