@@ -129,13 +129,13 @@ public final class APIStore: Sendable {
 
     /// `update`, also returning the admission chain's warnings.
     public func updateWithWarnings(_ object: JSONValue, type: ResourceType, namespace: String? = nil,
-        name: String? = nil, subresource: String? = nil) throws(Status) -> AdmittedWrite
+        name: String? = nil, subresource: String? = nil, dryRun: Bool = false) throws(Status) -> AdmittedWrite
     {
         let status = try Self.statusFlag(subresource, type)
         let plugins = admissionPlugins.withLock { $0 }
         if plugins.isEmpty {
             return AdmittedWrite(object: try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
-                try state.update(object, type: type, namespace: namespace, name: name, status: status)
+                try state.update(object, type: type, namespace: namespace, name: name, status: status, dryRun: dryRun)
             })
         }
         let objectName = name ?? object[path: ["metadata", "name"]]?.stringValue ?? ""
@@ -152,7 +152,8 @@ public final class APIStore: Sendable {
             let warnings = try runAdmission(&request, plugins)
             do {
                 let stored = try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
-                    try state.update(request.object, type: type, namespace: namespace, name: name, status: status)
+                    try state.update(request.object, type: type, namespace: namespace, name: name, status: status,
+                        dryRun: dryRun)
                 }
                 return AdmittedWrite(object: stored, warnings: warnings)
             } catch {
@@ -174,13 +175,14 @@ public final class APIStore: Sendable {
 
     /// `patch`, also returning the admission chain's warnings.
     public func patchWithWarnings(type: ResourceType, namespace: String? = nil, name: String, patch: JSONValue,
-        kind: PatchKind = .merge, subresource: String? = nil) throws(Status) -> AdmittedWrite
+        kind: PatchKind = .merge, subresource: String? = nil, dryRun: Bool = false) throws(Status) -> AdmittedWrite
     {
         let status = try Self.statusFlag(subresource, type)
         let plugins = admissionPlugins.withLock { $0 }
         if plugins.isEmpty {
             return AdmittedWrite(object: try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
-                try state.patch(type: type, namespace: namespace, name: name, patch: patch, kind: kind, status: status)
+                try state.patch(type: type, namespace: namespace, name: name, patch: patch, kind: kind, status: status,
+                    dryRun: dryRun)
             })
         }
         for attempt in 0..<5 {
@@ -197,7 +199,8 @@ public final class APIStore: Sendable {
             let warnings = try runAdmission(&request, plugins)
             do {
                 let stored = try state.withLock { (state: inout StoreState) throws(Status) -> JSONValue in
-                    try state.update(request.object, type: type, namespace: namespace, name: name, status: status)
+                    try state.update(request.object, type: type, namespace: namespace, name: name, status: status,
+                        dryRun: dryRun)
                 }
                 return AdmittedWrite(object: stored, warnings: warnings)
             } catch {

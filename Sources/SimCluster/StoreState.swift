@@ -207,9 +207,10 @@ struct StoreState: Sendable {
     }
 
     /// PUT (or the `status` subresource when `status`): replaces the object, keeping what
-    /// clients may not change, with `metadata.resourceVersion` as an optimistic lock.
+    /// clients may not change, with `metadata.resourceVersion` as an optimistic lock. With
+    /// `dryRun`, the object as it would be stored, storing nothing (no new version, no event).
     mutating func update(_ body: JSONValue, type: ResourceType, namespace: String?, name pathName: String?,
-        status: Bool) throws(Status) -> JSONValue
+        status: Bool, dryRun: Bool = false) throws(Status) -> JSONValue
     {
         guard case .object = body else { throw Status.badRequest("the body of the request was not a JSON object") }
         let bodyName = Self.metadataString(body, "name") ?? ""
@@ -249,6 +250,7 @@ struct StoreState: Sendable {
         }
         // A no-op write commits nothing, as etcd3's GuaranteedUpdate (member order aside).
         if Self.sameContent(object, old) { return old }
+        if dryRun { return object }
         if Self.isBeingDeleted(object), Self.pendingFinalizers(object, type: type).isEmpty {
             return commit(type, namespace: namespace, key: key, eventType: .deleted, object: object, previous: old)
         }
@@ -256,11 +258,11 @@ struct StoreState: Sendable {
     }
 
     mutating func patch(type: ResourceType, namespace: String?, name: String, patch: JSONValue, kind: PatchKind,
-        status: Bool) throws(Status) -> JSONValue
+        status: Bool, dryRun: Bool = false) throws(Status) -> JSONValue
     {
         let old = try get(type: type, namespace: namespace, name: name)
         let patched = try Self.apply(patch, kind: kind, to: old)
-        return try update(patched, type: type, namespace: namespace, name: name, status: status)
+        return try update(patched, type: type, namespace: namespace, name: name, status: status, dryRun: dryRun)
     }
 
     /// `patch` applied to `old`, with the apiserver's errors (see `PatchKind.apply`).

@@ -83,24 +83,16 @@ struct ResourceHandler {
             return .json(written.object, status: 201, warnings: written.warnings)
         case "update":
             let body = try bodyObject()
-            if request.isDryRun {
-                _ = try store.get(type: type, namespace: namespace, name: path.name!)
-                return .json(body)
-            }
             let written = try store.updateWithWarnings(body, type: type, namespace: namespace, name: path.name,
-                subresource: path.subresource)
+                subresource: path.subresource, dryRun: request.isDryRun)
             return .json(written.object, warnings: written.warnings)
         case "patch":
             // A collection has no PATCH route.
             guard path.name != nil else { return .status(Status.methodNotAllowed(type, action: verb)) }
             let kind = try patchKind()
             let patch = try patchBody(kind, namespace: namespace)
-            if request.isDryRun {
-                _ = try store.get(type: type, namespace: namespace, name: path.name!)
-                return .json(try store.get(type: type, namespace: namespace, name: path.name!))
-            }
             let written = try store.patchWithWarnings(type: type, namespace: namespace, name: path.name!, patch: patch,
-                kind: kind, subresource: path.subresource)
+                kind: kind, subresource: path.subresource, dryRun: request.isDryRun)
             return .json(written.object, warnings: written.warnings)
         case "delete":
             let options = try deleteOptions()

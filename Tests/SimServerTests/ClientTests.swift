@@ -52,6 +52,21 @@ import Testing
             #expect(answer[path: ["metadata", "name"]]?.stringValue == "dry")
             let list = try await cluster.api.list(.configMaps, namespace: cluster.namespace)
             #expect((list["items"]?.arrayValue ?? []).contains { $0[path: ["metadata", "name"]]?.stringValue == "dry" } == false)
+
+            // A dry-run PATCH answers with the object as it would be stored, and stores nothing.
+            let real = try await cluster.api.create(.configMaps, namespace: cluster.namespace,
+                cluster.configMap("real", ["mode": "fast"]))
+            let version = real[path: ["metadata", "resourceVersion"]]?.stringValue
+            let merged = try await cluster.api.patch(.configMaps, namespace: cluster.namespace, name: "real",
+                ["data": ["mode": "careful"]], dryRun: true)
+            #expect(merged[path: ["data", "mode"]]?.stringValue == "careful")
+            #expect(merged[path: ["metadata", "resourceVersion"]]?.stringValue == version, "nothing was written")
+            let replaced = try await cluster.api.patch(.configMaps, namespace: cluster.namespace, name: "real",
+                JSONPatch([.add("/data/extra", "1")]), dryRun: true)
+            #expect(replaced[path: ["data", "extra"]]?.stringValue == "1")
+            let stored = try await cluster.api.get(.configMaps, namespace: cluster.namespace, name: "real")
+            #expect(stored[path: ["data"]] == ["mode": "fast"])
+            #expect(stored[path: ["metadata", "resourceVersion"]]?.stringValue == version)
         }
     }
 

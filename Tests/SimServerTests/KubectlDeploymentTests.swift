@@ -90,6 +90,14 @@ struct KubectlDeploymentTests {
         #expect(image.hasPrefix("docker.io/ubuntu/squid:"))
         #expect(firstRS.hasPrefix("egress-proxy-"), "\(firstRS)")
 
+        // A server-side dry run shows the patched object and changes nothing.
+        let dry = try await session.kubectl("patch", "deployment", "egress-proxy", "-n", "fleet", "--type", "json",
+            "-p", #"[{"op":"replace","path":"/spec/replicas","value":3}]"#, "--dry-run=server", "-o",
+            "jsonpath={.spec.replicas}")
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout == "3")
+        #expect(try await jsonpath("deployment/egress-proxy", "{.spec.replicas}") == "1")
+
         // A JSON patch of the spec.
         let patched = try await session.kubectl("patch", "deployment", "egress-proxy", "-n", "fleet", "--type", "json",
             "-p", #"[{"op":"replace","path":"/spec/replicas","value":2}]"#)
