@@ -62,11 +62,25 @@ import Testing
 
     @Test func flashMessagesShowThenExpireOnATick() throws {
         var h = Harness()
+        h.send(.actionFinished("deleted write-docs"))
+        #expect(h.render().lines[23].contains("deleted write-docs"))
+        h.send(.ticked(CockpitFixtures.now.addingTimeInterval(CockpitState.flashSeconds + 1)))
+        #expect(!h.render().lines[23].contains("deleted write-docs"))
+    }
+
+    /// An error outlives its time until the operator presses a key after it: one they looked
+    /// away from is still there when they look back.
+    @Test func anErrorStaysUntilAKeyAfterItsTime() throws {
+        var h = Harness()
         h.send(.actionFailed("delete failed: forbidden"))
         #expect(h.render().lines[23].contains("delete failed: forbidden"))
         let x = try #require(h.render().column(of: "delete failed", row: 23))
         #expect(h.render()[x, 23].style == h.state.theme.style(.statusBarError))
-        h.send(.ticked(CockpitFixtures.now.addingTimeInterval(CockpitState.flashSeconds + 1)))
+        h.send(.terminal(.key(.down)))  // a key within its time keeps it
+        #expect(h.render().lines[23].contains("delete failed: forbidden"))
+        h.send(.ticked(CockpitFixtures.now.addingTimeInterval(CockpitState.flashSeconds + 60)))
+        #expect(h.render().lines[23].contains("delete failed: forbidden"), "no key since: still shown")
+        h.send(.terminal(.key(.down)))
         #expect(!h.render().lines[23].contains("delete failed"))
         h.send(.actionFinished("deleted write-docs"))
         #expect(h.render().lines[23].contains("deleted write-docs"))

@@ -3,14 +3,14 @@ import Foundation
 
 /// The whole cockpit as a value. Only `Cockpit.update` changes it; `Cockpit.render` draws it.
 public struct CockpitState: Sendable {
-    /// A short message in the status bar, gone at `until`.
+    /// A short message in the status bar, gone at `until`; an error stays until a key after it.
     public struct Flash: Sendable, Hashable {
         public var text: String
         public var isError: Bool
         public var until: Date
     }
 
-    /// How long a flash message stays.
+    /// How long a flash message stays (an error: at least this long).
     public static let flashSeconds: TimeInterval = 5
     /// How often a running job's timeline is asked for again.
     public static let timelineRefreshSeconds: TimeInterval = 10

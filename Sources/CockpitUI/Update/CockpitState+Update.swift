@@ -7,6 +7,9 @@ extension CockpitState {
     mutating func apply(_ message: CockpitMessage, _ effects: inout [CockpitEffect]) {
         switch message {
         case .terminal(.key(let key)):
+            // An error stays until a key after its time is up: one the operator looked
+            // away from is still there when they look back.
+            if let flash, flash.isError, flash.until <= now { self.flash = nil }
             handle(key, &effects)
         case .terminal(.mouse(let mouse)):
             handle(mouse, &effects)
@@ -20,7 +23,7 @@ extension CockpitState {
             if trace.following { anchorTraceBottom() } else { keepTraceCursorVisible() }
         case .ticked(let date):
             now = date
-            if let flash, flash.until <= date { self.flash = nil }
+            if let flash, !flash.isError, flash.until <= date { self.flash = nil }
             // Any lane still moving (not only the selected job's) is asked for again.
             let lanes = laneJobIDs()
             let moving = lanes.contains { id in jobs.job(id: id).map { $0.status == .running || $0.status == .pending } ?? false }
