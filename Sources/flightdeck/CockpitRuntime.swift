@@ -292,7 +292,7 @@ final class CockpitRuntime: @unchecked Sendable {
             send(.workspaceListed(jobID: jobID, listing: WorkspaceListing(entries: snapshot.entries,
                 source: .events(asOf: snapshot.asOf), checkpoint: checkpoint.map { .init(size: $0.size, modified: $0.modified) })))
         } else {
-            send(.workspaceListed(jobID: jobID, listing: WorkspaceListing(entries: [], source: .events(asOf: .distantPast))))
+            send(.workspaceListed(jobID: jobID, listing: WorkspaceListing(entries: [], source: .nothingSeen)))
         }
     }
 

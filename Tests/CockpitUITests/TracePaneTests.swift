@@ -31,6 +31,21 @@ import Testing
         #expect(grid[x, errorRow].style.foreground == h.state.theme.style(.traceError).foreground)
     }
 
+    /// `:ctx` to a context with no jobs: the previous cluster's job trace does not stay on
+    /// screen; the new list's first job is selected when there is one.
+    @Test func anotherContextForgetsTheSelectedJob() throws {
+        var h = Self.tracing(width: 160, height: 45)
+        h.send(.contextInfo(context: "lab", cluster: "https://10.0.0.1:6443"))
+        #expect(h.screen.contains("Trace: fix-login-bug"))
+        h.send(.contextInfo(context: "other", cluster: "https://10.0.0.2:6443"), .jobsListed([]))
+        #expect(!h.screen.contains("fix-login-bug"))
+        #expect(!h.screen.contains("TimeoutError"))
+        #expect(h.screen.contains("no job selected"))
+        h.send(.contextInfo(context: "lab", cluster: "https://10.0.0.1:6443"), .jobsListed(CockpitFixtures.jobs))
+        #expect(h.state.jobs.selectedID != nil)
+        #expect(h.effects.contains { if case .loadTraceTail = $0 { true } else { false } })
+    }
+
     @Test func at200x60TheTraceShowsManyRecordsAndFoldsLongObservations() throws {
         let h = Self.tracing(width: 200, height: 60)
         let grid = h.render()

@@ -38,6 +38,10 @@ import Testing
         let fresh = Self.files(source: .events(asOf: CockpitFixtures.ago(30)))
         #expect(fresh.screen.contains("from events 30s ago"))
         #expect(!fresh.screen.contains("STALE"))
+        // Neither the volume nor any event: said so, not "STALE from events 739950d ago".
+        let none = Self.files(source: .nothingSeen)
+        #expect(none.screen.contains("no files seen yet"))
+        #expect(!none.screen.contains("STALE") && !none.screen.contains("from events"))
     }
 
     @Test func enterPreviewsTheSelectedFileSanitisedAndCut() throws {

@@ -8,6 +8,8 @@ public struct WorkspaceListing: Sendable, Hashable {
         case volume
         /// Rebuilt from the agent's `files` events, as of the last one: may be stale.
         case events(asOf: Date)
+        /// Neither: the volume is not on this node and no `files` event arrived yet.
+        case nothingSeen
     }
 
     /// The agent's checkpoint database, if there is one.

@@ -56,6 +56,8 @@ struct WorkspacePane {
             } else {
                 segments.append(Segment(text: "from events \(DurationText.short(age)) ago", slot: .filesMeta))
             }
+        case .nothingSeen:
+            segments.append(Segment(text: "no files seen yet", slot: .filesMeta))
         }
         segments.append(Segment(text: " \(glyphs.separator) \(listing.entries.count) entries", slot: .filesMeta))
         if let checkpoint = listing.checkpoint {

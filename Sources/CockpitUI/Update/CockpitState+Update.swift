@@ -79,8 +79,10 @@ extension CockpitState {
             theme = .default
             show("\(reason) (using the default theme)", error: true)
         case .contextInfo(let context, let cluster):
+            let switched = self.context != nil && (self.context != context || self.cluster != cluster)
             self.context = context
             self.cluster = cluster
+            if switched { forgetSelection() }
         }
     }
 
@@ -90,6 +92,25 @@ extension CockpitState {
     }
 
     // MARK: - Selection
+
+    /// Another cluster or namespace: nothing of the previous one's selected job (its trace,
+    /// files, lanes) stays on screen; the new job list selects afresh.
+    mutating func forgetSelection() {
+        jobs.selectedID = nil
+        trace.jobID = nil
+        trace.records = []
+        trace.recent = [:]
+        trace.total = 0
+        trace.pendingPage = nil
+        trace.awaitingTail = false
+        trace.unfolded = []
+        trace.cursor = 0
+        trace.top = 0
+        rebuildTraceRows(keeping: nil)
+        workspace = WorkspaceState()
+        timeline.lanes = [:]
+        timeline.requested = []
+    }
 
     /// Keeps a visible job selected after the list changed.
     mutating func ensureSelection(_ effects: inout [CockpitEffect]) {
