@@ -15,8 +15,8 @@ import FlightdeckCore
 ///   array replaces the document (with anything else it does nothing); `test` at `""`
 ///   compares the whole document;
 /// - `-` (past the end) is accepted by `add`, and by `move`/`copy` as the destination.
-/// One deliberate difference: a path that does not start with `/` is a missing path here
-/// (the library would read `a/b` as `/b`).
+/// - a path is split at `/` and its first piece dropped, whatever it is: `x/a/b` names
+///   `/a/b`, and a path without any `/` is missing (see `pointer(_:)`).
 ///
 /// Errors carry the library's wording (`replace operation does not apply: doc is missing
 /// key: /spec/x: missing value`, `testing value /a failed: test failed`); `Error.status` is
@@ -163,7 +163,7 @@ public struct JSONPatch: Sendable, Hashable {
     private static func add(_ operation: Operation, _ document: inout JSONValue) throws(Error) {
         guard let path = operation.path else { throw failed("add operation failed to decode path: missing value") }
         let missing = failed("add operation does not apply: doc is missing path: \"\(path)\": missing value")
-        guard let pointer = JSONPointer(path), !pointer.isRoot else { throw missing }
+        guard let pointer = Self.pointer(path), !pointer.isRoot else { throw missing }
         let found = try withParent(&document, pointer.tokens[...]) { (container, key) throws(Error) in
             do throws(Error) { try insert(operation.value ?? .null, into: &container, at: key) } catch {
                 throw failed("error in add for path: '\(path)': \(error.message)")
@@ -175,13 +175,23 @@ public struct JSONPatch: Sendable, Hashable {
     private static func remove(_ operation: Operation, _ document: inout JSONValue) throws(Error) {
         guard let path = operation.path else { throw failed("remove operation failed to decode path: missing value") }
         let missing = failed("remove operation does not apply: doc is missing path: \"\(path)\": missing value")
-        guard let pointer = JSONPointer(path), !pointer.isRoot else { throw missing }
+        guard let pointer = Self.pointer(path), !pointer.isRoot else { throw missing }
         let found = try withParent(&document, pointer.tokens[...]) { (container, key) throws(Error) in
             do throws(Error) { _ = try delete(key, from: &container) } catch {
                 throw failed("error in remove for path: '\(path)': \(error.message)")
             }
         }
         if !found { throw missing }
+    }
+
+    /// A path as the library finds it (its `findObject`): split at `/`, the first piece
+    /// dropped whatever it is, each token unescaped as RFC 6901 says; `""` is the whole
+    /// document. For a path starting with `/` that is the RFC's pointer.
+    static func pointer(_ path: String) -> JSONPointer? {
+        if path.isEmpty { return JSONPointer(tokens: []) }
+        let pieces = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard pieces.count >= 2 else { return nil }
+        return JSONPointer(tokens: pieces.dropFirst().map(JSONPointer.unescape))
     }
 
     private static func replace(_ operation: Operation, _ document: inout JSONValue) throws(Error) {
@@ -192,7 +202,7 @@ public struct JSONPatch: Sendable, Hashable {
             return
         }
         let missing = failed("replace operation does not apply: doc is missing path: \(path): missing value")
-        guard let pointer = JSONPointer(path) else { throw missing }
+        guard let pointer = Self.pointer(path) else { throw missing }
         let found = try withParent(&document, pointer.tokens[...]) { (container, key) throws(Error) in
             if case .array(var elements) = container {
                 guard let index = try? existingIndex(key, count: elements.count) else {
@@ -211,7 +221,7 @@ public struct JSONPatch: Sendable, Hashable {
     private static func move(_ operation: Operation, _ document: inout JSONValue) throws(Error) {
         let from = try decoded(operation, "from", "move operation failed to decode from")
         let missingFrom = failed("move operation does not apply: doc is missing from path: \(from): missing value")
-        guard let source = JSONPointer(from), !source.isRoot else { throw missingFrom }
+        guard let source = Self.pointer(from), !source.isRoot else { throw missingFrom }
         var moved: JSONValue = .null
         let foundFrom = try withParent(&document, source.tokens[...]) { (container, key) throws(Error) in
             do throws(Error) { moved = try delete(key, from: &container) } catch {
@@ -222,7 +232,7 @@ public struct JSONPatch: Sendable, Hashable {
 
         let path = try decoded(operation, "path", "move operation failed to decode path")
         let missing = failed("move operation does not apply: doc is missing destination path: \(path): missing value")
-        guard let pointer = JSONPointer(path), !pointer.isRoot else { throw missing }
+        guard let pointer = Self.pointer(path), !pointer.isRoot else { throw missing }
         let found = try withParent(&document, pointer.tokens[...]) { (container, key) throws(Error) in
             do throws(Error) { try insert(moved, into: &container, at: key) } catch {
                 throw failed("error in move for path: '\(path)': \(error.message)")
@@ -234,7 +244,7 @@ public struct JSONPatch: Sendable, Hashable {
     private static func copy(_ operation: Operation, _ document: inout JSONValue) throws(Error) {
         let from = try decoded(operation, "from", "copy operation failed to decode from")
         let missingFrom = failed("copy operation does not apply: doc is missing from path: \(from): missing value")
-        guard let source = JSONPointer(from), !source.isRoot, let container = parent(of: source, in: document) else {
+        guard let source = Self.pointer(from), !source.isRoot, let container = parent(of: source, in: document) else {
             throw missingFrom
         }
         let value: JSONValue?
@@ -244,7 +254,7 @@ public struct JSONPatch: Sendable, Hashable {
 
         guard let path = operation.path else { throw failed("copy operation failed to decode path: missing value") }
         let missing = failed("copy operation does not apply: doc is missing destination path: \(path): missing value")
-        guard let pointer = JSONPointer(path), !pointer.isRoot else { throw missing }
+        guard let pointer = Self.pointer(path), !pointer.isRoot else { throw missing }
         let found = try withParent(&document, pointer.tokens[...]) { (container, key) throws(Error) in
             do throws(Error) { try insert(value ?? .null, into: &container, at: key) } catch {
                 throw failed("error while adding value during copy: \(error.message)")
@@ -260,7 +270,7 @@ public struct JSONPatch: Sendable, Hashable {
             guard let expected = operation.value, equal(document, expected) else { throw mismatch }
             return
         }
-        guard let pointer = JSONPointer(path), let container = parent(of: pointer, in: document) else {
+        guard let pointer = Self.pointer(path), let container = parent(of: pointer, in: document) else {
             throw failed("test operation does not apply: is missing path: \(path): missing value")
         }
         let actual: JSONValue?

@@ -166,8 +166,15 @@ import Testing
             #"[{"op":"test","path":"/a","value":null},{"op":"test","path":"/b","value":null}]"#) == #"{"a":null}"#)
         // Members may not be "walked through" when null.
         #expect(try failure(#"{"a":null}"#, #"[{"op":"add","path":"/a/b","value":1}]"#) != nil)
-        // A path without the leading "/" names nothing.
-        #expect(try failure(#"{"a":1}"#, #"[{"op":"remove","path":"a"}]"#) != nil)
+        // A path is split at "/" and its first piece dropped, whatever it is: without any
+        // "/" it names nothing; "x/b" is "/b", in every operation and in `from`.
+        #expect(try failure(#"{"a":1}"#, #"[{"op":"remove","path":"a"}]"#)?.message
+            == #"remove operation does not apply: doc is missing path: "a": missing value"#)
+        #expect(try apply(#"{"a":1}"#, #"[{"op":"add","path":"x/b","value":2}]"#) == #"{"a":1,"b":2}"#)
+        #expect(try apply(#"{"spec":{"replicas":1}}"#, #"[{"op":"replace","path":"spec/replicas","value":3}]"#)
+            == #"{"spec":{"replicas":1},"replicas":3}"#)
+        #expect(try apply(#"{"a":{"b":1}}"#, #"[{"op":"test","path":"q/a/b","value":1},{"op":"move","from":"q/a","path":"/c"}]"#)
+            == #"{"c":{"b":1}}"#)
     }
 
     // MARK: - Pointers and arrays
