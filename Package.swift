@@ -171,7 +171,7 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "FlightdeckTestSupport",
-            dependencies: ["FlightdeckCore"]
+            dependencies: ["FlightdeckCore", "NATSClient"]
         ),
         .testTarget(
             name: "FlightdeckCoreTests",

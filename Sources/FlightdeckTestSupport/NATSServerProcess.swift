@@ -1,4 +1,5 @@
 import Foundation
+import NATSClient
 
 /// The real `nats-server` (Debian's package) on a free loopback port, for tests: started
 /// with the options a test needs (JetStream with a store directory, user/password or token),
@@ -49,7 +50,7 @@ public final class NATSServerProcess: @unchecked Sendable {
             guard process.isRunning else {
                 throw StartFailure("nats-server \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)")
             }
-            if let listening = Self.listeningPort(in: portsDirectory) {
+            if let listening = NATSPortsFile.clientPort(inDirectory: portsDirectory) {
                 port = listening
                 return
             }
@@ -62,18 +63,6 @@ public final class NATSServerProcess: @unchecked Sendable {
     public struct StartFailure: Error, CustomStringConvertible {
         public let description: String
         init(_ description: String) { self.description = description }
-    }
-
-    /// The client port from the server's `nats-server_<pid>.ports` file, once it is written
-    /// (after the listener is up).
-    static func listeningPort(in directory: String) -> Int? {
-        guard let name = try? FileManager.default.contentsOfDirectory(atPath: directory).first(where: { $0.hasSuffix(".ports") }),
-              let data = FileManager.default.contents(atPath: directory + "/" + name),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let url = (json["nats"] as? [String])?.first,
-              let colon = url.lastIndex(of: ":")
-        else { return nil }
-        return Int(url[url.index(after: colon)...])
     }
 
     /// Kills the server (SIGKILL: no goodbye to clients).

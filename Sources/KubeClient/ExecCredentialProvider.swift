@@ -191,16 +191,15 @@ private final class PipeCollector: @unchecked Sendable {
 
     init(_ handle: FileHandle, limit: Int) {
         Thread.detachNewThread { [self] in
+            // read(2) itself: `availableData` traps on a read error, and `read(upToCount:)`
+            // holds what arrived until the count is reached.
+            var chunk = [UInt8](repeating: 0, count: 65_536)
             while true {
-                // read(2) itself: `availableData` traps on a read error, and
-                // `read(upToCount:)` holds what arrived until the count is reached.
-                var chunk = [UInt8](repeating: 0, count: 65_536)
                 let count = chunk.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
                 if count < 0, errno == EINTR { continue }
                 guard count > 0 else { break }
-                chunk.removeSubrange(count...)
                 lock.lock()
-                if bytes.count < limit { bytes.append(contentsOf: chunk.prefix(limit - bytes.count)) }
+                if bytes.count < limit { bytes.append(contentsOf: chunk[..<min(count, limit - bytes.count)]) }
                 lock.unlock()
             }
             done.signal()

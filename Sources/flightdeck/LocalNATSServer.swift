@@ -1,4 +1,5 @@
 import Foundation
+import NATSClient
 
 /// A nats-server with JetStream that Flightdeck starts itself for the demo: on a free
 /// loopback port, its store in the demo's data directory, stopped with the demo.
@@ -37,7 +38,7 @@ final class LocalNATSServer: @unchecked Sendable {
         try Self.launchOnThreadOfItsOwn(process)
         let deadline = Date().addingTimeInterval(15)
         while true {
-            if let listening = Self.listeningPort(in: portsDirectory) {
+            if let listening = NATSPortsFile.clientPort(inDirectory: portsDirectory) {
                 port = listening
                 return
             }
@@ -68,18 +69,6 @@ final class LocalNATSServer: @unchecked Sendable {
         thread.start()
         launched.wait()
         if let failure { throw failure }
-    }
-
-    /// The client port from nats-server's `nats-server_<pid>.ports` file, written once its
-    /// listener is up.
-    private static func listeningPort(in directory: String) -> Int? {
-        guard let name = try? FileManager.default.contentsOfDirectory(atPath: directory).first(where: { $0.hasSuffix(".ports") }),
-              let data = FileManager.default.contents(atPath: directory + "/" + name),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let url = (json["nats"] as? [String])?.first,
-              let colon = url.lastIndex(of: ":")
-        else { return nil }
-        return Int(url[url.index(after: colon)...])
     }
 
     private static let setpriv = "/usr/bin/setpriv"
