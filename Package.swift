@@ -31,6 +31,8 @@ let package = Package(
             name: "CCurl",
             linkerSettings: [.linkedLibrary("curl")]
         ),
+        /// posix_spawn into a session of its own, with a working directory (GNU extensions).
+        .target(name: "CProcess"),
 
         // MARK: - Pure domain
         .target(name: "FlightdeckCore"),
@@ -41,7 +43,7 @@ let package = Package(
 
         /// The embedded simulated k3s: the API server's storage semantics (resourceVersion,
         /// watch history, pagination, finalizers), then its controllers and HTTP front.
-        .target(name: "SimCluster", dependencies: ["FlightdeckCore", "KubeModel", "SimAgent"]),
+        .target(name: "SimCluster", dependencies: ["FlightdeckCore", "KubeModel", "SimAgent", "CProcess"]),
 
         /// The simulated agent that runs inside simulated pods: a seeded coding-agent script
         /// emitted in the trace protocol, real workspace files, a SQLite checkpoint it resumes

@@ -107,12 +107,18 @@ public struct TaskTemplate: Sendable, Hashable {
         return result
     }
 
+    /// The agent image when neither the task, its template nor the config's `agents:` names
+    /// one: the agent runtime and its reference agent (`flightdeck-agent/Containerfile`), built
+    /// and imported into the cluster's containerd by the operator (`docs/agent-runtime.md`).
+    public static let defaultImage = "localhost/flightdeck-agent:0.1.0"
+
     /// The task these fields describe; `uuid` when the template has none, `secretFiles` already
-    /// read by the caller. Missing image or prompt is left empty for validation to name.
+    /// read by the caller; the image `defaultImage` unless named. A missing prompt is left empty
+    /// for validation to name.
     public func task(uuid fallbackUUID: String, secretFiles: [String: String]) -> AgentTask {
         let defaults = TaskResources()
         return AgentTask(
-            uuid: uuid ?? fallbackUUID, image: image ?? "", prompt: prompt ?? "", repoURL: repoURL, title: title,
+            uuid: uuid ?? fallbackUUID, image: image ?? Self.defaultImage, prompt: prompt ?? "", repoURL: repoURL, title: title,
             secretFiles: secretFiles,
             resources: TaskResources(cpu: cpu ?? defaults.cpu, cpuLimit: cpuLimit ?? defaults.cpuLimit,
                 memory: memory ?? defaults.memory, workspaceSize: workspaceSize ?? defaults.workspaceSize,

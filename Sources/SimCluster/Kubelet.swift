@@ -42,9 +42,11 @@ public final class Kubelet: Sendable {
         self.logs = logs
         let counter = Mutex(1)
         let prefix = configuration.podNetworkPrefix
-        context = KubeletContext(store: store, configuration: configuration, logs: logs,
-            runtime: configuration.runtime ?? SimContainerRuntime(timing: configuration.timing, commands: commands,
-                clock: store.clock, publisher: configuration.agentPublisher),
+        let simulated = SimContainerRuntime(timing: configuration.timing, commands: commands, clock: store.clock,
+            publisher: configuration.agentPublisher)
+        let runtime: any ContainerRuntime = configuration.runtime
+            ?? configuration.agentRuntime.map { ProcessContainerRuntime(image: $0, fallback: simulated) } ?? simulated
+        context = KubeletContext(store: store, configuration: configuration, logs: logs, runtime: runtime,
             recorder: EventRecorder(store: store, component: "kubelet", host: configuration.nodeName),
             nextIP: {
                 let n = counter.withLock { value -> Int in

@@ -20,13 +20,17 @@ public struct KubeletConfiguration: Sendable {
     public var runtime: (any ContainerRuntime)?
     /// Where simulated agents publish besides their log (NATS), by job id; `nil`: nowhere.
     public var agentPublisher: (@Sendable (_ jobID: String) -> (any TraceSink)?)?
+    /// The agent runtime, when installed: its image's containers run as real processes
+    /// (`ProcessContainerRuntime`); `nil`: every agent is simulated. Ignored with `runtime`.
+    public var agentRuntime: AgentRuntimeImage?
 
     public init(nodeName: String = "flightdeck-sim", dataDirectory: String, timing: SimTiming = .realTime,
         hostIP: String = "172.18.0.2", podNetworkPrefix: String = "10.42.0.", initialBackoff: Double = 10,
         maxBackoff: Double = 300, runtime: (any ContainerRuntime)? = nil,
-        agentPublisher: (@Sendable (_ jobID: String) -> (any TraceSink)?)? = nil)
+        agentPublisher: (@Sendable (_ jobID: String) -> (any TraceSink)?)? = nil, agentRuntime: AgentRuntimeImage? = nil)
     {
         self.agentPublisher = agentPublisher
+        self.agentRuntime = agentRuntime
         self.nodeName = nodeName
         self.dataDirectory = dataDirectory
         self.timing = timing

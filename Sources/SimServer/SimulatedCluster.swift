@@ -30,13 +30,18 @@ public final class SimulatedCluster: Sendable {
         /// A NATS server the simulated agents publish their trace to and take commands from
         /// (as well as printing to their pod log); `nil`: pod logs only.
         public var natsURL: String?
+        /// The agent runtime's interpreter (`flightdeck-agent/.venv/bin/python`): containers of
+        /// its image then run as real processes (see `ProcessContainerRuntime`); `nil`: every
+        /// agent is simulated.
+        public var agentRuntimePython: String?
 
         public init(dataDirectory: URL, port: Int = 0, useTLS: Bool = true, timing: SimTiming = .realTime,
             seed: UInt64? = nil, bookmarkInterval: Duration = .seconds(5), namespace: String = "agents",
             tokens: [String: UserInfo] = [:], historyLimit: Int = 10_000, nodeName: String = "flightdeck-sim",
-            natsURL: String? = nil)
+            natsURL: String? = nil, agentRuntimePython: String? = nil)
         {
             self.natsURL = natsURL
+            self.agentRuntimePython = agentRuntimePython
             self.nodeName = nodeName
             self.dataDirectory = dataDirectory
             self.port = port
@@ -104,7 +109,8 @@ public final class SimulatedCluster: Sendable {
         var publisher: (@Sendable (String) -> (any TraceSink)?)?
         if let link = bridge { publisher = { jobID in link.sink(forJob: jobID) } }
         let kubelet = Kubelet(store: store, configuration: KubeletConfiguration(
-            nodeName: options.nodeName, dataDirectory: data.path, timing: options.timing, agentPublisher: publisher))
+            nodeName: options.nodeName, dataDirectory: data.path, timing: options.timing, agentPublisher: publisher,
+            agentRuntime: options.agentRuntimePython.map { AgentRuntimeImage(python: $0, natsURL: options.natsURL) }))
         let forwarding = try bridge?.forwardCommands(to: kubelet.commands)
         kubelet.start()
         let logs = kubelet

@@ -25,6 +25,9 @@ extension Flightdeck {
         @Option(name: .customLong("nats-url"), help: "A NATS server the simulated agents publish their trace to and take commands from.")
         var natsURL: String?
 
+        @Option(name: .customLong("agent-runtime"), help: "Containers of the agent runtime's image run as real local processes (python), are simulated (sim), or python when it is installed (auto).")
+        var agentRuntime: AgentRuntimeOption = .auto
+
         @Flag(name: .customLong("plain-http"), help: "Serve plain HTTP instead of HTTPS (no client certificates).")
         var plainHTTP = false
 
@@ -34,10 +37,11 @@ extension Flightdeck {
 
         func run() async throws {
             let data = URL(fileURLWithPath: dataDirectory ?? Self.defaultDataDirectory())
+            let python = try agentRuntime.interpreter()
             let cluster: SimulatedCluster
             do {
                 cluster = try await SimulatedCluster.start(.init(dataDirectory: data, port: port, useTLS: !plainHTTP, seed: seed,
-                    natsURL: natsURL))
+                    natsURL: natsURL, agentRuntimePython: python))
             } catch let error as SimServerError {
                 throw CLIFailure("\(error)")
             } catch let error as NATSError {
@@ -48,6 +52,7 @@ extension Flightdeck {
             let banner = """
                 Simulated k3s cluster \(Discovery.gitVersion) at \(cluster.url)
                 kubeconfig: \(cluster.kubeconfigURL.path)
+                agents: \(python.map { "the agent runtime's image runs as local processes (\($0))" } ?? "simulated")
 
                     export KUBECONFIG=\(cluster.kubeconfigURL.path)
 

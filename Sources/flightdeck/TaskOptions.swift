@@ -11,7 +11,7 @@ struct TaskOptions: ParsableArguments {
         @Option(help: "The task uuid (default: a new random one).")
         var uuid: String?
 
-        @Option(help: "The agent's container image.")
+        @Option(help: "The agent's container image (default: the config's agents.image, else localhost/flightdeck-agent:0.1.0, the agent runtime).")
         var image: String?
 
         @Option(help: "The task's prompt.")

@@ -12,9 +12,9 @@ struct KubeletBed {
     let kubelet: Kubelet
     var pvPath: String { directory.path + "/pv-workspace" }
 
-    init(scale: Double = 0.001) throws {
+    init(scale: Double = 0.001, agentRuntime: AgentRuntimeImage? = nil) throws {
         kubelet = Kubelet(store: store, configuration: KubeletConfiguration(dataDirectory: directory.path + "/node",
-            timing: SimTiming(scale: scale)))
+            timing: SimTiming(scale: scale), agentRuntime: agentRuntime))
         var pv = PersistentVolume()
         pv.metadata.name = "pvc-0001"
         pv.spec.hostPath = pvPath

@@ -1,0 +1,19 @@
+import ArgumentParser
+import SimServer
+
+/// Which agents the simulated node runs for the runtime's image: `python` (the real agent
+/// runtime as local processes), `sim` (simulated agents), or `auto` (python when installed).
+enum AgentRuntimeOption: String, ExpressibleByArgument, CaseIterable {
+    case auto, python, sim
+
+    /// The runtime's interpreter, or `nil` for simulated agents; `python` when it is not
+    /// installed is a one-line failure.
+    func interpreter() throws -> String? {
+        switch self {
+        case .sim: return nil
+        case .auto: return try? AgentRuntimeInstallation.python()
+        case .python:
+            do { return try AgentRuntimeInstallation.python() } catch { throw CLIFailure("--agent-runtime python: \(error)") }
+        }
+    }
+}
