@@ -38,6 +38,8 @@ extension Flightdeck {
         @Flag(help: "In the cockpit, clicks focus panes and select jobs, the wheel scrolls (Shift+drag then selects text).") var mouse = false
         @Flag(name: .customLong("no-nats"), help: "Carry the trace over pod logs even when nats-server is installed.")
         var noNATS = false
+        @Option(name: .customLong("agent-runtime"), help: "Run real LangGraph agents (the agent runtime, with a scripted model) as local processes (python), simulated agents (sim), or python when it is installed (auto).")
+        var agentRuntime: AgentRuntimeOption = .auto
 
         func validate() throws {
             guard (1...24).contains(agents) else { throw ValidationError("--agents must be between 1 and 24, not \(agents)") }
@@ -45,6 +47,7 @@ extension Flightdeck {
         }
 
         func run() async throws {
+            let python = try agentRuntime.interpreter()
             let data = URL(fileURLWithPath: dataDirectory
                 ?? NSTemporaryDirectory() + "flightdeck-demo-\(getpid())")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
@@ -54,13 +57,15 @@ extension Flightdeck {
             let cluster: SimulatedCluster
             do {
                 cluster = try await SimulatedCluster.start(.init(dataDirectory: data, timing: SimTiming(scale: 1 / speed),
-                    seed: seed, bookmarkInterval: .seconds(5), natsURL: natsServer?.url))
+                    seed: seed, bookmarkInterval: .seconds(5), natsURL: natsServer?.url, agentRuntimePython: python))
             } catch {
                 throw CLIFailure("cannot start the simulated cluster in \(data.path): \(error)")
             }
             let feed = DemoFeed()
             feed.say("simulated k3s \(Discovery.gitVersion) at \(cluster.url); kubectl: export KUBECONFIG=\(cluster.kubeconfigURL.path)")
             feed.say(natsServer.map { "trace over NATS JetStream at \($0.url)" } ?? "trace over pod logs (nats-server is not installed)")
+            feed.say(python.map { "agents: real LangGraph agents (flightdeck-agent with a scripted model) as local processes, \($0)" }
+                ?? "agents: simulated (the agent runtime is not installed: script/bootstrap prepares it)")
             let cockpit = !plain && isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
             if !cockpit { feed.say("the demo's live feed, one line per event (Ctrl-C stops it; on a terminal without --plain it opens the cockpit)") }
 
@@ -80,7 +85,10 @@ extension Flightdeck {
                 nats: natsServer.map { NATSConnection.Options(servers: [NATSServerAddress(host: "127.0.0.1", port: $0.port)], name: "flightdeck demo") },
                 durableName: "flightdeck-demo", trace: TraceSettings(startFrom: .all)))
             let (jobUpdates, jobUpdate) = AsyncStream<Reconciler.Update>.makeStream()
-            let tasks = DemoScenario.tasks(count: agents, seed: seed, image: "ghcr.io/flightdeck/sim-agent:1")
+            let simulatedImage = "ghcr.io/flightdeck/sim-agent:1"
+            let tasks = python == nil
+                ? DemoScenario.tasks(count: agents, seed: seed, image: simulatedImage)
+                : DemoScenario.runtimeTasks(count: agents, seed: seed, stepDelay: 1.5 / speed)
             let titles = Dictionary(uniqueKeysWithValues: tasks.map { (TaskManifests.jobName($0), $0.title ?? "") })
 
             if cockpit {
@@ -92,9 +100,10 @@ extension Flightdeck {
                     }
                 }
                 defer { feed.say("stopped; history kept in \(data.appendingPathComponent("history.db").path)") }
-                // The form's tasks run the simulated agent unless they name another image.
+                // The form's tasks run the demo's kind of agent unless they name another image.
                 var defaults = TaskTemplate()
-                defaults.image = "ghcr.io/flightdeck/sim-agent:1"
+                defaults.image = python == nil ? simulatedImage : TaskTemplate.defaultImage
+                if python != nil { defaults.environment = ["AGENT_MODEL": "scripted:demo"] }
                 let config = ManifestConfig(settings: settings, taskDefaults: defaults, trace: TraceSettings(startFrom: .all))
                 let demoCluster = CockpitRuntime.Cluster(api: api, keeper: keeper, namespace: "agents",
                     context: "flightdeck-demo", server: cluster.url, config: config)

@@ -35,6 +35,36 @@ enum DemoScenario {
         }
     }
 
+    /// A real agent's run: the agent runtime's reference agent on one of its built-in model
+    /// scripts (`flightdeck-agent/src/flightdeck_agent/reference/scripts/`).
+    struct RuntimeAgent {
+        var title: String
+        var prompt: String
+        var script: String
+    }
+
+    static let runtimeCatalogue: [RuntimeAgent] = [
+        RuntimeAgent(title: "fix a failing test", prompt: "The slugify test fails: find out why and fix it", script: "demo"),
+        RuntimeAgent(title: "crash and resume", prompt: "Fix the slugify test (the agent's process is killed halfway)",
+            script: "demo-crash"),
+        RuntimeAgent(title: "rate limited", prompt: "Fix the slugify test (the model API rate-limits once)",
+            script: "demo-ratelimit"),
+        RuntimeAgent(title: "rejected key", prompt: "Fix the slugify test (the model API rejects the key)",
+            script: "demo-fatal"),
+    ]
+
+    /// `count` real agents (cycling through `runtimeCatalogue`) on the runtime's image, with a
+    /// scripted model (no network) that answers after `stepDelay` seconds, so a run is watchable.
+    static func runtimeTasks(count: Int, seed: UInt64, stepDelay: Double) -> [AgentTask] {
+        (0..<count).map { index in
+            let agent = runtimeCatalogue[index % runtimeCatalogue.count]
+            return AgentTask(uuid: uuid(seed: seed, index: index), image: TaskTemplate.defaultImage, prompt: agent.prompt,
+                title: agent.title, secretFiles: ["openai-api-key": "sk-demo-not-a-real-key-0000"], backoffLimit: 3,
+                ttlSecondsAfterFinished: 3600,
+                environment: ["AGENT_MODEL": "scripted:" + agent.script, "AGENT_STEP_DELAY": String(format: "%.2f", stepDelay)])
+        }
+    }
+
     /// A version-4-shaped uuid from the seed (so a demo's Job names repeat with its seed).
     static func uuid(seed: UInt64, index: Int) -> String {
         var state = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(index + 1)
