@@ -7,10 +7,14 @@ import Synchronization
 #endif
 
 /// A container instance that is a real process on this machine: started as the leader of a
-/// session of its own (its process group is the container: signals go to all of it, and
-/// whatever it leaves behind is killed when it exits, as a runtime does with a container's
-/// cgroup), its stdout and stderr written line by line to the container's log, its exit
-/// reported as a shell reports it (128 + signal).
+/// session of its own, its stdout and stderr written line by line to the container's log, its
+/// exit reported as a shell reports it (128 + signal).
+///
+/// What a container's cgroup does, emulated: every process of the container carries
+/// `FLIGHTDECK_SIM_CONTAINER=<id>` in its environment (children inherit it, whatever session
+/// or group they start), and when the container ends or is killed, every process that carries
+/// it is SIGKILLed — so a command the agent started in a session of its own (its execute
+/// tool does) does not outlive its pod. As a runtime does, SIGTERM goes to the main process only.
 ///
 /// One thread of its own per process starts it, reads its output and reaps it: nothing here
 /// blocks the cooperative pool. Started through `setpriv --pdeathsig KILL` where there is
@@ -23,6 +27,9 @@ final class HostProcess: ContainerProcess {
         var reaped = false
         /// Set once the output is drained too: what `wait()` answers.
         var status: ContainerExitStatus?
+        /// Signals asked for before the process existed, delivered once it does.
+        var terminateRequested = false
+        var killRequested = false
         var waiters: [CheckedContinuation<ContainerExitStatus, Never>] = []
     }
 
@@ -34,7 +41,13 @@ final class HostProcess: ContainerProcess {
     /// Starts `arguments` (the first resolved on `environment["PATH"]`) in `directory`;
     /// a process that cannot start exits 127 (not found) or 126 (cannot execute), with the
     /// reason on the log's stderr, as a container runtime reports it.
-    init(arguments: [String], environment: [String: String], directory: String, log: ContainerLogFile) {
+    /// The variable that marks the container's processes.
+    static let markerVariable = "FLIGHTDECK_SIM_CONTAINER"
+    private let marker: String
+
+    init(id: String, arguments: [String], environment: [String: String], directory: String, log: ContainerLogFile) {
+        marker = Self.markerVariable + "=" + id
+        let environment = environment.merging([Self.markerVariable: id]) { $1 }
         let thread = Thread { [self] in run(arguments: arguments, environment: environment, directory: directory, log: log) }
         thread.name = "container " + (arguments.first ?? "")
         thread.start()
@@ -51,7 +64,8 @@ final class HostProcess: ContainerProcess {
         }
     }
 
-    /// SIGTERM to the group now, SIGKILL when the grace period is over (a no-op once reaped).
+    /// SIGTERM to the main process now; when the grace period is over, SIGKILL to every
+    /// process of the container (a no-op once it has been reaped).
     func stop(gracePeriod: Duration) {
         guard state.withLock({ !$0.reaped }) else { return }
         signal(SIGTERM)
@@ -59,12 +73,28 @@ final class HostProcess: ContainerProcess {
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in signal(SIGKILL) }
     }
 
-    /// Signals the whole process group while the process has not been reaped (so the id
-    /// cannot belong to anything else).
+    /// Signals the main process (SIGKILL: the whole container) while it has not been reaped,
+    /// so the id cannot belong to anything else.
     private func signal(_ number: Int32) {
         state.withLock { state in
+            if number == SIGKILL { state.killRequested = true } else { state.terminateRequested = true }
             guard !state.reaped, state.pid > 0 else { return }
-            _ = kill(-state.pid, number)
+            _ = kill(number == SIGKILL ? -state.pid : state.pid, number)
+        }
+    }
+
+    /// SIGKILL to every process that carries the container's mark (twice: one may have been
+    /// forking during the first pass).
+    private func killMarked() {
+        for _ in 0..<2 {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            let me = getpid()
+            for pid in entries.compactMap(Int32.init) where pid != me {
+                guard let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+                if environment.split(separator: 0).contains(where: { $0.elementsEqual(marker.utf8) }) {
+                    _ = kill(pid, SIGKILL)
+                }
+            }
         }
     }
 
@@ -117,7 +147,15 @@ final class HostProcess: ContainerProcess {
             close(errorPipe[0])
             return Self.failed("exec \(path): \(String(cString: strerror(result)))", log, code: 126)
         }
-        state.withLock { $0.pid = pid }
+        state.withLock { state in
+            state.pid = pid
+            // A stop that came while it was starting.
+            if state.killRequested {
+                _ = kill(-pid, SIGKILL)
+            } else if state.terminateRequested {
+                _ = kill(pid, SIGTERM)
+            }
+        }
 
         var streams = [LineBuffer(fd: outputPipe[0], stream: "stdout"), LineBuffer(fd: errorPipe[0], stream: "stderr")]
         var exitCode: Int32?
@@ -133,7 +171,7 @@ final class HostProcess: ContainerProcess {
                 exitCode = reapIfExited(pid)
                 if exitCode != nil {
                     // The container is gone: so is everything it started.
-                    _ = kill(-pid, SIGKILL)
+                    killMarked()
                     drainDeadline = .now + .seconds(2)
                 }
             } else if let deadline = drainDeadline, ContinuousClock.now > deadline {
@@ -146,8 +184,8 @@ final class HostProcess: ContainerProcess {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             exitCode = flightdeck_exit_code(status)
-            _ = kill(-pid, SIGKILL)
             state.withLock { $0.reaped = true }
+            killMarked()
         }
         return ContainerExitStatus(code: exitCode!)
     }

@@ -24,7 +24,9 @@ public struct ProcessContainerRuntime: ContainerRuntime {
         for directory in plan.directories + [plan.workingDirectory] {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        return HostProcess(arguments: plan.arguments, environment: plan.environment,
+        // Unique on this machine even when two simulated clusters share a seed (and so uids).
+        let id = "\(launch.podUID)/\(launch.container.name ?? "")/\(launch.attempt)/\(UUID().uuidString)"
+        return HostProcess(id: id, arguments: plan.arguments, environment: plan.environment,
             directory: plan.workingDirectory, log: launch.log)
     }
 }

@@ -44,12 +44,12 @@ enum DemoScenario {
     }
 
     static let runtimeCatalogue: [RuntimeAgent] = [
-        RuntimeAgent(title: "fix a failing test", prompt: "The slugify test fails: find out why and fix it", script: "demo"),
-        RuntimeAgent(title: "crash and resume", prompt: "Fix the slugify test (the agent's process is killed halfway)",
+        RuntimeAgent(title: "fix a failing test", prompt: "Write wordfreq.top_words(text, n) with a test, and make the test pass", script: "demo"),
+        RuntimeAgent(title: "crash and resume", prompt: "Write wordfreq.top_words with a test (the agent process is killed halfway)",
             script: "demo-crash"),
-        RuntimeAgent(title: "rate limited", prompt: "Fix the slugify test (the model API rate-limits once)",
+        RuntimeAgent(title: "rate limited", prompt: "Write wordfreq.top_words with a test (the model API rate-limits once)",
             script: "demo-ratelimit"),
-        RuntimeAgent(title: "rejected key", prompt: "Fix the slugify test (the model API rejects the key)",
+        RuntimeAgent(title: "rejected key", prompt: "Write wordfreq.top_words with a test (the model API rejects the key)",
             script: "demo-fatal"),
     ]
 

@@ -49,7 +49,7 @@ struct AgentRuntimeEndToEndTests {
         // The default image is the agent runtime's; the model key is a secret file.
         let key = dir.file("openai-api-key")
         try "sk-test-e2e-not-a-real-key-1234567890".write(toFile: key, atomically: true, encoding: .utf8)
-        let submitted = try await flightdeck.run(["submit", "--prompt", "The slugify test fails: fix it",
+        let submitted = try await flightdeck.run(["submit", "--prompt", "Write wordfreq.top_words(text, n) with a test, and make the test pass",
             "--env", "AGENT_MODEL=scripted:demo", "--env", "AGENT_STEP_DELAY=0.4", "--secret-file", "openai-api-key=\(key)",
             "--uuid", "7e57a9e1-1234-4123-8123-123456789abc"], environment: withCluster)
         #expect(submitted.status == 0, "\(submitted.stderr)")
