@@ -34,25 +34,68 @@ struct AgentRuntimeEndToEndTests {
         }
     }
 
-    @Test func aRealAgentIsWatchedLiveAndResumesFromItsCheckpointAfterSIGKILL() async throws {
+    /// nats-server, `flightdeck sim` running the runtime's image for real, and `flightdeck
+    /// record` keeping history: what an operator runs on the node.
+    struct Cluster {
+        let nats: NATSServerProcess
+        let sim: ProductProcess.Running
+        let record: ProductProcess.Running
+        let kubeconfig: String
+        let environment: [String: String]
+
+        func stop() {
+            record.kill(SIGKILL)
+            sim.kill(SIGKILL)
+            nats.kill()
+        }
+    }
+
+    func startCluster() async throws -> Cluster {
         let nats = try await NATSServerProcess(jetStream: true)
-        defer { nats.kill() }
         let sim = try flightdeck.start(["sim", "--data-dir", dir.file("sim"), "--nats-url", nats.url,
             "--agent-runtime", "python"], environment: env)
-        defer { sim.kill(SIGKILL) }
         let kubeconfig = dir.file("sim/kubeconfig.yaml")
         while !FileManager.default.fileExists(atPath: kubeconfig) { try await Task.sleep(for: .milliseconds(20)) }
         let withCluster = env.merging(["KUBECONFIG": kubeconfig]) { $1 }
         let record = try flightdeck.start(["record", "--nats-url", nats.url, "--quiet"], environment: withCluster)
-        defer { record.kill(SIGKILL) }
+        return Cluster(nats: nats, sim: sim, record: record, kubeconfig: kubeconfig, environment: withCluster)
+    }
 
-        // The default image is the agent runtime's; the model key is a secret file.
-        let key = dir.file("openai-api-key")
-        try "sk-test-e2e-not-a-real-key-1234567890".write(toFile: key, atomically: true, encoding: .utf8)
+    /// Submits the reference agent with `model` (an `AGENT_MODEL`) and the API key as a secret file.
+    func submit(_ cluster: Cluster, uuid: String, model: String, key: String) async throws {
+        let keyFile = dir.file("openai-api-key")
+        try key.write(toFile: keyFile, atomically: true, encoding: .utf8)
+        // No --image: the default image is the agent runtime's.
         let submitted = try await flightdeck.run(["submit", "--prompt", "Write wordfreq.top_words(text, n) with a test, and make the test pass",
-            "--env", "AGENT_MODEL=scripted:demo", "--env", "AGENT_STEP_DELAY=0.4", "--secret-file", "openai-api-key=\(key)",
-            "--uuid", "7e57a9e1-1234-4123-8123-123456789abc"], environment: withCluster)
+            "--env", "AGENT_MODEL=\(model)", "--env", "AGENT_STEP_DELAY=0.4", "--secret-file", "openai-api-key=\(keyFile)",
+            "--uuid", uuid], environment: cluster.environment)
         #expect(submitted.status == 0, "\(submitted.stderr)")
+    }
+
+    /// Waits for the job's status in history; `false` (with an issue) after `limit`.
+    func waitForStatus(_ jobID: String, _ status: String, within limit: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while await query("SELECT status FROM jobs WHERE name = 'agent-\(jobID)'") != status {
+            if ContinuousClock.now >= deadline {
+                Issue.record("agent-\(jobID) is not \(status); the agent's log:\n\(podLog())")
+                return false
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return true
+    }
+
+    /// The cockpit in tmux on the cluster and the history.
+    func cockpit(_ cluster: Cluster) throws -> TmuxSession {
+        try TmuxSession(width: 180, height: 50, command: "env HOME=\(dir.path) FLIGHTDECK_HISTORY_DB=\(dir.file("history.db")) "
+            + "KUBECONFIG=\(cluster.kubeconfig) \(flightdeck.executable.path) --nats-url \(cluster.nats.url); echo \"RESTORED $?\"; sleep 600")
+    }
+
+    @Test func aRealAgentIsWatchedLiveAndResumesFromItsCheckpointAfterSIGKILL() async throws {
+        let cluster = try await startCluster()
+        defer { cluster.stop() }
+        try await submit(cluster, uuid: "7e57a9e1-1234-4123-8123-123456789abc", model: "scripted:demo",
+            key: "sk-test-e2e-not-a-real-key-1234567890")
         let jobID = "7e57a9e11234"
         let job = "(SELECT id FROM jobs WHERE name = 'agent-\(jobID)')"
 
@@ -68,11 +111,7 @@ struct AgentRuntimeEndToEndTests {
         for pid in victims { kill(pid, SIGKILL) }
 
         // The Job retries; the new pod's agent resumes and finishes.
-        while await query("SELECT status FROM jobs WHERE name = 'agent-\(jobID)'") != "succeeded" {
-            #expect(ContinuousClock.now < deadline + .seconds(90), "the job did not succeed; the agent's log:\n\(podLog())")
-            if ContinuousClock.now >= deadline + .seconds(90) { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        guard try await waitForStatus(jobID, "succeeded", within: .seconds(150)) else { return }
         #expect(Int(await query("SELECT retries FROM jobs WHERE id = \(job)")) ?? 0 >= 1, "the kill cost one retry")
         #expect(await query("SELECT count(*) FROM trace WHERE job = \(job) AND kind = 'message' AND text LIKE 'resumed from checkpoint%'")
             == "1", "the second pod resumed from the checkpoint")
@@ -94,8 +133,7 @@ struct AgentRuntimeEndToEndTests {
         #expect(await query("SELECT count(*) FROM trace WHERE job = \(job) AND (text LIKE '%1234567890%' OR raw LIKE '%1234567890%')") == "0")
 
         // The cockpit shows the run: thoughts, actions and both phases.
-        let tmux = try TmuxSession(width: 180, height: 50, command: "env HOME=\(dir.path) FLIGHTDECK_HISTORY_DB=\(dir.file("history.db")) "
-            + "KUBECONFIG=\(kubeconfig) \(flightdeck.executable.path) --nats-url \(nats.url); echo \"RESTORED $?\"; sleep 600")
+        let tmux = try cockpit(cluster)
         defer { tmux.kill() }
         let screen = try await tmux.waitFor("the real agent's run in the cockpit", timeout: .seconds(60)) { screen in
             screen.contains { $0.contains("agent-\(jobID)") } && screen.contains { $0.contains(" think ") }
@@ -104,6 +142,66 @@ struct AgentRuntimeEndToEndTests {
         #expect(screen.contains { $0.contains("execute") }, "\(screen.joined(separator: "\n"))")
         try await tmux.sendKeys("q")
         _ = try await tmux.waitFor(text: "RESTORED")
+    }
+
+    /// The hostile script (`flightdeck-agent/tests/scripts/hostile.json`): escape sequences,
+    /// the model key in plain text, invalid UTF-8 and a megabyte of tool output, a path out of
+    /// the workspace — through the real runtime, the real NATS and Flightdeck's ingestion.
+    @Test func hostileModelOutputReachesNeitherHistoryNorTheTerminalUnsanitised() async throws {
+        let cluster = try await startCluster()
+        defer { cluster.stop() }
+        let key = "sk-test-Q2hhbmdlTWVQbGVhc2UhISExMjM0NTY3ODk"
+        let script = AgentRuntimeVenv.checkout.appendingPathComponent("flightdeck-agent/tests/scripts/hostile.json").path
+        try await submit(cluster, uuid: "0571e000-1234-4123-8123-123456789abc", model: "scripted:\(script)", key: key)
+        let jobID = "0571e0001234"
+        guard try await waitForStatus(jobID, "succeeded", within: .seconds(150)) else { return }
+        let job = "(SELECT id FROM jobs WHERE name = 'agent-\(jobID)')"
+
+        let audit = try await HistoryAudit.run(dir.file("history.db"), secrets: [key, String(key.dropFirst(8))])
+        #expect(audit.problems.isEmpty, "\(audit.output)")
+        #expect(audit.longest < 1_100_000, "\(audit.longest)")
+        // What was there is still told: the escapes made visible, the key's redaction, the cut output.
+        #expect(await query("SELECT count(*) FROM trace WHERE job = \(job) AND text LIKE '%Plan with escapes%' AND text LIKE '%^[[2J%'") == "1")
+        #expect(await query("SELECT count(*) FROM trace WHERE job = \(job) AND text LIKE '%redacted%'") != "0")
+        #expect(await query("SELECT count(*) FROM trace WHERE job = \(job) AND text LIKE '%truncated%'") != "0")
+        #expect(await query("SELECT count(*) FROM trace WHERE job = \(job) AND text LIKE '%tail-marker%'") != "0",
+            "the end of a capped output is kept")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("sim/escape.txt")))
+
+        // The cockpit shows it with nothing reaching the terminal: the title is not set, the
+        // screen is not cleared, and the key is not on it.
+        let tmux = try cockpit(cluster)
+        defer { tmux.kill() }
+        let screen = try await tmux.waitFor("the hostile run in the cockpit", timeout: .seconds(60)) { screen in
+            screen.contains { $0.contains("agent-\(jobID)") } && screen.contains { $0.contains("Plan with escapes") }
+        }
+        #expect(!screen.joined().contains(key))
+        #expect(try await tmux.display("#{pane_title}") != "pwned")
+        #expect(screen.contains { $0.contains("^[[2J") }, "the escape is shown, not obeyed")
+        try await tmux.sendKeys("q")
+        _ = try await tmux.waitFor(text: "RESTORED")
+    }
+
+    /// The demo with the agent runtime (what `script/demo` runs): real LangGraph agents as
+    /// local processes, each showing its fault — a clean run, a self-kill resumed from the
+    /// checkpoint, a rate limit retried, a rejected key that fails its Job at once.
+    @Test func demoRunsRealAgentsWithTheirFaults() async throws {
+        let result = try await flightdeck.run(["demo", "--agents", "4", "--speed", "8", "--duration", "45",
+            "--agent-runtime", "python", "--data-dir", dir.file("demo")],
+            environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = result.stdout
+        #expect(out.contains("agents: real LangGraph agents"))
+        for (title, outcome) in [("fix a failing test", "succeeded\n"), ("crash and resume", "succeeded (1/3 retries)"),
+            ("rate limited", "succeeded (1/3 retries)"), ("rejected key", "failed (1/3 retries): PodFailurePolicy")]
+        {
+            #expect(out.contains("[\(title)]  \(outcome)"), "\(title): \(out.suffix(3000))")
+        }
+        #expect(out.contains("resumed from checkpoint step"))
+        #expect(out.contains("RateLimitError"))
+        #expect(out.contains("AuthenticationError"))
+        #expect(!out.contains("sk-demo-not-a-real-key-0000"), "the key is redacted")
+        #expect(!out.contains("\u{1B}"))
     }
 
     /// How many answers with text, and how many tool calls, a built-in model script has.

@@ -175,7 +175,7 @@ import Testing
     /// reconciler and their traces through log follows, on the embedded cluster.
     @Test func demoRunsAgentsAndFollowsThem() async throws {
         let result = try await flightdeck.run(["demo", "--agents", "3", "--speed", "20", "--duration", "12",
-            "--data-dir", dir.file("demo")], environment: env)
+            "--agent-runtime", "sim", "--data-dir", dir.file("demo")], environment: env)
         #expect(result.status == 0, "\(result.stderr)")
         let out = result.stdout
         #expect(out.contains("installed: namespace agents (PodSecurity restricted)"))

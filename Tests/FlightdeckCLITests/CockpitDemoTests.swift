@@ -12,7 +12,7 @@ struct CockpitDemoTests {
 
     func start(width: Int = 160, height: Int = 45, environment: String = "", flags: String = "") throws -> TmuxSession {
         try TmuxSession(width: width, height: height,
-            command: "env \(environment) HOME=\(dir.path) \(flightdeck) demo --agents 4 --speed 5 \(flags) --data-dir \(dir.file("demo")); "
+            command: "env \(environment) HOME=\(dir.path) \(flightdeck) demo --agents 4 --speed 5 --agent-runtime sim \(flags) --data-dir \(dir.file("demo")); "
                 + "echo \"RESTORED $?\"; sleep 600")
     }
 

@@ -52,29 +52,10 @@ import Testing
         #expect(await SQLiteProbe.scalar(db, "SELECT count(*) FROM trace") == String(hostileLines().count))
 
         // Every stored string, in every column, of every table.
-        let audit = """
-            import sqlite3, sys, re
-            c = sqlite3.connect(sys.argv[1])
-            bad = re.compile('[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u202a-\\u202e\\u2066-\\u2069\\u200b\\u200e\\u200f\\U000e0000-\\U000e007f]')
-            secrets = sys.argv[2:]
-            problems = 0
-            longest = 0
-            for table in ['jobs', 'trace', 'phase_changes', 'markers']:
-                for row in c.execute('SELECT * FROM ' + table):
-                    for value in row:
-                        if isinstance(value, str):
-                            longest = max(longest, len(value.encode()))
-                            if bad.search(value): problems += 1; print('unsafe:', repr(value[:80]))
-                            for s in secrets:
-                                if s in value: problems += 1; print('secret:', repr(value[:80]))
-            print('problems', problems, 'longest', longest)
-            """
-        let output = try await ProductProcess(executable: URL(fileURLWithPath: "/usr/bin/env")).run(
-            ["python3", "-c", audit, db, Self.openAI, Self.github, Self.aws, Self.pemBody,
-             String(Self.openAI.dropFirst(12)), String(Self.github.dropFirst(4))]).stdout
-        #expect(output.contains("problems 0"), "\(output)")
-        let longest = Int(output.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? .max
-        #expect(longest < 1_100_000, "10 MB lines are cut to about 1 MiB: \(longest)")
+        let audit = try await HistoryAudit.run(db, secrets: [Self.openAI, Self.github, Self.aws, Self.pemBody,
+            String(Self.openAI.dropFirst(12)), String(Self.github.dropFirst(4))])
+        #expect(audit.problems.isEmpty, "\(audit.output)")
+        #expect(audit.longest < 1_100_000, "10 MB lines are cut to about 1 MiB: \(audit.longest)")
 
         // The markers say what happened, and hints say what was there.
         #expect(await SQLiteProbe.scalar(db, "SELECT count(*) FROM trace WHERE truncated = 1") == "2")

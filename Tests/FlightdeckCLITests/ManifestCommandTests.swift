@@ -60,10 +60,17 @@ import Testing
         #expect(result.stdout.contains(Data("ghp_not_real".utf8).base64EncodedString()))
     }
 
+    @Test func theDefaultImageIsTheAgentRuntimes() async throws {
+        let result = try await flightdeck.run(["manifests", "task", "--prompt", "p", "-o", "json"], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"image\": \"localhost/flightdeck-agent:0.1.0\""))
+    }
+
     @Test func badInputIsOneLine() async throws {
         let config = try write("bad.yaml", "cluster:\n  fatalExitCode: lots\n")
         for (arguments, phrase) in [
-            (["manifests", "task", "--prompt", "p"], "image"),
+            (["manifests", "task", "--image", "not an image", "--prompt", "p"], "image"),
+            (["manifests", "task", "--image", "i"], "prompt"),
             (["manifests", "task", "--image", "i", "--prompt", "p", "--memory", "much"], "resources.memory"),
             (["manifests", "install", "--config", config], "\(config):2: cluster.fatalExitCode should be an integer"),
             (["manifests", "task", "--image", "i", "--prompt", "p", "--secret-file", "x=\(dir.file("nope"))"], "cannot read secret file x"),

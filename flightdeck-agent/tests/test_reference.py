@@ -139,3 +139,15 @@ def test_bad_input_is_one_line_and_the_fatal_code(tmp_path, change, message):
     code, stdout, stderr = run_agent(env)
     assert code == 42
     assert stderr.decode() == message
+
+
+def test_the_task_names_its_repository_when_it_has_one(tmp_path):
+    from flightdeck_agent.context import context
+    from flightdeck_agent.reference import make_input
+
+    env = make_pod_env(tmp_path)
+    plain = make_input(context(env))["messages"][0].content
+    assert "repository" not in plain
+    env["REPO_URL"] = "https://git.example/team/app.git"
+    told = make_input(context(env))["messages"][0].content
+    assert told.startswith(plain) and "https://git.example/team/app.git" in told

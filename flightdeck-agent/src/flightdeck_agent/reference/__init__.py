@@ -30,7 +30,13 @@ def build(ctx: PodContext, checkpointer: Any):
 
 
 def make_input(ctx: PodContext) -> dict:
-    return {"messages": [HumanMessage(ctx.prompt)]}
+    """The task; with REPO_URL (a task that names a repository) the agent is told where the
+    code is: it clones it with its shell (through the egress proxy) unless it is there."""
+    task = ctx.prompt
+    repo = (ctx.environ.get("REPO_URL") or "").strip()
+    if repo:
+        task += f"\n\nThe code is in the repository {repo}: clone it into the workspace first unless it is already there."
+    return {"messages": [HumanMessage(task)]}
 
 
 def _with_key_file(ctx: PodContext) -> PodContext:
