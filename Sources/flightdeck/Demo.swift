@@ -13,17 +13,20 @@ import Synchronization
 
 extension Flightdeck {
     /// Runs everything on the embedded simulated cluster: installs Flightdeck's bundle,
-    /// submits a handful of simulated agents through the real submit flow, keeps a history
+    /// submits a handful of agents (real ones on the agent runtime, else simulated) through the real submit flow, keeps a history
     /// with the reconciler, and follows the agents' traces through the API — until Ctrl-C.
     ///
     /// On a terminal it opens the cockpit; otherwise (or with `--plain`) it prints a live feed.
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run simulated agents on an embedded simulated k3s cluster and follow them live.",
+            abstract: "Run agents on an embedded simulated k3s cluster and follow them live.",
             discussion: """
                 Everything goes through the same paths as against a real cluster: HTTPS to the
                 simulated API server, the submit flow, watches, log follows. While it runs,
                 `kubectl` works against it (the kubeconfig is printed). Stop it with Ctrl-C.
+                With the agent runtime installed (script/bootstrap), the agents are real
+                LangGraph agents on a scripted model, run as local processes; otherwise they
+                are simulated.
                 """)
 
         @Option(help: "How many agents to start.") var agents: Int = 4
