@@ -13,8 +13,9 @@ import Synchronization
 
 extension Flightdeck {
     /// Runs everything on the embedded simulated cluster: installs Flightdeck's bundle,
-    /// submits a handful of agents (real ones on the agent runtime, else simulated) through the real submit flow, keeps a history
-    /// with the reconciler, and follows the agents' traces through the API — until Ctrl-C.
+    /// submits a handful of agents (real ones on the agent runtime, else simulated) through
+    /// the real submit flow, keeps a history with the reconciler, and follows the agents'
+    /// traces through the API — until Ctrl-C.
     ///
     /// On a terminal it opens the cockpit; otherwise (or with `--plain`) it prints a live feed.
     struct Demo: AsyncParsableCommand {
