@@ -144,6 +144,46 @@ struct AgentRuntimeEndToEndTests {
         _ = try await tmux.waitFor(text: "RESTORED")
     }
 
+    /// The operator steers the real agent with Flightdeck's own commands (core NATS on
+    /// `cmd.agent.<id>`): it pauses between steps and says so, takes an instruction into its
+    /// next strategic step, resumes and finishes.
+    @Test func flightdeckSteersTheRealAgentPauseInstructResume() async throws {
+        let cluster = try await startCluster()
+        defer { cluster.stop() }
+        try await submit(cluster, uuid: "57ee12ab-1234-4123-8123-123456789abc", model: "scripted:demo",
+            key: "sk-test-steer-not-a-real-key-0000000")
+        let jobID = "57ee12ab1234"
+        let job = "(SELECT id FROM jobs WHERE name = 'agent-\(jobID)')"
+        func steer(_ words: String...) async throws {
+            let result = try await flightdeck.run(["jobs", "steer", "agent-\(jobID)"] + words + ["--nats-url", cluster.nats.url],
+                environment: cluster.environment)
+            #expect(result.status == 0, "\(words): \(result.stderr)")
+        }
+        func stored(_ condition: String) async -> Int {
+            Int(await query("SELECT count(*) FROM trace WHERE job = \(job) AND \(condition)")) ?? 0
+        }
+        let deadline = ContinuousClock.now + .seconds(150)
+        while await stored("kind = 'thought'") < 1 {
+            if ContinuousClock.now >= deadline { Issue.record("no thought stored:\n\(podLog())"); return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await steer("pause")
+        while await stored("text LIKE 'agent status: paused%'") < 1 {
+            if ContinuousClock.now >= deadline { Issue.record("the agent did not pause:\n\(podLog())"); return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // Paused: nothing more is thought or done (the heartbeat goes on, so the pod lives).
+        let whilePaused = await stored("kind IN ('thought', 'action')")
+        try await steer("instruct", "Keep", "the", "module", "free", "of", "dependencies")
+        try await Task.sleep(for: .seconds(2))
+        #expect(await stored("kind IN ('thought', 'action')") == whilePaused, "a paused agent took a step")
+        try await steer("resume")
+        guard try await waitForStatus(jobID, "succeeded", within: .seconds(150)) else { return }
+        #expect(await stored("kind = 'message' AND text LIKE 'operator instruction: Keep the module free of dependencies%'") == 1)
+        #expect(await stored("text LIKE 'agent status: running%'") == 1, "the resume was announced")
+        #expect(await stored("text LIKE 'agent status: done%'") == 1)
+    }
+
     /// The hostile script (`flightdeck-agent/tests/scripts/hostile.json`): escape sequences,
     /// the model key in plain text, invalid UTF-8 and a megabyte of tool output, a path out of
     /// the workspace — through the real runtime, the real NATS and Flightdeck's ingestion.
