@@ -135,9 +135,14 @@ struct AgentRuntimeEndToEndTests {
         // The cockpit shows the run: thoughts, actions and both phases.
         let tmux = try cockpit(cluster)
         defer { tmux.kill() }
-        let screen = try await tmux.waitFor("the real agent's run in the cockpit", timeout: .seconds(60)) { screen in
+        // (The timeline's lanes are the rows with phase fills; the kill is a retry or restart
+        // marker on one of them, not only in the legend.)
+        let screen = try await tmux.waitFor("the real agent's run in the cockpit, the kill on its timeline",
+            timeout: .seconds(60)) { screen in
             screen.contains { $0.contains("agent-\(jobID)") } && screen.contains { $0.contains(" think ") }
                 && screen.contains { $0.contains(" act ") } && screen.contains { $0.contains("Timeline") }
+                && screen.contains { ($0.contains("█") || $0.contains("▒")) && !$0.contains("STRATEGIC")
+                    && ($0.contains("⟲") || $0.contains("↻")) }
         }
         #expect(screen.contains { $0.contains("execute") }, "\(screen.joined(separator: "\n"))")
         try await tmux.sendKeys("q")
