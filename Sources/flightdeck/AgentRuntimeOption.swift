@@ -7,11 +7,15 @@ enum AgentRuntimeOption: String, ExpressibleByArgument, CaseIterable {
     case auto, python, sim
 
     /// The runtime's interpreter, or `nil` for simulated agents; `python` when it is not
-    /// installed is a one-line failure.
+    /// installed, or a `FLIGHTDECK_AGENT_PYTHON` that is no interpreter, is a one-line failure.
     func interpreter() throws -> String? {
         switch self {
         case .sim: return nil
-        case .auto: return try? AgentRuntimeInstallation.python()
+        case .auto:
+            // Not installed: simulated agents. Named but broken: said, not silently passed over.
+            do { return try AgentRuntimeInstallation.python() } catch .notInstalled { return nil } catch {
+                throw CLIFailure("\(error)")
+            }
         case .python:
             do { return try AgentRuntimeInstallation.python() } catch { throw CLIFailure("--agent-runtime python: \(error)") }
         }

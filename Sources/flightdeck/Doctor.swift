@@ -2,6 +2,7 @@ import ArgumentParser
 import CCurl
 import CCurses
 import Foundation
+import SimServer
 import HistoryStore
 import KubeClient
 
@@ -43,6 +44,16 @@ extension Flightdeck {
                          ("tmux", "apt-get install tmux (only for the end-to-end tests)")] {
                 let path = Executables.find(tool.0, environment: environment)
                 checks.append(Check(name: tool.0, ok: path != nil, required: false, detail: path ?? "not found: \(tool.1)"))
+            }
+
+            // The agent runtime: with it, the sim and the demo run real agents.
+            do {
+                let python = try AgentRuntimeInstallation.python(environment: environment)
+                checks.append(Check(name: "agents", ok: true, required: false,
+                    detail: "the agent runtime at \(python): the sim and the demo run real agents"))
+            } catch {
+                checks.append(Check(name: "agents", ok: false, required: false,
+                    detail: "\(error) (the sim and the demo simulate agents meanwhile)"))
             }
 
             let path = history.resolvedPath

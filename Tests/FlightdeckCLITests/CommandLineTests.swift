@@ -51,8 +51,12 @@ import Testing
         for arguments in [
             ["history", "prune"], ["history", "jobs", "--status", "sleeping"], ["history", "jobs", "--limit", "many"],
             ["history", "import", "--job", "has space", "/dev/null"], ["history", "import", "/dev/null"],
+            ["demo", "--plain", "--agent-runtime", "perl"], ["sim", "--agent-runtime", "java"],
+            // A named interpreter that is none: said, not passed over for simulated agents.
+            ["demo", "--plain", "--duration", "1", "--data-dir", dir.file("demo")],
         ] {
-            let result = try await flightdeck.run(arguments, environment: env)
+            let result = try await flightdeck.run(arguments,
+                environment: env.merging(["FLIGHTDECK_AGENT_PYTHON": dir.file("no-python")]) { $1 })
             #expect(result.status != 0, "\(arguments)")
             #expect(result.stderr.hasPrefix("flightdeck: "), "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
@@ -121,5 +125,12 @@ import Testing
         #expect(result.status == 0 || result.status == 2, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.isEmpty)
         for name in ["ncursesw", "libcurl", "sqlite", "history"] { #expect(result.stdout.contains(name)) }
+        // The agent runtime: found in this checkout when prepared, else said how to get it.
+        let runtime = try #require(result.stdout.split(separator: "\n").first { $0.contains(" agents ") })
+        if AgentRuntimeVenv.python != nil {
+            #expect(runtime.contains("flightdeck-agent/.venv/bin/python"), "\(runtime)")
+        }
+        let missing = try await flightdeck.run(["doctor"], environment: env.merging(["FLIGHTDECK_AGENT_PYTHON": "/nope/python"]) { $1 })
+        #expect(missing.stdout.contains("FLIGHTDECK_AGENT_PYTHON=/nope/python is not an executable interpreter"), "\(missing.stdout)")
     }
 }
