@@ -371,3 +371,23 @@ def test_checkpoint_events_once_per_checkpoint_and_subgraph_parts_ignored():
     assert map_part((("sub:1",), "custom", {"text": "inner"}), phases=phases, state=state) == []
     assert map_part(("values", {}), phases=phases, state=state) == []
     assert map_part("garbage", phases=phases, state=state) == []
+
+
+def test_a_secret_across_a_cut_is_redacted_whole_before_the_cut():
+    """The publisher redacts what it is given; a text cut first would give it half a secret,
+    which no longer matches. The mapper redacts a text before cutting it."""
+    from flightdeck_agent.redact import SecretScrubber
+
+    secret = "sk-live-0123456789abcdefghijklmnop"
+    scrub = SecretScrubber({"key": secret}).scrub
+    head = (100 - 60) // 2  # the head _cap keeps of a 100-character limit
+    thought = "a" * (head - 10) + secret + "b" * 300
+    command = "c" * (70 - 10) + secret + "d" * 300  # an action's text: 200 characters, 70 kept at the head
+    bodies = records_of({"messages": [AIMessage(thought, tool_calls=[
+        {"name": "execute", "args": {"command": command}, "id": "c1"}])]}, max_text=100, scrub=scrub)
+    texts = [bodies[0]["text"], bodies[1]["text"], bodies[1]["args"]]
+    assert all("[redacted" in text for text in texts[:2])  # the label itself may be cut: never the secret
+    for text in texts:
+        assert "truncated" in text
+        for start in range(len(secret) - 5):
+            assert secret[start:start + 6] not in text, text

@@ -221,3 +221,96 @@ def test_the_tools_and_their_artifacts(tmp_path: Path) -> None:
     assert (outside / "secret.txt").read_text() == "outside the workspace"
     assert not (outside / "new.txt").exists() and not (tmp_path / "evil.txt").exists()
     assert found["missing"].content == "error: No such file or directory: nope.txt"
+
+
+def test_hostile_arguments_are_answers_not_exceptions(tmp_path: Path) -> None:
+    """A symlink loop, a NUL byte, a lone surrogate, a path too long for the kernel, an offset too
+    large for a file position: each is the tool's answer. An exception would end the run, and the
+    checkpointed tool call would raise again on every retry."""
+    executor = _executor(tmp_path)
+    tools = {tool.name: tool for tool in make_tools(executor.ctx, executor)}
+    root = executor.root
+    (root / "loop-a").symlink_to("loop-b")
+    (root / "loop-b").symlink_to("loop-a")
+    (root / "file.txt").write_text("some text")
+    long_path = "/".join(["d" * 200] * 40)
+    calls = [
+        ("read_file", {"path": "loop-a/x"}), ("write_file", {"path": "loop-a/x", "content": "x"}),
+        ("list_files", {"path": "loop-a"}), ("execute", {"command": "pwd", "cwd": "loop-a"}),
+        ("execute", {"command": "echo a\x00b"}), ("execute", {"command": "echo \ud800"}),
+        ("execute", {"command": "pwd", "cwd": "a\x00b"}), ("execute", {"command": "pwd", "cwd": "\ud800"}),
+        ("read_file", {"path": "a\x00b"}), ("read_file", {"path": "x\udfff"}),
+        ("write_file", {"path": "a\x00b", "content": "x"}), ("write_file", {"path": "x\ud800", "content": "x"}),
+        ("list_files", {"path": "a\x00b"}), ("list_files", {"path": "x\ud800"}),
+        ("read_file", {"path": "x" * 5000}), ("write_file", {"path": "x" * 5000, "content": "x"}),
+        ("list_files", {"path": "x" * 5000}), ("list_files", {"path": long_path}),
+        ("read_file", {"path": long_path}), ("write_file", {"path": long_path, "content": "x"}),
+        ("execute", {"command": "pwd", "cwd": long_path}),
+        ("read_file", {"path": "file.txt", "offset": 10 ** 30}),
+    ]
+
+    async def scenario() -> list[Any]:
+        return [await _call(tools[name], **args) for name, args in calls]
+
+    answers = asyncio.run(scenario())
+    for (name, args), answer in zip(calls, answers):
+        assert answer.content.startswith(("refused: ", "error: ")), (name, args, answer.content)
+        answer.content.encode("utf-8")  # no lone surrogate goes back to the model
+        assert "\x00" not in answer.content
+        assert answer.content.count("\n") == 0 and len(answer.content) < 600, answer.content
+        if name == "execute":
+            assert answer.artifact["exit_code"] == 126
+    by_call = dict(zip((f"{n} {sorted(a.items())!r}" for n, a in calls), (a.content for a in answers)))
+    assert by_call[f"execute {sorted({'command': 'echo a' + chr(0) + 'b'}.items())!r}"] == \
+        "refused: the command contains a NUL byte"
+    assert "lone surrogate" in by_call[f"execute {sorted({'command': 'echo ' + chr(0xd800)}.items())!r}"]
+    assert "cannot be resolved" in answers[0].content
+
+
+def test_named_pipes_are_refused_without_blocking(tmp_path: Path) -> None:
+    """`open()` of a FIFO blocks until the other end comes: on the event loop's thread that
+    freezes the agent (heartbeat included). The file tools open without blocking and refuse
+    anything but a regular file."""
+    import threading
+
+    executor = _executor(tmp_path)
+    tools = {tool.name: tool for tool in make_tools(executor.ctx, executor)}
+    fifo = executor.root / "pipe"
+    os.mkfifo(fifo)
+    answers: list[Any] = []
+
+    def calls() -> None:
+        async def scenario() -> None:
+            answers.append(await _call(tools["read_file"], path="pipe"))
+            answers.append(await _call(tools["write_file"], path="pipe", content="x"))
+        asyncio.run(scenario())
+
+    thread = threading.Thread(target=calls, daemon=True)
+    thread.start()
+    thread.join(30)
+    blocked = thread.is_alive()
+    while thread.is_alive():  # release a blocked open() (the defect), so the test ends
+        descriptor = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+        thread.join(0.5)
+        os.close(descriptor)
+    assert not blocked, "a file tool blocked on a named pipe"
+    assert [a.content for a in answers] == ["error: not a regular file (a named pipe): pipe"] * 2
+    assert fifo.is_fifo()
+
+
+def test_read_file_from_an_offset_inside_a_secret_redacts_it_whole(tmp_path: Path) -> None:
+    """An offset in the middle of a secret must not hand the model the secret's tail."""
+    executor = _executor(tmp_path, output_cap=1024)
+    tools = {tool.name: tool for tool in make_tools(executor.ctx, executor)}
+    (executor.root / "leak.txt").write_text("a" * 100 + KEY + "b" * 100)
+
+    async def scenario() -> list[str]:
+        return [(await _call(tools["read_file"], path="leak.txt", offset=offset)).content
+                for offset in (105, 100, 100 + len(KEY) - 7, 100 + len(KEY))]
+
+    inside, at, near_end, after = asyncio.run(scenario())
+    assert inside == at == near_end == "[redacted:openai-api-key]" + "b" * 100
+    assert after == "b" * 100
+    for text in (inside, near_end):
+        for piece in range(0, len(KEY) - 6):
+            assert KEY[piece:piece + 6] not in text

@@ -87,3 +87,16 @@ def test_reasons_are_one_printable_line() -> None:
     assert code == FAILURE
     assert reason.startswith("RuntimeError: first line [31mxxx")
     assert "second line" not in reason and len(reason) == 300 and reason.endswith("x…")
+
+
+def test_a_reason_is_redacted_before_it_is_cut() -> None:
+    """A secret across the 300-character cut must not be published in part."""
+    from flightdeck_agent.redact import SecretScrubber
+
+    secret = "sk-live-0123456789abcdefghijklmnop"
+    scrub = SecretScrubber({"key": secret}).scrub
+    code, reason = classify(RuntimeError("y" * 270 + secret), FATAL, scrub=scrub)
+    assert code == FAILURE and len(reason) <= 300
+    for start in range(len(secret) - 5):
+        assert secret[start:start + 6] not in reason, reason
+    assert reason == "RuntimeError: " + "y" * 270 + "[redacted:key]"

@@ -299,3 +299,58 @@ def test_close_ends_a_connect_loop_that_swallows_cancellation(tmp_path: Path) ->
             assert publisher._connect_task is not None and publisher._connect_task.done()
 
     asyncio.run(scenario())
+
+
+def _strict(line: str) -> Any:
+    """JSON as Flightdeck reads it: NaN and Infinity are not JSON."""
+    def refuse(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+    return json.loads(line, parse_constant=refuse)
+
+
+def test_non_finite_numbers_and_odd_field_names_still_make_valid_json(tmp_path: Path) -> None:
+    ctx = context(make_pod_env(tmp_path))
+    out, err = io.StringIO(), io.StringIO()
+
+    async def scenario() -> None:
+        publisher = TracePublisher(ctx, stdout=out, stderr=err)
+        await publisher.start()
+        await publisher.record("message", "odd numbers", score=float("nan"),
+                               extra={"nested": {"a": [float("inf"), -float("inf"), 1.5]}, 7: "an int key",
+                                      "msg_id": "from-the-graph", "self": "me", "seq": 99, "kind": "forged"})
+        await publisher.event("status", state="failed", summary="x", extra={"type": "forged", "n": float("nan")})
+        await publisher.close()
+
+    asyncio.run(scenario())
+    lines = [_strict(line) for line in out.getvalue().splitlines()]
+    record = lines[0]
+    assert record["score"] == "NaN" and record["nested"] == {"a": ["Infinity", "-Infinity", 1.5]}
+    assert record["7"] == "an int key" and record["msg_id"] == "from-the-graph" and record["self"] == "me"
+    assert record["seq"] == 1 and record["kind"] == "message", "the publisher's own fields are not overridden"
+    assert lines[1]["text"] == "agent status: failed — x"
+    assert err.getvalue() == ""
+
+
+def test_the_buffer_is_bounded_in_bytes_too(tmp_path: Path) -> None:
+    """10,000 records of a megabyte each would be 10 GB of memory: beyond `buffer_bytes`, records
+    spill to stdout like beyond `buffer_limit`, and stderr says so."""
+    url = f"nats://127.0.0.1:{_free_port()}"
+    ctx = context(make_pod_env(tmp_path, NATS_URL=url))
+    out, err = io.StringIO(), io.StringIO()
+
+    async def scenario() -> TracePublisher:
+        publisher = TracePublisher(ctx, buffer_limit=10_000, buffer_bytes=10_000, block_bound=0.1,
+                                   connect_timeout=0.2, stdout=out, stderr=err)
+        await publisher.start()
+        for step in range(1, 21):
+            await publisher.record("observation", f"{step} " + "x" * 3000)
+        assert publisher.pending == 3
+        await publisher.close(timeout=0.1)
+        return publisher
+
+    publisher = asyncio.run(scenario())
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["seq"] for line in lines[:17]] == list(range(4, 21))
+    assert sorted(line["seq"] for line in lines) == list(range(1, 21)), "nothing lost"
+    assert publisher.stats["spilled_stdout"] == 17 and publisher.stats["unacked_stdout"] == 3
+    assert "the trace buffer is full (" in err.getvalue() and "the bound is 10000" in err.getvalue()

@@ -70,3 +70,29 @@ def test_head_and_tail_cuts_never_leave_half_a_secret() -> None:
         assert whole.startswith(scrubber.scrub_head(text, keep))
         assert whole.endswith(scrubber.scrub_tail(text, keep))
         assert len(scrubber.scrub_head(text, keep)) >= min(keep, 10)
+
+
+def test_the_environments_secrets_are_redacted_too(tmp_path) -> None:
+    """Not only the secret files: NATS_URL's credentials, the NATS creds file's JWT and seed, and
+    variables named like secrets (not those that name a file) are exact values the agent knows."""
+    from conftest import make_pod_env
+
+    from flightdeck_agent.context import context
+
+    jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJBQkMifQ.c2lnbmF0dXJl"
+    seed = "SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4"
+    creds = tmp_path / "agent.creds"
+    creds.write_text(f"-----BEGIN NATS USER JWT-----\n{jwt}\n------END NATS USER JWT------\n\n"
+                     "************************* IMPORTANT *************************\n"
+                     "NKEYs are sensitive and should be treated as secrets.\n\n"
+                     f"-----BEGIN USER NKEY SEED-----\n{seed}\n------END USER NKEY SEED------\n")
+    env = make_pod_env(tmp_path / "pod", NATS_URL="nats://agent-user:s3cret%2Fpass@127.0.0.1:4222,nats://tok3n-only-value@h:4222",
+                       NATS_CREDS_FILE=str(creds), MY_SERVICE_TOKEN="tok-Zx9Zx9Zx9Zx9", DB_Password="pa55word",
+                       AWS_SECRET_ACCESS_KEY="aws", PLAIN="tok-Zx9Zx9Zx9Zx9-copy", OPENAI_API_KEY_FILE="/var/run/key-file")
+    scrubber = SecretScrubber.from_context(context(env), stderr=io.StringIO())
+    text = (f"{jwt} {seed} agent-user s3cret/pass tok3n-only-value tok-Zx9Zx9Zx9Zx9 pa55word aws "
+            "/var/run/key-file NKEYs are sensitive")
+    assert scrubber.scrub(text) == (
+        "[redacted:NATS_CREDS_FILE] [redacted:NATS_CREDS_FILE.2] [redacted:NATS_URL] [redacted:NATS_URL.2] "
+        "[redacted:NATS_URL.3] [redacted:MY_SERVICE_TOKEN] [redacted:DB_Password] aws /var/run/key-file "
+        "NKEYs are sensitive")

@@ -128,6 +128,10 @@ def test_without_nats_the_trace_goes_to_stdout(tmp_path):
      "flightdeck-agent: no API key: put it in the secret file openai-api-key (or name a file in "
      "OPENAI_API_KEY_FILE), or set OPENAI_BASE_URL to a server that needs none (SECRETS_DIR)\n"),
     ({"AGENT_STEP_DELAY": "soon"}, "flightdeck-agent: AGENT_STEP_DELAY 'soon' is not a number of seconds (0 to 3600) (environment)\n"),
+    ({"AGENT_MODEL": "gpt-4o-mini", "OPENAI_TIMEOUT": "soon"},
+     "flightdeck-agent: OPENAI_TIMEOUT 'soon' is not a number of seconds (1 to 86400) (environment)\n"),
+    ({"AGENT_MODEL": "gpt-4o-mini", "OPENAI_TIMEOUT": "nan"},
+     "flightdeck-agent: OPENAI_TIMEOUT 'nan' is not a number of seconds (1 to 86400) (environment)\n"),
 ])
 def test_bad_input_is_one_line_and_the_fatal_code(tmp_path, change, message):
     env = agent_env(make_pod_env(tmp_path), None, "demo")
@@ -151,3 +155,86 @@ def test_the_task_names_its_repository_when_it_has_one(tmp_path):
     env["REPO_URL"] = "https://git.example/team/app.git"
     told = make_input(context(env))["messages"][0].content
     assert told.startswith(plain) and "https://git.example/team/app.git" in told
+
+
+def test_a_tool_that_raises_is_an_observation_not_the_end_of_the_run():
+    """A bug in a tool must not end the run: the checkpointed call would raise again on every
+    retry. The reference graph's ToolNode turns the exception into an error observation."""
+    from langchain_core.messages import HumanMessage, ToolMessage
+    from langchain_core.tools import tool
+
+    from flightdeck_agent.reference.graph import build_graph
+    from flightdeck_agent.scripted import ScriptedChatModel
+
+    @tool
+    def lookup(key: str) -> str:
+        """Look a key up."""
+        return {"known": "value"}[key]
+
+    script = {"steps": [
+        {"content": "plan: look it up"},
+        {"content": "", "tool_calls": [{"name": "lookup", "args": {"key": "missing"}}]},
+        {"content": "the lookup failed: {{last_observation}}"},
+        {"content": "", "tool_calls": [{"name": "finish", "args": {"summary": "could not look it up"}}]},
+    ]}
+    graph = build_graph(ScriptedChatModel(script=script), [lookup])
+    final = asyncio.run(graph.ainvoke({"messages": [HumanMessage("look up 'missing'")]}))
+    observations = [m for m in final["messages"] if isinstance(m, ToolMessage)]
+    assert len(observations) == 1
+    assert observations[0].status == "error"
+    assert observations[0].content == "error: the tool failed: KeyError: 'missing'"
+    assert final["messages"][-1].tool_calls[0]["args"]["summary"] == "could not look it up"
+
+
+def test_a_command_cannot_read_the_agents_environment_through_proc(tmp_path):
+    """The execute tool scrubs its command's environment; `cat /proc/$PPID/environ` must not
+    read the agent's own back. Root reads any process's environ, so as root the agent runs as
+    the unprivileged uid 65534 (a pod's agent is never root), with this interpreter's packages."""
+    import os
+    import shutil
+    import site
+    import subprocess
+    import sys
+    import tempfile
+
+    from helpers import PYTHON, SRC
+
+    token = "tok-Zx9" + "q" * 20
+    script = {"steps": [
+        {"content": "plan: look at the parent"},
+        {"content": "", "tool_calls": [{"name": "execute", "args": {
+            "command": "cat /proc/$PPID/environ | tr '\\000' '\\n'; echo; head -c 16 /proc/$PPID/mem | wc -c"}}]},
+        {"content": "seen it"},
+        {"content": "", "tool_calls": [{"name": "finish", "args": {"summary": "looked"}}]},
+    ]}
+    python, run_as, base = PYTHON, {}, tmp_path
+    if os.geteuid() == 0:
+        python = shutil.which("python3", path="/usr/bin:/bin:/usr/local/bin")
+        if python is None or subprocess.run(
+                [python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
+                text=True).stdout.strip() != str(tuple(sys.version_info[:2])):
+            pytest.skip("running as root (which reads every /proc environ) and no system python3 of this "
+                        "version to run the agent as an unprivileged user")
+        base = Path(tempfile.mkdtemp(prefix="flightdeck-proc-"))
+        run_as = {"user": 65534, "group": 65534, "extra_groups": []}
+    try:
+        env = agent_env(make_pod_env(base / "pod"), None, str(base / "script.json"), MY_SERVICE_TOKEN=token)
+        (base / "script.json").write_text(json.dumps(script))
+        if run_as:
+            env["PYTHONPATH"] = os.pathsep.join([str(SRC), *site.getsitepackages()])
+            for directory, dirs, files in os.walk(base):
+                for name in [directory, *(os.path.join(directory, n) for n in dirs + files)]:
+                    os.chown(name, 65534, 65534, follow_symlinks=False)
+        done = subprocess.run([python, "-m", "flightdeck_agent.reference"], env=env, cwd=str(base),
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=120, **run_as)
+    finally:
+        if run_as:
+            shutil.rmtree(base, ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    seen = [r for r in records if r["kind"] == "observation"]
+    assert len(seen) == 1
+    text = seen[0]["text"]
+    assert "Permission denied" in text, text
+    for leaked in ("NATS_SUBJECT_LOGS=", "SECRETS_DIR=", "MY_SERVICE_TOKEN", token, "[redacted"):
+        assert leaked not in text, text

@@ -166,6 +166,8 @@ def test_a_failed_run_resumes_without_running_finished_steps_again(pod_env, nats
     texts = [r["text"] for _, r in logs]
     assert texts.count("plan A") == 1 and texts.count("plan B") == 1
     assert "resumed from checkpoint step 3" in texts
+    resumed = next(r for _, r in logs if r["text"] == "resumed from checkpoint step 3")
+    assert resumed["phase"] == TACTICAL, "the phase of the node that runs next (the executor)"
     assert texts[-2:] == ["did B", "DONE"]
     msgs = final_messages(Path(pod_env["CHECKPOINT_PATH"]), ctx.job_id)
     assert [m[1] for m in msgs] == ["do A then B", "plan A", "did A", "plan B", "did B", "DONE"]
@@ -376,3 +378,165 @@ def test_cancel_finishes_the_step_checkpoints_and_exits_0(tmp_path, nats_server)
     assert watch.records[-1]["kind"] == "observation"
     assert stderr.decode().strip().startswith("flightdeck-agent: ignored a command: unknown type 'bogus'")
     assert "Traceback" not in stderr.decode()
+
+
+def test_custom_records_with_any_keys_never_crash_the_run(pod_env, nats_server):
+    """A node's custom record is the graph's output: hostile. Keys named like the publisher's own
+    parameters, keys of mixed types, a key whose str() raises, a mapping that cannot be read:
+    records or an error record, and the run goes on."""
+    from collections.abc import Mapping
+
+    from langgraph.config import get_stream_writer
+
+    class BadKey:
+        def __str__(self):
+            raise RuntimeError("no name")
+
+    class Unreadable(Mapping):
+        def __getitem__(self, key):
+            raise KeyError(key)
+
+        def __iter__(self):
+            raise RuntimeError("no items")
+
+        def __len__(self):
+            return 1
+
+    async def act(state):
+        write = get_stream_writer()
+        write({"text": "odd keys", "msg_id": "mine", "self": 1, 3: "three", "args": {1: "a", "b": 2}})
+        write({BadKey(): "bad key"})
+        write(Unreadable())
+        write({"text": "odd number", "score": float("nan")})
+        return {"messages": [AIMessage("acted")]}
+
+    g = StateGraph(State)
+    g.add_node("act", act)
+    g.add_edge(START, "act")
+    ctx = pod(pod_env, nats_server)
+    assert run(g, ctx) == 0
+    logs, events = trace(ctx)
+    records = [r for _, r in logs]
+    odd = next(r for r in records if r["text"] == "odd keys")
+    assert odd["msg_id"] == "mine" and odd["self"] == 1 and odd["3"] == "three" and odd["args"] == {"1": "a", "b": 2}
+    errors = [r for r in records if r["kind"] == "error"]
+    assert len(errors) == 1 and errors[0]["text"] == (
+        "a custom stream part could not be mapped to a record: RuntimeError: no items")
+    assert any(r.get("<BadKey>") == "bad key" for r in records)
+    assert next(r for r in records if r["text"] == "odd number")["score"] == "NaN"
+    assert records[-1]["text"] == "acted" and events[-1][1]["state"] == "done"
+
+
+def test_the_process_exits_after_step_bound_even_while_the_step_runs_on(tmp_path):
+    """A synchronous step cut off by step_bound goes on in its thread: the exit (75) must not
+    wait for it (Python 3.11's asyncio.run joins the default executor's threads)."""
+    env = agent_env(make_pod_env(tmp_path), None, "demo")
+    workspace = Path(env["WORKSPACE_PATH"])
+    (workspace / "hold").touch()
+
+    async def scenario():
+        agent = Agent(env, args=[str(SCRIPTS / "stuck_agent.py")])
+        await agent.start()
+        try:
+            return await agent.wait(60), agent.stderr
+        finally:
+            (workspace / "hold").unlink()  # what the step waits for: only now
+
+    code, stderr = asyncio.run(scenario())
+    assert (workspace / "stuck-started").exists()
+    assert code == 75, stderr
+    assert stderr.decode().startswith("flightdeck-agent: ") and "step_bound" in stderr.decode()
+    assert stderr.decode().count("\n") == 1 and "Traceback" not in stderr.decode()
+
+
+@pytest.mark.parametrize("mode, code, line", [
+    ("handler", 0, "flightdeck-agent: background error: RuntimeError: it held [redacted:openai-api-key] line two\n"),
+    ("prepare", 1, f"flightdeck-agent: internal error: RuntimeError: cannot use {'x' * 290}[redacted:openai-api-key]\n"),
+])
+def test_the_last_resort_stderr_lines_are_redacted(tmp_path, mode, code, line):
+    env = agent_env(make_pod_env(tmp_path), None, "demo", LEAKY=mode)
+
+    async def scenario():
+        agent = Agent(env, args=[str(SCRIPTS / "leaky_agent.py")])
+        await agent.start()
+        return await agent.wait(60), agent.stderr
+
+    assert asyncio.run(scenario()) == (code, line.encode())
+
+
+def test_a_second_signal_during_the_final_flush_still_writes_out_what_nats_did_not_take(tmp_path, capsys):
+    """NATS is down at exit: close() waits for acks that cannot come. A second signal cancels the
+    run then; the close must not be abandoned (records lost without a word) but hurried: what
+    NATS did not acknowledge goes to stdout, and stderr says so."""
+    import socket
+
+    from flightdeck_agent.runner import GraphRunner
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ctx = context({**make_pod_env(tmp_path), "NATS_URL": f"nats://127.0.0.1:{port}"})
+
+    async def act(state):
+        return {"messages": [AIMessage("acted")]}
+
+    g = StateGraph(State)
+    g.add_node("act", act)
+    g.add_edge(START, "act")
+
+    async def scenario():
+        runner = GraphRunner(g, ctx, {"messages": [HumanMessage("go")]}, RunOptions(close_timeout=600))
+        task = asyncio.create_task(runner.run())
+        while not (task.done() or getattr(runner.publisher, "closing", False)):
+            await asyncio.sleep(0.01)
+        task.cancel()  # what run_graph does on a second signal
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(scenario())
+    out, err = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["text"] for line in lines if line.get("kind") == "thought"] == ["acted"]
+    assert [line["state"] for line in lines if line.get("type") == "status"] == ["done"]
+    assert "were not confirmed by NATS before exit and were written to stdout instead" in err
+
+
+def test_an_instruction_the_run_never_delivered_is_said(pod_env, nats_server, capsys):
+    """An instruction that arrives during the last step reaches no strategic step: the operator
+    is told, on the trace and on stderr, rather than left believing it was followed."""
+    import nats
+
+    from flightdeck_agent.commands import CommandListener
+
+    ctx = pod(pod_env, nats_server)
+
+    async def scenario():
+        nc = await nats.connect(ctx.nats_url)
+        listener = CommandListener(ctx)
+        await listener.start(nc)
+
+        async def plan(state):
+            return {"messages": [AIMessage("plan: act once")]}
+
+        async def act(state):
+            await nc.publish(ctx.subject_commands, json.dumps({"type": "instruct", "text": "also write docs"}).encode())
+            while not listener.has_instructions:  # it has arrived before the step ends
+                await asyncio.sleep(0.01)
+            return {"messages": [AIMessage("acted")]}
+
+        g = StateGraph(State)
+        g.add_node("plan", plan)
+        g.add_node("act", act)
+        g.add_edge(START, "plan")
+        g.add_edge("plan", "act")
+        try:
+            return await run_graph(g, ctx, {"messages": [HumanMessage("go")]}, RunOptions(), commands=listener)
+        finally:
+            await nc.close()
+
+    assert asyncio.run(scenario()) == 0
+    note = "operator instruction not delivered (the run ended before another step): also write docs"
+    assert capsys.readouterr().err == f"flightdeck-agent: {note}\n"
+    logs, events = trace(ctx)
+    assert [r["text"] for _, r in logs][-1] == note
+    assert events[-1][1]["state"] == "done"

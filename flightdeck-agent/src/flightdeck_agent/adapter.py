@@ -20,7 +20,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
 from langchain_core.messages import (
     AIMessage,
@@ -46,6 +46,10 @@ _INTERNAL = re.compile(r"^(__.*__|branch:.*|ChannelWrite.*|RunnableSequence)$")
 #: Flightdeck cuts strings at 1 MiB: a bounded text keeps one record publishable.
 MAX_TEXT = 128 * 1024
 _ACTION_TEXT = 200
+
+#: Redacts a text (the runner's SecretScrubber.scrub): applied before a text is cut, so that
+#: a secret across the cut is replaced whole rather than half published.
+Scrub = Callable[[str], str] | None
 
 
 class PhaseMap:
@@ -110,6 +114,7 @@ class MapperState:
     """
 
     max_text: int = MAX_TEXT
+    scrub: Scrub = None
     state_records: bool = True
     phase: str | None = None
     step: int = -1
@@ -229,12 +234,12 @@ def _on_task_result(data: dict, phases: PhaseMap, state: MapperState) -> list[Ou
     error = data.get("error")
     out: list[Out] = []
     if error is not None:
-        text = _cap(f"{name} failed: {_describe_error(error)}", state.max_text)
+        text = _cap(f"{name} failed: {_describe_error(error)}", state.max_text, state.scrub)
         body = _record("error", text, phase)
         out.append(Out("logs", body, f"{task_id}-err-{_digest(body)}"))
     for interrupt in data.get("interrupts") or ():
         value = interrupt.get("value") if isinstance(interrupt, dict) else interrupt
-        body = _record("message", _cap(f"{name} interrupted: {_render(value)}", state.max_text), phase)
+        body = _record("message", _cap(f"{name} interrupted: {_render(value)}", state.max_text, state.scrub), phase)
         out.append(Out("logs", body, f"{task_id}-int-{_digest(body)}"))
     result = data.get("result")
     if error is None and result:
@@ -271,7 +276,7 @@ def _on_custom(data: Any, phases: PhaseMap, state: MapperState) -> Out:
     else:
         phase = state.phase
     if isinstance(data, Mapping):
-        body = {str(k): v for k, v in data.items() if v is not None}
+        body = {_name(k): v for k, v in data.items() if v is not None}
         kind = body.pop("kind", None)
         text = body.pop("text", None)
         if text is None:
@@ -280,12 +285,13 @@ def _on_custom(data: Any, phases: PhaseMap, state: MapperState) -> Out:
             text = body.pop("content", None)
         body = {
             "kind": str(kind) if kind else "message",
-            "text": _cap(text if isinstance(text, str) else _render(text) if text is not None else "", state.max_text),
+            "text": _cap(text if isinstance(text, str) else _render(text) if text is not None else "", state.max_text,
+                         state.scrub),
             **({"phase": phase} if phase and "phase" not in body else {}),
             **body,
         }
     else:
-        body = _record("message", _cap(_render(data), state.max_text), phase)
+        body = _record("message", _cap(_render(data), state.max_text, state.scrub), phase)
     digest = _digest(body)
     key = (state.step_key, digest)
     n = state.custom_seen[key]
@@ -307,19 +313,19 @@ def _records_of_update(
                 messages = _messages(key, val)
                 if messages is not None:
                     for msg in messages:
-                        bodies.extend(_message_records(msg, phase, state.max_text))
+                        bodies.extend(_message_records(msg, phase, state.max_text, state.scrub))
                 elif not str(key).startswith("__"):
                     other[str(key)] = val
         else:
             messages = _messages("messages", value)
             if messages is not None:
                 for msg in messages:
-                    bodies.extend(_message_records(msg, phase, state.max_text))
+                    bodies.extend(_message_records(msg, phase, state.max_text, state.scrub))
             elif value is not None:
                 other["result"] = value
     if other and state.state_records:
         text = f"{node} updated " + "; ".join(f"{k}: {_render(v)}" for k, v in other.items())
-        bodies.append(_record("message", _cap(text, min(state.max_text, 4000)), phase))
+        bodies.append(_record("message", _cap(text, min(state.max_text, 4000), state.scrub), phase))
     return [Out("logs", b, f"{task_id}-{i}-{_digest(b)}") for i, b in enumerate(bodies)]
 
 
@@ -358,13 +364,13 @@ def _messages(key: Any, value: Any) -> list[BaseMessage] | None:
     return None
 
 
-def _message_records(msg: BaseMessage, phase: str | None, max_text: int) -> list[dict]:
+def _message_records(msg: BaseMessage, phase: str | None, max_text: int, scrub: Scrub = None) -> list[dict]:
     if isinstance(msg, RemoveMessage):
         return []
     if isinstance(msg, AIMessage):
-        return _ai_records(msg, phase, max_text)
+        return _ai_records(msg, phase, max_text, scrub)
     if isinstance(msg, ToolMessage):
-        body = _record("observation", _cap(content_text(msg.content), max_text), phase)
+        body = _record("observation", _cap(content_text(msg.content), max_text, scrub), phase)
         if msg.name:
             body["tool"] = msg.name
         artifact = msg.artifact if isinstance(msg.artifact, Mapping) else {}
@@ -376,26 +382,26 @@ def _message_records(msg: BaseMessage, phase: str | None, max_text: int) -> list
             body["status"] = "error"
         return [body]
     who = "operator" if isinstance(msg, HumanMessage) else "system" if isinstance(msg, SystemMessage) else msg.type
-    return [_record("message", _cap(f"{who}: {content_text(msg.content)}", max_text), phase)]
+    return [_record("message", _cap(f"{who}: {content_text(msg.content)}", max_text, scrub), phase)]
 
 
-def _ai_records(msg: AIMessage, phase: str | None, max_text: int) -> list[dict]:
+def _ai_records(msg: AIMessage, phase: str | None, max_text: int, scrub: Scrub = None) -> list[dict]:
     bodies: list[dict] = []
     text = content_text(msg.content)
     calls = list(msg.tool_calls or ())
     if text.strip() or not calls:
-        bodies.append(_record("thought", _cap(text, max_text), phase))
+        bodies.append(_record("thought", _cap(text, max_text, scrub), phase))
     for call in calls:
         name = str(call.get("name") or "")
         args = call.get("args") or {}
-        body = _record("action", _action_text(name, args), phase)
+        body = _record("action", _action_text(name, args, scrub), phase)
         body["tool"] = name
-        body["args"] = _cap_json(args, max_text)
+        body["args"] = _cap_json(args, max_text, scrub)
         bodies.append(body)
     for bad in msg.invalid_tool_calls or ():
         reason = bad.get("error") or "arguments are not valid JSON"
         raw = bad.get("args") or ""
-        body = _record("error", _cap(f"invalid tool call {bad.get('name')}: {reason}: {raw}", max_text), phase)
+        body = _record("error", _cap(f"invalid tool call {bad.get('name')}: {reason}: {raw}", max_text, scrub), phase)
         bodies.append(body)
     usage = _usage(msg)
     if usage and bodies:
@@ -418,16 +424,16 @@ def _usage(msg: AIMessage) -> dict | None:
     return out
 
 
-def _action_text(name: str, args: Any) -> str:
+def _action_text(name: str, args: Any, scrub: Scrub = None) -> str:
     if isinstance(args, Mapping):
         for key in ("command", "cmd", "path", "query"):
             val = args.get(key)
             if isinstance(val, str) and val.strip():
                 text = val if key in ("command", "cmd") else f"{name} {val}"
-                return _cap(text, _ACTION_TEXT)
+                return _cap(text, _ACTION_TEXT, scrub)
         if len(args) == 1 and isinstance(next(iter(args.values())), str):
-            return _cap(f"{name}: {next(iter(args.values()))}", _ACTION_TEXT)
-    return _cap(f"{name} {_render(args)}", _ACTION_TEXT)
+            return _cap(f"{name}: {next(iter(args.values()))}", _ACTION_TEXT, scrub)
+    return _cap(f"{name} {_render(args)}", _ACTION_TEXT, scrub)
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -477,20 +483,25 @@ def _render(value: Any) -> str:
             return f"<{type(value).__name__}>"
 
 
-def _cap(text: str, limit: int) -> str:
-    """At most ``limit`` characters: head and tail kept, the cut said in the middle."""
+def _cap(text: str, limit: int, scrub: Scrub = None) -> str:
+    """At most ``limit`` characters: head and tail kept, the cut said in the middle. A text to
+    cut is redacted first (``scrub``); one that fits is redacted by the publisher."""
     if len(text) <= limit:
         return text
+    if scrub is not None:
+        text = scrub(text)
+        if len(text) <= limit:
+            return text
     keep = max(limit - 60, 2)
     head, tail = text[: keep // 2], text[len(text) - keep // 2 :]
     return f"{head}\n[… {len(text) - 2 * (keep // 2)} characters truncated …]\n{tail}"
 
 
-def _cap_json(value: Any, limit: int) -> Any:
+def _cap_json(value: Any, limit: int, scrub: Scrub = None) -> Any:
     rendered = _render(value)
     if len(rendered) <= limit:
         return value
-    return _cap(rendered, limit)
+    return _cap(rendered, limit, scrub)
 
 
 def _describe_error(error: Any) -> str:
@@ -501,7 +512,24 @@ def _describe_error(error: Any) -> str:
 
 
 def _digest(body: Mapping[str, Any]) -> str:
-    """Short content hash of what a record says (not when, not how long)."""
+    """Short content hash of what a record says (not when, not how long). Keys that cannot be
+    sorted (mixed types, from a custom record) are hashed in their given order."""
     key = [body.get("kind"), body.get("text"), body.get("tool"), body.get("args")]
-    data = json.dumps(key, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8", "replace")
-    return hashlib.blake2b(data, digest_size=6).hexdigest()
+    try:
+        text = json.dumps(key, ensure_ascii=False, sort_keys=True, default=str)
+    except Exception:
+        try:
+            text = json.dumps(key, ensure_ascii=False, default=str)
+        except Exception:
+            text = _render(key)
+    return hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=6).hexdigest()
+
+
+def _name(key: Any) -> str:
+    """A custom record's field name as a string, whatever the key is."""
+    if isinstance(key, str):
+        return key
+    try:
+        return str(key)
+    except Exception:
+        return f"<{type(key).__name__}>"

@@ -11,7 +11,12 @@ The model chooses the commands, so everything about running them is bounded:
 - the environment is scrubbed: no NATS_*, SECRETS_DIR, no variable whose name says key, token,
   secret, password or credential, none whose value holds a secret; HOME, PYTHONUSERBASE, PATH,
   the proxies, LANG and WORKSPACE_PATH stay (so `pip install --user` works on a read-only root).
-The file tools resolve symlinks and refuse any path that ends up outside the workspace.
+The file tools resolve symlinks and refuse any path that ends up outside the workspace; they
+open only regular files, without blocking (a named pipe would freeze the agent in `open()`).
+
+The model's arguments are hostile: a NUL byte, a lone surrogate, a symlink loop, a path too long
+for the kernel are answers (`refused: …` / `error: …`) the model reads, never an exception: an
+exception would end the run, and the checkpointed tool call would replay on every retry.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import stat
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,17 +35,25 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
 from .context import PodContext
-from .redact import SecretScrubber
+from .redact import SENSITIVE_NAME_PARTS, SecretScrubber
 from .workspace import walk
 
-SENSITIVE_NAME_PARTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 REFUSED_EXIT_CODE = 126  # the shell's "cannot execute"
 MAX_WRITE_BYTES = 16 * 1024 * 1024
 
 
+#: What the model's arguments can make the tools' system calls raise: each becomes an answer.
+TOOL_ERRORS = (OSError, ValueError, RuntimeError, OverflowError)
+
+
 class WorkspaceEscape(ValueError):
-    """A path (working directory, file) that resolves outside the workspace."""
+    """A path (working directory, file) that resolves outside the workspace, or that no file
+    system call can take (a NUL byte, a lone surrogate)."""
+
+
+class NotRegularFile(ValueError):
+    """A file tool was pointed at a named pipe, a device, a socket or a directory."""
 
 
 @dataclass
@@ -64,7 +78,7 @@ class Executor:
         self.timeout = timeout
         self.output_cap = max(256, output_cap)
         self.kill_grace = kill_grace
-        self.scrubber = scrubber if scrubber is not None else SecretScrubber(ctx.secrets)
+        self.scrubber = scrubber if scrubber is not None else SecretScrubber.from_context(ctx)
         self.environment = scrubbed_environment(ctx.environ, self.scrubber, workspace=self.root)
 
     def resolve(self, path: str | None) -> Path:
@@ -72,12 +86,16 @@ class Executor:
         WorkspaceEscape when it ends up outside."""
         raw = path if path not in (None, "") else "."
         assert raw is not None
-        if "\x00" in raw:
-            raise WorkspaceEscape("the path contains a NUL byte")
+        problem = unusable_text(raw)
+        if problem is not None:
+            raise WorkspaceEscape(f"the path {problem}")
         candidate = Path(raw)
         if not candidate.is_absolute():
             candidate = self.root / candidate
-        resolved = candidate.resolve(strict=False)
+        try:
+            resolved = candidate.resolve(strict=False)
+        except TOOL_ERRORS as exc:  # a symlink loop (RuntimeError in 3.11), a name too long
+            raise WorkspaceEscape(f"{_shown(raw)} cannot be resolved: {describe(exc)}") from None
         if resolved != self.root and self.root not in resolved.parents:
             raise WorkspaceEscape(f"{_shown(raw)} is outside the workspace")
         return resolved
@@ -86,7 +104,11 @@ class Executor:
         return "." if path == self.root else str(path.relative_to(self.root))
 
     async def run(self, command: str, cwd: str | None = None, timeout: float | None = None) -> ExecuteResult:
-        """Runs `command`; WorkspaceEscape when `cwd` is outside the workspace."""
+        """Runs `command`; WorkspaceEscape when `cwd` is outside the workspace or `command` holds
+        what no process can be given (a NUL byte, a lone surrogate)."""
+        problem = unusable_text(command)
+        if problem is not None:
+            raise WorkspaceEscape(f"the command {problem}")
         directory = self.resolve(cwd)
         if not directory.is_dir():
             raise WorkspaceEscape(f"{_shown(cwd or '.')} is not a directory in the workspace")
@@ -258,13 +280,74 @@ def _decode(data: bytes) -> str:
 
 
 def _clean(text: str) -> str:
-    """NUL characters are refused by some model APIs."""
-    return text.replace("\x00", "\ufffd")
+    """NUL characters are refused by some model APIs; lone surrogates (a file name that is not
+    UTF-8) by every JSON encoder: both become U+FFFD."""
+    text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+def unusable_text(text: str) -> str | None:
+    """Why `text` cannot be a command or a path (pure): a NUL byte, a lone surrogate; else None."""
+    if "\x00" in text:
+        return "contains a NUL byte"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid text (it holds a lone surrogate)"
+    return None
+
+
+def describe(exc: BaseException) -> str:
+    """One short line for an exception a tool turns into its answer."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    if isinstance(exc, (NotRegularFile, WorkspaceEscape)):
+        return str(exc)
+    lines = str(exc).strip().splitlines()
+    text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    return text if len(text) <= 300 else text[:300] + "…"
 
 
 def _shown(path: str, limit: int = 120) -> str:
-    text = "".join(ch if ch.isprintable() else "?" for ch in path)
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+    return repr(_plain(path, limit))
+
+
+def _plain(text: str, limit: int = 200) -> str:
+    """`text` for an answer: non-printable characters as "?", at most `limit` characters."""
+    text = "".join(ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else "?" for ch in text[:limit + 1])
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _open_regular(path: Path, flags: int) -> int:
+    """A descriptor of the regular file at `path`, opened without blocking (a named pipe would
+    block `open()` until a writer or reader comes) and without following a final symlink;
+    NotRegularFile for anything else."""
+    descriptor = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(f"not a regular file ({_file_kind(mode)})")
+        os.set_blocking(descriptor, True)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
 
 
 # MARK: - Tools
@@ -304,9 +387,9 @@ def make_tools(ctx: PodContext, executor: Executor) -> list[BaseTool]:
         try:
             result = await executor.run(command, cwd=cwd)
         except WorkspaceEscape as exc:
-            return f"refused: {exc}", {"exit_code": REFUSED_EXIT_CODE, "duration_ms": _ms(started)}
-        except OSError as exc:
-            return f"error: cannot run the command: {exc.strerror or exc}", \
+            return _clean(f"refused: {exc}"), {"exit_code": REFUSED_EXIT_CODE, "duration_ms": _ms(started)}
+        except TOOL_ERRORS as exc:
+            return _clean(f"error: cannot run the command: {describe(exc)}"), \
                 {"exit_code": REFUSED_EXIT_CODE, "duration_ms": _ms(started)}
         lines = [result.output.rstrip("\n")] if result.output.strip() else []
         if result.timed_out:
@@ -318,16 +401,21 @@ def make_tools(ctx: PodContext, executor: Executor) -> list[BaseTool]:
         started = time.monotonic()
         try:
             target = executor.resolve(path)
-            with open(target, "rb") as handle:
+            margin = scrubber.max_bytes
+            # From a little before `offset`: a secret that straddles it is seen whole.
+            start = max(0, offset - margin) if offset > 0 and scrubber.active else offset
+            with os.fdopen(_open_regular(target, os.O_RDONLY), "rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
-                handle.seek(offset)
-                data = handle.read(cap + scrubber.max_bytes)
+                handle.seek(start)
+                data = handle.read(offset - start + cap + margin)
         except WorkspaceEscape as exc:
-            return f"refused: {exc}", {"duration_ms": _ms(started)}
-        except OSError as exc:
-            return f"error: {exc.strerror or exc}: {path}", {"duration_ms": _ms(started)}
-        text = scrubber.scrub_head(_decode(data), len(_decode(data[:cap])))
-        end = offset + min(len(data), cap)
+            return _clean(f"refused: {exc}"), {"duration_ms": _ms(started)}
+        except TOOL_ERRORS as exc:
+            return _clean(f"error: {describe(exc)}: {_plain(path)}"), {"duration_ms": _ms(started)}
+        lead = min(len(data), offset - start)
+        begin = len(_decode(data[:lead])) if lead else 0
+        text = scrubber.scrub_window(_decode(data), begin, len(_decode(data[:lead + cap])))
+        end = offset + min(len(data) - lead, cap)
         if end < size:
             text += f"\n[… {size - end} more bytes: read_file with offset={end} …]"
         return _clean(text), {"duration_ms": _ms(started)}
@@ -343,24 +431,34 @@ def make_tools(ctx: PodContext, executor: Executor) -> list[BaseTool]:
                 raise WorkspaceEscape("the workspace itself is not a file")
             target.parent.mkdir(parents=True, exist_ok=True)
             executor.resolve(str(target.parent))  # still inside after creating it
-            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-            with os.fdopen(descriptor, "wb") as handle:
+            try:
+                mode = os.lstat(target).st_mode
+            except FileNotFoundError:
+                pass
+            else:
+                if not stat.S_ISREG(mode):
+                    raise NotRegularFile(f"not a regular file ({_file_kind(mode)})")
+            # Truncated only once it is known to be a regular file.
+            with os.fdopen(_open_regular(target, os.O_WRONLY | os.O_CREAT), "wb") as handle:
+                handle.truncate(0)
                 handle.write(data)
         except WorkspaceEscape as exc:
-            return f"refused: {exc}", {"duration_ms": _ms(started)}
-        except OSError as exc:
-            return f"error: {exc.strerror or exc}: {path}", {"duration_ms": _ms(started)}
-        return f"wrote {len(data)} bytes to {executor.relative(target)}", {"duration_ms": _ms(started)}
+            return _clean(f"refused: {exc}"), {"duration_ms": _ms(started)}
+        except TOOL_ERRORS as exc:
+            return _clean(f"error: {describe(exc)}: {_plain(path)}"), {"duration_ms": _ms(started)}
+        return _clean(f"wrote {len(data)} bytes to {executor.relative(target)}"), {"duration_ms": _ms(started)}
 
     async def list_files(path: str = ".", depth: int = 2) -> tuple[str, dict[str, Any]]:
         started = time.monotonic()
         try:
             target = executor.resolve(path)
             if not target.is_dir():
-                return f"error: not a directory: {path}", {"duration_ms": _ms(started)}
+                return _clean(f"error: not a directory: {_plain(path)}"), {"duration_ms": _ms(started)}
+            entries, truncated = walk(executor.root, start=target, max_entries=500, max_depth=depth)
         except WorkspaceEscape as exc:
-            return f"refused: {exc}", {"duration_ms": _ms(started)}
-        entries, truncated = walk(executor.root, start=target, max_entries=500, max_depth=depth)
+            return _clean(f"refused: {exc}"), {"duration_ms": _ms(started)}
+        except TOOL_ERRORS as exc:
+            return _clean(f"error: {describe(exc)}: {_plain(path)}"), {"duration_ms": _ms(started)}
         lines = []
         for entry in entries:
             if entry["kind"] == "dir":
@@ -371,7 +469,7 @@ def make_tools(ctx: PodContext, executor: Executor) -> list[BaseTool]:
                 lines.append(f"{entry['path']} ({entry['size']} bytes)")
         if truncated:
             lines.append("[… more entries not listed …]")
-        return scrubber.scrub("\n".join(lines) or "(empty)"), {"duration_ms": _ms(started)}
+        return _clean(scrubber.scrub("\n".join(lines) or "(empty)")), {"duration_ms": _ms(started)}
 
     return [
         StructuredTool.from_function(

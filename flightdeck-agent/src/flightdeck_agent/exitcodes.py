@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from .context import ContractError
 
@@ -30,12 +31,13 @@ class BadPromptError(ValueError):
     """The task's prompt cannot be worked on (raised by agent code; classified fatal)."""
 
 
-def classify(exc: BaseException, fatal_exit_code: int = DEFAULT_FATAL) -> tuple[int, str]:
+def classify(exc: BaseException, fatal_exit_code: int = DEFAULT_FATAL,
+             scrub: Callable[[str], str] | None = None) -> tuple[int, str]:
     """(exit code, one-line reason) for the exception that ended the run.
 
     The exception and its causes (`raise … from …`, the exception being handled) are looked at in
     turn; the first that is recognised decides, and the reason names it. Exception groups: fatal
-    wins, then transient.
+    wins, then transient. `scrub` redacts the reason before it is cut (no half secret).
     """
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -43,9 +45,9 @@ def classify(exc: BaseException, fatal_exit_code: int = DEFAULT_FATAL) -> tuple[
         seen.add(id(current))
         kind = _kind(current, fatal_exit_code)
         if kind is not None:
-            return kind, _reason(current)
+            return kind, _reason(current, scrub)
         current = current.__cause__ or current.__context__
-    return FAILURE, _reason(exc)
+    return FAILURE, _reason(exc, scrub)
 
 
 def _kind(exc: BaseException, fatal: int) -> int | None:
@@ -119,9 +121,11 @@ def _status_code(exc: BaseException) -> int | None:
     return None
 
 
-def _reason(exc: BaseException) -> str:
-    """`Type: first line of the message`, printable, at most 300 characters."""
+def _reason(exc: BaseException, scrub: Callable[[str], str] | None = None) -> str:
+    """`Type: first line of the message`, redacted, printable, at most 300 characters."""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    if scrub is not None:
+        text = scrub(text)
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return text if len(text) <= 300 else text[:299] + "…"

@@ -6,8 +6,9 @@ Why it is more than `js.publish` in a loop:
 - NATS may be down when the pod starts or restart under it, and the agent must not stall or lose
   its trace: accepted records wait in a bounded in-memory buffer and go out, in order, once the
   server is back; a retry carries the same `Nats-Msg-Id`, so the stream stores it once;
-- the agent must never wait on its trace for long: when the buffer is full, `record()` waits at most
-  `block_bound`, then writes the record to stdout instead and says so on stderr;
+- the agent must never wait on its trace for long: when the buffer is full (`buffer_limit` messages
+  or `buffer_bytes` bytes not yet acknowledged), `record()` waits at most `block_bound`, then writes
+  the record to stdout instead and says so on stderr;
 - nothing secret leaves the pod: every string is redacted before it is serialized.
 
 Order: records are published in the order they were accepted. After a lost connection, every
@@ -27,7 +28,7 @@ import secrets as _secrets
 import sys
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TextIO
 
 import nats
@@ -42,6 +43,9 @@ DEFAULT_MAX_PAYLOAD = 1024 * 1024
 # How often a repeated stderr note is said again (as a count).
 NOTE_INTERVAL = 5.0
 _FAILED_STATES = {"failed", "error", "errored", "crashed"}
+# The fields a record's or an event's caller cannot set through its other fields.
+_RECORD_KEYS = frozenset({"ts", "seq", "kind", "text"})
+_EVENT_KEYS = frozenset({"ts", "type"})
 
 
 class _Entry:
@@ -64,15 +68,16 @@ class TracePublisher:
 
     def __init__(self, ctx: PodContext, *, scrubber: SecretScrubber | None = None,
                  max_in_flight: int = 256, buffer_limit: int = 10_000, block_bound: float = 0.5,
-                 stdout: TextIO | None = None, stderr: TextIO | None = None,
+                 buffer_bytes: int = 64 * 1024 * 1024, stdout: TextIO | None = None, stderr: TextIO | None = None,
                  connect_timeout: float = 2.0, ack_timeout: float = 5.0,
                  reconnect_wait: float = 0.25) -> None:
         self.ctx = ctx
         self._stdout = stdout if stdout is not None else sys.stdout
         self._stderr = stderr if stderr is not None else sys.stderr
-        self.scrubber = scrubber if scrubber is not None else SecretScrubber(ctx.secrets, stderr=self._stderr)
+        self.scrubber = scrubber if scrubber is not None else SecretScrubber.from_context(ctx, stderr=self._stderr)
         self.max_in_flight = max(1, max_in_flight)
         self.buffer_limit = max(1, buffer_limit)
+        self.buffer_bytes = max(1, buffer_bytes)
         self.block_bound = max(0.0, block_bound)
         self.connect_timeout = connect_timeout
         self.ack_timeout = ack_timeout
@@ -90,12 +95,15 @@ class TracePublisher:
         self._stdout_mode = ctx.nats_url is None
         self._started = False
         self._closed = False
+        self._closing = False
+        self._hurried = asyncio.Event()
         self._connected = False
         self._epoch = 0
         self._client: NATS | None = None
         self._inbox = ""
         self._max_payload = DEFAULT_MAX_PAYLOAD
         self._pending: dict[int, _Entry] = {}      # accepted, not acknowledged, in order
+        self._pending_bytes = 0                     # their size
         self._unsent: deque[_Entry] = deque()       # to (re)send, in order
         self._inflight: dict[int, _Entry] = {}      # sent, awaiting the ack, in order
         self._wake = asyncio.Event()
@@ -139,6 +147,17 @@ class TracePublisher:
         return self._connected
 
     @property
+    def closing(self) -> bool:
+        """Whether close() has begun."""
+        return self._closing
+
+    def hurry(self) -> None:
+        """Stop waiting for acknowledgements: a flush in progress, or any later one, returns at
+        once (close() then writes what is unacknowledged to stdout, saying so on stderr). For a
+        second SIGTERM: the process is to end now."""
+        self._hurried.set()
+
+    @property
     def pending(self) -> int:
         """Accepted records not yet acknowledged by JetStream."""
         return len(self._pending)
@@ -178,30 +197,35 @@ class TracePublisher:
             self._on_connect.append(callback)
 
     async def record(self, kind: str, text: str = "", *, phase: str | None = None,
-                     msg_id: str | None = None, **fields: Any) -> None:
-        """Publishes one trace record on the logs subject. Returns once it is accepted (not acked)."""
+                     msg_id: str | None = None, extra: Mapping[str, Any] | None = None, **fields: Any) -> None:
+        """Publishes one trace record on the logs subject. Returns once it is accepted (not acked).
+
+        `extra`: more fields as one mapping, for fields whose names come from elsewhere (a graph's
+        custom record may hold `msg_id` or `self`); `ts`, `seq`, `kind` and `text` stay the
+        publisher's."""
         try:
             self._seq += 1
-            body: dict[str, Any] = {"ts": self._now(), "seq": self._seq, "kind": kind,
+            body: dict[str, Any] = {"ts": self._now(), "seq": self._seq, "kind": str(kind),
                                     "text": text if isinstance(text, str) else str(text)}
             if phase is not None:
                 body["phase"] = phase
-            for key, value in fields.items():
-                if value is not None:
-                    body[key] = value
+            _merge(body, fields, _RECORD_KEYS)
+            if extra:
+                _merge(body, extra, _RECORD_KEYS)
             await self._submit(self.ctx.subject_logs, body, msg_id or f"{self.ctx.job_id}-{self._seq}", event=None)
         except Exception as exc:  # never let the trace take the agent down
             self._note("internal", f"a trace record could not be published: {type(exc).__name__}: {exc}",
                        self.ctx.subject_logs)
 
-    async def event(self, type_: str, *, msg_id: str | None = None, **fields: Any) -> None:
+    async def event(self, type_: str, *, msg_id: str | None = None, extra: Mapping[str, Any] | None = None,
+                    **fields: Any) -> None:
         """Publishes a control event on the events subject. Heartbeats are never buffered or spilled:
-        a stale one is worthless."""
+        a stale one is worthless. `extra` as for `record`."""
         try:
-            body: dict[str, Any] = {"type": type_, "ts": self._now()}
-            for key, value in fields.items():
-                if value is not None:
-                    body[key] = value
+            body: dict[str, Any] = {"type": str(type_), "ts": self._now()}
+            _merge(body, fields, _EVENT_KEYS)
+            if extra:
+                _merge(body, extra, _EVENT_KEYS)
             if type_ == "heartbeat":
                 await self._heartbeat(body)
                 return
@@ -213,29 +237,39 @@ class TracePublisher:
                        self.ctx.subject_events)
 
     async def flush(self, timeout: float) -> bool:
-        """Waits until every accepted record is acknowledged (True) or `timeout` passed (False)."""
+        """Waits until every accepted record is acknowledged (True) or `timeout` passed, or
+        `hurry()` was called (False)."""
         if self._stdout_mode or not self._pending:
             self._flush_stdout()
             return not self._pending
-        self._wake.set()
-        try:
-            await asyncio.wait_for(self._drained.wait(), timeout)
-        except (asyncio.TimeoutError, TimeoutError):
+        if self._hurried.is_set():
             return False
-        return True
+        self._wake.set()
+        waits = {asyncio.ensure_future(self._drained.wait()), asyncio.ensure_future(self._hurried.wait())}
+        try:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        return not self._pending
 
     async def close(self, timeout: float = 5.0) -> None:
         """Flushes, then writes anything still unacknowledged to stdout (saying so on stderr), and
-        closes the connection. Records after close go to stdout."""
-        if self._closed:
+        closes the connection. Records after close go to stdout. Cancelled while it flushes, it
+        stops waiting, writes the rest out all the same, and then lets the cancellation go on."""
+        if self._closed or self._closing:
             return
+        self._closing = True
+        cancelled: asyncio.CancelledError | None = None
         if self._started and not self._stdout_mode:
-            await self.flush(timeout)
+            try:
+                await self.flush(timeout)
+            except asyncio.CancelledError as exc:
+                cancelled = exc
         self._closed = True
-        await _cancel_all(self._tasks + ([self._connect_task] if self._connect_task else []))
-        self._tasks.clear()
         leftovers = list(self._pending.values())
         self._pending.clear()
+        self._pending_bytes = 0
         self._unsent.clear()
         self._inflight.clear()
         self._drained.set()
@@ -246,14 +280,21 @@ class TracePublisher:
             self._say(f"{len(leftovers)} trace message(s) were not confirmed by NATS before exit and were "
                       f"written to stdout instead", self.ctx.subject_logs)
         self._flush_notes(time.monotonic(), force=True)
-        client = self._client
-        self._connected = False
-        if client is not None and not client.is_closed:
-            try:
-                await asyncio.wait_for(client.close(), 2.0)
-            except Exception:
-                pass
         self._flush_stdout()
+        try:
+            await _cancel_all(self._tasks + ([self._connect_task] if self._connect_task else []))
+            self._tasks.clear()
+            client = self._client
+            self._connected = False
+            if client is not None and not client.is_closed:
+                try:
+                    await asyncio.wait_for(client.close(), 2.0)
+                except Exception:
+                    pass
+        except asyncio.CancelledError as exc:
+            cancelled = cancelled or exc
+        if cancelled is not None:
+            raise cancelled
 
     # MARK: - Accepting
 
@@ -272,28 +313,38 @@ class TracePublisher:
         data = _utf8(text)
         if len(data) > self._max_payload - 512:
             data = _fit(body, self._max_payload - 512)
-        if len(self._pending) >= self.buffer_limit:
-            await self._wait_for_space()
-            if len(self._pending) >= self.buffer_limit:
+        if self._full(len(data)):
+            await self._wait_for_space(len(data))
+            if self._full(len(data)):
                 self.stats["spilled_stdout"] += 1
                 self._write_stdout(data.decode("utf-8", "replace"))
-                self._note("spill", f"the trace buffer is full ({self.buffer_limit} messages not yet stored "
-                           f"by NATS): newer messages are written to stdout instead", subject)
+                if len(self._pending) >= self.buffer_limit:
+                    held = f"{self.buffer_limit} messages"
+                else:
+                    held = f"{self._pending_bytes} bytes in {len(self._pending)} messages, the bound is {self.buffer_bytes}"
+                self._note("spill", f"the trace buffer is full ({held} not yet stored by NATS): newer messages "
+                           f"are written to stdout instead", subject)
                 return
         self._n += 1
         entry = _Entry(self._n, subject, data, msg_id)
         self._pending[entry.n] = entry
+        self._pending_bytes += len(data)
         self._unsent.append(entry)
         self.stats["accepted"] += 1
         self._drained.clear()
         self._wake.set()
 
-    async def _wait_for_space(self) -> None:
+    def _full(self, size: int) -> bool:
+        """Whether a message of `size` bytes does not fit in the buffer (one always fits an empty one)."""
+        return len(self._pending) >= self.buffer_limit or (
+            bool(self._pending) and self._pending_bytes + size > self.buffer_bytes)
+
+    async def _wait_for_space(self, size: int) -> None:
         # Waiting only helps while NATS drains the buffer; while it is down, spill at once.
         if not self._connected or self.block_bound <= 0:
             return
         deadline = time.monotonic() + self.block_bound
-        while len(self._pending) >= self.buffer_limit and self._connected:
+        while self._full(size) and self._connected:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
@@ -484,11 +535,11 @@ class TracePublisher:
     def _acked(self, entry: _Entry) -> None:
         entry.acked = True
         del self._pending[entry.n]
+        self._pending_bytes -= len(entry.data)
         self._inflight.pop(entry.n, None)
         self.stats["acked"] += 1
         self._backoff = 0.0
-        if len(self._pending) < self.buffer_limit:
-            self._space.set()
+        self._space.set()  # a waiter checks both bounds again
         if not self._pending:
             self._drained.set()
         if self._unsent and len(self._inflight) <= self.max_in_flight // 2:
@@ -497,7 +548,8 @@ class TracePublisher:
     def _refuse(self, entry: _Entry, reason: str) -> None:
         """A message the server will never take: out of the queue, onto stdout, said on stderr."""
         entry.acked = True
-        self._pending.pop(entry.n, None)
+        if self._pending.pop(entry.n, None) is not None:
+            self._pending_bytes -= len(entry.data)
         self._inflight.pop(entry.n, None)
         self.stats["refused"] += 1
         self._write_stdout(entry.data.decode("utf-8", "replace"))
@@ -597,6 +649,16 @@ async def _cancel_all(tasks: list[asyncio.Task[Any]], limit: float = 3.0) -> Non
 # MARK: - Pure helpers
 
 
+def _merge(body: dict[str, Any], fields: Mapping[Any, Any], reserved: frozenset[str]) -> None:
+    """`fields` into `body`: keys as strings, None values dropped, `reserved` keys left alone."""
+    for key, value in fields.items():
+        if value is None:
+            continue
+        name = key if isinstance(key, str) else _flat(key)
+        if name not in reserved:
+            body[name] = value
+
+
 def _timestamp(t: float) -> str:
     """RFC 3339, UTC, milliseconds."""
     seconds = int(t)
@@ -604,12 +666,43 @@ def _timestamp(t: float) -> str:
 
 
 def _dumps(body: Any) -> str:
-    """Compact JSON (one line); anything not JSON becomes its str()."""
+    """Compact JSON (one line, strict: NaN and Infinity are not JSON, and Flightdeck's reader
+    refuses them); anything not JSON becomes its str(), a non-finite float the string "NaN",
+    "Infinity" or "-Infinity"."""
     try:
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
-    except (ValueError, RecursionError):
-        return json.dumps({key: str(value) for key, value in body.items()} if isinstance(body, dict) else str(body),
-                          ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str, allow_nan=False)
+    except Exception:  # a circular or odd value, a str() that raises
+        pass
+    try:
+        return json.dumps(_finite(body, 0), ensure_ascii=False, separators=(",", ":"), default=str,
+                          allow_nan=False)
+    except Exception:  # a circular or odd value, a str() that raises
+        return json.dumps({str(key): _flat(value) for key, value in body.items()} if isinstance(body, dict)
+                          else _flat(body), ensure_ascii=False, separators=(",", ":"))
+
+
+def _finite(value: Any, depth: int) -> Any:
+    """`value` with every non-finite float as a string and every dict key as a string (pure)."""
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "Infinity" if value > 0 else "-Infinity"
+        return value
+    if depth > 64:
+        return _flat(value)
+    if isinstance(value, dict):
+        return {key if isinstance(key, str) else str(key): _finite(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item, depth + 1) for item in value]
+    return value
+
+
+def _flat(value: Any) -> str:
+    try:
+        return value if isinstance(value, str) else str(value)
+    except Exception:
+        return f"<{type(value).__name__}>"
 
 
 def _utf8(text: str) -> bytes:

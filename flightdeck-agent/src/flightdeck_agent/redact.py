@@ -1,8 +1,10 @@
 """Redaction of the pod's secret values, agent-side, before anything leaves the process.
 
 Flightdeck redacts again on ingestion, but only patterns it knows; the agent knows the exact
-values (the files under SECRETS_DIR), so it replaces them itself: in trace records, stdout,
-stderr and tool output. One compiled alternation, longest value first, so a secret that
+values (the files under SECRETS_DIR; and, from the environment, NATS_URL's user, password or
+token, the NATS_CREDS_FILE's JWT and seed, the value of any variable whose name says key, token,
+secret, password or credential), so it replaces them itself: in trace records, stdout, stderr
+and tool output. One compiled alternation, longest value first, so a secret that
 contains another is replaced whole.
 """
 
@@ -11,11 +13,18 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import unquote, urlsplit
 
 REDACTED = "[redacted]"
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
 _LABEL_NAME = re.compile(r"[^A-Za-z0-9._-]")
+#: A variable whose name holds one of these holds a secret (the tools' environment drops it too).
+SENSITIVE_NAME_PARTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
+#: ... unless it names a file or directory (OPENAI_API_KEY_FILE, SECRETS_DIR): a path is no secret.
+_POINTER_SUFFIXES = ("_FILE", "_PATH", "_DIR")
+_MAX_CREDS_BYTES = 1024 * 1024
 
 
 class SecretScrubber:
@@ -65,9 +74,19 @@ class SecretScrubber:
                 pass
 
     @classmethod
-    def from_context(cls, ctx: Any, *, stderr: TextIO | None = None) -> SecretScrubber:
-        """The scrubber for a PodContext's secret files."""
-        return cls(ctx.secrets, stderr=stderr)
+    def from_context(cls, ctx: Any, *, stderr: TextIO | None = None, min_length: int = 6) -> SecretScrubber:
+        """The scrubber for a PodContext: its secret files, and the secrets its environment holds
+        (`environment_secrets`)."""
+        named = dict(ctx.secrets)
+        found = environment_secrets(getattr(ctx, "environ", {}) or {}, nats_url=getattr(ctx, "nats_url", None),
+                                    nats_creds=getattr(ctx, "nats_creds", None), min_length=min_length)
+        for name, value in found:
+            label, n = name, 1
+            while label in named:
+                n += 1
+                label = f"{name}.{n}"
+            named[label] = value
+        return cls(named, min_length, stderr=stderr)
 
     @property
     def active(self) -> bool:
@@ -115,35 +134,69 @@ class SecretScrubber:
         starts before the cut is seen whole and replaced rather than cut in half: the result is
         extended to the end of its replacement.
         """
-        if self._pattern is None:
-            return text[:keep]
-        parts: list[str] = []
-        position = 0
-        for match in self._pattern.finditer(text):
-            if match.start() >= keep:
-                break
-            parts.append(text[position:match.start()])
-            parts.append(self._labels[match.group(0)])
-            position = match.end()
-        if position < keep:
-            parts.append(text[position:keep])
-        return "".join(parts)
+        return self.scrub_window(text, 0, keep)
 
     def scrub_tail(self, text: str, keep: int) -> str:
         """The scrubbed end of `text`, about `keep` characters long (the mirror of `scrub_head`)."""
+        return self.scrub_window(text, max(0, len(text) - keep), len(text))
+
+    def scrub_window(self, text: str, start: int, end: int) -> str:
+        """The scrubbed `text[start:end]`; a secret that straddles either cut is replaced whole
+        (so the result may begin before `start` or end after `end` with its replacement). `text`
+        should hold the longest secret's length more on each side of the window."""
         if self._pattern is None:
-            return text[len(text) - keep:] if keep < len(text) else text
-        cut = max(0, len(text) - keep)
+            return text[start:end]
         parts: list[str] = []
-        position = cut
+        position = start
         for match in self._pattern.finditer(text):
-            if match.end() <= cut:
+            if match.end() <= start:
                 continue
-            start = match.start()
-            if start < position:
-                position = start  # a secret straddling the cut: replaced whole
-            parts.append(text[position:start])
+            if match.start() >= end:
+                break
+            begin = match.start()
+            if begin < position:
+                position = begin  # a secret straddling the start: replaced whole
+            parts.append(text[position:begin])
             parts.append(self._labels[match.group(0)])
             position = match.end()
-        parts.append(text[position:])
+        if position < end:
+            parts.append(text[position:end])
         return "".join(parts)
+
+
+def environment_secrets(environ: Mapping[str, str], *, nats_url: str | None = None,
+                        nats_creds: Path | str | None = None, min_length: int = 6) -> list[tuple[str, str]]:
+    """(name, value) of the secrets the environment holds, each at least `min_length` long: the
+    value of every variable whose name says key, token, secret, password or credential (not one
+    that names a file: *_FILE, *_PATH, *_DIR); NATS_URL's user, password or token; the lines of
+    the NATS_CREDS_FILE that are credentials (the JWT, the NKEY seed)."""
+    found: list[tuple[str, str]] = []
+
+    def add(name: str, value: str | None) -> None:
+        value = (value or "").strip()
+        if len(value) >= min_length and (name, value) not in found:
+            found.append((name, value))
+
+    for name, value in environ.items():
+        upper = str(name).upper()
+        if any(part in upper for part in SENSITIVE_NAME_PARTS) and not upper.endswith(_POINTER_SUFFIXES):
+            add(str(name), str(value))
+    for server in (nats_url or "").split(","):
+        try:
+            parts = urlsplit(server.strip())
+            user, password = parts.username, parts.password
+        except ValueError:
+            continue
+        add("NATS_URL", unquote(user) if user else None)
+        add("NATS_URL", unquote(password) if password else None)
+    if nats_creds:
+        try:
+            with open(nats_creds, "rb") as handle:
+                text = handle.read(_MAX_CREDS_BYTES).decode("utf-8", "replace")
+        except OSError:
+            text = ""
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith(("-", "*")) and not any(ch.isspace() for ch in line):
+                add("NATS_CREDS_FILE", line)
+    return found

@@ -123,11 +123,16 @@ class GraphRunner:
         self._graph: Any = None
         self._scrubber: Any = None
         self._files_at = float("-inf")
+        self._terminated_said = False
 
     # --- public ---------------------------------------------------------------------
 
     async def run(self) -> int:
-        """Runs the graph to the end (or a drain, or an error); returns the exit code."""
+        """Runs the graph to the end (or a drain, or an error); returns the exit code.
+
+        Cancelled (a second signal), it ends the running step at once, publishes a
+        ``terminated`` status when a signal asked for the stop, closes the services and lets
+        the cancellation go on."""
         try:
             try:
                 await self._start_services()
@@ -135,9 +140,21 @@ class GraphRunner:
                 return self._report_early(exc)
             try:
                 async with AsyncSqliteSaver.from_conn_string(str(self.ctx.checkpoint_path)) as saver:
-                    return await self._run_with(saver)
+                    code = await self._run_with(saver)
             except Exception as exc:
-                return await self._fail(exc)
+                code = await self._fail(exc)
+            await self._say_undelivered()
+            return code
+        except asyncio.CancelledError:
+            if self.terminating is not None and not self._terminated_said:
+                self._terminated_said = True
+                with contextlib.suppress(Exception):
+                    await self._event("status", f"status-term-{uuid.uuid4().hex[:12]}", state="terminated",
+                                      summary="stopped at once by a second signal; the step that was running "
+                                              "did not finish and runs again on restart")
+            with contextlib.suppress(Exception):
+                await self._say_undelivered()
+            raise
         finally:
             await self._stop_services()
 
@@ -148,6 +165,13 @@ class GraphRunner:
             if self.commands is not None:
                 with contextlib.suppress(Exception):
                     self.commands.request_cancel("SIGTERM" if code == EXIT_SIGTERM else "SIGINT")
+
+    def hurry(self) -> None:
+        """A second signal: the publisher stops waiting for NATS' acknowledgements (what is not
+        acknowledged is written to stdout at close, said on stderr)."""
+        with contextlib.suppress(Exception):
+            if self.publisher is not None and hasattr(self.publisher, "hurry"):
+                self.publisher.hurry()
 
     # --- the run --------------------------------------------------------------------
 
@@ -195,7 +219,10 @@ class GraphRunner:
                         if part[0] == "tasks" and "input" in part[1]:
                             self._armed = True
                             deadline.reschedule(loop.time() + bound)
-                        outs = map_part(part, phases=self.options.phases, state=self.mapper)
+                        try:
+                            outs = map_part(part, phases=self.options.phases, state=self.mapper)
+                        except Exception as exc:  # the graph's output is hostile: never a crash
+                            outs = [self._unmappable(part, exc)]
                         if outs:
                             await self._publish_all(outs)
                             if part[0] == "checkpoints":
@@ -225,6 +252,7 @@ class GraphRunner:
         """What to do at a drained step boundary: an exit code, or the next stream input."""
         while True:
             if self.terminating is not None:
+                self._terminated_said = True
                 await self._event("status", f"status-term-{uuid.uuid4().hex[:12]}", state="terminated",
                                   summary="stopped by a signal after a finished step; a restart resumes from the checkpoint")
                 return self.terminating
@@ -298,8 +326,11 @@ class GraphRunner:
         step = (snapshot.metadata or {}).get("step", -1)
         ckpt = (snapshot.config.get("configurable") or {}).get("checkpoint_id", "")
         self.mapper.step = step
+        # In the phase of the node that runs next (not made the current phase: that node's own
+        # phase event still comes).
+        phase = next((p for p in map(self.options.phases.phase_of, snapshot.next or ()) if p), None)
         await self._record("message", f"resumed from checkpoint step {step}",
-                           f"resumed-{ckpt}-{uuid.uuid4().hex[:8]}")
+                           f"resumed-{ckpt}-{uuid.uuid4().hex[:8]}", phase=phase)
         recent: list[Any] = []
         async for snap in graph.aget_state_history(config):
             if snap.config == snapshot.config or (snap.config.get("configurable") or {}).get("checkpoint_id") == ckpt:
@@ -326,7 +357,7 @@ class GraphRunner:
     # --- failure --------------------------------------------------------------------
 
     async def _fail(self, exc: BaseException) -> int:
-        code, reason = _classify(exc, self.ctx.fatal_exit_code)
+        code, reason = _classify(exc, self.ctx.fatal_exit_code, self._scrubber)
         with contextlib.suppress(Exception):
             await self._record("error", reason, f"err-{uuid.uuid4().hex[:12]}", phase=self.mapper.phase)
             await self._event("status", f"status-failed-{uuid.uuid4().hex[:12]}", state="failed", summary=reason)
@@ -334,7 +365,7 @@ class GraphRunner:
         return code
 
     def _report_early(self, exc: BaseException) -> int:
-        code, reason = _classify(exc, self.ctx.fatal_exit_code)
+        code, reason = _classify(exc, self.ctx.fatal_exit_code, self._scrubber)
         self._stderr(reason)
         return code
 
@@ -384,14 +415,28 @@ class GraphRunner:
             return
         job = self.ctx.job_id
         for out in outs:
-            body = dict(out.body)
-            if out.subject == "logs":
-                kind = body.pop("kind", "message")
-                text = body.pop("text", "")
-                await pub.record(kind, text, msg_id=f"{job}-{out.msg_id_suffix}", **body)
-            else:
-                type_ = body.pop("type")
-                await pub.event(type_, msg_id=f"{job}-{out.msg_id_suffix}", **body)
+            try:
+                body = dict(out.body)
+                if out.subject == "logs":
+                    kind = body.pop("kind", "message")
+                    text = body.pop("text", "")
+                    # fields as one mapping: a custom record's keys may be anything (`msg_id`, `self`)
+                    await pub.record(kind, text, msg_id=f"{job}-{out.msg_id_suffix}", extra=body)
+                else:
+                    type_ = body.pop("type", "message")
+                    await pub.event(type_, msg_id=f"{job}-{out.msg_id_suffix}", extra=body)
+            except Exception as exc:
+                await self._record("error", f"a trace record could not be published: {_one_line(exc, self._scrubber)}",
+                                   f"puberr-{uuid.uuid4().hex[:12]}", phase=self.mapper.phase)
+
+    def _unmappable(self, part: Any, exc: BaseException) -> Out:
+        """The error record for a stream part the adapter could not map."""
+        mode = part[-2] if isinstance(part, tuple) and len(part) >= 2 else "?"
+        body: dict[str, Any] = {"kind": "error", "text": f"a {_one_line(mode)} stream part could not be "
+                                                         f"mapped to a record: {_one_line(exc, self._scrubber)}"}
+        if self.mapper.phase:
+            body["phase"] = self.mapper.phase
+        return Out("logs", body, f"maperr-{uuid.uuid4().hex[:12]}")
 
     async def _record(self, kind: str, text: str, suffix: str, **fields: Any) -> None:
         if self.publisher is not None:
@@ -428,6 +473,7 @@ class GraphRunner:
 
         interval = self._heartbeat_interval()
         self._scrubber = SecretScrubber.from_context(self.ctx)
+        self.mapper.scrub = self._scrubber.scrub if self._scrubber.active else None
         if self.publisher is None:
             self.publisher = TracePublisher(self.ctx, scrubber=self._scrubber)
             await self.publisher.start()
@@ -457,12 +503,41 @@ class GraphRunner:
         return value
 
     async def _stop_services(self) -> None:
-        for stop in reversed(self._owned):
-            with contextlib.suppress(Exception):
+        """Stops what the runner started. A stop in progress is not abandoned when the run is
+        cancelled (a second signal): the publisher's close writes out what NATS has not
+        acknowledged; a cancellation only hurries it, and goes on afterwards."""
+        cancelled: asyncio.CancelledError | None = None
+        owned, self._owned = self._owned, []
+        for stop in reversed(owned):
+            try:
                 result = stop()
-                if asyncio.iscoroutine(result):
-                    await result
-        self._owned.clear()
+                if not asyncio.iscoroutine(result):
+                    continue
+                task = asyncio.ensure_future(result)
+                while not task.done():
+                    try:
+                        await asyncio.wait({task})  # waiting is cancelled, not the stop itself
+                    except asyncio.CancelledError as exc:
+                        cancelled = cancelled or exc
+                        self.hurry()
+                if not task.cancelled():
+                    task.exception()  # retrieved; a failing stop is not the run's failure
+            except Exception:
+                pass
+        if cancelled is not None:
+            raise cancelled
+
+    async def _say_undelivered(self) -> None:
+        """Operator instructions that never reached the graph (the run ended first): a record
+        and a stderr line each, so the operator knows; nothing carries them to a restart."""
+        texts, self._instructions = self._instructions, []
+        if self.commands is not None:
+            with contextlib.suppress(Exception):
+                texts.extend(self.commands.take_instructions())
+        for text in texts:
+            line = f"operator instruction not delivered (the run ended before another step): {text}"
+            await self._record("message", line, f"undelivered-{uuid.uuid4().hex[:12]}", phase="STRATEGIC")
+            self._stderr(line)
 
 
 async def run_graph(graph: Any, ctx: PodContext, inputs: Any, options: RunOptions | None = None, *,
@@ -486,7 +561,8 @@ async def run_graph(graph: Any, ctx: PodContext, inputs: Any, options: RunOption
         received.append(code)
         if len(received) == 1:
             runner.on_signal(code)
-        elif main_task is not None:  # a second signal: stop now
+        elif len(received) == 2 and main_task is not None:  # a second signal: stop now
+            runner.hurry()
             main_task.cancel()
 
     for sig, code in ((signal.SIGTERM, EXIT_SIGTERM), (signal.SIGINT, EXIT_SIGINT)):
@@ -507,15 +583,17 @@ def main(build_graph: Callable[[PodContext, Any], Any], make_input: Callable[[Po
     ``build_graph(ctx, checkpointer)`` returns the compiled graph; ``make_input(ctx)`` the
     first input (not called when resuming). Never prints a traceback.
     """
+    protect_process()
     options = options or RunOptions()
     code = 1
+    ctx: PodContext | None = None
     try:
         ctx = context()
         if options.prepare_context is not None:
             ctx = options.prepare_context(ctx)
         code = asyncio.run(_amain(build_graph, make_input, options, ctx))
     except ContractError as exc:
-        _line(str(exc))
+        _line(str(exc), ctx)
         code = exc.exit_code
     except KeyboardInterrupt:
         code = EXIT_SIGINT
@@ -523,43 +601,111 @@ def main(build_graph: Callable[[PodContext, Any], Any], make_input: Callable[[Po
         if isinstance(exc, SystemExit):
             code = exc.code if isinstance(exc.code, int) else 1
         else:
-            _line(f"internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            _line(f"internal error: {_one_line(exc, limit=None)}", ctx)
             code = 1
+    _exit_now(code)
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Flushes stdout and stderr and ends the process with ``code``, without the interpreter's
+    teardown: nothing is left to print a late traceback, and nothing can hold the exit up."""
     with contextlib.suppress(Exception):
         sys.stdout.flush()
+    with contextlib.suppress(Exception):
         sys.stderr.flush()
-    os._exit(code)  # no interpreter teardown: nothing left to print a late traceback
+    os._exit(code)
+
+
+def protect_process() -> None:
+    """Makes this process non-dumpable (Linux ``prctl(PR_SET_DUMPABLE, 0)``): its
+    ``/proc/<pid>/environ`` and ``mem`` become unreadable to the tools' commands, which run under
+    the same uid, so the environment the execute tool scrubs cannot be read back from the agent
+    (``cat /proc/$PPID/environ``). Commands are dumpable again once they exec. It does not stop a
+    process with CAP_SYS_PTRACE, nor root. Elsewhere, or if it fails, nothing happens."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
 
 
 async def _amain(build_graph: Callable[[PodContext, Any], Any], make_input: Callable[[PodContext], Any],
                  options: RunOptions, ctx: PodContext) -> int:
     loop = asyncio.get_running_loop()
-    loop.set_exception_handler(_quiet_exception_handler)
-    return await run_graph(build_graph, ctx, make_input, options, install_signals=True)
+    loop.set_exception_handler(_QuietExceptionHandler(_quiet_scrubber(ctx)))
+    code = await run_graph(build_graph, ctx, make_input, options, install_signals=True)
+    # Ends here, not after asyncio.run: its teardown joins the default executor's threads, and a
+    # synchronous step cut off by step_bound still runs in one of them (forever, maybe).
+    _exit_now(code)
 
 
-def _quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict) -> None:
-    """asyncio's default handler prints tracebacks of forgotten tasks; one line instead."""
-    exc = context.get("exception")
-    what = f"{type(exc).__name__}: {exc}" if exc is not None else context.get("message", "")
-    text = "".join(ch if ch.isprintable() else " " for ch in str(what))[:300]
-    with contextlib.suppress(Exception):
-        sys.stderr.write(f"flightdeck-agent: background error: {text}\n")
+class _QuietExceptionHandler:
+    """asyncio's default handler prints tracebacks of forgotten tasks; one redacted line instead."""
+
+    def __init__(self, scrubber: Any) -> None:
+        self.scrubber = scrubber
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        with contextlib.suppress(Exception):
+            exc = context.get("exception")
+            what = f"{type(exc).__name__}: {exc}" if exc is not None else context.get("message", "")
+            text = str(what)
+            if self.scrubber is not None:
+                text = self.scrubber.scrub(text)  # before the cut: no half secret
+            text = "".join(ch if ch.isprintable() else " " for ch in text)[:300]
+            sys.stderr.write(f"flightdeck-agent: background error: {text}\n")
+            sys.stderr.flush()
 
 
-def _classify(exc: BaseException, fatal: int) -> tuple[int, str]:
+def _quiet_scrubber(ctx: PodContext | None) -> Any:
+    """A scrubber for the pod's secrets that says nothing itself (the runner's says what it must)."""
+    if ctx is None:
+        return None
+    try:
+        import io
+
+        from .redact import SecretScrubber
+
+        return SecretScrubber.from_context(ctx, stderr=io.StringIO())
+    except Exception:
+        return None
+
+
+def _classify(exc: BaseException, fatal: int, scrubber: Any = None) -> tuple[int, str]:
     from .exitcodes import classify
 
     if isinstance(exc, ContractError):  # already says what and where
         return exc.exit_code, str(exc)
     try:
-        return classify(exc, fatal)
+        return classify(exc, fatal, scrub=scrubber.scrub if scrubber is not None else None)
     except Exception:
-        return 1, f"{type(exc).__name__}: {exc}"
+        return 1, _one_line(exc, scrubber)
 
 
-def _line(text: str) -> None:
+def _one_line(value: Any, scrubber: Any = None, limit: int | None = 300) -> str:
+    """`Type: first line` of an exception, or the first line of a value's str(), redacted before
+    it is cut at `limit` (no half secret); never raises."""
+    try:
+        if isinstance(value, BaseException):
+            lines = str(value).strip().splitlines()
+            text = f"{type(value).__name__}: {lines[0]}" if lines else type(value).__name__
+        else:
+            text = str(value).strip().splitlines()[0] if str(value).strip() else ""
+        if scrubber is not None:
+            text = scrubber.scrub(text)
+    except Exception:
+        text = type(value).__name__
+    return text if limit is None else text[:limit]
+
+
+def _line(text: str, ctx: PodContext | None = None) -> None:
+    """One line on stderr, the pod's secrets redacted when the context is known."""
     with contextlib.suppress(Exception):
+        scrubber = _quiet_scrubber(ctx)
+        if scrubber is not None:
+            text = scrubber.scrub(text)
+        text = "".join(ch if ch.isprintable() else " " for ch in text)[:2000]
         sys.stderr.write(f"flightdeck-agent: {text}\n")
         sys.stderr.flush()
 

@@ -16,6 +16,7 @@ from langchain_core.tools import BaseTool, tool
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
 from langgraph.prebuilt import ToolNode
+from langgraph.prebuilt.tool_node import ToolInvocationError
 from typing_extensions import TypedDict
 
 from ..adapter import STRATEGIC, TACTICAL, PhaseMap
@@ -48,6 +49,16 @@ def finish(summary: str) -> str:
     return summary
 
 
+def tool_failure_answer(error: Exception) -> str:
+    """What the model reads when a tool raised: an observation, not the end of the run (a
+    raising tool would end it, and the checkpointed call would raise again on every retry)."""
+    if isinstance(error, ToolInvocationError):  # arguments that do not fit the schema
+        return error.message
+    lines = str(error).strip().splitlines()
+    text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    return "error: the tool failed: " + (text if len(text) <= 500 else text[:500] + "…")
+
+
 def build_graph(model: BaseChatModel, tools: Sequence[BaseTool], checkpointer: Any = None):
     """The compiled planner/executor graph (``checkpointer``: the runner's saver)."""
     planner_model = model.bind_tools([finish])
@@ -77,7 +88,7 @@ def build_graph(model: BaseChatModel, tools: Sequence[BaseTool], checkpointer: A
     graph = StateGraph(AgentState)
     graph.add_node(PLANNER, planner)
     graph.add_node(EXECUTOR, executor)
-    graph.add_node(TOOLS, ToolNode(list(tools)))
+    graph.add_node(TOOLS, ToolNode(list(tools), handle_tool_errors=tool_failure_answer))
     graph.add_edge(START, PLANNER)
     graph.add_conditional_edges(PLANNER, after_planner, [EXECUTOR, TOOLS, END])
     graph.add_conditional_edges(EXECUTOR, after_executor, [TOOLS, PLANNER])

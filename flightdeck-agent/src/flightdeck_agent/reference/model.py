@@ -18,6 +18,7 @@ from ..scripted import ScriptedChatModel, ScriptError, load_script
 
 DEFAULT_MODEL = "gpt-4o-mini"
 API_KEY_SECRET = "openai-api-key"
+DEFAULT_TIMEOUT = 300.0
 
 
 def make_model(ctx: PodContext) -> BaseChatModel:
@@ -51,9 +52,25 @@ def _step_delay(ctx: PodContext) -> float:
     return value
 
 
+def _timeout(ctx: PodContext) -> float:
+    """OPENAI_TIMEOUT: seconds per model request, 1 to 86400 (default 300)."""
+    raw = (ctx.environ.get("OPENAI_TIMEOUT") or "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 1 <= value <= 86400:  # NaN too
+        raise ContractError(f"OPENAI_TIMEOUT {raw[:20]!r} is not a number of seconds (1 to 86400)", "environment",
+                            ctx.fatal_exit_code)
+    return value
+
+
 def _openai_model(ctx: PodContext, model: str) -> BaseChatModel:
     env = ctx.environ
     base_url = (env.get("OPENAI_BASE_URL") or "").strip() or None
+    timeout = _timeout(ctx)
     key = _api_key(ctx)
     if key is None and base_url is None:
         raise ContractError(
@@ -68,7 +85,7 @@ def _openai_model(ctx: PodContext, model: str) -> BaseChatModel:
         model=model,
         base_url=base_url,
         api_key=key or "no-key",  # local servers (Ollama, llama.cpp) ignore it
-        timeout=float(env.get("OPENAI_TIMEOUT") or 300),
+        timeout=timeout,
         max_retries=2,
     )
 
