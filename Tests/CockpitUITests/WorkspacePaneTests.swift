@@ -89,4 +89,36 @@ import Testing
         #expect(small.lines[0].contains("Files"))
         #expect(small.lines.allSatisfy { DisplayWidth.of($0) == 20 })
     }
+
+    /// Regression: the Files pane listed a workspace once, when its job was selected, so a
+    /// running agent's files never showed until the operator pressed a key.
+    @Test func aRunningJobsWorkspaceIsListedAgainEveryFewSecondsAndOnceWhenItStops() throws {
+        func asked(_ h: Harness, _ id: String) -> Bool {
+            h.effects.contains { if case .loadWorkspace(let job) = $0 { job == id } else { false } }
+        }
+        var h = Harness(width: 200, height: 60)
+        h.select("j1")  // running
+        let start = h.state.now
+        h.send(.ticked(start.addingTimeInterval(1)))
+        #expect(!asked(h, "j1"), "not before workspaceRefreshSeconds")
+        h.send(.ticked(start.addingTimeInterval(CockpitState.workspaceRefreshSeconds + 0.5)))
+        #expect(asked(h, "j1"))
+        h.send(.ticked(start.addingTimeInterval(CockpitState.workspaceRefreshSeconds + 1.5)))
+        #expect(!asked(h, "j1"), "once per period")
+        // It finishes: listed once more, then left alone.
+        var jobs = CockpitFixtures.jobs
+        jobs[0].status = .succeeded
+        h.send(.jobsListed(jobs))
+        h.send(.ticked(start.addingTimeInterval(CockpitState.workspaceRefreshSeconds + 2)))
+        #expect(asked(h, "j1"), "the final state of the workspace")
+        for second in 3..<30 {
+            h.send(.ticked(start.addingTimeInterval(CockpitState.workspaceRefreshSeconds + Double(second))))
+            #expect(!asked(h, "j1"), "a finished job's workspace is not listed again and again")
+        }
+        // A finished job selected is listed once, on selection only.
+        h.select("j3")
+        #expect(asked(h, "j3"))
+        h.send(.ticked(start.addingTimeInterval(100)))
+        #expect(!asked(h, "j3"))
+    }
 }

@@ -14,6 +14,9 @@ public struct CockpitState: Sendable {
     public static let flashSeconds: TimeInterval = 5
     /// How often a running job's timeline is asked for again.
     public static let timelineRefreshSeconds: TimeInterval = 10
+    /// How often the selected job's workspace is listed again while it runs (the agent is
+    /// writing it), and once more when it stops.
+    public static let workspaceRefreshSeconds: TimeInterval = 5
 
     public internal(set) var width: Int
     public internal(set) var height: Int
@@ -48,6 +51,9 @@ public struct CockpitState: Sendable {
     /// Jobs this cockpit told to pause (so `p` next sends resume).
     public internal(set) var paused: Set<String> = []
     var lastTimelineRefresh: Date?
+    /// When the selected job's workspace was last asked for, and whether the job was running then.
+    var lastWorkspaceRefresh: Date?
+    var workspaceJobWasMoving = false
 
     public init(
         width: Int = 80, height: Int = 24, now: Date = Date(), theme: Theme = .default, glyphs: GlyphSet = .unicode,

@@ -31,6 +31,7 @@ extension CockpitState {
                 lastTimelineRefresh = date
                 effects.append(.loadTimeline(jobIDs: lanes))
             }
+            refreshWorkspaceIfMoving(at: date, &effects)
         case .jobsListed(let list):
             jobs.all = list
             jobs.refresh()
@@ -136,8 +137,24 @@ extension CockpitState {
         workspace = WorkspaceState()
         workspace.jobID = id
         effects.append(.loadWorkspace(jobID: id))
+        lastWorkspaceRefresh = now
+        workspaceJobWasMoving = jobs.job(id: id).map { $0.status == .running || $0.status == .pending } ?? false
         lastTimelineRefresh = now
         effects.append(.loadTimeline(jobIDs: laneJobIDs()))
+    }
+
+    /// The selected job's workspace, listed again every `workspaceRefreshSeconds` while the job
+    /// runs (its agent is writing it) and once when it stops, so the Files pane follows a run
+    /// without a key press; a finished job's is not listed again (an idle cockpit stays idle).
+    mutating func refreshWorkspaceIfMoving(at date: Date, _ effects: inout [CockpitEffect]) {
+        guard let id = workspace.jobID else { return }
+        let moving = jobs.job(id: id).map { $0.status == .running || $0.status == .pending } ?? false
+        let due = lastWorkspaceRefresh.map { date.timeIntervalSince($0) >= Self.workspaceRefreshSeconds } ?? true
+        if (moving && due) || (workspaceJobWasMoving && !moving) {
+            lastWorkspaceRefresh = date
+            effects.append(.loadWorkspace(jobID: id))
+        }
+        workspaceJobWasMoving = moving
     }
 
     /// The finest scale at which the job's whole run takes at most 80 % of the lanes' width:
