@@ -180,11 +180,13 @@ final class HostProcess: ContainerProcess {
         }
         for index in streams.indices { streams[index].finish(into: log) }
         if exitCode == nil {
-            // Both pipes closed before the exit was seen: wait for it now.
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            exitCode = flightdeck_exit_code(status)
-            state.withLock { $0.reaped = true }
+            // Both pipes closed before the exit was seen: wait for it here (this thread is the
+            // process's own), reaping under the lock as above so no signal can reach a reused id.
+            exitCode = reapIfExited(pid)
+            while exitCode == nil {
+                usleep(50_000)
+                exitCode = reapIfExited(pid)
+            }
             killMarked()
         }
         return ContainerExitStatus(code: exitCode!)
@@ -224,9 +226,10 @@ final class HostProcess: ContainerProcess {
         let stream: String
         var pending: [UInt8] = []
         var closed = false
+        /// The read buffer, reused for every read.
+        var chunk = [UInt8](repeating: 0, count: 65536)
 
         mutating func read(into log: ContainerLogFile) {
-            var chunk = [UInt8](repeating: 0, count: 65536)
             let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count < 0 && (errno == EINTR || errno == EAGAIN) { return }
             guard count > 0 else {

@@ -134,3 +134,18 @@ def test_without_nats_commands_are_off(tmp_path: Path) -> None:
 ])
 def test_parse_command(data: bytes, expected: tuple[Any, Any]) -> None:
     assert parse_command(data) == expected
+
+
+def test_a_flood_of_instructions_is_bounded(tmp_path: Path) -> None:
+    from flightdeck_agent.commands import MAX_PENDING_INSTRUCTIONS
+
+    ctx = context(make_pod_env(tmp_path))
+    err = io.StringIO()
+    listener = CommandListener(ctx, stderr=err)
+    for n in range(MAX_PENDING_INSTRUCTIONS + 10):
+        listener.handle(json.dumps({"type": "instruct", "text": f"do {n}"}).encode())
+    assert listener.take_instructions() == [f"do {n}" for n in range(MAX_PENDING_INSTRUCTIONS)]
+    assert err.getvalue().count("instruction refused") == 10
+    # Once taken, there is room again.
+    assert listener.handle(b'{"type":"instruct","text":"again"}') == "instruct"
+    assert listener.take_instructions() == ["again"]

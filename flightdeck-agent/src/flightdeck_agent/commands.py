@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from .publisher import TracePublisher
 
 MAX_COMMAND_BYTES = 256 * 1024
+#: Instructions held until the next strategic step; more than this are refused (said on stderr),
+#: so a flood on the commands subject cannot grow the agent's memory or its next prompt.
+MAX_PENDING_INSTRUCTIONS = 32
 COMMANDS = ("pause", "resume", "cancel", "instruct")
 
 
@@ -93,6 +96,9 @@ class CommandListener:
         elif kind == "cancel":
             self.request_cancel(command.get("text") or "cancelled by the operator")
         elif kind == "instruct":
+            if len(self._instructions) >= MAX_PENDING_INSTRUCTIONS:
+                self._ignore(f"instruction refused: {MAX_PENDING_INSTRUCTIONS} are already waiting for the next step")
+                return None
             self._instructions.append(command["text"])
         self._changed.set()
         return kind
