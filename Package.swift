@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // MARK: - C interop (prefixed shims for what Swift cannot call directly)
@@ -36,6 +37,10 @@ let package = Package(
 
         // MARK: - Pure domain
         .target(name: "FlightdeckCore"),
+
+        /// Demand that flows back from a consumer to its producers: the bounded channel every
+        /// stream between a socket and the store goes through.
+        .target(name: "FlowControl", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
 
         /// Kubernetes objects as typed views over their JSON (unknown fields survive), paths,
         /// selectors, patches, Status errors: shared by the client and the simulated cluster.
@@ -87,7 +92,8 @@ let package = Package(
         /// Keeps the history true to the cluster (reconcile), and deploys and steers agent Jobs.
         .target(
             name: "Orchestrator",
-            dependencies: ["FlightdeckCore", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "NATSClient"]
+            dependencies: ["FlightdeckCore", "FlowControl", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests",
+                "NATSClient"]
         ),
 
         /// The cockpit, pure: state, messages, `update`, layout, panes rendering into a
@@ -119,6 +125,7 @@ let package = Package(
                 "FlightdeckCore",
                 "KubeModel",
                 "CCurl",
+                "FlowControl",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -178,6 +185,10 @@ let package = Package(
         .testTarget(
             name: "FlightdeckCoreTests",
             dependencies: ["FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "FlowControlTests",
+            dependencies: ["FlowControl"]
         ),
         .testTarget(
             name: "KubeModelTests",

@@ -44,3 +44,7 @@ CURLcode CCurl_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value) {
 CURLMcode CCurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
     return curl_multi_setopt(multi, option, value);
 }
+
+CURLcode CCurl_easy_pause_receive(CURL *handle) { return curl_easy_pause(handle, CURLPAUSE_RECV); }
+
+CURLcode CCurl_easy_resume(CURL *handle) { return curl_easy_pause(handle, CURLPAUSE_CONT); }

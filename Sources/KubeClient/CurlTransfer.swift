@@ -1,11 +1,23 @@
 import CCurl
+import FlowControl
 import Foundation
 
-/// One request on the multi handle: its easy handle, the C callbacks' state, and the stream
-/// it feeds. Used only on the loop thread once started.
+/// One request on the multi handle: its easy handle, the C callbacks' state, and the bounded
+/// channel it feeds. Used only on the loop thread once started.
+///
+/// Demand flows back to the socket: when the consumer lets the channel fill to its high water
+/// mark, the transfer is paused (`CURLPAUSE_RECV`: libcurl stops reading, the kernel's and
+/// then the server's buffers fill, and the server stops sending); once the consumer has
+/// drained it, the loop resumes the transfer.
 final class CurlTransfer: @unchecked Sendable {
+    typealias Events = BoundedChannel<HTTPStreamEvent, any Error>
+
     let request: HTTPRequest
-    private let continuation: AsyncThrowingStream<HTTPStreamEvent, any Error>.Continuation
+    private let sender: Events.Sender
+    /// Called (from any thread) when the paused transfer may read again.
+    private let onDemand: @Sendable (CurlTransfer) -> Void
+    /// Paused for want of demand (loop thread only).
+    private(set) var paused = false
     private(set) var easy: UnsafeMutableRawPointer?
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
@@ -13,9 +25,10 @@ final class CurlTransfer: @unchecked Sendable {
     private var headSent = false
     private var finished = false
 
-    init(request: HTTPRequest, continuation: AsyncThrowingStream<HTTPStreamEvent, any Error>.Continuation) {
+    init(request: HTTPRequest, sender: Events.Sender, onDemand: @escaping @Sendable (CurlTransfer) -> Void) {
         self.request = request
-        self.continuation = continuation
+        self.sender = sender
+        self.onDemand = onDemand
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
     }
 
@@ -102,7 +115,19 @@ final class CurlTransfer: @unchecked Sendable {
 
     fileprivate func received(body bytes: UnsafeBufferPointer<UInt8>) {
         sendHead()
-        continuation.yield(.data(Array(bytes)))
+        guard !sender.offer(.data(Array(bytes))), !sender.isTerminated, !paused, let easy else { return }
+        // The channel is full: stop reading until the consumer has drained it.
+        paused = CCurl_easy_pause_receive(easy) == CURLE_OK
+        guard paused else { return }
+        sender.whenDrained { [self] in onDemand(self) }
+    }
+
+    /// Reads again after a pause (loop thread). libcurl may deliver data it held at once,
+    /// from inside this call, which may pause the transfer again.
+    func resume() {
+        guard paused, let easy else { return }
+        paused = false
+        _ = CCurl_easy_resume(easy)
     }
 
     private func sendHead() {
@@ -117,7 +142,7 @@ final class CurlTransfer: @unchecked Sendable {
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
             headers.append((name, value))
         }
-        continuation.yield(.head(HTTPResponseHead(status: status, headers: headers)))
+        _ = sender.offer(.head(HTTPResponseHead(status: status, headers: headers)))
     }
 
     // MARK: - Completion (loop thread)
@@ -136,7 +161,7 @@ final class CurlTransfer: @unchecked Sendable {
     func finish(throwing error: (any Error)?) {
         guard !finished else { return }
         finished = true
-        continuation.finish(throwing: error)
+        sender.finish(throwing: error)
     }
 }
 

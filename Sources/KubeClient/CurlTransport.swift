@@ -1,4 +1,5 @@
 import CCurl
+import FlowControl
 import Foundation
 import Synchronization
 
@@ -6,8 +7,9 @@ import Synchronization
 ///
 /// One thread per transport drives every transfer (requests, watches, log follows) through a
 /// single multi handle, so long-lived streams cost no thread each and share connections
-/// (HTTP/2 multiplexing when the server offers it). Transfers reach Swift as
-/// `AsyncThrowingStream`s; ending the consumer's iteration cancels the transfer.
+/// (HTTP/2 multiplexing when the server offers it). Transfers reach Swift as bounded
+/// channels: a consumer that falls behind pauses its transfer (the socket stops being read)
+/// rather than growing a buffer, and ending the consumer's iteration cancels the transfer.
 public final class CurlTransport: Sendable {
     private let loop: CurlLoop
 
@@ -23,14 +25,21 @@ public final class CurlTransport: Sendable {
         _ = curl_global_init(3)  // CURL_GLOBAL_DEFAULT (SSL | WIN32)
     }()
 
-    /// Starts the request; the head arrives first, then body chunks as the server sends them.
-    public func stream(_ request: HTTPRequest) -> AsyncThrowingStream<HTTPStreamEvent, any Error> {
+    /// Body bytes buffered per transfer before it is paused, and the level it resumes at.
+    public static let highWater = 512 << 10
+    public static let lowWater = 128 << 10
+
+    /// Starts the request; the head arrives first, then body chunks as the server sends them,
+    /// as fast as the consumer reads them.
+    public func stream(_ request: HTTPRequest) -> BoundedChannel<HTTPStreamEvent, any Error> {
         let loop = self.loop
-        return AsyncThrowingStream { continuation in
-            let transfer = CurlTransfer(request: request, continuation: continuation)
-            continuation.onTermination = { _ in loop.cancel(transfer) }
-            loop.add(transfer)
+        let (events, sender) = CurlTransfer.Events.make(highWater: Self.highWater, lowWater: Self.lowWater) { event in
+            if case .data(let bytes) = event { bytes.count } else { 0 }
         }
+        let transfer = CurlTransfer(request: request, sender: sender) { loop.resume($0) }
+        sender.onTermination { loop.cancel(transfer) }
+        loop.add(transfer)
+        return events
     }
 
     /// Performs the request and collects the whole body.
@@ -55,6 +64,7 @@ final class CurlLoop: @unchecked Sendable {
     private struct Inbox {
         var added: [CurlTransfer] = []
         var cancelled: [CurlTransfer] = []
+        var resumed: [CurlTransfer] = []
         var stopped = false
     }
 
@@ -82,6 +92,12 @@ final class CurlLoop: @unchecked Sendable {
         curl_multi_wakeup(multi)
     }
 
+    /// The consumer drained a paused transfer's channel.
+    func resume(_ transfer: CurlTransfer) {
+        inbox.withLock { $0.resumed.append(transfer) }
+        curl_multi_wakeup(multi)
+    }
+
     func stop() {
         inbox.withLock { $0.stopped = true }
         curl_multi_wakeup(multi)
@@ -90,7 +106,7 @@ final class CurlLoop: @unchecked Sendable {
     private func run() {
         while true {
             let work = inbox.withLock { inbox in
-                defer { inbox.added = []; inbox.cancelled = [] }
+                defer { inbox.added = []; inbox.cancelled = []; inbox.resumed = [] }
                 return inbox
             }
             for transfer in work.added {
@@ -103,6 +119,9 @@ final class CurlLoop: @unchecked Sendable {
                 }
             }
             for transfer in work.cancelled { remove(transfer, error: CancellationError()) }
+            for transfer in work.resumed {
+                if let easy = transfer.easy, active[easy] != nil { transfer.resume() }
+            }
             if work.stopped {
                 for transfer in Array(active.values) { remove(transfer, error: CancellationError()) }
                 curl_multi_cleanup(multi)

@@ -1,4 +1,5 @@
 import FlightdeckCore
+import FlowControl
 import Foundation
 import KubeModel
 
@@ -52,16 +53,19 @@ public final class Informer: Sendable {
         case tick
     }
 
-    /// Starts the loop; it runs until the consumer stops iterating.
-    public func events() -> AsyncStream<Event> {
-        AsyncStream { output in
-            let task = Task { await self.run(output) }
-            output.onTermination = { _ in task.cancel() }
+    /// Events waiting for a slow consumer before the informer stops reading its watch.
+    public static let eventsBuffered = 1_024
+
+    /// Starts the loop; it runs until the consumer stops iterating. A consumer that falls
+    /// behind holds the loop, which holds the watch's reading (nothing grows in between).
+    public func events() -> BoundedChannel<Event, Never> {
+        .producing(highWater: Self.eventsBuffered) { output in
+            await self.run(output)
         }
     }
 
-    private func run(_ output: AsyncStream<Event>.Continuation) async {
-        let (inputs, input) = AsyncStream<Input>.makeStream()
+    private func run(_ output: BoundedChannel<Event, Never>.Sender) async {
+        let (inputs, input) = BoundedChannel<Input, Never>.make(highWater: KubeAPI.watchEventsBuffered)
         let clock = ContinuousClock()
         let origin = clock.now
         func now() -> Double { (clock.now - origin).seconds }
@@ -76,8 +80,20 @@ public final class Informer: Sendable {
             input.finish()
         }
 
-        func apply(_ step: Reflector.Step) {
-            for delta in step.deltas { output.yield(.delta(delta)) }
+        /// Hands `event` on; false once the consumer has gone.
+        func emit(_ event: Event) async -> Bool {
+            do {
+                try await output.send(event)
+                return true
+            } catch {
+                return false
+            }
+        }
+
+        func apply(_ step: Reflector.Step) async -> Bool {
+            for delta in step.deltas {
+                guard await emit(.delta(delta)) else { return false }
+            }
             for effect in step.effects {
                 switch effect {
                 case .list:
@@ -85,9 +101,9 @@ public final class Informer: Sendable {
                     Task {
                         do {
                             let result = try await api.listAll(type, namespace: namespace, options: selector)
-                            input.yield(.listed(result.items, result.resourceVersion))
+                            try? await input.send(.listed(result.items, result.resourceVersion))
                         } catch {
-                            input.yield(.listFailed("\(error)"))
+                            try? await input.send(.listFailed("\(error)"))
                         }
                     }
                 case .watch(let version):
@@ -101,10 +117,12 @@ public final class Informer: Sendable {
                     let stream = api.watch(type, namespace: namespace, options: options)
                     watchTask = Task {
                         do {
-                            for try await event in stream { input.yield(.event(event, generation: current)) }
-                            input.yield(.watchEnded(failed: false, reason: "", generation: current))
+                            for try await event in stream { try await input.send(.event(event, generation: current)) }
+                            try await input.send(.watchEnded(failed: false, reason: "", generation: current))
+                        } catch is CancellationError {
+                            return
                         } catch {
-                            input.yield(.watchEnded(failed: true, reason: "\(error)", generation: current))
+                            try? await input.send(.watchEnded(failed: true, reason: "\(error)", generation: current))
                         }
                     }
                 case .cancelWatch:
@@ -119,20 +137,22 @@ public final class Informer: Sendable {
                 let wait = max(0, deadline - now())
                 timerTask = Task {
                     try? await Task.sleep(for: .seconds(wait))
-                    if !Task.isCancelled { input.yield(.tick) }
+                    if !Task.isCancelled { try? await input.send(.tick) }
                 }
             }
+            return true
         }
 
-        func report(_ state: ConnectionState) {
+        func report(_ state: ConnectionState) async -> Bool {
             switch state {
             case .connected where !connected:
                 connected = true
-                output.yield(.connection(.connected))
+                return await emit(.connection(.connected))
             case .retrying:
                 connected = false
-                output.yield(.connection(state))
-            default: break
+                return await emit(.connection(state))
+            default:
+                return true
             }
         }
 
@@ -141,30 +161,32 @@ public final class Informer: Sendable {
             return .retrying(at: at, reason: reason)
         }
 
-        apply(reflector.start())
+        guard await apply(reflector.start()) else { return }
         for await next in inputs {
             if Task.isCancelled { break }
+            var going = true
             switch next {
             case .listed(let items, let version):
-                apply(reflector.listed(items: items, resourceVersion: version, now: now(), random: .random(in: 0...1)))
-                if reflector.resourceVersion == version {
-                    output.yield(.synced(resourceVersion: version))
-                    report(.connected)
+                going = await apply(reflector.listed(items: items, resourceVersion: version, now: now(),
+                    random: .random(in: 0...1)))
+                if going, reflector.resourceVersion == version {
+                    going = await emit(.synced(resourceVersion: version))
+                    if going { going = await report(.connected) }
                 }
             case .listFailed(let reason):
-                apply(reflector.listFailed(now: now(), random: .random(in: 0...1)))
-                report(retryState(reason))
+                going = await apply(reflector.listFailed(now: now(), random: .random(in: 0...1)))
+                if going { going = await report(retryState(reason)) }
             case .event(let event, let from):
                 guard from == generation else { continue }
-                apply(reflector.received(event, now: now(), random: .random(in: 0...1)))
+                going = await apply(reflector.received(event, now: now(), random: .random(in: 0...1)))
             case .watchEnded(let failed, let reason, let from):
                 guard from == generation else { continue }
-                apply(reflector.watchEnded(failed: failed, now: now(), random: .random(in: 0...1)))
-                if failed { report(retryState(reason)) }
+                going = await apply(reflector.watchEnded(failed: failed, now: now(), random: .random(in: 0...1)))
+                if going, failed { going = await report(retryState(reason)) }
             case .tick:
-                apply(reflector.tick(now: now()))
+                going = await apply(reflector.tick(now: now()))
             }
+            if !going { break }
         }
-        output.finish()
     }
 }

@@ -1,4 +1,5 @@
 import FlightdeckCore
+import FlowControl
 import Foundation
 import KubeModel
 
@@ -137,77 +138,64 @@ public final class KubeAPI: Sendable {
     /// event arrives (delivered, then the stream ends), or the consumer stops iterating
     /// (which ends the transfer). Reconnecting is the caller's choice — see `Informer`.
     public func watch(_ type: ResourceType, namespace: String? = nil, options: ListOptions)
-        -> AsyncThrowingStream<WatchEvent, any Error>
+        -> BoundedChannel<WatchEvent, any Error>
     {
         let lines = stream(.watch(type, namespace: namespace, options: options))
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    var splitter = LineSplitter(maxLine: 64 << 20)
-                    for try await chunk in lines {
-                        for line in try splitter.push(chunk) where !line.isEmpty {
-                            let event = try WatchEvent(line: line)
-                            continuation.yield(event)
-                            if event.type == .error {
-                                continuation.finish()
-                                return
-                            }
-                        }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+        return .producing(highWater: Self.watchEventsBuffered) { events in
+            var splitter = LineSplitter(maxLine: 64 << 20)
+            for try await chunk in lines {
+                for line in try splitter.push(chunk) where !line.isEmpty {
+                    let event = try WatchEvent(line: line)
+                    try await events.send(event)
+                    if event.type == .error { return }
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
 
+    /// Decoded watch events waiting for their consumer before the connection is read no more.
+    public static let watchEventsBuffered = 256
+    /// Body bytes of a stream waiting for their consumer, past the transfer's own buffer.
+    public static let streamBytesBuffered = 256 << 10
+
     /// A container's log: raw bytes as the kubelet sends them (lines, with an RFC 3339
     /// timestamp first when `timestamps` is set). Follows until the container stops.
-    public func logs(namespace: String, pod: String, options: PodLogOptions) -> AsyncThrowingStream<[UInt8], any Error> {
+    public func logs(namespace: String, pod: String, options: PodLogOptions) -> BoundedChannel<[UInt8], any Error> {
         stream(.logs(namespace: namespace, pod: pod, options: options))
     }
 
     /// The body of a streamed request, chunk by chunk, after a 2xx head; an error answer
-    /// throws its `APIError` (with the whole error body read first).
-    public func stream(_ request: APIRequest) -> AsyncThrowingStream<[UInt8], any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    try await limiter.wait()
-                    let http = try httpRequest(request)
-                    var status = 0
-                    var errorBody: [UInt8] = []
-                    var head: HTTPResponseHead?
-                    do {
-                        for try await event in transport.stream(http) {
-                            switch event {
-                            case .head(let value):
-                                head = value
-                                status = value.status
-                            case .data(let chunk):
-                                if (200..<300).contains(status) {
-                                    continuation.yield(chunk)
-                                } else if errorBody.count < 1 << 20 {
-                                    errorBody += chunk
-                                }
-                            }
+    /// throws its `APIError` (with the whole error body read first). Bounded: a consumer that
+    /// falls behind pauses the transfer.
+    public func stream(_ request: APIRequest) -> BoundedChannel<[UInt8], any Error> {
+        .producing(highWater: Self.streamBytesBuffered, weight: { $0.count }) { [self] body in
+            try await limiter.wait()
+            let http = try httpRequest(request)
+            var status = 0
+            var errorBody: [UInt8] = []
+            var head: HTTPResponseHead?
+            do {
+                for try await event in transport.stream(http) {
+                    switch event {
+                    case .head(let value):
+                        head = value
+                        status = value.status
+                    case .data(let chunk):
+                        if (200..<300).contains(status) {
+                            try await body.send(chunk)
+                        } else if errorBody.count < 1 << 20 {
+                            errorBody += chunk
                         }
-                    } catch let error as TransportError {
-                        throw ClusterUnreachable(connection: connection, error: error)
                     }
-                    if let head, let error = APIError.from(HTTPResponse(head: head, body: errorBody),
-                        method: request.method, url: http.url)
-                    {
-                        throw error
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
                 }
+            } catch let error as TransportError {
+                throw ClusterUnreachable(connection: connection, error: error)
             }
-            continuation.onTermination = { _ in task.cancel() }
+            if let head, let error = APIError.from(HTTPResponse(head: head, body: errorBody),
+                method: request.method, url: http.url)
+            {
+                throw error
+            }
         }
     }
 

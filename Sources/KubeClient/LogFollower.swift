@@ -1,4 +1,5 @@
 import FlightdeckCore
+import FlowControl
 import Foundation
 import KubeModel
 
@@ -25,35 +26,26 @@ public struct LogFollower: Sendable {
     }
 
     /// The lines one by one.
-    public func lines() -> AsyncThrowingStream<LogLine, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    try await run { batch in for line in batch { continuation.yield(line) } }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
+    public func lines() -> BoundedChannel<LogLine, any Error> {
+        .producing(highWater: Self.linesBuffered) { lines in
+            try await run { batch in
+                for line in batch { try await lines.send(line) }
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
     }
 
     /// The lines as they arrive, a network chunk's worth at a time: what an ingester that
     /// writes in batches reads (one hand-off per chunk instead of one per line).
-    public func batches() -> AsyncThrowingStream<[LogLine], any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    try await run { batch in continuation.yield(batch) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
+    public func batches() -> BoundedChannel<[LogLine], any Error> {
+        .producing(highWater: Self.bytesBuffered, weight: { $0.reduce(0) { $0 + $1.text.count } }) { batches in
+            try await run { batch in try await batches.send(batch) }
         }
     }
+
+    /// What waits for a slow consumer before the follower stops reading: lines for `lines()`,
+    /// line bytes for `batches()`.
+    public static let linesBuffered = 4_096
+    public static let bytesBuffered = 512 << 10
 
     private enum Next {
         case reconnect
@@ -61,7 +53,7 @@ public struct LogFollower: Sendable {
         case done
     }
 
-    private func run(_ deliver: ([LogLine]) -> Void) async throws {
+    private func run(_ deliver: ([LogLine]) async throws -> Void) async throws {
         var resume = LogResume()
         var backoff = self.backoff
         let clock = ContinuousClock()
@@ -86,7 +78,7 @@ public struct LogFollower: Sendable {
                             guard let line = LogLine.parse(raw, restartCount: restartCount - 1) else { continue }
                             if resume.accept(line) { batch.append(line) }
                         }
-                        if !batch.isEmpty { deliver(batch) }
+                        if !batch.isEmpty { try await deliver(batch) }
                     }
                 } catch is CancellationError {
                     return
@@ -118,7 +110,7 @@ public struct LogFollower: Sendable {
                         guard let line = LogLine.parse(raw, restartCount: restartCount) else { continue }
                         if resume.accept(line) { batch.append(line) }
                     }
-                    if !batch.isEmpty { deliver(batch) }
+                    if !batch.isEmpty { try await deliver(batch) }
                 }
                 if ambiguous { continue }
                 next = try await afterStreamEnded(restartCount: restartCount)

@@ -1,4 +1,5 @@
 import FlightdeckCore
+import FlowControl
 import Foundation
 import HistoryStore
 import KubeClient
@@ -20,12 +21,15 @@ public final class Reconciler: Sendable {
     private let writer: HistoryWriter
     private let backoff: Backoff
     private let silenceTimeout: Double
+    private let storeFailure: @Sendable (HistoryStoreError?) -> Void
 
     public static let managedSelector = "app.kubernetes.io/managed-by=flightdeck"
 
     public init(api: KubeAPI, namespace: String, writer: HistoryWriter, context: String? = nil,
-        selector: String = Reconciler.managedSelector, backoff: Backoff = Backoff(), silenceTimeout: Double = 15)
+        selector: String = Reconciler.managedSelector, backoff: Backoff = Backoff(), silenceTimeout: Double = 15,
+        storeFailure: @escaping @Sendable (HistoryStoreError?) -> Void = { _ in })
     {
+        self.storeFailure = storeFailure
         self.api = api
         self.namespace = namespace
         self.writer = writer
@@ -54,32 +58,41 @@ public final class Reconciler: Sendable {
             (.claims, informer(.persistentVolumeClaims, labels: selector)),
             (.events, informer(.events, fields: "type=Warning")),
         ]
-        let (merged, input) = AsyncStream<(ReconcileState.Source, Informer.Event)>.makeStream()
+        // Bounded: while the store is behind, the informers stop reading their watches.
+        let (merged, input) = BoundedChannel<(ReconcileState.Source, Informer.Event), Never>.make(
+            highWater: Informer.eventsBuffered)
+        // Job states must land in order: each batch is committed before the next is queued,
+        // and one the store refused is retried (and reported) until it is stored.
+        let store = DurableWrites(writer: writer, ordered: true, report: storeFailure)
         await withTaskGroup(of: Void.self) { group in
             for (source, informer) in sources {
                 let stream = informer.events()
                 group.addTask {
-                    for await event in stream { input.yield((source, event)) }
+                    for await event in stream {
+                        do { try await input.send((source, event)) } catch { return }
+                    }
                 }
             }
             var state = ReconcileState(context: context)
             var synced: Set<ReconcileState.Source> = []
-            for await (source, event) in merged {
+            loop: for await (source, event) in merged {
                 if Task.isCancelled { break }
                 switch event {
                 case .delta(let delta):
                     let writes = state.apply(source, delta, now: Date())
                     guard !writes.isEmpty else { continue }
-                    writer.submit(contentsOf: writes)
+                    do { try await store.write(writes) } catch { break loop }
                     for case .job(let job) in writes { report(.job(job)) }
                 case .synced:
                     if source == .jobs, !synced.contains(.jobs) {
-                        // Catch up on deletions that happened while no cockpit watched.
-                        try? writer.flush()
-                        let remembered = (try? writer.store.jobs(JobQuery(namespace: namespace, limit: 100_000))) ?? []
+                        // Catch up on deletions that happened while no cockpit watched. What
+                        // the history remembers is read off the cooperative pool; a store that
+                        // cannot be read is reported and read again, not taken as empty (that
+                        // would miss every deletion).
+                        guard let remembered = await rememberedJobs() else { break loop }
                         let writes = state.missing(from: remembered, now: Date())
                         if !writes.isEmpty {
-                            writer.submit(contentsOf: writes)
+                            do { try await store.write(writes) } catch { break loop }
                             for case .job(let job) in writes { report(.job(job)) }
                         }
                     }
@@ -92,6 +105,29 @@ public final class Reconciler: Sendable {
             }
             group.cancelAll()
         }
+    }
+
+    /// The jobs the history holds for this namespace, read on a thread of its own; retried
+    /// with backoff (and reported) while the store fails; `nil` when cancelled.
+    private func rememberedJobs() async -> [AgentJob]? {
+        var backoff = Backoff(initial: 0.5, maximum: 10)
+        var failed = false
+        while !Task.isCancelled {
+            do {
+                let jobs = try await writer.store.reading { store in
+                    try store.jobs(JobQuery(namespace: self.namespace, limit: 100_000))
+                }
+                if failed { storeFailure(nil) }
+                return jobs
+            } catch let error as HistoryStoreError {
+                failed = true
+                storeFailure(error)
+            } catch {
+                return nil
+            }
+            try? await Task.sleep(for: .seconds(backoff.delay(now: Date().timeIntervalSince1970, random: .random(in: 0...1))))
+        }
+        return nil
     }
 
     private func informer(_ type: ResourceType, labels: String? = nil, fields: String? = nil) -> Informer {

@@ -31,8 +31,8 @@ struct CockpitLiveChild {
         }
         let job = AgentJob(id: Self.jobID, name: "live-agent", namespace: "agents", createdAt: Date(), startedAt: Date(),
                            status: .running, retries: 0, backoffLimit: 3, node: "k3s-node-1", phase: .tactical)
-        writer.submit(.job(job))
-        try writer.flush()
+        try await writer.enqueue(.job(job))
+        try await writer.flushed()
 
         let watcher = TitleWatchingBackend(CursesBackend(options: .init(environment: ProcessInfo.processInfo.environment)))
         let session = try TerminalSession(backend: watcher)
@@ -73,7 +73,7 @@ struct CockpitLiveChild {
         await producer.run()
         phases.withLock { $0["load_end"] = nowNanoseconds() }
         let cpuLoad = cpuSeconds() - cpuLoadStart
-        try writer.flush()
+        try await writer.flushed()
         try await Task.sleep(for: .seconds(1))  // the last records reach the screen
 
         phases.withLock { $0["idle_start"] = nowNanoseconds() }
@@ -87,7 +87,7 @@ struct CockpitLiveChild {
         session.shutdown()
         feedTask.cancel()
         othersTask.cancel()
-        try writer.close()
+        try await writer.closed()
 
         // Each record's lag: from its hand-over to the writer to the first draw whose title
         // shows it or a later one.

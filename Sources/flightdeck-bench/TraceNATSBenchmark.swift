@@ -154,7 +154,7 @@ struct TraceConsumer {
             let task = Task { await ingestor.run() }
             await done.wait()
             task.cancel()
-            try writer.close()
+            try await writer.closed()
         }
         let seconds = now() - start
         await nats.close()

@@ -52,7 +52,7 @@ struct TracePodLogBenchmark {
         await done.wait()
         let seconds = now() - start
         task.cancel()
-        try writer.close()
+        try await writer.closed()
         let stored = try store.traceCount(jobID: "benchpods")
         print("trace-pods: \(grouped(Double(stored))) of \(grouped(Double(lines))) log lines (\(lineBytes) bytes) "
             + "followed, parsed and committed in \(format(seconds, 2)) s: \(grouped(Double(lines) / seconds)) records/s, "

@@ -47,8 +47,8 @@ final class CockpitRuntime: @unchecked Sendable {
     private let env: Environment
     private let loop: CockpitLoop
     private let attachment = Mutex<Attachment?>(nil)
-    private let natsState = Mutex<LinkState>(.notConfigured)
-    private let apiLink = Mutex<LinkState>(.connected)
+    /// The links and the store's health, as last sent to the cockpit.
+    private let links = Mutex(ConnectionStatus(api: .connected))
 
     init(_ env: Environment) {
         self.env = env
@@ -83,8 +83,9 @@ final class CockpitRuntime: @unchecked Sendable {
     private func attach(_ cluster: Cluster) {
         let commands = cluster.keeper.nats.map { NATSCommandChannel(connection: $0) as any CommandChannel }
         let actions = AgentActions(api: cluster.api, namespace: cluster.namespace, readOnly: env.readOnly, commands: commands)
-        natsState.withLock { $0 = cluster.keeper.nats == nil ? .notConfigured : .reconnecting(retryAt: Date()) }
-        apiLink.withLock { $0 = .connected }
+        links.withLock {
+            $0 = ConnectionStatus(api: .connected, nats: cluster.keeper.nats == nil ? .notConfigured : .reconnecting(retryAt: Date()))
+        }
         let task = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await cluster.keeper.run { self.keeperEvent($0) } }
@@ -107,7 +108,7 @@ final class CockpitRuntime: @unchecked Sendable {
         }
         attachment.withLock { $0 = Attachment(cluster: cluster, actions: actions, task: task) }
         send(.contextInfo(context: cluster.context, cluster: cluster.server))
-        send(.connectionChanged(ConnectionStatus(api: .connected, nats: natsLink)))
+        updateLinks { $0.api = .connected }
         listJobs()
     }
 
@@ -116,7 +117,7 @@ final class CockpitRuntime: @unchecked Sendable {
         guard let old = attachment.withLock({ current in defer { current = nil }; return current }) else { return }
         old.task.cancel()
         await old.task.value
-        try? old.cluster.keeper.close()
+        try? await old.cluster.keeper.closed()
     }
 
     private func switchContext(to name: String) async {
@@ -137,11 +138,9 @@ final class CockpitRuntime: @unchecked Sendable {
     private func keeperEvent(_ event: HistoryKeeper.Event) {
         switch event {
         case .reconciler(.connection(.connected)):
-            apiLink.withLock { $0 = .connected }
-            send(.connectionChanged(ConnectionStatus(api: .connected, nats: natsLink)))
+            updateLinks { $0.api = .connected }
         case .reconciler(.connection(.retrying(let at, _))):
-            apiLink.withLock { $0 = .reconnecting(retryAt: at) }
-            send(.connectionChanged(ConnectionStatus(api: .reconnecting(retryAt: at), nats: natsLink)))
+            updateLinks { $0.api = .reconnecting(retryAt: at) }
         case .nats(let state):
             let link: LinkState
             switch state {
@@ -150,16 +149,23 @@ final class CockpitRuntime: @unchecked Sendable {
             case .connecting: link = .reconnecting(retryAt: Date())
             case .closed: link = .down(reason: "closed")
             }
-            natsState.withLock { $0 = link }
-            send(.connectionChanged(ConnectionStatus(api: apiLink.withLock { $0 }, nats: link)))
+            updateLinks { $0.nats = link }
         case .note(let text):
             send(.actionFinished(text))
+        case .store(let failure):
+            updateLinks { $0.storeFailure = failure.map { "\($0)" } }
         default:
             break
         }
     }
 
-    private var natsLink: LinkState { natsState.withLock { $0 } }
+    private func updateLinks(_ change: (inout ConnectionStatus) -> Void) {
+        let status = links.withLock { status in
+            change(&status)
+            return status
+        }
+        send(.connectionChanged(status))
+    }
 
     /// The current context's jobs, from history (deleted ones included).
     private func listJobs() {

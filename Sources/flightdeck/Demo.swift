@@ -127,7 +127,8 @@ extension Flightdeck {
                         switch event {
                         case .reconciler(let update): jobUpdate.yield(update)
                         case .note(let text): feed.say(text)
-                        case .nats: break
+                        case .store(let failure?): feed.say("history store: \(failure); retrying")
+                        case .nats, .store(nil): break
                         }
                     }
                 }
@@ -152,7 +153,7 @@ extension Flightdeck {
                 group.cancelAll()
             }
             jobUpdate.finish()
-            try? keeper.close()
+            try? await keeper.closed()
             await cluster.stop()
             feed.say("stopped; history kept in \(data.appendingPathComponent("history.db").path)")
         }

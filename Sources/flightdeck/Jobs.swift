@@ -236,7 +236,6 @@ enum ClusterSync {
     /// Reconciles the namespace into `store` until every collection was listed once.
     static func once(connection: ClusterConnection, store: HistoryStore, timeout: Duration = .seconds(20)) async throws {
         let writer = HistoryWriter(store: store)
-        defer { try? writer.close() }
         let reconciler = Reconciler(api: try api(connection), namespace: connection.namespace, writer: writer,
             context: connection.contextName)
         let (updates, sink) = AsyncStream<Reconciler.Update>.makeStream()
@@ -265,7 +264,7 @@ enum ClusterSync {
             group.cancelAll()
             return first
         }
-        try writer.flush()
+        try await writer.closed()
         if let outcome { throw CLIFailure(outcome) }
     }
 }

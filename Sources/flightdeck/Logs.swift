@@ -93,7 +93,7 @@ extension Flightdeck {
             }
             keeping.cancel()
             await keeping.value
-            try? keeper.close()
+            try? await keeper.closed()
         }
 
         /// A job by exact name or id, else by a unique prefix of either.

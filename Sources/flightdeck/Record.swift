@@ -2,6 +2,7 @@ import AgentManifests
 import ArgumentParser
 import FlightdeckCore
 import Foundation
+import Synchronization
 import HistoryStore
 import KubeClient
 import NATSClient
@@ -41,6 +42,7 @@ extension Flightdeck {
             let quiet = quiet
             say("recording \(connection.namespace) on \(connection.server) into \(store.path); trace from "
                 + (nats != nil ? config.settings.natsURL! : "pod logs"), quiet: quiet)
+            let failing = Mutex(false)
             let keeping = Task {
                 await keeper.run { event in
                     switch event {
@@ -52,6 +54,13 @@ extension Flightdeck {
                         Self.say("nats: \(reason)", quiet: false)
                     case .note(let text):
                         Self.say(text, quiet: quiet)
+                    case .store(let failure?):
+                        // Said while it lasts: the sources wait and retry, nothing is dropped.
+                        failing.withLock { $0 = true }
+                        Self.say("history: \(failure); retrying", quiet: false)
+                    case .store(nil):
+                        failing.withLock { $0 = false }
+                        Self.say("history: writing again", quiet: false)
                     default:
                         break
                     }
@@ -61,9 +70,13 @@ extension Flightdeck {
             keeping.cancel()
             await keeping.value
             do {
-                try keeper.close()
+                try await keeper.closed()
             } catch {
                 throw CLIFailure("\(error)")
+            }
+            if failing.withLock({ $0 }) {
+                throw CLIFailure("stopped while \(store.path) refused writes: what was not stored is still in the cluster "
+                    + "(pod logs) or JetStream (unacknowledged) for the next run")
             }
             say("stopped; everything received is in \(store.path)", quiet: quiet)
         }

@@ -27,21 +27,21 @@ import Testing
             if case .committed(let commit) = outcome { feed.publish(commit) }
         }
         for job in [plan, calm] {
-            writer.submit(.job(AgentJob(id: String(job.taskUUID.prefix(8)), name: job.jobName, namespace: "agents")))
+            try await writer.enqueue(contentsOf: [.job(AgentJob(id: String(job.taskUUID.prefix(8)), name: job.jobName, namespace: "agents"))])
         }
-        try writer.flush()
+        try await writer.flushed()
         let notes = NoteBox()
         let pinner = AutoPinner(feed: feed, store: store, actions: AgentActions(api: fixture.api, namespace: "agents"),
             keywords: ["Traceback (most recent call last)"])
         let running = Task { await pinner.run { notes.add($0) } }
         try await Task.sleep(for: .milliseconds(100))  // subscribed before the records commit
         let parser = TraceLineParser()
-        writer.submit(.trace(parser.parse("all good", jobID: String(calm.taskUUID.prefix(8)), sourceID: "t1", receivedAt: Date())))
-        writer.submit(.trace(parser.parse(#"{"kind":"error","text":"Traceback (most recent call last):\n  boom"}"#,
+        try await writer.enqueue(contentsOf: [.trace(parser.parse("all good", jobID: String(calm.taskUUID.prefix(8)), sourceID: "t1", receivedAt: Date()))])
+        try await writer.enqueue(.trace(parser.parse(#"{"kind":"error","text":"Traceback (most recent call last):\n  boom"}"#,
             jobID: String(plan.taskUUID.prefix(8)), sourceID: "t2", receivedAt: Date())))
-        writer.submit(.trace(parser.parse("Traceback (most recent call last): again", jobID: String(plan.taskUUID.prefix(8)),
+        try await writer.enqueue(.trace(parser.parse("Traceback (most recent call last): again", jobID: String(plan.taskUUID.prefix(8)),
             sourceID: "t3", receivedAt: Date())))
-        try writer.flush()
+        try await writer.flushed()
 
         try await eventually {
             let job = Job(json: try await fixture.api.get(.jobs, namespace: "agents", name: plan.jobName))
@@ -55,7 +55,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(200))
         #expect(notes.all == ["\(plan.jobName) pinned for debugging: its trace shows \"traceback (most recent call last)\""])
         running.cancel()
-        try writer.close()
+        try await writer.closed()
     }
 }
 

@@ -39,7 +39,7 @@ import Testing
         let id = TaskManifests.jobID(task)
         var done: AgentJob?
         while done?.status != .succeeded {
-            try writer.flush()
+            try await writer.flushed()
             done = try store.job(id: id)
             if done?.status == .failed || done?.pendingReason?.contains("cannot create") == true {
                 Issue.record("the task did not run: \(done?.pendingReason ?? "")")
@@ -56,13 +56,13 @@ import Testing
             return !claims.contains { $0[path: ["metadata", "name"]]?.stringValue == TaskManifests.claimName(task) }
         }
         while try store.job(id: id)?.deletedAt == nil {
-            try writer.flush()
+            try await writer.flushed()
             try await Task.sleep(for: .milliseconds(25))
         }
         #expect(try store.job(id: id)?.status == .succeeded)
         consumer.cancel()
         await consumer.value
-        try writer.close()
+        try await writer.closed()
         await fixture.sim.stop()
     }
 }

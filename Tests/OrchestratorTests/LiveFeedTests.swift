@@ -65,10 +65,10 @@ import Testing
         let updates = writers.feed.updates()
         // Ten rounds: the other process commits five records of the job, then we commit five.
         for round in 0..<10 {
-            writers.other.submit(contentsOf: (0..<5).map { Self.record("j", "other-\(round)-\($0)") })
-            try writers.other.flush()
-            writers.writer.submit(contentsOf: (0..<5).map { Self.record("j", "ours-\(round)-\($0)") })
-            try writers.writer.flush()
+            try await writers.other.enqueue(contentsOf: Array((0..<5).map { Self.record("j", "other-\(round)-\($0)") }))
+            try await writers.other.flushed()
+            try await writers.writer.enqueue(contentsOf: Array((0..<5).map { Self.record("j", "ours-\(round)-\($0)") }))
+            try await writers.writer.flushed()
         }
         let (records, missed) = await Self.collect(updates, count: 100)
         #expect(missed.isEmpty)
@@ -85,10 +85,10 @@ import Testing
         let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20), idleInterval: .milliseconds(100)) }
         let updates = writers.feed.updates()
         let batch = (0..<30).map { Self.record("k", "pod:\($0)") }
-        writers.other.submit(contentsOf: batch)
-        try writers.other.flush()
-        writers.writer.submit(contentsOf: batch)
-        try writers.writer.flush()
+        try await writers.other.enqueue(contentsOf: Array(batch))
+        try await writers.other.flushed()
+        try await writers.writer.enqueue(contentsOf: Array(batch))
+        try await writers.writer.flushed()
         let (records, _) = await Self.collect(updates, count: 30)
         #expect(records.map(\.sourceID) == batch.map { if case .trace(let r) = $0 { r.sourceID } else { "" } })
         following.cancel()
@@ -98,14 +98,14 @@ import Testing
     @Test func historyFromBeforeTheFeedStartedIsNotReplayed() async throws {
         let path = dir.file("old.db")
         let before = HistoryWriter(store: try HistoryStore(path: path))
-        before.submit(contentsOf: (0..<40).map { Self.record("old", "o\($0)") })
-        try before.close()
+        try await before.enqueue(contentsOf: Array((0..<40).map { Self.record("old", "o\($0)") }))
+        try await before.closed()
         let writers = try Writers(path: path)
         let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20), idleInterval: .milliseconds(100)) }
         let updates = writers.feed.updates()
         try await Task.sleep(for: .milliseconds(100))  // polls that must find nothing new
-        writers.other.submit(contentsOf: (0..<3).map { Self.record("old", "n\($0)") })
-        try writers.other.flush()
+        try await writers.other.enqueue(contentsOf: Array((0..<3).map { Self.record("old", "n\($0)") }))
+        try await writers.other.flushed()
         let (records, _) = await Self.collect(updates, count: 3)
         #expect(records.map(\.seq) == [41, 42, 43])
         following.cancel()
@@ -121,12 +121,12 @@ import Testing
         }
         let other = HistoryWriter(store: try HistoryStore(path: path))
         let updates = feed.updates()
-        writer.submit(Self.record("g", "first"))
-        try writer.flush()
-        other.submit(contentsOf: (0..<25).map { Self.record("g", "bulk-\($0)") })
-        try other.flush()
-        writer.submit(Self.record("g", "after"))
-        try writer.flush()
+        try await writer.enqueue(Self.record("g", "first"))
+        try await writer.flushed()
+        try await other.enqueue(contentsOf: Array((0..<25).map { Self.record("g", "bulk-\($0)") }))
+        try await other.flushed()
+        try await writer.enqueue(Self.record("g", "after"))
+        try await writer.flushed()
         var iterator = updates.makeAsyncIterator()
         var seen: [Int64] = []
         var missed: Set<String> = []
@@ -136,7 +136,7 @@ import Testing
         }
         #expect(seen == [1, 27], "the 25 between are left to the store")
         #expect(missed == ["g"])
-        try writer.close()
-        try other.close()
+        try await writer.closed()
+        try await other.closed()
     }
 }

@@ -73,7 +73,7 @@ struct NATSTraceIngestorTests {
         // Stopped mid-stream without a goodbye: what it committed but had not acked comes again.
         task.cancel()
         await nats.close()
-        try writer.close()
+        try await writer.closed()
         (task, writer, nats, ingestor) = startIngester()
         try await publish(publisher, job: "j1", seqs: 600..<900)
 
@@ -103,7 +103,7 @@ struct NATSTraceIngestorTests {
         #expect(try store.traceCount(jobID: "j2") == 600)
         task.cancel()
         await nats.close()
-        try writer.close()
+        try await writer.closed()
         await publisher.close()
     }
 
@@ -125,7 +125,7 @@ struct NATSTraceIngestorTests {
         #expect(try agentSeqs(store, job: "old1") == (40..<52).map(Int64.init))
         task.cancel()
         await nats.close()
-        try writer.close()
+        try await writer.closed()
         await publisher.close()
     }
 
@@ -156,7 +156,7 @@ struct NATSTraceIngestorTests {
         #expect(backlog?.missed == ["j1"])
         task.cancel()
         await nats.close()
-        try writer.close()
+        try await writer.closed()
         await publisher.close()
     }
 }

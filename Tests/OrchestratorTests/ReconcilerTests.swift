@@ -42,7 +42,7 @@ import Testing
         func finish() async {
             task?.cancel()
             await task?.value
-            try? writer.close()
+            try? await writer.closed()
             await sim.stop()
         }
 
@@ -133,7 +133,7 @@ import Testing
         let failed = try await fixture.waitFor("fatal") { $0.status == .failed }
         #expect(failed.retries >= 1)
         #expect(failed.pendingReason?.contains("PodFailurePolicy") == true, "reason: \(failed.pendingReason ?? "nil")")
-        try fixture.writer.flush()
+        try await fixture.writer.flushed()
         let markers = try fixture.store.markers(jobID: "fatal")
         #expect(markers.contains { $0.kind == .retry })
         #expect(markers.contains { $0.kind == .failure })
@@ -162,7 +162,7 @@ import Testing
         _ = try await fixture.waitFor("offline") { $0.status == .succeeded }
         fixture.task?.cancel()
         await fixture.task?.value
-        try fixture.writer.flush()
+        try await fixture.writer.flushed()
         try await fixture.api.delete(.jobs, namespace: fixture.namespace, name: "offline",
             options: DeleteOptions(propagationPolicy: .background))
         try await Task.sleep(for: .milliseconds(200))

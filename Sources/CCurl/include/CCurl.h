@@ -27,6 +27,12 @@ CURLcode CCurl_easy_setopt_read_function(CURL *handle, CCurl_data_callback callb
 CURLcode CCurl_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode CCurl_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
 
+/// curl_easy_pause with CURLPAUSE_RECV (macros Swift does not import): stop reading from the
+/// socket until resumed; the server's window fills and it stops sending.
+CURLcode CCurl_easy_pause_receive(CURL *handle);
+/// curl_easy_pause with CURLPAUSE_CONT: read again (may deliver held data at once).
+CURLcode CCurl_easy_resume(CURL *handle);
+
 CURLMcode CCurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
 #endif

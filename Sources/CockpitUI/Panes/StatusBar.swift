@@ -2,7 +2,7 @@ import FlightdeckCore
 import Foundation
 
 /// The bottom line: context and cluster, API and NATS links (with a reconnect countdown from
-/// the last tick), the read-only badge, then a flash message or the key hints for the focused
+/// the last tick), the history store's failure while it lasts, the read-only badge, then a flash message or the key hints for the focused
 /// pane and the selected job's state. Prompts (`:`, `/`) take the line over.
 struct StatusBar {
     let state: CockpitState
@@ -24,6 +24,10 @@ struct StatusBar {
         segments.append(Segment(text: " \(AgentText.displayable(context, ascii: glyphs.isASCII)) ", slot: .statusBarContext))
         segments.append(link("API", state.connection.api))
         segments.append(link("NATS", state.connection.nats))
+        if let failure = state.connection.storeFailure {
+            let why = TextLayout.truncate(AgentText.displayable(failure, ascii: glyphs.isASCII), to: 40, ellipsis: glyphs.ellipsis)
+            segments.append(Segment(text: " \(glyphs.down) HISTORY not writing: \(why) ", slot: .statusBarDown))
+        }
         if state.readOnly { segments.append(Segment(text: " READ-ONLY ", slot: .statusBarReadOnly)) }
         if let flash = state.flash {
             segments.append(Segment(text: " " + AgentText.displayable(flash.text, ascii: glyphs.isASCII),

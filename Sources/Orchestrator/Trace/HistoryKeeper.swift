@@ -42,6 +42,9 @@ public final class HistoryKeeper: Sendable {
         case reconciler(Reconciler.Update)
         case nats(NATSConnection.State)
         case note(String)
+        /// The store refused a batch (it is being retried: nothing is lost, the sources wait);
+        /// `nil`: a retry went through.
+        case store(HistoryStoreError?)
     }
 
     public let store: HistoryStore
@@ -69,7 +72,8 @@ public final class HistoryKeeper: Sendable {
         let actions = AgentActions(api: api, namespace: options.namespace, readOnly: options.readOnly, commands: commands)
         await withTaskGroup(of: Void.self) { group in
             // Always: a job's state is how `logs -f` knows it has finished.
-            let reconciler = Reconciler(api: api, namespace: options.namespace, writer: writer, context: options.context)
+            let reconciler = Reconciler(api: api, namespace: options.namespace, writer: writer, context: options.context,
+                storeFailure: { report(.store($0)) })
             group.addTask { await reconciler.run { report(.reconciler($0)) } }
             if let nats {
                 let ingestor = NATSTraceIngestor(connection: nats, writer: writer, options: .init(
@@ -80,7 +84,8 @@ public final class HistoryKeeper: Sendable {
                 }
             }
             let podLogs = PodLogIngestor(api: api, namespace: options.namespace, writer: writer,
-                containers: nats == nil ? .all : .allButAgent, jobName: options.jobName)
+                containers: nats == nil ? .all : .allButAgent, jobName: options.jobName,
+                storeFailure: { report(.store($0)) })
             group.addTask { await podLogs.run() }
             group.addTask { await self.feed.followOtherWriters() }
             if !options.readOnly {
@@ -91,11 +96,17 @@ public final class HistoryKeeper: Sendable {
             await group.waitForAll()
         }
         await nats?.close()
-        try? writer.flush()
+        try? await writer.flushed()
     }
 
     /// Commits what is queued and stops the writer.
+    @available(*, noasync, message: "blocks its thread: use closed()")
     public func close() throws {
         try writer.close()
+    }
+
+    /// Commits what is queued and stops the writer, without blocking a thread.
+    public func closed() async throws(HistoryStoreError) {
+        try await writer.closed()
     }
 }

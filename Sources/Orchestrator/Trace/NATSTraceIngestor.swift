@@ -109,7 +109,7 @@ public final class NATSTraceIngestor: Sendable {
             }
             let units = batch.count
             await limit.acquire(units)
-            writer.submit(contentsOf: writes) { [self] error in
+            await writer.enqueue(contentsOf: writes) { [self] error in
                 defer { limit.release(units) }
                 if let error {
                     counters.withLock { $0.lastError = "\(error)" }

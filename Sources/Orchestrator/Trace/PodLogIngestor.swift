@@ -31,9 +31,13 @@ public final class PodLogIngestor: Sendable {
     public let jobName: String?
     private let followed = Mutex<Set<String>>([])
     private let lines = Mutex(0)
+    private let storeFailure: @Sendable (HistoryStoreError?) -> Void
 
+    /// - Parameter storeFailure: called when the store refuses a batch (it is retried until
+    ///   committed; the log is not read meanwhile), and with `nil` once a retry succeeded.
     public init(api: KubeAPI, namespace: String, writer: HistoryWriter, containers: Containers = .all,
-        jobName: String? = nil, decoder: TraceDecoder = TraceDecoder())
+        jobName: String? = nil, decoder: TraceDecoder = TraceDecoder(),
+        storeFailure: @escaping @Sendable (HistoryStoreError?) -> Void = { _ in })
     {
         self.api = api
         self.namespace = namespace
@@ -41,6 +45,7 @@ public final class PodLogIngestor: Sendable {
         self.containers = containers
         self.jobName = jobName
         self.decoder = decoder
+        self.storeFailure = storeFailure
     }
 
     /// Lines read so far.
@@ -95,6 +100,7 @@ public final class PodLogIngestor: Sendable {
 
     private func follow(pod: String, container: String, jobID: String) async {
         let follower = LogFollower(api: api, namespace: namespace, pod: pod, container: container)
+        let store = DurableWrites(writer: writer, report: storeFailure)
         var phases = PhaseTracker()
         var numbering = LineNumbering()
         do {
@@ -108,8 +114,13 @@ public final class PodLogIngestor: Sendable {
                         receivedAt: now, phases: &phases)
                 }
                 lines.withLock { $0 += batch.count }
-                writer.submit(contentsOf: writes)
+                // Waits while the store is behind or refusing: the follower's buffer fills and
+                // its transfer pauses, so the lines wait in the kubelet's log file, not here.
+                try await store.write(writes)
             }
+            try await store.settle()
+        } catch is CancellationError {
+            return
         } catch {
             // The API refused or the pod went: a later event for it may start a new follow
             // (the store drops the lines read twice). A log that ended normally stays done.
