@@ -1,8 +1,8 @@
 import Foundation
 
 /// A real mount for tests that need a filesystem to misbehave: a tiny tmpfs that fills up,
-/// or a read-only bind mount. Needs root (CI runs as root); otherwise `make` returns nil with
-/// the reason, and the test prints it and skips.
+/// or a read-only bind mount. Needs root (CI runs as root); otherwise it fails with the
+/// reason, and the test skips with it (`Test.cancel`).
 public final class ScratchMount: @unchecked Sendable {
     public let path: String
 
@@ -49,7 +49,7 @@ public final class ScratchMount: @unchecked Sendable {
     }
 }
 
-/// Why a test could not run here; the test prints it.
+/// Why a test could not run here; the test skips with it.
 public struct SkipReason: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }

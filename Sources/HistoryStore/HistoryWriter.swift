@@ -48,6 +48,7 @@ public final class HistoryWriter: @unchecked Sendable {
     private var refused = 0
     private var finished = false
     private var firstError: HistoryStoreError?
+    private var latestError: HistoryStoreError?
     /// Callbacks waiting for everything up to a submission count to be processed, in order.
     private var waiters: [(target: Int, failed: Bool, done: @Sendable (HistoryStoreError?) -> Void)] = []
     /// Async producers waiting for room in the queue.
@@ -207,6 +208,15 @@ public final class HistoryWriter: @unchecked Sendable {
         enqueue(writes)
     }
 
+    /// The error of the last batch processed, `nil` when it was committed: for sources that
+    /// retry what failed (so that an earlier failure was not a loss), whether the store is
+    /// failing now.
+    public var lastFailure: HistoryStoreError? {
+        condition.lock()
+        defer { condition.unlock() }
+        return latestError
+    }
+
     /// Writes refused because they arrived after `close()`.
     public var writesAfterClose: Int {
         condition.lock()
@@ -300,7 +310,9 @@ public final class HistoryWriter: @unchecked Sendable {
             condition.lock()
             processed += batch.count
             var failure: HistoryStoreError?
+            latestError = nil
             if case let .failed(error, _) = outcome {
+                latestError = error
                 failure = error
                 if firstError == nil { firstError = error }
                 // Every waiter with writes in this batch learns of the failure.

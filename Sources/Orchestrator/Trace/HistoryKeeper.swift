@@ -105,8 +105,11 @@ public final class HistoryKeeper: Sendable {
         try writer.close()
     }
 
-    /// Commits what is queued and stops the writer, without blocking a thread.
+    /// Commits what is queued and stops the writer, without blocking a thread. Throws when
+    /// the store refused the last of it: a failure the sources recovered from since (they retry
+    /// what the store refused, or leave it unacknowledged in JetStream) lost nothing.
     public func closed() async throws(HistoryStoreError) {
-        try await writer.closed()
+        try? await writer.closed()
+        if let failure = writer.lastFailure { throw failure }
     }
 }
