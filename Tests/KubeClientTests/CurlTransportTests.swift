@@ -21,6 +21,20 @@ import FlightdeckTestSupport
                             body = b"hi there"
                             self.send_response(200); self.send_header("Content-Length", str(len(body)))
                             self.send_header("X-Test", "yes"); self.end_headers(); self.wfile.write(body)
+                        elif self.path == "/bulk":
+                            # 64 MiB as fast as the client takes it; /written tells how far it got.
+                            self.send_response(200); self.send_header("Content-Length", str(64 << 20)); self.end_headers()
+                            block = b"x" * 65536
+                            for _ in range(1024):
+                                try:
+                                    self.wfile.write(block)
+                                except Exception:
+                                    return
+                                S.written += len(block)
+                        elif self.path == "/written":
+                            body = str(S.written).encode()
+                            self.send_response(200); self.send_header("Content-Length", str(len(body)))
+                            self.end_headers(); self.wfile.write(body)
                         elif self.path.startswith("/stream"):
                             self.send_response(200); self.send_header("Transfer-Encoding", "chunked"); self.end_headers()
                             for i in range(1000000):
@@ -41,6 +55,7 @@ import FlightdeckTestSupport
                         self.end_headers(); self.wfile.write(body)
                 class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
                     daemon_threads = True
+                    written = 0
                 s = S(("127.0.0.1", 0), H)
                 print(s.server_address[1], flush=True)
                 s.serve_forever()
@@ -109,6 +124,33 @@ import FlightdeckTestSupport
         // The transport is still usable after a cancelled stream.
         let again = try await transport.send(HTTPRequest(url: peer.base + "/hello"))
         #expect(again.status == 200)
+    }
+
+    /// Demand flows back to the socket: while the consumer does not read, the transfer is
+    /// paused, so what waits in the client stays within the channel's high water mark and the
+    /// server is held up (by TCP's windows) long before it has sent everything; once the
+    /// consumer reads again every byte arrives.
+    @Test func aStalledConsumerPausesTheTransferAndLosesNothing() async throws {
+        let peer = try Peer()
+        let transport = CurlTransport()
+        let total = 64 << 20
+        let stream = transport.stream(HTTPRequest(url: peer.base + "/bulk", timeout: nil))
+        var iterator = stream.makeAsyncIterator()
+        var received = 0
+        while received == 0, let event = try await iterator.next() {
+            if case let .data(bytes) = event { received += bytes.count }
+        }
+        try await Task.sleep(for: .milliseconds(1_500))  // the consumer stalls
+        #expect(stream.level <= CurlTransport.highWater + (64 << 10))
+        let written = Int(String(decoding: try await transport.send(HTTPRequest(url: peer.base + "/written")).body,
+            as: UTF8.self)) ?? -1
+        // The server got no further than the client's buffer plus the kernel's socket
+        // buffers on both sides (a few MiB on loopback), far short of the whole body.
+        #expect(written < total / 4, "the server wrote \(written) bytes while nobody read")
+        while let event = try await iterator.next() {
+            if case let .data(bytes) = event { received += bytes.count }
+        }
+        #expect(received == total)
     }
 
     @Test func manyConcurrentStreamsShareOneLoop() async throws {
