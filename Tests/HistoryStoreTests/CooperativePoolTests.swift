@@ -1,0 +1,64 @@
+import FlightdeckCore
+import FlightdeckTestSupport
+import Foundation
+import HistoryStore
+import Testing
+
+/// Async producers of a history writer whose store cannot commit (another process holds the
+/// write lock) wait without holding a thread of the cooperative pool: the pool stays
+/// responsive however many of them there are. (With the blocking `submit`, two producers at
+/// a full queue stall the whole pool of a two-core machine.)
+@Suite(.timeLimit(.minutes(1))) struct CooperativePoolTests {
+    @Test func producersWaitingForAStuckStoreHoldNoThread() async throws {
+        let directory = TemporaryDirectory("flightdeck-pool")
+        let path = directory.file("history.db")
+        let store = try HistoryStore(path: path, options: .init(busyTimeout: 4))
+        let lock = try LockHolder(path: path, seconds: 3)
+        let writer = HistoryWriter(store: store, limits: .init(maxRows: 50, maxDelay: 0.001, capacity: 100))
+        let worst = try await CooperativePoolProbe.worstLateness(window: .seconds(2)) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for producer in 0..<8 {
+                    group.addTask {
+                        for batch in 0..<20 {
+                            let writes = (0..<50).map { index in
+                                HistoryWrite.trace(TraceRecord(jobID: "pool", sourceID: "p\(producer)-\(batch)-\(index)",
+                                    time: Date(), kind: .message, text: "line"))
+                            }
+                            try await writer.enqueue(contentsOf: writes)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        lock.release()
+        try await writer.closed()
+        #expect(worst < .milliseconds(1_000), "a task of the pool ran \(worst) late")
+        #expect(try store.traceCount(jobID: "pool") == 8 * 20 * 50)
+    }
+}
+
+/// Another process holding `path`'s write lock (BEGIN IMMEDIATE) for `seconds`.
+final class LockHolder: Sendable {
+    private let process: Process
+
+    init(path: String, seconds: Double) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c",
+            "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); "
+                + "print('locked', flush=True); time.sleep(float(sys.argv[2]))",
+            path, String(seconds)]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        guard FirstLine.read(from: out.fileHandleForReading).hasPrefix("locked") else {
+            throw SkipReason("python3 could not lock \(path)")
+        }
+    }
+
+    func release() {
+        if process.isRunning { process.terminate() }
+    }
+}
