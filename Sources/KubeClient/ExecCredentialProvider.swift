@@ -17,7 +17,8 @@ import Foundation
 /// loader puts one there only when `FlightdeckConfig` allows the command.
 ///
 /// Thread-safe: concurrent callers wait for one run of the plugin rather than each
-/// starting their own.
+/// starting their own. Async callers wait without holding a thread: the plugin runs (and is
+/// waited for) on a thread of its own.
 public final class ExecCredentialProvider: @unchecked Sendable {
     public let spec: ExecPluginSpec
     public let userName: String
@@ -30,6 +31,8 @@ public final class ExecCredentialProvider: @unchecked Sendable {
     private let now: @Sendable () -> Date
     private let lock = NSLock()
     private var cached: ExecCredential?
+    /// Async callers waiting for the run in progress; `nil` when none runs.
+    private var waiting: [CheckedContinuation<Result<ExecCredential, KubeconfigError>, Never>]?
 
     /// `nil` when the connection has no exec plugin. `environment` is the base environment
     /// the plugin inherits (kubectl passes its own), before the spec's `env` entries.
@@ -47,8 +50,43 @@ public final class ExecCredentialProvider: @unchecked Sendable {
         self.clusterInfo = spec.provideClusterInfo ? ExecCredentialProvider.clusterInfo(connection) : nil
     }
 
-    /// The current credential: the cached one while it has not expired, else a fresh run.
-    public func credential() throws(KubeconfigError) -> ExecCredential {
+    /// The current credential: the cached one while it has not expired, else a fresh run —
+    /// one for all who ask meanwhile, run on a thread of its own.
+    public func credential() async throws(KubeconfigError) -> ExecCredential {
+        let result = await withCheckedContinuation { (waiter: CheckedContinuation<Result<ExecCredential, KubeconfigError>, Never>) in
+            lock.lock()
+            if let cached, cached.expiration.map({ now() < $0 }) ?? true {
+                lock.unlock()
+                waiter.resume(returning: .success(cached))
+                return
+            }
+            if waiting != nil {
+                waiting?.append(waiter)
+                lock.unlock()
+                return
+            }
+            waiting = [waiter]
+            lock.unlock()
+            let thread = Thread { [self] in
+                let result: Result<ExecCredential, KubeconfigError>
+                do throws(KubeconfigError) { result = .success(try run()) } catch { result = .failure(error) }
+                lock.lock()
+                if case .success(let fresh) = result { cached = fresh }
+                let waiters = waiting ?? []
+                waiting = nil
+                lock.unlock()
+                for waiter in waiters { waiter.resume(returning: result) }
+            }
+            thread.name = "flightdeck.exec-credential"
+            thread.start()
+        }
+        return try result.get()
+    }
+
+    /// `credential()` for synchronous callers (a client being set up): blocks its thread for
+    /// as long as the plugin runs.
+    @available(*, noasync, message: "blocks its thread while the plugin runs: use credential()")
+    public func credentialNow() throws(KubeconfigError) -> ExecCredential {
         lock.lock()
         defer { lock.unlock() }
         if let cached, cached.expiration.map({ now() < $0 }) ?? true {

@@ -25,7 +25,7 @@ public final class KubeAPI: Sendable {
         execCredentials = ExecCredentialProvider(connection: connection, environment: environment)
         var tls = connection.tlsMaterial
         if let execCredentials {
-            let credential = try execCredentials.credential()
+            let credential = try execCredentials.credentialNow()
             if let certificate = credential.clientCertificate, let key = credential.clientKey {
                 tls.clientCertificatePEM = certificate
                 tls.clientKeyPEM = key
@@ -40,7 +40,7 @@ public final class KubeAPI: Sendable {
     /// and `ClusterUnreachable` when no answer came.
     public func perform(_ request: APIRequest) async throws -> HTTPResponse {
         try await limiter.wait()
-        let http = try httpRequest(request)
+        let http = try await httpRequest(request)
         let response: HTTPResponse
         do {
             response = try await transport.send(http)
@@ -170,7 +170,7 @@ public final class KubeAPI: Sendable {
     public func stream(_ request: APIRequest) -> BoundedChannel<[UInt8], any Error> {
         .producing(highWater: Self.streamBytesBuffered, weight: { $0.count }) { [self] body in
             try await limiter.wait()
-            let http = try httpRequest(request)
+            let http = try await httpRequest(request)
             var status = 0
             var errorBody: [UInt8] = []
             var head: HTTPResponseHead?
@@ -199,12 +199,12 @@ public final class KubeAPI: Sendable {
         }
     }
 
-    private func httpRequest(_ request: APIRequest) throws -> HTTPRequest {
+    private func httpRequest(_ request: APIRequest) async throws -> HTTPRequest {
         var headers = ["Accept: application/json", "User-Agent: \(userAgent)"]
         if let contentType = request.contentType { headers.append("Content-Type: \(contentType)") }
         if let authorization = try connection.authorizationHeader() {
             headers.append(authorization)
-        } else if let execCredentials, let token = try execCredentials.credential().token {
+        } else if let execCredentials, let token = try await execCredentials.credential().token {
             headers.append("Authorization: Bearer \(token)")
         }
         return HTTPRequest(method: request.method, url: connection.url(path: request.path), headers: headers,

@@ -56,7 +56,7 @@ extension Flightdeck {
                 ?? NSTemporaryDirectory() + "flightdeck-demo-\(getpid())")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
             // The trace goes over NATS JetStream when nats-server is installed, else through pod logs.
-            let natsServer = noNATS ? nil : try LocalNATSServer.startIfInstalled(storeDirectory: data.appendingPathComponent("nats").path)
+            let natsServer = noNATS ? nil : try await LocalNATSServer.startIfInstalled(storeDirectory: data.appendingPathComponent("nats").path)
             defer { natsServer?.stop() }
             let cluster: SimulatedCluster
             do {

@@ -5,21 +5,30 @@ import NATSClient
 /// loopback port, its store in the demo's data directory, stopped with the demo.
 final class LocalNATSServer: @unchecked Sendable {
     let process = Process()
-    let port: Int
+    private(set) var port = 0
+    private let portsDirectory: String
+    private let storeDirectory: String
+    private let executable: String
 
     var url: String { "nats://127.0.0.1:\(port)" }
 
     /// `nil` when nats-server is not installed; throws when it is but would not start.
-    static func startIfInstalled(storeDirectory: String) throws -> LocalNATSServer? {
+    /// Waits for its ports file without holding a thread of the cooperative pool.
+    static func startIfInstalled(storeDirectory: String) async throws -> LocalNATSServer? {
         guard let executable = Executables.find("nats-server", environment: ProcessInfo.processInfo.environment)
         else { return nil }
-        return try LocalNATSServer(executable: executable, storeDirectory: storeDirectory)
+        let server = try LocalNATSServer(executable: executable, storeDirectory: storeDirectory)
+        try await server.waitUntilListening()
+        return server
     }
 
     private init(executable: String, storeDirectory: String) throws {
         // The server picks a free port itself and says which in a ports file: no window in
         // which another process takes a port probed free beforehand.
         let portsDirectory = storeDirectory + "/ports"
+        self.portsDirectory = portsDirectory
+        self.storeDirectory = storeDirectory
+        self.executable = executable
         try? FileManager.default.removeItem(atPath: portsDirectory)
         try FileManager.default.createDirectory(atPath: portsDirectory, withIntermediateDirectories: true)
         let arguments = ["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", portsDirectory, "-js", "-sd", storeDirectory]
@@ -36,6 +45,9 @@ final class LocalNATSServer: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try Self.launchOnThreadOfItsOwn(process)
+    }
+
+    private func waitUntilListening() async throws {
         let deadline = Date().addingTimeInterval(15)
         while true {
             if let listening = NATSPortsFile.clientPort(inDirectory: portsDirectory) {
@@ -46,7 +58,7 @@ final class LocalNATSServer: @unchecked Sendable {
                 if process.isRunning { process.terminate() }
                 throw CLIFailure("nats-server (\(executable)) did not start on 127.0.0.1 (its store: \(storeDirectory))")
             }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 

@@ -37,7 +37,7 @@ struct ExecCredentialTests {
             """)
     }
 
-    @Test func allowedPluginRunsAndItsCredentialIsCachedUntilExpiry() throws {
+    @Test func allowedPluginRunsAndItsCredentialIsCachedUntilExpiry() async throws {
         let box = Sandbox()
         let counter = "\(box.root)/runs"
         let script = plugin(box, body: """
@@ -58,14 +58,21 @@ struct ExecCredentialTests {
         let clock = TestClock(Date(timeIntervalSince1970: 1_800_000_000))  // 2027
         let now: @Sendable () -> Date = { clock.now }
         let provider = try #require(ExecCredentialProvider(connection: connection, environment: ["PATH": "/usr/bin:/bin"], now: now))
-        let first = try provider.credential()
+        let first = try await provider.credential()
         #expect(first.token == "tok-1")
         #expect(first.expiration == Date(timeIntervalSince1970: 1_893_456_000))
-        #expect(try provider.credential().token == "tok-1")  // cached
+        #expect(try await provider.credential().token == "tok-1")  // cached
         clock.now = Date(timeIntervalSince1970: 1_900_000_000)  // past expiry
-        #expect(try provider.credential().token == "tok-2")
+        #expect(try await provider.credential().token == "tok-2")
         provider.invalidate()
-        #expect(try provider.credential().token == "tok-3")
+        // Concurrent callers share one run of the plugin (on a thread of its own); the clock
+        // is past the expiry, so each call after it runs the plugin again.
+        let tokens = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<6 { group.addTask { try await provider.credential().token } }
+            return try await group.reduce(into: Set<String?>()) { $0.insert($1) }
+        }
+        #expect(tokens == ["tok-3"])
+        #expect(try await provider.credential().token == "tok-4")
 
         let args = try String(contentsOfFile: "\(box.root)/args.txt", encoding: .utf8)
         #expect(args == "--cluster lab hello")
@@ -76,7 +83,7 @@ struct ExecCredentialTests {
         #expect(info.contains(#""certificate-authority-data":"\#(Fixture.base64(Fixture.ca))""#))
     }
 
-    @Test func pluginReturningClientCertificate() throws {
+    @Test func pluginReturningClientCertificate() async throws {
         let box = Sandbox()
         let cert = Fixture.cert.replacingOccurrences(of: "\n", with: "\\n")
         let key = Fixture.key.replacingOccurrences(of: "\n", with: "\\n")
@@ -89,7 +96,7 @@ struct ExecCredentialTests {
         _ = allow(box, ["\(box.root)/bin/get-token"])  // absolute entry
         let connection = try box.loader().load(kubeconfig: path)
         let provider = try #require(ExecCredentialProvider(connection: connection, environment: [:]))
-        let credential = try provider.credential()
+        let credential = try await provider.credential()
         #expect(credential.clientCertificate == Array(Fixture.cert.utf8))
         #expect(credential.clientKey == Array(Fixture.key.utf8))
         #expect(credential.token == nil)
@@ -97,7 +104,7 @@ struct ExecCredentialTests {
         #expect(!"\(credential)".contains("BEGIN"))
     }
 
-    @Test func bareNameIsFoundInPath() throws {
+    @Test func bareNameIsFoundInPath() async throws {
         let box = Sandbox()
         _ = plugin(box, name: "kubelogin", body: #"echo '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"from-path"}}'"#)
         let path = config(box, command: "kubelogin")
@@ -105,7 +112,7 @@ struct ExecCredentialTests {
         let environment = ["PATH": "\(box.root)/nothing:\(box.root)/bin:/usr/bin:/bin"]
         let connection = try box.loader(environment: environment).load(kubeconfig: path)
         let provider = try #require(ExecCredentialProvider(connection: connection, environment: environment))
-        #expect(try provider.credential().token == "from-path")
+        #expect(try await provider.credential().token == "from-path")
     }
 
     @Test func notAllowedIsRefusedWithTheMessage() {
@@ -133,7 +140,7 @@ struct ExecCredentialTests {
         #expect(try loader.load(kubeconfig: path).execPlugin != nil)
     }
 
-    @Test func failingPluginIsOneLineWithItsStderr() throws {
+    @Test func failingPluginIsOneLineWithItsStderr() async throws {
         let box = Sandbox()
         _ = plugin(box, body: "printf '\\033[31mtoken expired\\033[0m: run aws sso login\\nmore detail\\n' >&2; exit 3")
         let path = config(box, command: "bin/get-token")
@@ -141,7 +148,7 @@ struct ExecCredentialTests {
         let connection = try box.loader().load(kubeconfig: path)
         let provider = try #require(ExecCredentialProvider(connection: connection, environment: [:]))
         do {
-            _ = try provider.credential()
+            _ = try await provider.credential()
             Issue.record("expected an error")
         } catch {
             #expect(error.kind == .execFailed)
@@ -151,7 +158,7 @@ struct ExecCredentialTests {
         }
     }
 
-    @Test func hangingPluginTimesOut() throws {
+    @Test func hangingPluginTimesOut() async throws {
         let box = Sandbox()
         _ = plugin(box, body: "echo waiting for browser login >&2; exec sleep 30")
         let path = config(box, command: "bin/get-token")
@@ -161,7 +168,7 @@ struct ExecCredentialTests {
         #expect(provider.timeout == 0.5)
         let started = Date()
         do {
-            _ = try provider.credential()
+            _ = try await provider.credential()
             Issue.record("expected an error")
         } catch {
             expectOneLine(error, naming: path, contains: ["timed out", "waiting for browser login"])
@@ -178,7 +185,7 @@ struct ExecCredentialTests {
         #expect(ExecCredentialProvider(connection: connection, environment: [:])?.timeout == 10)
     }
 
-    @Test func badOutputsAreRefused() throws {
+    @Test func badOutputsAreRefused() async throws {
         let box = Sandbox()
         let cases: [(String, String)] = [
             ("echo not json", "not JSON"),
@@ -196,7 +203,7 @@ struct ExecCredentialTests {
             let connection = try box.loader().load(kubeconfig: path)
             let provider = try #require(ExecCredentialProvider(connection: connection, environment: [:]))
             do {
-                _ = try provider.credential()
+                _ = try await provider.credential()
                 Issue.record("expected an error for \(body)")
             } catch {
                 #expect(error.kind == .badExecCredential)
@@ -205,14 +212,14 @@ struct ExecCredentialTests {
         }
     }
 
-    @Test func missingPluginShowsTheInstallHint() throws {
+    @Test func missingPluginShowsTheInstallHint() async throws {
         let box = Sandbox()
         let path = config(box, command: "no-such-plugin")
         _ = allow(box, ["no-such-plugin"])
         let connection = try box.loader(environment: ["PATH": "\(box.root)/empty"]).load(kubeconfig: path)
         let provider = try #require(ExecCredentialProvider(connection: connection, environment: ["PATH": "\(box.root)/empty"]))
         do {
-            _ = try provider.credential()
+            _ = try await provider.credential()
             Issue.record("expected an error")
         } catch {
             expectOneLine(error, naming: path, contains: ["not found", "install get-token from your admin"])
