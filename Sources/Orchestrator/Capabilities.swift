@@ -18,7 +18,8 @@ public struct Capabilities: Sendable, Hashable {
         -> Capabilities
     {
         var unavailable: [AgentAction: String] = [:]
-        var answers: [String: Bool] = [:]
+        /// Per permission: allowed, or why not (a refusal, or the question that could not be asked).
+        var answers: [String: String?] = [:]
         for action in AgentAction.allCases {
             if readOnly, action.mutates {
                 unavailable[action] = "read-only mode"
@@ -30,15 +31,21 @@ public struct Capabilities: Sendable, Hashable {
             }
             for (verb, type) in action.requiredAccess {
                 let key = "\(verb) \(type.qualifiedResource)"
-                let allowed: Bool
+                let refusal: String?
                 if let known = answers[key] {
-                    allowed = known
+                    refusal = known
                 } else {
-                    allowed = (try? await review(api: api, namespace: namespace, verb: verb, type: type)) ?? false
-                    answers[key] = allowed
+                    // A failed question is not a "no": the operator is told what failed.
+                    do {
+                        let allowed = try await review(api: api, namespace: namespace, verb: verb, type: type)
+                        refusal = allowed ? nil : "not allowed to \(verb) \(type.qualifiedResource) in \(namespace)"
+                    } catch {
+                        refusal = "could not ask whether it may \(verb) \(type.qualifiedResource): \(error)"
+                    }
+                    answers[key] = refusal
                 }
-                if !allowed {
-                    unavailable[action] = "not allowed to \(verb) \(type.qualifiedResource) in \(namespace)"
+                if let refusal {
+                    unavailable[action] = refusal
                     break
                 }
             }

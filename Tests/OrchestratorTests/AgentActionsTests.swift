@@ -69,6 +69,12 @@ struct KubeletCommandChannel: CommandChannel {
         #expect(viewer.unavailable[.submit] != nil)
         #expect(viewer.allows(.steer))
         await fixture.sim.stop()
+
+        // A question that could not be asked is not a "no": the reason says what failed.
+        let unreachable = await Capabilities.probe(api: fixture.api, namespace: "agents", readOnly: false,
+            hasCommandChannel: true)
+        #expect(unreachable.unavailable[.delete]?.hasPrefix("could not ask whether it may delete jobs.batch") == true)
+        #expect(unreachable.unavailable[.delete]?.contains("not allowed") == false)
     }
 
     @Test func readOnlyRefusesBeforeReachingTheCluster() async throws {
