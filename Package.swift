@@ -103,6 +103,15 @@ let package = Package(
             dependencies: ["FlightdeckCore", .product(name: "Yams", package: "Yams")]
         ),
 
+        /// The application: what the commands and the cockpit do, between the orchestrator and
+        /// the executable — submitting and retrying tasks, one reconcile pass, the cockpit's
+        /// effects, reading agents' workspaces. The executable keeps argument parsing and wiring.
+        .target(
+            name: "FlightdeckApp",
+            dependencies: ["FlightdeckCore", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "Orchestrator",
+                "NATSClient", "CockpitUI", "TerminalIO"]
+        ),
+
         // MARK: - I/O edges
         /// The terminal: the ncurses backend that blits frame diffs and reads keys, capability
         /// detection, restoring the terminal on every way out, and a recording backend.
@@ -142,6 +151,7 @@ let package = Package(
         .executableTarget(
             name: "flightdeck",
             dependencies: [
+                "FlightdeckApp",
                 "FlightdeckCore",
                 "HistoryStore",
                 "SimCluster",
@@ -185,6 +195,11 @@ let package = Package(
         .testTarget(
             name: "FlightdeckCoreTests",
             dependencies: ["FlightdeckCore", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "FlightdeckAppTests",
+            dependencies: ["FlightdeckApp", "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests", "HistoryStore",
+                "KubeClient", "KubeModel", "Orchestrator", "SimServer", "CockpitUI"]
         ),
         .testTarget(
             name: "FlowControlTests",

@@ -23,6 +23,10 @@ extension HistoryStore {
             clauses.append("context = ?")
             arguments += [context]
         }
+        if let name = query.name {
+            clauses.append("name = ?")
+            arguments += [name]
+        }
         if let text = query.text, !text.isEmpty {
             let columns = ["name", "job_id", "coalesce(task_text, '')", "coalesce(image, '')"]
             clauses.append("(" + columns.map { "instr(lower(\($0)), ?) > 0" }.joined(separator: " OR ") + ")")

@@ -6,6 +6,8 @@ public struct JobQuery: Sendable, Hashable {
     public var statuses: Set<JobStatus> = []
     public var namespace: String?
     public var context: String?
+    /// Exactly this Job name.
+    public var name: String?
     /// Case-insensitive substring of the name, job id, task text or image.
     public var text: String?
     /// Only jobs created (or first seen) at or after this time.
@@ -13,9 +15,10 @@ public struct JobQuery: Sendable, Hashable {
     public var limit: Int?
 
     public init(
-        statuses: Set<JobStatus> = [], namespace: String? = nil, context: String? = nil, text: String? = nil,
-        since: Date? = nil, limit: Int? = nil
+        statuses: Set<JobStatus> = [], namespace: String? = nil, context: String? = nil, name: String? = nil,
+        text: String? = nil, since: Date? = nil, limit: Int? = nil
     ) {
+        self.name = name
         self.statuses = statuses
         self.namespace = namespace
         self.context = context

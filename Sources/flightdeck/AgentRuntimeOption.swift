@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlightdeckApp
 import SimServer
 
 /// Which agents the simulated node runs for the runtime's image: `python` (the real agent
@@ -14,10 +15,10 @@ enum AgentRuntimeOption: String, ExpressibleByArgument, CaseIterable {
         case .auto:
             // Not installed: simulated agents. Named but broken: said, not silently passed over.
             do { return try AgentRuntimeInstallation.python() } catch .notInstalled { return nil } catch {
-                throw CLIFailure("\(error)")
+                throw OperatorError("\(error)")
             }
         case .python:
-            do { return try AgentRuntimeInstallation.python() } catch { throw CLIFailure("--agent-runtime python: \(error)") }
+            do { return try AgentRuntimeInstallation.python() } catch { throw OperatorError("--agent-runtime python: \(error)") }
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlightdeckApp
 import KubeClient
 
 /// How a command finds its cluster, as kubectl does: `--kubeconfig`, else `KUBECONFIG`,
@@ -19,7 +20,7 @@ struct ClusterOptions: ParsableArguments {
         do {
             return try KubeconfigLoader.live().load(kubeconfig: kubeconfig, context: context, namespace: namespace)
         } catch {
-            throw CLIFailure(error.description)
+            throw OperatorError(error.description)
         }
     }
 }

@@ -1,6 +1,7 @@
 import AgentManifests
 import ArgumentParser
 import CockpitUI
+import FlightdeckApp
 import Foundation
 import HistoryStore
 import KubeClient
@@ -63,7 +64,7 @@ extension Flightdeck {
             do {
                 session = try TerminalSession(environment: environment, mouse: mouse)
             } catch {
-                throw CLIFailure("\(error)")
+                throw OperatorError("\(error)")
             }
             let runtime = CockpitRuntime(.init(session: session, store: store, cluster: cluster, readOnly: readOnly,
                 themes: ThemeFiles.catalog(environment: environment), themeName: theme, connect: connect))

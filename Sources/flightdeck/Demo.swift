@@ -1,5 +1,6 @@
 import AgentManifests
 import ArgumentParser
+import FlightdeckApp
 import FlightdeckCore
 import Foundation
 import HistoryStore
@@ -63,7 +64,7 @@ extension Flightdeck {
                 cluster = try await SimulatedCluster.start(.init(dataDirectory: data, timing: SimTiming(scale: 1 / speed),
                     seed: seed, bookmarkInterval: .seconds(5), natsURL: natsServer?.url, agentRuntimePython: python))
             } catch {
-                throw CLIFailure("cannot start the simulated cluster in \(data.path): \(error)")
+                throw OperatorError("cannot start the simulated cluster in \(data.path): \(error)")
             }
             let feed = DemoFeed()
             feed.say("simulated k3s \(Discovery.gitVersion) at \(cluster.url); kubectl: export KUBECONFIG=\(cluster.kubeconfigURL.path)")
@@ -113,7 +114,7 @@ extension Flightdeck {
                     context: "flightdeck-demo", server: cluster.url, config: config)
                 let signal = try await Flightdeck.Cockpit.open(cluster: demoCluster, store: store, readOnly: false, theme: theme,
                     mouse: mouse, quitAfter: duration, whileOpen: submitAll) { name in
-                    throw CLIFailure("the demo runs on its own simulated cluster: quit it and run `flightdeck --context \(name)`")
+                    throw OperatorError("the demo runs on its own simulated cluster: quit it and run `flightdeck --context \(name)`")
                 }
                 await cluster.stop()
                 // (The deferred steps stop nats-server and say where history is kept.)

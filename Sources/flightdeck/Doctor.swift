@@ -1,6 +1,7 @@
 import ArgumentParser
 import CCurl
 import CCurses
+import FlightdeckApp
 import Foundation
 import SimServer
 import HistoryStore
@@ -75,7 +76,7 @@ extension Flightdeck {
                 print("\(mark) \(check.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(TerminalText.line(check.detail))")
             }
             if checks.contains(where: { $0.required && !$0.ok }) {
-                throw CLIFailure("doctor found a problem (marked above)")
+                throw OperatorError("doctor found a problem (marked above)")
             }
             if checks.contains(where: { !$0.ok }) { throw ExitCode(2) }
         }

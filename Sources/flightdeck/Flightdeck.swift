@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlightdeckApp
 import Foundation
 import HistoryStore
 
@@ -31,7 +32,7 @@ struct Flightdeck: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-        } catch let failure as CLIFailure {
+        } catch let failure as OperatorError {
             FileHandle.standardError.write(Data("flightdeck: \(failure.message)\n".utf8))
             Foundation.exit(failure.exitCode)
         } catch let code as ExitCode {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlightdeckApp
 import HistoryStore
 
 extension Flightdeck.History {
@@ -12,7 +13,7 @@ extension Flightdeck.History {
             let store = try history.open(readOnly: true)
             let findings = try store.integrityCheck()
             guard findings == ["ok"] else {
-                throw CLIFailure("history database \(store.path) failed its integrity check: \(findings.prefix(3).joined(separator: "; "))")
+                throw OperatorError("history database \(store.path) failed its integrity check: \(findings.prefix(3).joined(separator: "; "))")
             }
             print("ok: \(store.path)")
         }

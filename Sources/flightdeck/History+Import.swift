@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlightdeckApp
 import FlightdeckCore
 import Foundation
 import HistoryStore
@@ -39,7 +40,7 @@ extension Flightdeck.History {
                 input = .standardInput
             } else {
                 guard let handle = FileHandle(forReadingAtPath: file) else {
-                    throw CLIFailure("cannot read \(file): no such file or permission denied")
+                    throw OperatorError("cannot read \(file): no such file or permission denied")
                 }
                 input = handle
             }

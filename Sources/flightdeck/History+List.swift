@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlightdeckApp
 import FlightdeckCore
 import Foundation
 import HistoryStore
@@ -31,7 +32,7 @@ extension Flightdeck.History {
                 for name in status.split(separator: ",") {
                     let trimmed = name.trimmingCharacters(in: .whitespaces)
                     guard let value = JobStatus(rawValue: trimmed) else {
-                        throw CLIFailure("--status: unknown state '\(trimmed)' (expected one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")))")
+                        throw OperatorError("--status: unknown state '\(trimmed)' (expected one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")))")
                     }
                     query.statuses.insert(value)
                 }

@@ -1,5 +1,6 @@
 import AgentManifests
 import ArgumentParser
+import FlightdeckApp
 import FlightdeckCore
 import KubeClient
 import KubeModel
@@ -35,10 +36,10 @@ extension Flightdeck {
             let api: KubeAPI
             do {
                 api = try KubeAPI(connection: try cluster.connection())
-            } catch let failure as CLIFailure {
+            } catch let failure as OperatorError {
                 throw failure
             } catch {
-                throw CLIFailure("\(error)")
+                throw OperatorError("\(error)")
             }
             for object in objects {
                 print(try await Self.apply(object, api: api))
@@ -50,7 +51,7 @@ extension Flightdeck {
             let kind = object["kind"]?.stringValue ?? ""
             guard let type = ResourceType.forKind(kind, apiVersion: object["apiVersion"]?.stringValue ?? ""),
                 let name = object[path: ["metadata", "name"]]?.stringValue
-            else { throw CLIFailure("cannot apply a \(kind) this client does not know") }
+            else { throw OperatorError("cannot apply a \(kind) this client does not know") }
             let namespace = type.namespaced ? object[path: ["metadata", "namespace"]]?.stringValue : nil
             let label = "\(type.singular)\(type.group.isEmpty ? "" : "." + type.group)/\(name)"
             do {
@@ -71,9 +72,9 @@ extension Flightdeck {
                     return "\(label) configured"
                 }
             } catch let error as APIError {
-                throw CLIFailure("\(label): \(error.description)")
+                throw OperatorError("\(label): \(error.description)")
             } catch {
-                throw CLIFailure("\(error)")
+                throw OperatorError("\(error)")
             }
         }
     }

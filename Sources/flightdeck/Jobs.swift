@@ -1,5 +1,6 @@
 import AgentManifests
 import ArgumentParser
+import FlightdeckApp
 import FlightdeckCore
 import Foundation
 import HistoryStore
@@ -46,7 +47,7 @@ extension Flightdeck.Jobs {
                     try await ClusterSync.once(connection: connection, store: store)
                 } catch {
                     // History still answers; say why it may be stale.
-                    let reason = (error as? CLIFailure)?.message ?? "\(error)"
+                    let reason = (error as? OperatorError)?.message ?? "\(error)"
                     FileHandle.standardError.write(Data("flightdeck: showing history only: \(reason)\n".utf8))
                 }
             }
@@ -139,9 +140,9 @@ extension Flightdeck.Jobs {
             case "pause": operatorCommand = .pause
             case "resume": operatorCommand = .resume
             case "instruct":
-                guard !text.isEmpty else { throw CLIFailure("instruct needs the instruction: jobs steer NAME instruct TEXT…") }
+                guard !text.isEmpty else { throw OperatorError("instruct needs the instruction: jobs steer NAME instruct TEXT…") }
                 operatorCommand = .instruct(text.joined(separator: " "))
-            default: throw CLIFailure("unknown steer command \(command): expected pause, resume or instruct")
+            default: throw OperatorError("unknown steer command \(command): expected pause, resume or instruct")
             }
             let connection = try cluster.connection()
             let api = try ClusterSync.api(connection)
@@ -162,17 +163,17 @@ extension Flightdeck.Jobs {
             let config = try settings.load(namespace: namespace)
             guard let url = config.settings.natsURL else {
                 if required {
-                    throw CLIFailure("no NATS server reachable from here: pass --nats-url or set cluster.nats.url in \(settings.configPath)")
+                    throw OperatorError("no NATS server reachable from here: pass --nats-url or set cluster.nats.url in \(settings.configPath)")
                 }
                 return nil
             }
-            guard let address = NATSServerAddress(url: url) else { throw CLIFailure("not a NATS URL: \(url)") }
+            guard let address = NATSServerAddress(url: url) else { throw OperatorError("not a NATS URL: \(url)") }
             let connection = NATSConnection(options: .init(servers: [address], name: "flightdeck"))
             do {
                 try await connection.connect(timeout: .seconds(5))
             } catch {
                 await connection.close()
-                if required { throw CLIFailure("\(error)") }
+                if required { throw OperatorError("\(error)") }
                 return nil
             }
             return connection
@@ -200,10 +201,9 @@ extension Flightdeck.Jobs {
         func run() async throws {
             let connection = try cluster.connection()
             let store = try history.open()
-            guard let previous = try store.jobs(JobQuery(namespace: connection.namespace, limit: 100_000))
-                .first(where: { $0.name == name })
-            else { throw CLIFailure("history has no job \(name) in \(connection.namespace)") }
-            let newPrompt = try promptFile.map { try TaskOptions.read($0, what: "prompt file") } ?? prompt
+            guard let previous = try store.jobs(JobQuery(namespace: connection.namespace, name: name, limit: 1)).first
+            else { throw OperatorError("history has no job \(name) in \(connection.namespace)") }
+            let newPrompt = try promptFile.map { try TaskRequest.readFile($0, what: "prompt file") } ?? prompt
             let config = try settings.load(namespace: connection.namespace)
             let api = try ClusterSync.api(connection)
             var started = ""
@@ -213,58 +213,5 @@ extension Flightdeck.Jobs {
             }
             print("job.batch/\(TerminalText.line(started)) started: a retry of \(TerminalText.line(name)), restoring from job \(TerminalText.line(previous.id))")
         }
-    }
-}
-
-/// Shared plumbing of the cluster commands.
-enum ClusterSync {
-    static func api(_ connection: ClusterConnection) throws -> KubeAPI {
-        do { return try KubeAPI(connection: connection) } catch { throw CLIFailure("\(error)") }
-    }
-
-    /// Runs `body`, turning API and connection errors into the one-line failure.
-    static func report(_ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let error as CLIFailure {
-            throw error
-        } catch {
-            throw CLIFailure("\(error)")
-        }
-    }
-
-    /// Reconciles the namespace into `store` until every collection was listed once.
-    static func once(connection: ClusterConnection, store: HistoryStore, timeout: Duration = .seconds(20)) async throws {
-        let writer = HistoryWriter(store: store)
-        let reconciler = Reconciler(api: try api(connection), namespace: connection.namespace, writer: writer,
-            context: connection.contextName)
-        let (updates, sink) = AsyncStream<Reconciler.Update>.makeStream()
-        // The group ends only when the reconciler has: the writer is closed after it.
-        let outcome = await withTaskGroup(of: String?.self) { group in
-            group.addTask {
-                await reconciler.run { sink.yield($0) }
-                sink.finish()
-                return "the cluster connection ended"
-            }
-            group.addTask {
-                for await update in updates {
-                    switch update {
-                    case .synced: return nil
-                    case .connection(.retrying(_, let reason)): return reason
-                    default: continue
-                    }
-                }
-                return "the cluster connection ended"
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return "the cluster did not answer within \(timeout)"
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-        try await writer.closed()
-        if let outcome { throw CLIFailure(outcome) }
     }
 }

@@ -1,3 +1,4 @@
+import FlightdeckApp
 import Foundation
 import NATSClient
 
@@ -56,7 +57,7 @@ final class LocalNATSServer: @unchecked Sendable {
             }
             guard process.isRunning, Date() < deadline else {
                 if process.isRunning { process.terminate() }
-                throw CLIFailure("nats-server (\(executable)) did not start on 127.0.0.1 (its store: \(storeDirectory))")
+                throw OperatorError("nats-server (\(executable)) did not start on 127.0.0.1 (its store: \(storeDirectory))")
             }
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -1,5 +1,6 @@
 import AgentManifests
 import ArgumentParser
+import FlightdeckApp
 import FlightdeckCore
 import Foundation
 import HistoryStore
@@ -43,7 +44,7 @@ extension Flightdeck {
             if !follow {
                 let store = try history.open(readOnly: true)
                 let found = try Self.find(job, in: store)
-                guard let found else { throw CLIFailure("history has no job \(TerminalText.line(job)) (see `flightdeck history jobs`)") }
+                guard let found else { throw OperatorError("history has no job \(TerminalText.line(job)) (see `flightdeck history jobs`)") }
                 _ = try printer.print(store: store, jobID: found.id, after: 0)
                 return
             }
@@ -103,7 +104,7 @@ extension Flightdeck {
             if let job = jobs.first(where: { $0.name == text }) { return job }
             let matches = jobs.filter { $0.name.hasPrefix(text) || $0.id.hasPrefix(text) }
             if matches.count > 1 {
-                throw CLIFailure("\(TerminalText.line(text)) matches \(matches.count) jobs: \(matches.prefix(5).map(\.name).joined(separator: ", "))…; say more")
+                throw OperatorError("\(TerminalText.line(text)) matches \(matches.count) jobs: \(matches.prefix(5).map(\.name).joined(separator: ", "))…; say more")
             }
             return matches.first
         }
@@ -122,7 +123,7 @@ struct RecordFilter {
             } else if let seconds = TraceStartPoint.duration(since) {
                 self.since = now.addingTimeInterval(-seconds)
             } else {
-                throw CLIFailure("--since \(TerminalText.line(since)): expected a duration like 15m or 2h, or an RFC 3339 time")
+                throw OperatorError("--since \(TerminalText.line(since)): expected a duration like 15m or 2h, or an RFC 3339 time")
             }
         }
         if let kinds {
@@ -130,7 +131,7 @@ struct RecordFilter {
             for name in kinds.split(separator: ",") {
                 let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
                 guard let kind = TraceKind(rawValue: trimmed) else {
-                    throw CLIFailure("--kind: unknown kind '\(TerminalText.line(trimmed))' (expected \(TraceKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw OperatorError("--kind: unknown kind '\(TerminalText.line(trimmed))' (expected \(TraceKind.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 set.insert(kind)
             }

@@ -1,5 +1,6 @@
 import AgentManifests
 import ArgumentParser
+import FlightdeckApp
 import FlightdeckCore
 import Foundation
 import Synchronization
@@ -30,7 +31,7 @@ extension Flightdeck {
             var config = try settings.load(namespace: connection.namespace)
             if let startFrom {
                 guard let point = TraceStartPoint(parsing: startFrom, now: Date()) else {
-                    throw CLIFailure("--start-from \(TerminalText.line(startFrom)): expected new, all, last N, since <time> or since <duration>")
+                    throw OperatorError("--start-from \(TerminalText.line(startFrom)): expected new, all, last N, since <time> or since <duration>")
                 }
                 config.trace.startFrom = point
             }
@@ -72,10 +73,10 @@ extension Flightdeck {
             do {
                 try await keeper.closed()
             } catch {
-                throw CLIFailure("\(error)")
+                throw OperatorError("\(error)")
             }
             if failing.withLock({ $0 }) {
-                throw CLIFailure("stopped while \(store.path) refused writes: what was not stored is still in the cluster "
+                throw OperatorError("stopped while \(store.path) refused writes: what was not stored is still in the cluster "
                     + "(pod logs) or JetStream (unacknowledged) for the next run")
             }
             say("stopped; everything received is in \(store.path)", quiet: quiet)

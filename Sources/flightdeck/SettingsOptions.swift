@@ -1,5 +1,6 @@
 import AgentManifests
 import ArgumentParser
+import FlightdeckApp
 import NATSClient
 import Foundation
 import KubeClient
@@ -43,15 +44,15 @@ struct SettingsOptions: ParsableArguments {
         let path = configPath
         if FileManager.default.fileExists(atPath: path) {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIFailure("cannot read Flightdeck config \(path)")
+                throw OperatorError("cannot read Flightdeck config \(path)")
             }
             do {
                 config = try ManifestConfig.parse(String(decoding: data, as: UTF8.self), file: path)
             } catch {
-                throw CLIFailure(error.description)
+                throw OperatorError(error.description)
             }
         } else if configFile != nil {
-            throw CLIFailure("no Flightdeck config at \(path) (--config)")
+            throw OperatorError("no Flightdeck config at \(path) (--config)")
         }
         var settings = config.settings
         if let namespace { settings.namespace = namespace }
@@ -61,18 +62,18 @@ struct SettingsOptions: ParsableArguments {
         if let fatalExitCode { settings.fatalExitCode = fatalExitCode }
         if let s3Endpoint {
             guard let bucket = s3Bucket ?? settings.objectStore?.bucket else {
-                throw CLIFailure("--s3-endpoint needs --s3-bucket")
+                throw OperatorError("--s3-endpoint needs --s3-bucket")
             }
             settings.objectStore = ObjectStoreSettings(endpoint: s3Endpoint, bucket: bucket,
                 credentialsSecret: s3CredentialsSecret ?? settings.objectStore?.credentialsSecret ?? "flightdeck-object-store")
         } else if s3Bucket != nil || s3CredentialsSecret != nil {
-            guard var store = settings.objectStore else { throw CLIFailure("--s3-bucket and --s3-credentials-secret need --s3-endpoint") }
+            guard var store = settings.objectStore else { throw OperatorError("--s3-bucket and --s3-credentials-secret need --s3-endpoint") }
             if let s3Bucket { store.bucket = s3Bucket }
             if let s3CredentialsSecret { store.credentialsSecret = s3CredentialsSecret }
             settings.objectStore = store
         }
         let errors = settings.validationErrors
-        if !errors.isEmpty { throw CLIFailure("bad cluster settings: " + errors.joined(separator: "; ")) }
+        if !errors.isEmpty { throw OperatorError("bad cluster settings: " + errors.joined(separator: "; ")) }
         config.settings = settings
         return config
     }
@@ -81,7 +82,7 @@ struct SettingsOptions: ParsableArguments {
     /// commands that keep history; `nil`: the trace comes from pod logs.
     static func natsOptions(_ settings: ClusterSettings, name: String) throws -> NATSConnection.Options? {
         guard let url = settings.natsURL else { return nil }
-        guard let address = NATSServerAddress(url: url) else { throw CLIFailure("not a NATS URL: \(url)") }
+        guard let address = NATSServerAddress(url: url) else { throw OperatorError("not a NATS URL: \(url)") }
         return NATSConnection.Options(servers: [address], name: name)
     }
 }

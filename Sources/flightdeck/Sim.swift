@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlightdeckApp
 import Foundation
 import NATSClient
 import SimCluster
@@ -43,11 +44,11 @@ extension Flightdeck {
                 cluster = try await SimulatedCluster.start(.init(dataDirectory: data, port: port, useTLS: !plainHTTP, seed: seed,
                     natsURL: natsURL, agentRuntimePython: python))
             } catch let error as SimServerError {
-                throw CLIFailure("\(error)")
+                throw OperatorError("\(error)")
             } catch let error as NATSError {
-                throw CLIFailure("cannot reach NATS at \(natsURL ?? ""): \(error)")
+                throw OperatorError("cannot reach NATS at \(natsURL ?? ""): \(error)")
             } catch {
-                throw CLIFailure("cannot start the simulated cluster in \(data.path): \(error)")
+                throw OperatorError("cannot start the simulated cluster in \(data.path): \(error)")
             }
             let banner = """
                 Simulated k3s cluster \(Discovery.gitVersion) at \(cluster.url)

@@ -1,5 +1,6 @@
 import AgentManifests
 import ArgumentParser
+import FlightdeckApp
 import FlightdeckCore
 import Foundation
 import HistoryStore

@@ -1,5 +1,6 @@
 import AgentManifests
 import ArgumentParser
+import FlightdeckApp
 import Foundation
 
 /// The flags that describe one task, shared by `manifests task` and `submit`: layered over
@@ -56,81 +57,28 @@ struct TaskOptions: ParsableArguments {
         @Option(name: .customLong("ttl"), help: "ttlSecondsAfterFinished of the Job.")
         var ttl: Int?
 
+    /// The typed request these flags describe (what the cockpit's form makes too).
+    func request() throws -> TaskRequest {
+        var request = TaskRequest(prompt: prompt, image: image, repoURL: repoURL, template: template)
+        request.uuid = uuid
+        request.promptFile = promptFile
+        request.title = title
+        request.secretFiles = try TaskRequest.pairs(secretFiles, flag: "--secret-file")
+        request.environment = try TaskRequest.pairs(environment, flag: "--env")
+        request.cpu = cpu
+        request.cpuLimit = cpuLimit
+        request.memory = memory
+        request.workspaceSize = workspaceSize
+        request.shmSize = shmSize
+        request.backoffLimit = backoffLimit
+        request.activeDeadlineSeconds = deadline
+        request.ttlSecondsAfterFinished = ttl
+        return request
+    }
+
     /// The task these flags describe over `config`'s defaults (and the template's).
-    func build(config: ManifestConfig) throws -> AgentTask { try buildWithPaths(config: config).task }
+    func build(config: ManifestConfig) throws -> AgentTask { try request().build(config: config).task }
 
     /// The task and the absolute paths its secret files were read from (kept for a retry).
-    func buildWithPaths(config: ManifestConfig) throws -> (task: AgentTask, secretFilePaths: [String: String]) {
-        var fields = config.taskDefaults
-        var baseDirectory = FileManager.default.currentDirectoryPath
-        if let template {
-            let text = try Self.read(template, what: "task template")
-            do {
-                fields = try TaskTemplate.parse(text, file: template).overlaid(on: fields)
-            } catch {
-                throw CLIFailure(error.description)
-            }
-            baseDirectory = URL(fileURLWithPath: template).deletingLastPathComponent().path
-        }
-        var flags = TaskTemplate()
-        flags.uuid = uuid
-        flags.image = image
-        flags.prompt = try promptFile.map { try Self.read($0, what: "prompt file") } ?? prompt
-        flags.repoURL = repoURL
-        flags.title = title
-        flags.cpu = cpu
-        flags.cpuLimit = cpuLimit
-        flags.memory = memory
-        flags.workspaceSize = workspaceSize
-        flags.shmSize = shmSize
-        flags.backoffLimit = backoffLimit
-        flags.activeDeadlineSeconds = deadline
-        flags.ttlSecondsAfterFinished = ttl
-        flags.environment = try Self.pairs(environment, flag: "--env")
-        fields = flags.overlaid(on: fields)
-
-        // Secret files: the template's paths are relative to it, the flags' to the working directory.
-        var secrets: [String: String] = [:]
-        var paths: [String: String] = [:]
-        for (name, path) in fields.secretFilePaths where !(try Self.pairs(secretFiles, flag: "--secret-file")).keys.contains(name) {
-            paths[name] = Self.resolve(path, in: baseDirectory)
-            secrets[name] = try Self.read(paths[name]!, what: "secret file \(name)")
-        }
-        for (name, path) in try Self.pairs(secretFiles, flag: "--secret-file") {
-            paths[name] = Self.resolve(path, in: FileManager.default.currentDirectoryPath)
-            secrets[name] = try Self.read(paths[name]!, what: "secret file \(name)")
-        }
-        let task = fields.task(uuid: UUID().uuidString.lowercased(), secretFiles: secrets)
-        let errors = task.validationErrors
-        if !errors.isEmpty { throw CLIFailure("cannot make the task's manifests: " + errors.joined(separator: "; ")) }
-
-        return (task, paths)
-    }
-
-    static func pairs(_ values: [String], flag: String) throws -> [String: String] {
-        var result: [String: String] = [:]
-        for value in values {
-            guard let equals = value.firstIndex(of: "="), equals != value.startIndex else {
-                throw CLIFailure("\(flag) \(value): expected NAME=VALUE")
-            }
-            result[String(value[..<equals])] = String(value[value.index(after: equals)...])
-        }
-        return result
-    }
-
-    static func resolve(_ path: String, in directory: String) -> String {
-        if path.hasPrefix("/") { return path }
-        if path.hasPrefix("~/") { return (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst() }
-        return directory + "/" + path
-    }
-
-    static func read(_ path: String, what: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIFailure("cannot read \(what) \(path): no such file or not readable")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIFailure("\(what) \(path) is not UTF-8 text")
-        }
-        return text
-    }
+    func buildWithPaths(config: ManifestConfig) throws -> TaskRequest.Built { try request().build(config: config) }
 }

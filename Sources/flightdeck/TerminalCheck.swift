@@ -1,5 +1,6 @@
 import ArgumentParser
 import CockpitUI
+import FlightdeckApp
 import Foundation
 import TerminalIO
 
@@ -30,7 +31,7 @@ extension Flightdeck {
             do {
                 session = try TerminalSession(environment: environment, mouse: mouse, forceASCII: ascii)
             } catch let error as TerminalError {
-                throw CLIFailure(error.description)
+                throw OperatorError(error.description)
             }
             var screen = Screen(capabilities: session.capabilities, environment: environment, size: session.size)
             session.present(screen.render())

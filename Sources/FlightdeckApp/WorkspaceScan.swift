@@ -3,8 +3,8 @@ import Foundation
 
 /// Reads an agent's workspace from its volume's host directory: the tree (bounded) and a
 /// size-limited, sanitised preview. Never follows a symlink out of the workspace.
-enum WorkspaceScan {
-    static func entries(root: String, limit: Int) -> [WorkspaceEntry] {
+public enum WorkspaceScan {
+    public static func entries(root: String, limit: Int) -> [WorkspaceEntry] {
         var entries: [WorkspaceEntry] = []
         let base = URL(fileURLWithPath: root).standardizedFileURL
         guard let walker = FileManager.default.enumerator(at: base,
@@ -23,7 +23,7 @@ enum WorkspaceScan {
     }
 
     /// The first `limit` bytes of a regular file inside `root`, sanitised; binary files say so.
-    static func preview(root: String, relativePath: String, limit: Int) -> (String, Bool) {
+    public static func preview(root: String, relativePath: String, limit: Int) -> (String, Bool) {
         let base = URL(fileURLWithPath: root).standardizedFileURL.resolvingSymlinksInPath().path
         let target = URL(fileURLWithPath: base + "/" + relativePath).standardizedFileURL.resolvingSymlinksInPath().path
         guard target.hasPrefix(base + "/") else { return ("(outside the workspace)", false) }

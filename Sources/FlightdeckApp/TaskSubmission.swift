@@ -8,8 +8,8 @@ import Orchestrator
 /// Submitting a task and retrying a job, the same way from `flightdeck submit`, `jobs retry`,
 /// the cockpit's form and `r` key, and the demo: the submit flow, then the task recorded in
 /// history with what a retry needs (its spec, secret file paths, never secret values).
-enum TaskSubmission {
-    static func submit(_ task: AgentTask, secretFilePaths: [String: String], api: KubeAPI, context: String?,
+public enum TaskSubmission {
+    public static func submit(_ task: AgentTask, secretFilePaths: [String: String], api: KubeAPI, context: String?,
         settings: ClusterSettings, store: HistoryStore) async throws -> SubmitOutcome
     {
         let plan = SubmitPlan(task: task, settings: settings)
@@ -27,19 +27,19 @@ enum TaskSubmission {
     /// A new Job for `previous`'s task that restores its workspace snapshot; returns its name.
     /// Secret files are read again from where they were; `prompt` replaces one history could
     /// keep only redacted.
-    static func retry(_ previous: AgentJob, prompt: String?, api: KubeAPI, context: String?, settings: ClusterSettings,
+    public static func retry(_ previous: AgentJob, prompt: String?, api: KubeAPI, context: String?, settings: ClusterSettings,
         store: HistoryStore) async throws -> String
     {
         guard let text = previous.taskSpec, let spec = TaskSpec.decode(text) else {
-            throw CLIFailure("history does not know how \(previous.name) was submitted (only `flightdeck submit`, the cockpit and the demo record it)")
+            throw OperatorError("history does not know how \(previous.name) was submitted (only `flightdeck submit`, the cockpit and the demo record it)")
         }
         let task: AgentTask
         do {
             task = try spec.retry(uuid: UUID().uuidString.lowercased(), previousJobID: previous.id, prompt: prompt) {
-                try TaskOptions.read($0, what: "secret file")
+                try TaskRequest.readFile($0, what: "secret file")
             }
         } catch let error as TaskSpec.RetryError {
-            throw CLIFailure(error.description)
+            throw OperatorError(error.description)
         }
         _ = try await submit(task, secretFilePaths: spec.secretFilePaths, api: api, context: context, settings: settings, store: store)
         return TaskManifests.jobName(task)

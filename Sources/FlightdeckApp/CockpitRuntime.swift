@@ -16,26 +16,49 @@ import TerminalIO
 ///
 /// Everything tied to one cluster (API client, history keeper, actions) is an `Attachment`
 /// that `:ctx NAME` replaces while the terminal, the history store and the UI stay.
-final class CockpitRuntime: @unchecked Sendable {
+public final class CockpitRuntime: @unchecked Sendable {
     /// One cluster's worth: what `:ctx` swaps.
-    struct Cluster: Sendable {
-        var api: KubeAPI
-        var keeper: HistoryKeeper
-        var namespace: String
-        var context: String
-        var server: String
-        var config: ManifestConfig
+    public struct Cluster: Sendable {
+        public var api: KubeAPI
+        public var keeper: HistoryKeeper
+        public var namespace: String
+        public var context: String
+        public var server: String
+        public var config: ManifestConfig
+
+        public init(api: KubeAPI, keeper: HistoryKeeper, namespace: String, context: String, server: String,
+            config: ManifestConfig)
+        {
+            self.api = api
+            self.keeper = keeper
+            self.namespace = namespace
+            self.context = context
+            self.server = server
+            self.config = config
+        }
     }
 
-    struct Environment: Sendable {
-        var session: TerminalSession
-        var store: HistoryStore
-        var cluster: Cluster
-        var readOnly: Bool
-        var themes: ThemeCatalog
-        var themeName: String
+    public struct Environment: Sendable {
+        public var session: TerminalSession
+        public var store: HistoryStore
+        public var cluster: Cluster
+        public var readOnly: Bool
+        public var themes: ThemeCatalog
+        public var themeName: String
         /// Opens another kubeconfig context (`:ctx NAME`); throws a one-line reason.
-        var connect: @Sendable (String) async throws -> Cluster
+        public var connect: @Sendable (String) async throws -> Cluster
+
+        public init(session: TerminalSession, store: HistoryStore, cluster: Cluster, readOnly: Bool, themes: ThemeCatalog,
+            themeName: String, connect: @escaping @Sendable (String) async throws -> Cluster)
+        {
+            self.session = session
+            self.store = store
+            self.cluster = cluster
+            self.readOnly = readOnly
+            self.themes = themes
+            self.themeName = themeName
+            self.connect = connect
+        }
     }
 
     private struct Attachment: Sendable {
@@ -50,16 +73,16 @@ final class CockpitRuntime: @unchecked Sendable {
     /// The links and the store's health, as last sent to the cockpit.
     private let links = Mutex(ConnectionStatus(api: .connected))
 
-    init(_ env: Environment) {
+    public init(_ env: Environment) {
         self.env = env
         loop = CockpitLoop(session: env.session)
     }
 
-    func send(_ message: CockpitMessage) { loop.send(message) }
+    public func send(_ message: CockpitMessage) { loop.send(message) }
 
     /// Runs until the operator quits, or a termination signal arrives: then returns that
     /// signal, once history is committed (the caller exits with 128 + it).
-    func run() async -> Int32? {
+    public func run() async -> Int32? {
         let session = env.session
         let size = session.size
         let (theme, themeError) = env.themes.resolve(env.themeName)
@@ -171,38 +194,32 @@ final class CockpitRuntime: @unchecked Sendable {
     private func listJobs() {
         guard let cluster = current?.cluster else { return }
         let query = JobQuery(namespace: cluster.namespace, context: cluster.context, limit: 2_000)
-        if let jobs = try? env.store.jobs(query) { send(.jobsListed(jobs)) }
+        read("jobs") { store in .jobsListed(try store.jobs(query)) }
     }
 
     // MARK: - Effects
 
     private func perform(_ effect: CockpitEffect) {
-        let store = env.store
         switch effect {
         case .loadTrace(let jobID, let range):
-            Task.detached {
-                let records = (try? store.trace(jobID: jobID, seq: range)) ?? []
-                self.send(.tracePageLoaded(jobID: jobID, records: records, total: (try? store.traceCount(jobID: jobID)) ?? 0))
+            read("trace") { store in
+                .tracePageLoaded(jobID: jobID, records: try store.trace(jobID: jobID, seq: range),
+                    total: try store.traceCount(jobID: jobID))
             }
         case .loadTraceTail(let jobID, let count):
-            Task.detached {
-                let records = (try? store.traceTail(jobID: jobID, limit: count)) ?? []
-                self.send(.tracePageLoaded(jobID: jobID, records: records, total: (try? store.traceCount(jobID: jobID)) ?? 0))
+            read("trace") { store in
+                .tracePageLoaded(jobID: jobID, records: try store.traceTail(jobID: jobID, limit: count),
+                    total: try store.traceCount(jobID: jobID))
             }
         case .searchTrace(let jobID, let query, let from, let forward):
-            Task.detached {
-                do {
-                    let seq = try store.traceSearch(jobID: jobID, query: query, from: from, forward: forward)
-                    self.send(.traceSearchResult(jobID: jobID, query: query, seq: seq))
-                } catch {
-                    self.send(.actionFailed("search: \(error)"))
-                }
+            read("search") { store in
+                .traceSearchResult(jobID: jobID, query: query,
+                    seq: try store.traceSearch(jobID: jobID, query: query, from: from, forward: forward))
             }
         case .loadTimeline(let jobIDs):
-            Task.detached {
-                for jobID in jobIDs {
-                    self.send(.timelineLoaded(jobID: jobID, spans: (try? store.phaseSpans(jobID: jobID)) ?? [],
-                        markers: (try? store.markers(jobID: jobID)) ?? []))
+            for jobID in jobIDs {
+                read("timeline") { store in
+                    .timelineLoaded(jobID: jobID, spans: try store.phaseSpans(jobID: jobID), markers: try store.markers(jobID: jobID))
                 }
             }
         case .loadWorkspace(let jobID):
@@ -225,11 +242,29 @@ final class CockpitRuntime: @unchecked Sendable {
         }
     }
 
+    /// A read of the history for the cockpit, off the cooperative pool; a store that cannot
+    /// be read says so in the status bar (not an empty page that looks like no data).
+    private func read(_ what: String, _ body: @escaping @Sendable (HistoryStore) throws -> CockpitMessage) {
+        let store = env.store
+        Task.detached {
+            do {
+                self.send(try await store.reading(body))
+            } catch {
+                self.send(.actionFailed("\(what): \(error)"))
+            }
+        }
+    }
+
     private func carryOut(_ intent: JobIntent) async {
         guard let attached = current else { return }
         let name = intent.jobName
-        let job = (try? env.store.jobs(JobQuery(namespace: attached.cluster.namespace, context: attached.cluster.context,
-            limit: 2_000)))?.first { $0.name == name }
+        let query = JobQuery(namespace: attached.cluster.namespace, context: attached.cluster.context, name: name, limit: 1)
+        let job: AgentJob?
+        do {
+            job = try await env.store.reading { try $0.jobs(query) }.first
+        } catch {
+            return send(.actionFailed("\(intent.kind.rawValue) \(name): \(error)"))
+        }
         let jobID = job?.id ?? name
         do {
             switch intent {
@@ -238,7 +273,7 @@ final class CockpitRuntime: @unchecked Sendable {
             case .cancel: try await attached.actions.cancel(job: name, jobID: jobID)
             case .steer(_, let command): try await attached.actions.steer(jobID: jobID, command)
             case .retry:
-                guard let job else { throw CLIFailure("history has no job \(name)") }
+                guard let job else { throw OperatorError("history has no job \(name)") }
                 let started = try await TaskSubmission.retry(job, prompt: nil, api: attached.cluster.api,
                     context: attached.cluster.context, settings: attached.cluster.config.settings, store: env.store)
                 return send(.actionFinished("retry \(name): started \(started), restoring its workspace"))
@@ -249,25 +284,26 @@ final class CockpitRuntime: @unchecked Sendable {
         }
     }
 
+    /// The form's fields as the typed request `flightdeck submit` makes from its flags: empty
+    /// fields say nothing (the config's defaults or the template's apply).
+    static func request(for draft: TaskDraft) -> TaskRequest {
+        func given(_ text: String) -> String? { text.isEmpty ? nil : text }
+        return TaskRequest(prompt: draft.prompt, image: given(draft.image), repoURL: given(draft.repoURL),
+            template: given(draft.templatePath))
+    }
+
     /// The form's task, built as `flightdeck submit` builds one: the config's defaults, then
     /// the template file, then the fields.
     private func submit(_ draft: TaskDraft) async {
         guard !env.readOnly else { return send(.actionFailed("read-only: submitting is refused")) }
         guard let attached = current else { return }
         do {
-            var arguments = ["--prompt", draft.prompt]
-            if !draft.image.isEmpty { arguments += ["--image", draft.image] }
-            if !draft.repoURL.isEmpty { arguments += ["--repo-url", draft.repoURL] }
-            if !draft.templatePath.isEmpty { arguments += ["--template", draft.templatePath] }
-            let options = try TaskOptions.parse(arguments)
-            let built = try options.buildWithPaths(config: attached.cluster.config)
+            let built = try Self.request(for: draft).build(config: attached.cluster.config)
             _ = try await TaskSubmission.submit(built.task, secretFilePaths: built.secretFilePaths, api: attached.cluster.api,
                 context: attached.cluster.context, settings: attached.cluster.config.settings, store: env.store)
             send(.actionFinished("submitted \(TaskManifests.jobName(built.task))"))
-        } catch let error as CLIFailure {
-            send(.actionFailed("submit: \(error.message)"))
         } catch {
-            send(.actionFailed("submit: \(TaskOptions.message(for: error))"))
+            send(.actionFailed("submit: \(error)"))
         }
     }
 

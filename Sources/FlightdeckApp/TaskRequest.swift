@@ -1,0 +1,127 @@
+import AgentManifests
+import Foundation
+
+/// A task as the operator describes it — `flightdeck submit`'s flags, the cockpit's new-task
+/// form — before it is laid over the config's `agents:` defaults and a template file: the one
+/// typed way every front end makes a task.
+///
+/// Precedence, lowest first: the config's defaults, the template, these fields. Secret files
+/// named by the template are relative to it; those named here to `workingDirectory`.
+public struct TaskRequest: Sendable, Hashable {
+    public var template: String?
+    public var uuid: String?
+    public var image: String?
+    public var prompt: String?
+    /// Read the prompt from this file (wins over `prompt`).
+    public var promptFile: String?
+    public var repoURL: String?
+    public var title: String?
+    /// Secret name → the file whose content is mounted as /var/secrets/NAME.
+    public var secretFiles: [String: String] = [:]
+    /// Extra plain environment for the agent.
+    public var environment: [String: String] = [:]
+    public var cpu: String?
+    public var cpuLimit: String?
+    public var memory: String?
+    public var workspaceSize: String?
+    public var shmSize: String?
+    public var backoffLimit: Int?
+    public var activeDeadlineSeconds: Int?
+    public var ttlSecondsAfterFinished: Int?
+
+    public init(prompt: String? = nil, image: String? = nil, repoURL: String? = nil, template: String? = nil) {
+        self.prompt = prompt
+        self.image = image
+        self.repoURL = repoURL
+        self.template = template
+    }
+
+    /// A built task and the absolute paths its secret files were read from (kept in history,
+    /// so that a retry reads them again; the values never are).
+    public struct Built: Sendable {
+        public var task: AgentTask
+        public var secretFilePaths: [String: String]
+    }
+
+    /// The task this request describes over `config`'s defaults (and the template's); throws
+    /// a one-line `OperatorError` naming the file or field at fault.
+    public func build(config: ManifestConfig, workingDirectory: String = FileManager.default.currentDirectoryPath)
+        throws(OperatorError) -> Built
+    {
+        var fields = config.taskDefaults
+        var baseDirectory = workingDirectory
+        if let template {
+            let path = Self.resolve(template, in: workingDirectory)
+            let text = try Self.readFile(path, what: "task template")
+            do {
+                fields = try TaskTemplate.parse(text, file: template).overlaid(on: fields)
+            } catch {
+                throw OperatorError(error.description)
+            }
+            baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        }
+        var flags = TaskTemplate()
+        flags.uuid = uuid
+        flags.image = image
+        flags.prompt = try promptFile.map { file throws(OperatorError) in
+            try Self.readFile(Self.resolve(file, in: workingDirectory), what: "prompt file")
+        } ?? prompt
+        flags.repoURL = repoURL
+        flags.title = title
+        flags.cpu = cpu
+        flags.cpuLimit = cpuLimit
+        flags.memory = memory
+        flags.workspaceSize = workspaceSize
+        flags.shmSize = shmSize
+        flags.backoffLimit = backoffLimit
+        flags.activeDeadlineSeconds = activeDeadlineSeconds
+        flags.ttlSecondsAfterFinished = ttlSecondsAfterFinished
+        flags.environment = environment
+        fields = flags.overlaid(on: fields)
+
+        var secrets: [String: String] = [:]
+        var paths: [String: String] = [:]
+        for (name, path) in fields.secretFilePaths where secretFiles[name] == nil {
+            paths[name] = Self.resolve(path, in: baseDirectory)
+        }
+        for (name, path) in secretFiles {
+            paths[name] = Self.resolve(path, in: workingDirectory)
+        }
+        for (name, path) in paths.sorted(by: { $0.key < $1.key }) {
+            secrets[name] = try Self.readFile(path, what: "secret file \(name)")
+        }
+        let task = fields.task(uuid: UUID().uuidString.lowercased(), secretFiles: secrets)
+        let errors = task.validationErrors
+        if !errors.isEmpty { throw OperatorError("cannot make the task's manifests: " + errors.joined(separator: "; ")) }
+        return Built(task: task, secretFilePaths: paths)
+    }
+
+    /// `NAME=VALUE` pairs (as flags give them) as a dictionary; `flag` names them in the error.
+    public static func pairs(_ values: [String], flag: String) throws(OperatorError) -> [String: String] {
+        var result: [String: String] = [:]
+        for value in values {
+            guard let equals = value.firstIndex(of: "="), equals != value.startIndex else {
+                throw OperatorError("\(flag) \(value): expected NAME=VALUE")
+            }
+            result[String(value[..<equals])] = String(value[value.index(after: equals)...])
+        }
+        return result
+    }
+
+    static func resolve(_ path: String, in directory: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("~/") { return (ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()) + path.dropFirst() }
+        return directory + "/" + path
+    }
+
+    /// A text file's content; one line naming `what` and the path when it cannot be read.
+    public static func readFile(_ path: String, what: String) throws(OperatorError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw OperatorError("cannot read \(what) \(path): no such file or not readable")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw OperatorError("\(what) \(path) is not UTF-8 text")
+        }
+        return text
+    }
+}

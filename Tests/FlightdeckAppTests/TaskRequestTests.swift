@@ -1,0 +1,61 @@
+import AgentManifests
+import FlightdeckApp
+import FlightdeckTestSupport
+import Foundation
+import Testing
+
+/// The typed request every front end builds a task with (`submit`'s flags, the cockpit's form).
+@Suite struct TaskRequestTests {
+    let directory = TemporaryDirectory("flightdeck-request")
+
+    @Test func fieldsWinOverTheTemplateWhichWinsOverTheConfig() throws {
+        try """
+            image: registry.lab/agent:2
+            prompt: from the template
+            repoURL: https://git.lab/a.git
+            secretFiles:
+              api-key: keys/api
+            """.write(toFile: directory.file("template.yaml"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: directory.file("keys"), withIntermediateDirectories: true)
+        try "sk-template".write(toFile: directory.file("keys/api"), atomically: true, encoding: .utf8)
+        var defaults = TaskTemplate()
+        defaults.image = "registry.lab/agent:1"
+        defaults.memory = "3Gi"
+        let config = ManifestConfig(taskDefaults: defaults)
+
+        var request = TaskRequest(prompt: "fix the flaky test", template: "template.yaml")
+        request.environment = ["MODE": "fast"]
+        let built = try request.build(config: config, workingDirectory: directory.path)
+        #expect(built.task.prompt == "fix the flaky test")  // the field
+        #expect(built.task.image == "registry.lab/agent:2")  // the template over the config
+        #expect(built.task.repoURL == "https://git.lab/a.git")
+        #expect(built.task.resources.memory == "3Gi")  // the config's default
+        #expect(built.task.environment["MODE"] == "fast")
+        // The template's secret file is relative to the template; its path is kept, its value
+        // goes into the task only.
+        #expect(built.secretFilePaths == ["api-key": directory.file("keys/api")])
+        #expect(built.task.secretFiles["api-key"] == "sk-template")
+    }
+
+    @Test func aMissingFileIsOneLineNamingIt() {
+        let request = TaskRequest(prompt: "p", template: "nope.yaml")
+        #expect(throws: OperatorError("cannot read task template \(directory.file("nope.yaml")): no such file or not readable")) {
+            try request.build(config: ManifestConfig(), workingDirectory: directory.path)
+        }
+        var secret = TaskRequest(prompt: "p")
+        secret.secretFiles = ["token": "/nonexistent/token"]
+        let error = #expect(throws: OperatorError.self) { try secret.build(config: ManifestConfig(), workingDirectory: directory.path) }
+        #expect(error?.message.contains("secret file token /nonexistent/token") == true)
+    }
+
+    @Test func pairsAreParsedOrRefusedNamingTheFlag() throws {
+        #expect(try TaskRequest.pairs(["A=1", "B=x=y"], flag: "--env") == ["A": "1", "B": "x=y"])
+        #expect(throws: OperatorError("--env =1: expected NAME=VALUE")) { try TaskRequest.pairs(["=1"], flag: "--env") }
+    }
+
+    @Test func anInvalidTaskSaysWhy() {
+        let request = TaskRequest(prompt: "")
+        let error = #expect(throws: OperatorError.self) { try request.build(config: ManifestConfig(), workingDirectory: directory.path) }
+        #expect(error?.message.hasPrefix("cannot make the task's manifests: ") == true)
+    }
+}
