@@ -311,16 +311,8 @@ public final class CockpitRuntime: @unchecked Sendable {
 
     /// The workspace's host directory when this machine holds its local-path volume.
     private func volumeDirectory(jobID: String) async -> String? {
-        guard let api = current?.cluster.api, let job = try? env.store.job(id: jobID), let claim = job.pvc else { return nil }
-        guard let pvc = try? await api.get(.persistentVolumeClaims, namespace: job.namespace, name: claim),
-            let volume = pvc[path: ["spec", "volumeName"]]?.stringValue,
-            let pv = try? await api.get(.persistentVolumes, namespace: nil, name: volume)
-        else { return nil }
-        let path = pv[path: ["spec", "local", "path"]]?.stringValue ?? pv[path: ["spec", "hostPath", "path"]]?.stringValue
-        var isDirectory: ObjCBool = false
-        guard let path, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue
-        else { return nil }
-        return path
+        guard let api = current?.cluster.api else { return nil }
+        return await WorkspaceLocator(api: api, store: env.store).hostDirectory(jobID: jobID)
     }
 
     private func loadWorkspace(_ jobID: String) async {

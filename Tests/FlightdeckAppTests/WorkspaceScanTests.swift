@@ -66,3 +66,15 @@ import Testing
         #expect(WorkspaceScan.preview(root: root, relativePath: "blob.bin", limit: 100).0 == "(binary file)")
     }
 }
+
+/// Where a volume keeps its data, as read from a PersistentVolume (hostile input).
+@Suite struct WorkspaceLocatorTests {
+    @Test func hostPathOfLocalAndHostPathVolumesOnly() {
+        #expect(WorkspaceLocator.hostPath(of: ["spec": ["local": ["path": "/var/lib/rancher/k3s/storage/pvc-1"]]])
+            == "/var/lib/rancher/k3s/storage/pvc-1")
+        #expect(WorkspaceLocator.hostPath(of: ["spec": ["hostPath": ["path": "/opt/local-path/pvc-2"]]]) == "/opt/local-path/pvc-2")
+        #expect(WorkspaceLocator.hostPath(of: ["spec": ["nfs": ["path": "/export", "server": "nas"]]]) == nil)
+        #expect(WorkspaceLocator.hostPath(of: ["spec": ["hostPath": ["path": "relative/dir"]]]) == nil)
+        #expect(WorkspaceLocator.hostPath(of: ["spec": ["hostPath": ["path": "/var/lib/../../etc"]]]) == nil)
+    }
+}
