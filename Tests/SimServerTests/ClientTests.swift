@@ -85,7 +85,9 @@ import Testing
         }
     }
 
-    @Test func errorsAreTheServersSentences() async throws {
+    /// An error is known by its code, its reason and the object its details name; the
+    /// sentence is the server's (the sim's own sentences are pinned in SimClusterTests).
+    @Test func errorsNameTheirObject() async throws {
         try await withCluster { cluster in
             let ns = cluster.namespace
             do {
@@ -94,7 +96,10 @@ import Testing
             } catch let error as APIError {
                 #expect(error.code == 404)
                 #expect(error.reason == "NotFound")
-                #expect(error.description == "jobs.batch \"missing\" not found")
+                #expect(error.status.details?.name == "missing")
+                #expect(error.status.details?.group == "batch")
+                #expect(error.status.details?.kind == "jobs")
+                #expect(error.description.contains("\"missing\""))
             }
             _ = try await cluster.api.create(.configMaps, namespace: ns, cluster.configMap("twice"))
             do {
@@ -102,7 +107,9 @@ import Testing
                 Issue.record("expected AlreadyExists")
             } catch let error as APIError {
                 #expect(error.code == 409)
-                #expect(error.description == "configmaps \"twice\" already exists")
+                #expect(error.reason == "AlreadyExists")
+                #expect(error.status.details?.name == "twice")
+                #expect(error.status.details?.kind == "configmaps")
             }
             do {
                 _ = try await cluster.api.create(.configMaps, namespace: "no-such-namespace-\(ns)", cluster.configMap("x"))
