@@ -120,6 +120,59 @@ import Testing
         }
     }
 
+    /// What the controller manager gives every namespace, the test's new one included: the
+    /// `default` ServiceAccount, and the `kube-root-ca.crt` ConfigMap with the cluster's CA
+    /// bundle and its description; deleted, both come back, and changed data is put back.
+    @Test func aNewNamespaceGetsTheControllerManagersObjects() async throws {
+        try await withCluster { cluster in
+            let ns = cluster.namespace
+            let published = try await eventuallyGet(cluster.api, .configMaps, ns, "kube-root-ca.crt")
+            let bundle = try #require(published[path: ["data", "ca.crt"]]?.stringValue)
+            #expect(bundle.contains("-----BEGIN CERTIFICATE-----"))
+            #expect(published["data"]?.members?.count == 1, "ca.crt is the only key")
+            #expect(published[path: ["metadata", "annotations", "kubernetes.io/description"]]?.stringValue?.isEmpty == false)
+            if let sim = cluster.sim {
+                // The sim's CA is the one its kubeconfig trusts.
+                #expect(bundle == sim.authority.certificatePEM)
+            }
+            let account = try await eventuallyGet(cluster.api, .serviceAccounts, ns, "default")
+            // So has every namespace the cluster starts with.
+            for system in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+                _ = try await eventuallyGet(cluster.api, .configMaps, system, "kube-root-ca.crt")
+                _ = try await eventuallyGet(cluster.api, .serviceAccounts, system, "default")
+            }
+
+            try await cluster.api.delete(.configMaps, namespace: ns, name: "kube-root-ca.crt")
+            try await cluster.api.delete(.serviceAccounts, namespace: ns, name: "default")
+            let republished = try await eventuallyGet(cluster.api, .configMaps, ns, "kube-root-ca.crt") {
+                $0[path: ["metadata", "uid"]] != published[path: ["metadata", "uid"]]
+            }
+            #expect(republished[path: ["data", "ca.crt"]]?.stringValue == bundle)
+            _ = try await eventuallyGet(cluster.api, .serviceAccounts, ns, "default") {
+                $0[path: ["metadata", "uid"]] != account[path: ["metadata", "uid"]]
+            }
+
+            // Changed data is put back.
+            _ = try await cluster.api.patch(.configMaps, namespace: ns, name: "kube-root-ca.crt",
+                ["data": ["ca.crt": "tampered", "extra": "x"]])
+            let restored = try await eventuallyGet(cluster.api, .configMaps, ns, "kube-root-ca.crt") {
+                $0[path: ["data", "ca.crt"]]?.stringValue == bundle
+            }
+            #expect(restored[path: ["data", "extra"]] == nil)
+        }
+    }
+
+    /// The object once it exists and `accept` holds for it (each suite's time limit is the
+    /// hang guard).
+    private func eventuallyGet(_ api: KubeAPI, _ type: ResourceType, _ namespace: String, _ name: String,
+        where accept: (JSONValue) -> Bool = { _ in true }) async throws -> JSONValue
+    {
+        while true {
+            if let object = try? await api.get(type, namespace: namespace, name: name), accept(object) { return object }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     @Test func anUnreachableServerIsOneSentence() async throws {
         let directory = TemporaryDirectory()
         // A port nothing listens on: bind one, note it, close it.
