@@ -220,6 +220,27 @@ public struct Status: JSONView, Error, CustomStringConvertible {
             details: details(type, name: name))
     }
 
+    /// `v1.NamespaceTerminatingCause`: the cause NamespaceLifecycle admission gives a create
+    /// refused in a namespace being deleted (controllers do not retry such a create).
+    public static let namespaceTerminatingCause = "NamespaceTerminating"
+
+    /// 403 `jobs.batch "x" is forbidden: unable to create new content in namespace ns because
+    /// it is being terminated`, with a `NamespaceTerminating` cause on `metadata.namespace`.
+    public static func namespaceTerminating(_ type: ResourceType, name: String?, namespace: String) -> Status {
+        var status = forbidden(type, name: name,
+            reason: "unable to create new content in namespace \(namespace) because it is being terminated")
+        var details = status.details ?? Details()
+        details.causes.append(Cause(reason: namespaceTerminatingCause, message: "namespace \(namespace) is being terminated",
+            field: "metadata.namespace"))
+        status.details = details
+        return status
+    }
+
+    /// Whether the details carry a cause of type `reason` (apimachinery's `HasStatusCause`).
+    public func hasCause(_ reason: String) -> Bool {
+        details?.causes.contains { $0.reason == reason } ?? false
+    }
+
     /// 403 from RBAC: `User "u" cannot create resource "jobs" in API group "batch" in the
     /// namespace "agents"` (or `at the cluster scope`); a subresource reads
     /// `resource "pods/log"`.

@@ -5,8 +5,9 @@ import Synchronization
 
 /// The simulated cluster's control plane: the apiserver's admission chain plus the
 /// controllers k3s runs (scheduler, local-path provisioner with the PV and protection
-/// controllers, Job, Deployment, ReplicaSet, TTL-after-finished, garbage collector), each an
-/// async task watching the store.
+/// controllers, Job, Deployment, ReplicaSet, TTL-after-finished, garbage collector, and the
+/// per-namespace `default` ServiceAccount and `kube-root-ca.crt` ConfigMap), each an async
+/// task watching the store.
 ///
 /// The kubelet is not here: another component runs pods on the node (`nodeName`) and
 /// writes their status. Without it, pods are bound but stay Pending.
@@ -28,14 +29,20 @@ public final class ControlPlane: Sendable {
         public var dataDirectory: URL
         /// How fast simulated waits run (back-off, deadlines, TTLs, resyncs).
         public var timing: SimTiming
+        /// The cluster CA's certificate (PEM), published as `ca.crt` in every namespace's
+        /// `kube-root-ca.crt` (kube-controller-manager's `--root-ca-file`). Empty: the
+        /// ConfigMaps carry an empty `ca.crt`, as a controller manager whose connection has
+        /// no CA data publishes.
+        public var rootCAPEM: String
 
         public init(nodeName: String = "flightdeck-sim",
             dataDirectory: URL = FileManager.default.temporaryDirectory.appendingPathComponent("flightdeck-sim"),
-            timing: SimTiming = .realTime)
+            timing: SimTiming = .realTime, rootCAPEM: String = "")
         {
             self.nodeName = nodeName
             self.dataDirectory = dataDirectory
             self.timing = timing
+            self.rootCAPEM = rootCAPEM
         }
     }
 
@@ -79,6 +86,8 @@ public final class ControlPlane: Sendable {
             let replicaSets = ReplicaSetController(store: store, timing: timing)
             let ttl = TTLController(store: store, timing: timing)
             let collector = GarbageCollector(store: store)
+            let serviceAccounts = ServiceAccountsController(store: store, timing: timing)
+            let rootCA = RootCAPublisher(store: store, rootCAPEM: configuration.rootCAPEM, timing: timing)
             task = Task {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await scheduler.run() }
@@ -89,6 +98,8 @@ public final class ControlPlane: Sendable {
                     group.addTask { await replicaSets.run() }
                     group.addTask { await ttl.run() }
                     group.addTask { await collector.run() }
+                    group.addTask { await serviceAccounts.run() }
+                    group.addTask { await rootCA.run() }
                 }
             }
         }

@@ -32,7 +32,7 @@ import KubeModel
 /// collector (owner references), as upstream.
 ///
 /// Run once (`run()` until cancelled); `ControlPlane` does this.
-public final class DeploymentController: Sendable {
+public final class DeploymentController: QueueDrivenController {
     public let store: APIStore
     let timing: SimTiming
     let events: EventRecorder
@@ -47,39 +47,28 @@ public final class DeploymentController: Sendable {
         events = EventRecorder(store: store, component: "deployment-controller")
     }
 
-    public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .deployments) { event in
-                    if event.type != .deleted, let key = ObjectKey(event.object) { queue.add(key) }
-                }
-            }
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .replicaSets) { [weak self] event in
-                    let meta = ObjectMeta(json: event.object["metadata"] ?? .emptyObject)
-                    if let owner = meta.controllerReference {
-                        if owner.kind == "Deployment", owner.apiVersion == "apps/v1", let name = owner.name {
-                            queue.add(ObjectKey(namespace: meta.namespace, name: name))
-                        }
-                    } else if event.type != .deleted {
-                        self?.queueSelecting(meta)
+    public func run() async { await runLoop() }
+
+    var sources: [ControllerSource] {
+        [
+            .watch(.deployments) { [queue] event in
+                if event.type != .deleted, let key = ObjectKey(event.object) { queue.add(key) }
+            },
+            .watch(.replicaSets) { [weak self, queue] event in
+                let meta = ObjectMeta(json: event.object["metadata"] ?? .emptyObject)
+                if let owner = meta.controllerReference {
+                    if owner.kind == "Deployment", owner.apiVersion == "apps/v1", let name = owner.name {
+                        queue.add(ObjectKey(namespace: meta.namespace, name: name))
                     }
+                } else if event.type != .deleted {
+                    self?.queueSelecting(meta)
                 }
-            }
-            group.addTask { [store] in
-                // Recreate waits for the old pods to be gone.
-                await ControllerRuntime.watch(store, .pods) { [weak self] event in
-                    if event.type == .deleted { self?.podDeleted(event.object) }
-                }
-            }
-            group.addTask { [queue] in
-                for await key in queue.keys {
-                    queue.started(key)
-                    self.sync(key)
-                }
-            }
-        }
-        queue.shutDown()
+            },
+            // Recreate waits for the old pods to be gone.
+            .watch(.pods) { [weak self] event in
+                if event.type == .deleted { self?.podDeleted(event.object) }
+            },
+        ]
     }
 
     /// Queues the Deployments whose selector matches an orphan ReplicaSet (they may adopt it).

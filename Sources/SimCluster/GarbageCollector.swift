@@ -19,7 +19,7 @@ import Synchronization
 /// as upstream verifies "absent" owners before deleting anything.
 ///
 /// Run once (`run()` until cancelled); `ControlPlane` does this.
-public final class GarbageCollector: Sendable {
+public final class GarbageCollector: QueueDrivenController {
     public static let foregroundFinalizer = "foregroundDeletion"
     public static let orphanFinalizer = "orphan"
 
@@ -44,21 +44,12 @@ public final class GarbageCollector: Sendable {
         self.store = store
     }
 
-    public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            for type in Self.watchedTypes {
-                group.addTask { [store] in
-                    await ControllerRuntime.watch(store, type) { [weak self] event in self?.observe(event, type: type) }
-                }
-            }
-            group.addTask { [queue] in
-                for await key in queue.keys {
-                    queue.started(key)
-                    self.sync(key)
-                }
-            }
+    public func run() async { await runLoop() }
+
+    var sources: [ControllerSource] {
+        Self.watchedTypes.map { type in
+            .watch(type) { [weak self] event in self?.observe(event, type: type) }
         }
-        queue.shutDown()
     }
 
     static func ownerType(_ reference: OwnerReference) -> ResourceType? {

@@ -28,7 +28,7 @@ import Synchronization
 /// store a `SimClock` with the same timing so both agree.
 ///
 /// Run once (`run()` until cancelled); `ControlPlane` does this.
-public final class JobController: Sendable {
+public final class JobController: QueueDrivenController {
     public static let controllerUIDLabel = "batch.kubernetes.io/controller-uid"
     public static let jobNameLabel = "batch.kubernetes.io/job-name"
     public static let legacyControllerUIDLabel = "controller-uid"
@@ -71,42 +71,35 @@ public final class JobController: Sendable {
         return min(initialBackoffSeconds * pow(2, Double(min(failures - 1, 30))), maxBackoffSeconds)
     }
 
-    public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .jobs) { event in
-                    if let key = ObjectKey(event.object) { queue.add(.job(key)) }
+    public func run() async { await runLoop() }
+
+    var sources: [ControllerSource] {
+        [
+            .watch(.jobs) { [queue] event in
+                if let key = ObjectKey(event.object) { queue.add(.job(key)) }
+            },
+            .watch(.pods) { [queue] event in
+                let meta = ObjectMeta(json: event.object["metadata"] ?? .emptyObject)
+                if let owner = meta.controllerReference, owner.kind == "Job", owner.apiVersion == "batch/v1",
+                    let name = owner.name
+                {
+                    queue.add(.job(ObjectKey(namespace: meta.namespace, name: name)))
                 }
-            }
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .pods) { event in
-                    let meta = ObjectMeta(json: event.object["metadata"] ?? .emptyObject)
-                    if let owner = meta.controllerReference, owner.kind == "Job", owner.apiVersion == "batch/v1",
-                        let name = owner.name
-                    {
-                        queue.add(.job(ObjectKey(namespace: meta.namespace, name: name)))
-                    }
-                    if event.type != .deleted, meta.finalizers.contains(Self.trackingFinalizer),
-                        let key = ObjectKey(event.object)
-                    {
-                        queue.add(.pod(key))
-                    }
+                if event.type != .deleted, meta.finalizers.contains(Self.trackingFinalizer),
+                    let key = ObjectKey(event.object)
+                {
+                    queue.add(.pod(key))
                 }
-            }
-            group.addTask { [timing] in
-                await ControllerRuntime.every(60, timing: timing) { [weak self] in self?.resync() }
-            }
-            group.addTask { [queue] in
-                for await key in queue.keys {
-                    queue.started(key)
-                    switch key {
-                    case .job(let job): self.sync(job)
-                    case .pod(let pod): self.releaseOrphan(pod)
-                    }
-                }
-            }
+            },
+            .resync(every: 60, timing: timing) { [weak self] in self?.resync() },
+        ]
+    }
+
+    func sync(_ key: Key) {
+        switch key {
+        case .job(let job): syncJob(job)
+        case .pod(let pod): releaseOrphan(pod)
         }
-        queue.shutDown()
     }
 
     func resync() {
@@ -146,7 +139,7 @@ public final class JobController: Sendable {
     static func hasFinalizer(_ pod: Pod) -> Bool { pod.metadata.finalizers.contains(trackingFinalizer) }
     static func isTerminal(_ pod: Pod) -> Bool { pod.status.phase == .succeeded || pod.status.phase == .failed }
 
-    func sync(_ key: ObjectKey) {
+    func syncJob(_ key: ObjectKey) {
         guard let json = try? store.get(type: .jobs, namespace: key.namespace, name: key.name) else { return }
         let job = Job(json: json)
         guard let uid = job.metadata.uid else { return }

@@ -13,7 +13,7 @@ import KubeModel
 /// so a malformed PV can never make it delete anything else.
 ///
 /// Run once (`run()` until cancelled); `ControlPlane` does this.
-public final class LocalPathProvisioner: Sendable {
+public final class LocalPathProvisioner: QueueDrivenController {
     public static let provisionerName = "rancher.io/local-path"
     public static let storageClassName = "local-path"
     public static let provisionedByAnnotation = "pv.kubernetes.io/provisioned-by"
@@ -65,39 +65,34 @@ public final class LocalPathProvisioner: Sendable {
 
     public func run() async {
         ensureStorageClass()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .persistentVolumeClaims) { event in
-                    guard let key = ObjectKey(event.object) else { return }
-                    if event.type == .deleted {
-                        // The claim is gone: its volume is released (and maybe deleted).
-                        if let volume = event.object[path: ["spec", "volumeName"]]?.stringValue, !volume.isEmpty {
-                            queue.add(.volume(volume))
-                        }
-                    } else {
-                        queue.add(.claim(key))
+        await runLoop()
+    }
+
+    var sources: [ControllerSource] {
+        [
+            .watch(.persistentVolumeClaims) { [queue] event in
+                guard let key = ObjectKey(event.object) else { return }
+                if event.type == .deleted {
+                    // The claim is gone: its volume is released (and maybe deleted).
+                    if let volume = event.object[path: ["spec", "volumeName"]]?.stringValue, !volume.isEmpty {
+                        queue.add(.volume(volume))
                     }
+                } else {
+                    queue.add(.claim(key))
                 }
-            }
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .persistentVolumes) { event in
-                    if event.type != .deleted, let name = ObjectKey(event.object)?.name { queue.add(.volume(name)) }
-                }
-            }
-            group.addTask { [timing] in
-                await ControllerRuntime.every(60, timing: timing) { [weak self] in self?.resync() }
-            }
-            group.addTask { [queue] in
-                for await key in queue.keys {
-                    queue.started(key)
-                    switch key {
-                    case .claim(let claim): self.syncClaim(claim)
-                    case .volume(let name): self.syncVolume(name)
-                    }
-                }
-            }
+            },
+            .watch(.persistentVolumes) { [queue] event in
+                if event.type != .deleted, let name = ObjectKey(event.object)?.name { queue.add(.volume(name)) }
+            },
+            .resync(every: 60, timing: timing) { [weak self] in self?.resync() },
+        ]
+    }
+
+    func sync(_ key: Key) {
+        switch key {
+        case .claim(let claim): syncClaim(claim)
+        case .volume(let name): syncVolume(name)
         }
-        queue.shutDown()
     }
 
     func resync() {

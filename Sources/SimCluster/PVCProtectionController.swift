@@ -11,7 +11,7 @@ import KubeModel
 /// until it is deleted.
 ///
 /// Run once (`run()` until cancelled); `ControlPlane` does this.
-public final class PVCProtectionController: Sendable {
+public final class PVCProtectionController: QueueDrivenController {
     public let store: APIStore
     let timing: SimTiming
     let queue = WorkQueue<ObjectKey>()
@@ -21,34 +21,25 @@ public final class PVCProtectionController: Sendable {
         self.timing = timing
     }
 
-    public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .persistentVolumeClaims) { event in
-                    if event.type != .deleted, ControllerRuntime.isBeingDeleted(event.object),
-                        let key = ObjectKey(event.object)
-                    {
-                        queue.add(key)
-                    }
+    public func run() async { await runLoop() }
+
+    var sources: [ControllerSource] {
+        [
+            .watch(.persistentVolumeClaims) { [queue] event in
+                if event.type != .deleted, ControllerRuntime.isBeingDeleted(event.object),
+                    let key = ObjectKey(event.object)
+                {
+                    queue.add(key)
                 }
-            }
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .pods) { event in
-                    // A pod going away (or finishing) may free the claims it used.
-                    let pod = Pod(json: event.object)
-                    for claim in pod.spec.volumes.compactMap(\.claimName) {
-                        queue.add(ObjectKey(namespace: pod.namespace, name: claim))
-                    }
+            },
+            .watch(.pods) { [queue] event in
+                // A pod going away (or finishing) may free the claims it used.
+                let pod = Pod(json: event.object)
+                for claim in pod.spec.volumes.compactMap(\.claimName) {
+                    queue.add(ObjectKey(namespace: pod.namespace, name: claim))
                 }
-            }
-            group.addTask { [queue] in
-                for await key in queue.keys {
-                    queue.started(key)
-                    self.sync(key)
-                }
-            }
-        }
-        queue.shutDown()
+            },
+        ]
     }
 
     func sync(_ key: ObjectKey) {

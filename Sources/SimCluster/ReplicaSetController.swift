@@ -19,7 +19,7 @@ import KubeModel
 ///   admission message), SuccessfulDelete, FailedDelete.
 ///
 /// Run once (`run()` until cancelled); `ControlPlane` does this.
-public final class ReplicaSetController: Sendable {
+public final class ReplicaSetController: QueueDrivenController {
     /// Upstream's `BurstReplicas`: at most this many pods created or deleted per sync.
     static let burstReplicas = 500
 
@@ -34,33 +34,24 @@ public final class ReplicaSetController: Sendable {
         events = EventRecorder(store: store, component: "replicaset-controller")
     }
 
-    public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .replicaSets) { event in
-                    if let key = ObjectKey(event.object) { queue.add(key) }
-                }
-            }
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .pods) { [weak self] event in
-                    let meta = ObjectMeta(json: event.object["metadata"] ?? .emptyObject)
-                    if let owner = meta.controllerReference {
-                        if owner.kind == "ReplicaSet", owner.apiVersion == "apps/v1", let name = owner.name {
-                            queue.add(ObjectKey(namespace: meta.namespace, name: name))
-                        }
-                    } else if event.type != .deleted, !meta.isBeingDeleted {
-                        self?.queueSelecting(meta)
+    public func run() async { await runLoop() }
+
+    var sources: [ControllerSource] {
+        [
+            .watch(.replicaSets) { [queue] event in
+                if let key = ObjectKey(event.object) { queue.add(key) }
+            },
+            .watch(.pods) { [weak self, queue] event in
+                let meta = ObjectMeta(json: event.object["metadata"] ?? .emptyObject)
+                if let owner = meta.controllerReference {
+                    if owner.kind == "ReplicaSet", owner.apiVersion == "apps/v1", let name = owner.name {
+                        queue.add(ObjectKey(namespace: meta.namespace, name: name))
                     }
+                } else if event.type != .deleted, !meta.isBeingDeleted {
+                    self?.queueSelecting(meta)
                 }
-            }
-            group.addTask { [queue] in
-                for await key in queue.keys {
-                    queue.started(key)
-                    self.sync(key)
-                }
-            }
-        }
-        queue.shutDown()
+            },
+        ]
     }
 
     /// Queues the ReplicaSets whose selector matches an orphan pod (they may adopt it).

@@ -15,7 +15,7 @@ import KubeModel
 /// "unbound immediate" claim, and the pod is unschedulable until it binds.
 ///
 /// Run once (`run()` until cancelled); `ControlPlane` does this.
-public final class Scheduler: Sendable {
+public final class Scheduler: QueueDrivenController {
     public static let selectedNodeAnnotation = "volume.kubernetes.io/selected-node"
     static let preemptionSuffix = " preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
 
@@ -46,32 +46,19 @@ public final class Scheduler: Sendable {
         #endif
     }
 
-    public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .pods) { event in
-                    if event.type != .deleted, Self.isPending(event.object), let key = ObjectKey(event.object) {
-                        queue.add(key)
-                    }
+    public func run() async { await runLoop() }
+
+    var sources: [ControllerSource] {
+        [
+            .watch(.pods) { [queue] event in
+                if event.type != .deleted, Self.isPending(event.object), let key = ObjectKey(event.object) {
+                    queue.add(key)
                 }
-            }
-            group.addTask { [store] in
-                await ControllerRuntime.watch(store, .persistentVolumeClaims) { [weak self] event in
-                    self?.claimChanged(event.object)
-                }
-            }
-            group.addTask { [timing] in
-                // Unschedulable pods are retried periodically too, as upstream flushes them.
-                await ControllerRuntime.every(30, timing: timing) { [weak self] in self?.enqueueAllPending() }
-            }
-            group.addTask { [queue] in
-                for await key in queue.keys {
-                    queue.started(key)
-                    self.sync(key)
-                }
-            }
-        }
-        queue.shutDown()
+            },
+            .watch(.persistentVolumeClaims) { [weak self] event in self?.claimChanged(event.object) },
+            // Unschedulable pods are retried periodically too, as upstream flushes them.
+            .resync(every: 30, timing: timing) { [weak self] in self?.enqueueAllPending() },
+        ]
     }
 
     static func isPending(_ pod: JSONValue) -> Bool {

@@ -157,8 +157,7 @@ struct StoreState: Sendable {
                 throw Status.notFound(.namespaces, name: ns)
             }
             if Self.isBeingDeleted(namespaceObject) {
-                throw Status.forbidden(type, name: requestedName,
-                    reason: "unable to create new content in namespace \(ns) because it is being terminated")
+                throw Status.namespaceTerminating(type, name: requestedName, namespace: ns)
             }
             resolvedNamespace = ns
             object[path: ["metadata", "namespace"]] = .string(ns)

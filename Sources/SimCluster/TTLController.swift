@@ -11,7 +11,7 @@ import KubeModel
 /// `lastTransitionTime` (a failed Job has no completion time), as upstream's `jobFinishTime`.
 ///
 /// Run once (`run()` until cancelled); `ControlPlane` does this.
-public final class TTLController: Sendable {
+public final class TTLController: QueueDrivenController {
     public let store: APIStore
     let timing: SimTiming
     let queue = WorkQueue<ObjectKey>()
@@ -21,21 +21,14 @@ public final class TTLController: Sendable {
         self.timing = timing
     }
 
-    public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [store, queue] in
-                await ControllerRuntime.watch(store, .jobs) { event in
-                    if event.type != .deleted, let key = ObjectKey(event.object) { queue.add(key) }
-                }
-            }
-            group.addTask { [queue] in
-                for await key in queue.keys {
-                    queue.started(key)
-                    self.sync(key)
-                }
-            }
-        }
-        queue.shutDown()
+    public func run() async { await runLoop() }
+
+    var sources: [ControllerSource] {
+        [
+            .watch(.jobs) { [queue] event in
+                if event.type != .deleted, let key = ObjectKey(event.object) { queue.add(key) }
+            },
+        ]
     }
 
     static func finishTime(_ job: Job) -> Date? {

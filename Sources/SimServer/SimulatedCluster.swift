@@ -57,8 +57,8 @@ public final class SimulatedCluster: Sendable {
 
     public let options: Options
     public let store: APIStore
-    /// Scheduler, volume provisioning, Job, Deployment, ReplicaSet, TTL and garbage-collection
-    /// controllers.
+    /// Scheduler, volume provisioning, Job, Deployment, ReplicaSet, TTL, garbage-collection,
+    /// ServiceAccount and root-CA-publishing controllers.
     public let controlPlane: ControlPlane
     /// The node: runs pods (simulated agents and their sidecars) and serves their logs.
     public let kubelet: Kubelet
@@ -98,7 +98,8 @@ public final class SimulatedCluster: Sendable {
             clock: SimClock(timing: options.timing).closure, seed: options.seed,
             initialNamespaces: ["default", "kube-system", "kube-public", "kube-node-lease"]))
         let controlPlane = ControlPlane(store: store, configuration: .init(
-            nodeName: options.nodeName, dataDirectory: data, timing: options.timing))
+            nodeName: options.nodeName, dataDirectory: data, timing: options.timing,
+            rootCAPEM: authority.certificatePEM))
         controlPlane.start()
         var bridge: NATSAgentBridge?
         if let url = options.natsURL {

@@ -32,7 +32,8 @@ import Testing
         #expect(deleted.removed == false)
         #expect(deleted.object[path: ["status", "phase"]] == "Terminating")
         let status = thrownStatus { () throws(Status) in try store.create(job("x"), type: .jobs, namespace: "agents") }
-        #expect(status?.serialized == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"jobs.batch \"x\" is forbidden: unable to create new content in namespace agents because it is being terminated","reason":"Forbidden","details":{"name":"x","group":"batch","kind":"jobs"},"code":403}"#)
+        #expect(status?.serialized == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"jobs.batch \"x\" is forbidden: unable to create new content in namespace agents because it is being terminated","reason":"Forbidden","details":{"name":"x","group":"batch","kind":"jobs","causes":[{"reason":"NamespaceTerminating","message":"namespace agents is being terminated","field":"metadata.namespace"}]},"code":403}"#)
+        #expect(status?.hasCause(Status.namespaceTerminatingCause) == true)
     }
 
     @Test func namespaceMismatchIsBadRequest() {

@@ -8,7 +8,7 @@ let fastTiming = SimTiming(scale: 0.001)
 
 /// A running control plane over a store whose clock is the simulated one, in a fresh data
 /// directory; stopped and cleaned up after `body`.
-func withControlPlane<T>(timing: SimTiming = fastTiming,
+func withControlPlane<T>(timing: SimTiming = fastTiming, rootCAPEM: String = "",
     _ body: (APIStore, ControlPlane) async throws -> T) async throws -> T
 {
     let clock = SimClock(start: Date(timeIntervalSince1970: 1_780_000_000), timing: timing)
@@ -17,7 +17,8 @@ func withControlPlane<T>(timing: SimTiming = fastTiming,
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("flightdeck-sim-test-\(UUID().uuidString)")
     let controlPlane = ControlPlane(store: store,
-        configuration: ControlPlane.Configuration(nodeName: "flightdeck-sim", dataDirectory: directory, timing: timing))
+        configuration: ControlPlane.Configuration(nodeName: "flightdeck-sim", dataDirectory: directory, timing: timing,
+            rootCAPEM: rootCAPEM))
     controlPlane.start()
     do {
         let result = try await body(store, controlPlane)
@@ -116,3 +117,17 @@ func finishPod(_ store: APIStore, _ podName: String, exitCode: Int, conditions: 
 }
 
 func date(_ value: JSONValue?) -> Date? { value?.stringValue.flatMap(RFC3339.date(from:)) }
+
+/// A Namespace named `name`.
+func namespaceObject(_ name: String) -> JSONValue {
+    ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
+}
+
+func uid(_ object: JSONValue?) -> String? { object?[path: ["metadata", "uid"]]?.stringValue }
+
+/// `object` when there is one and `accept` holds for it (for `eventually`: a bare `nil` in a
+/// closure returning `JSONValue` would be JSON's null, a value).
+func matching(_ object: JSONValue?, _ accept: (JSONValue) -> Bool) -> JSONValue? {
+    guard let object, accept(object) else { return nil }
+    return object
+}

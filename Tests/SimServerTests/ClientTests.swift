@@ -85,7 +85,9 @@ import Testing
         }
     }
 
-    @Test func errorsAreTheServersSentences() async throws {
+    /// An error is known by its code, its reason and the object its details name; the
+    /// sentence is the server's (the sim's own sentences are pinned in SimClusterTests).
+    @Test func errorsNameTheirObject() async throws {
         try await withCluster { cluster in
             let ns = cluster.namespace
             do {
@@ -94,7 +96,10 @@ import Testing
             } catch let error as APIError {
                 #expect(error.code == 404)
                 #expect(error.reason == "NotFound")
-                #expect(error.description == "jobs.batch \"missing\" not found")
+                #expect(error.status.details?.name == "missing")
+                #expect(error.status.details?.group == "batch")
+                #expect(error.status.details?.kind == "jobs")
+                #expect(error.description.contains("\"missing\""))
             }
             _ = try await cluster.api.create(.configMaps, namespace: ns, cluster.configMap("twice"))
             do {
@@ -102,7 +107,9 @@ import Testing
                 Issue.record("expected AlreadyExists")
             } catch let error as APIError {
                 #expect(error.code == 409)
-                #expect(error.description == "configmaps \"twice\" already exists")
+                #expect(error.reason == "AlreadyExists")
+                #expect(error.status.details?.name == "twice")
+                #expect(error.status.details?.kind == "configmaps")
             }
             do {
                 _ = try await cluster.api.create(.configMaps, namespace: "no-such-namespace-\(ns)", cluster.configMap("x"))
@@ -110,6 +117,59 @@ import Testing
             } catch let error as APIError {
                 #expect(error.code == 404 || error.code == 400)
             }
+        }
+    }
+
+    /// What the controller manager gives every namespace, the test's new one included: the
+    /// `default` ServiceAccount, and the `kube-root-ca.crt` ConfigMap with the cluster's CA
+    /// bundle and its description; deleted, both come back, and changed data is put back.
+    @Test func aNewNamespaceGetsTheControllerManagersObjects() async throws {
+        try await withCluster { cluster in
+            let ns = cluster.namespace
+            let published = try await eventuallyGet(cluster.api, .configMaps, ns, "kube-root-ca.crt")
+            let bundle = try #require(published[path: ["data", "ca.crt"]]?.stringValue)
+            #expect(bundle.contains("-----BEGIN CERTIFICATE-----"))
+            #expect(published["data"]?.members?.count == 1, "ca.crt is the only key")
+            #expect(published[path: ["metadata", "annotations", "kubernetes.io/description"]]?.stringValue?.isEmpty == false)
+            if let sim = cluster.sim {
+                // The sim's CA is the one its kubeconfig trusts.
+                #expect(bundle == sim.authority.certificatePEM)
+            }
+            let account = try await eventuallyGet(cluster.api, .serviceAccounts, ns, "default")
+            // So has every namespace the cluster starts with.
+            for system in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+                _ = try await eventuallyGet(cluster.api, .configMaps, system, "kube-root-ca.crt")
+                _ = try await eventuallyGet(cluster.api, .serviceAccounts, system, "default")
+            }
+
+            try await cluster.api.delete(.configMaps, namespace: ns, name: "kube-root-ca.crt")
+            try await cluster.api.delete(.serviceAccounts, namespace: ns, name: "default")
+            let republished = try await eventuallyGet(cluster.api, .configMaps, ns, "kube-root-ca.crt") {
+                $0[path: ["metadata", "uid"]] != published[path: ["metadata", "uid"]]
+            }
+            #expect(republished[path: ["data", "ca.crt"]]?.stringValue == bundle)
+            _ = try await eventuallyGet(cluster.api, .serviceAccounts, ns, "default") {
+                $0[path: ["metadata", "uid"]] != account[path: ["metadata", "uid"]]
+            }
+
+            // Changed data is put back.
+            _ = try await cluster.api.patch(.configMaps, namespace: ns, name: "kube-root-ca.crt",
+                ["data": ["ca.crt": "tampered", "extra": "x"]])
+            let restored = try await eventuallyGet(cluster.api, .configMaps, ns, "kube-root-ca.crt") {
+                $0[path: ["data", "ca.crt"]]?.stringValue == bundle
+            }
+            #expect(restored[path: ["data", "extra"]] == nil)
+        }
+    }
+
+    /// The object once it exists and `accept` holds for it (each suite's time limit is the
+    /// hang guard).
+    private func eventuallyGet(_ api: KubeAPI, _ type: ResourceType, _ namespace: String, _ name: String,
+        where accept: (JSONValue) -> Bool = { _ in true }) async throws -> JSONValue
+    {
+        while true {
+            if let object = try? await api.get(type, namespace: namespace, name: name), accept(object) { return object }
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 

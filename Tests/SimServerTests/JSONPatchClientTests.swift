@@ -7,7 +7,12 @@ import SimServer
 import Testing
 
 /// `application/json-patch+json` over the wire through `KubeAPI`: the simulated cluster by
-/// default, a real k3s when `FLIGHTDECK_TEST_KUBECONFIG` is set — the answers must agree.
+/// default, a real k3s when `FLIGHTDECK_TEST_KUBECONFIG` is set — the answers must agree in
+/// code, reason and effect. Their sentences differ between releases (a patch that is not an
+/// array: `json: cannot unmarshal object into Go value of type jsonpatch.Patch` here,
+/// `error decoding patch: json: cannot unmarshal object into Go value of type
+/// []handlers.jsonPatchOp` from 1.36), so only the sim-only tests (SimClusterTests,
+/// KubeModelTests) pin the sim's.
 @Suite(.timeLimit(.minutes(3))) struct JSONPatchClientTests {
     func operations(_ text: String) throws -> JSONValue { try JSONParser().parse(text) }
 
@@ -40,7 +45,7 @@ import Testing
             let ns = cluster.namespace
             let created = try await cluster.api.create(.configMaps, namespace: ns, cluster.configMap("settings", ["mode": "a"]))
 
-            // An operation that does not apply: 422 with the generic sentence, nothing written.
+            // An operation that does not apply: 422 Invalid, nothing written.
             let failed = await apiError {
                 try await cluster.api.patch(.configMaps, namespace: ns, name: "settings", try operations(
                     #"[{"op":"replace","path":"/data/mode","value":"b"},{"op":"test","path":"/data/mode","value":"a"}]"#),
@@ -48,29 +53,30 @@ import Testing
             }
             #expect(failed?.code == 422)
             #expect(failed?.reason == "Invalid")
-            #expect(failed?.description == "the server rejected our request due to an error in our request")
-            #expect(await apiError {
+            let missing = await apiError {
                 try await cluster.api.patch(.configMaps, namespace: ns, name: "settings",
                     try operations(#"[{"op":"remove","path":"/data/missing"}]"#), kind: .json)
-            }?.code == 422)
+            }
+            #expect(missing?.code == 422)
+            #expect(missing?.reason == "Invalid")
             let unchanged = try await cluster.api.get(.configMaps, namespace: ns, name: "settings")
             #expect(rv(unchanged) == rv(created))
             #expect(unchanged[path: ["data", "mode"]] == "a")
 
-            // Not a patch document: 400 with the decoder's words.
+            // Not a patch document, or not JSON: 400 BadRequest, nothing written.
             let object = await apiError {
                 try await cluster.api.patch(.configMaps, namespace: ns, name: "settings", ["data": ["mode": "b"]], kind: .json)
             }
             #expect(object?.code == 400)
             #expect(object?.reason == "BadRequest")
-            #expect(object?.description == "json: cannot unmarshal object into Go value of type jsonpatch.Patch")
             let path = ResourceType.configMaps.path(namespace: ns, name: "settings")
             let syntax = await apiError {
                 try await cluster.api.json(APIRequest(method: "PATCH", path: path, contentType: "application/json-patch+json",
                     body: Array(#"[{"op":"replace","path":/data/mode,"value":"b"}]"#.utf8)))
             }
             #expect(syntax?.code == 400)
-            #expect(syntax?.description == "invalid character '/' looking for beginning of value")
+            #expect(syntax?.reason == "BadRequest")
+            #expect(rv(try await cluster.api.get(.configMaps, namespace: ns, name: "settings")) == rv(created))
 
             // A missing object is 404 whatever the patch; a stale version set by the patch is 409.
             #expect(await apiError {

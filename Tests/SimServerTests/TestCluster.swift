@@ -10,6 +10,12 @@ import SimServer
 /// HTTPS — or, when `FLIGHTDECK_TEST_KUBECONFIG` names a kubeconfig, a real cluster (k3s),
 /// so the same tests prove the client against both. Each test works in a namespace of its
 /// own, removed at the end.
+///
+/// What a test may assume of that namespace is what every cluster gives: it is not empty
+/// (the controller manager publishes the `kube-root-ca.crt` ConfigMap and the `default`
+/// ServiceAccount into every namespace), so a test that counts objects selects its own by
+/// label; and an error is asserted by its code, reason and the object or field it names,
+/// never by its sentence, which changes between releases.
 final class TestCluster: @unchecked Sendable {
     let directory = TemporaryDirectory("flightdeck-sim")
     let sim: SimulatedCluster?
@@ -51,12 +57,17 @@ final class TestCluster: @unchecked Sendable {
         await sim?.stop()
     }
 
-    /// A ConfigMap named `name` with `data`.
-    func configMap(_ name: String, _ data: [String: String] = [:]) -> JSONValue {
+    /// A ConfigMap named `name` with `data` (and `labels`, when given).
+    func configMap(_ name: String, _ data: [String: String] = [:], labels: [String: String] = [:]) -> JSONValue {
         var dataJSON: JSONValue = .emptyObject
         for (key, value) in data.sorted(by: { $0.key < $1.key }) { dataJSON.setMember(key, .string(value)) }
-        return ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": .string(namespace)],
-            "data": dataJSON]
+        var metadata: JSONValue = ["name": .string(name), "namespace": .string(namespace)]
+        if !labels.isEmpty {
+            var labelsJSON: JSONValue = .emptyObject
+            for (key, value) in labels.sorted(by: { $0.key < $1.key }) { labelsJSON.setMember(key, .string(value)) }
+            metadata.setMember("labels", labelsJSON)
+        }
+        return ["apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": dataJSON]
     }
 }
 
