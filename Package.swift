@@ -108,7 +108,7 @@ let package = Package(
         /// effects, reading agents' workspaces. The executable keeps argument parsing and wiring.
         .target(
             name: "FlightdeckApp",
-            dependencies: ["FlightdeckCore", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "Orchestrator",
+            dependencies: ["FlightdeckCore", "FlowControl", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "Orchestrator",
                 "NATSClient", "CockpitUI", "TerminalIO"]
         ),
 

@@ -1,6 +1,7 @@
 import AgentManifests
 import CockpitUI
 import FlightdeckCore
+import FlowControl
 import Foundation
 import HistoryStore
 import KubeClient
@@ -18,25 +19,7 @@ import TerminalIO
 /// that `:ctx NAME` replaces while the terminal, the history store and the UI stay.
 public final class CockpitRuntime: @unchecked Sendable {
     /// One cluster's worth: what `:ctx` swaps.
-    public struct Cluster: Sendable {
-        public var api: KubeAPI
-        public var keeper: HistoryKeeper
-        public var namespace: String
-        public var context: String
-        public var server: String
-        public var config: ManifestConfig
-
-        public init(api: KubeAPI, keeper: HistoryKeeper, namespace: String, context: String, server: String,
-            config: ManifestConfig)
-        {
-            self.api = api
-            self.keeper = keeper
-            self.namespace = namespace
-            self.context = context
-            self.server = server
-            self.config = config
-        }
-    }
+    public typealias Cluster = CockpitCluster
 
     public struct Environment: Sendable {
         public var session: TerminalSession
@@ -61,9 +44,13 @@ public final class CockpitRuntime: @unchecked Sendable {
         }
     }
 
+    /// The current cluster: its history keeper, sources and cluster effects run in `task`,
+    /// which `:ctx` cancels (and waits for) before attaching the next.
     private struct Attachment: Sendable {
         var cluster: Cluster
-        var actions: AgentActions
+        var effects: CockpitEffects
+        /// Where this cluster's effects are queued; they run as children of `task`.
+        var queue: BoundedChannel<CockpitEffect, Never>.Sender
         var task: Task<Void, Never>
     }
 
@@ -92,10 +79,49 @@ public final class CockpitRuntime: @unchecked Sendable {
 
         // (SIGINT, SIGTERM, SIGHUP and SIGQUIT reach the loop from the terminal session as
         // `.terminated`, after it has given the terminal back.)
-        attach(env.cluster)
-        await loop.run(state) { self.perform($0) }
-        await detach()
+        //
+        // Every effect runs as a child task of the runtime: history reads in this group,
+        // cluster effects in the attachment's (so that `:ctx` cancels them with the cluster),
+        // `:ctx` itself here, one at a time, in the order asked.
+        let (effects, effect) = BoundedChannel<CockpitEffect, Never>.make(highWater: Self.effectsQueued)
+        let initial = state
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await self.loop.run(initial) { _ = effect.offer($0) }
+                effect.finish()
+            }
+            attach(env.cluster)
+            for await next in effects {
+                switch CockpitEffects.scope(of: next) {
+                case .history:
+                    guard let performer = current?.effects else { continue }
+                    group.addTask { await performer.perform(next) }
+                case .cluster:
+                    _ = current?.queue.offer(next)
+                case .runtime:
+                    await perform(next)
+                }
+            }
+            await detach()
+        }
         return loop.endedBySignal
+    }
+
+    /// Effects asked for and not yet started: far more than keys can ask for between frames.
+    static let effectsQueued = 1_024
+
+    private func perform(_ effect: CockpitEffect) async {
+        switch effect {
+        case .switchContext(let name):
+            await switchContext(to: name)
+        case .loadTheme(let name):
+            switch env.themes.theme(named: name) {
+            case .success(let theme): send(.themeLoaded(theme))
+            case .failure(let error): send(.themeFailed(error.description))
+            }
+        default:
+            break
+        }
     }
 
     // MARK: - The cluster
@@ -106,33 +132,42 @@ public final class CockpitRuntime: @unchecked Sendable {
     private func attach(_ cluster: Cluster) {
         let commands = cluster.keeper.nats.map { NATSCommandChannel(connection: $0) as any CommandChannel }
         let actions = AgentActions(api: cluster.api, namespace: cluster.namespace, readOnly: env.readOnly, commands: commands)
+        let performer = CockpitEffects(store: env.store, cluster: cluster, actions: actions, readOnly: env.readOnly) {
+            self.send($0)
+        }
         links.withLock {
             $0 = ConnectionStatus(api: .connected, nats: cluster.keeper.nats == nil ? .notConfigured : .reconnecting(retryAt: Date()))
         }
+        let (queued, queue) = BoundedChannel<CockpitEffect, Never>.make(highWater: Self.effectsQueued)
+        let readOnly = env.readOnly
         let task = Task {
-            await withTaskGroup(of: Void.self) { group in
+            await withDiscardingTaskGroup { group in
                 group.addTask { await cluster.keeper.run { self.keeperEvent($0) } }
                 group.addTask {
                     for await update in cluster.keeper.feed.updates() {
                         if !update.records.isEmpty { self.send(.traceAppended(update.records)) }
-                        if !update.jobsChanged.isEmpty || !update.missed.isEmpty { self.listJobs() }
+                        if !update.jobsChanged.isEmpty || !update.missed.isEmpty { await performer.listJobs() }
                     }
                 }
                 group.addTask {
                     let capabilities = await Capabilities.probe(api: cluster.api, namespace: cluster.namespace,
-                        readOnly: self.env.readOnly, hasCommandChannel: commands != nil)
+                        readOnly: readOnly, hasCommandChannel: commands != nil)
                     var allowed = Set(JobIntentKind.allCases)
                     for action in capabilities.unavailable.keys {
                         if let kind = JobIntentKind(rawValue: action.rawValue) { allowed.remove(kind) }
                     }
-                    self.send(.capabilitiesLoaded(allowed: allowed, readOnly: self.env.readOnly))
+                    self.send(.capabilitiesLoaded(allowed: allowed, readOnly: readOnly))
+                }
+                group.addTask { await performer.listJobs() }
+                // Until `:ctx` (or quitting) cancels this task: then every child is cancelled.
+                for await effect in queued {
+                    group.addTask { await performer.perform(effect) }
                 }
             }
         }
-        attachment.withLock { $0 = Attachment(cluster: cluster, actions: actions, task: task) }
+        attachment.withLock { $0 = Attachment(cluster: cluster, effects: performer, queue: queue, task: task) }
         send(.contextInfo(context: cluster.context, cluster: cluster.server))
         updateLinks { $0.api = .connected }
-        listJobs()
     }
 
     /// Stops keeping history for the current cluster; what was queued is committed.
@@ -188,153 +223,5 @@ public final class CockpitRuntime: @unchecked Sendable {
             return status
         }
         send(.connectionChanged(status))
-    }
-
-    /// The current context's jobs, from history (deleted ones included).
-    private func listJobs() {
-        guard let cluster = current?.cluster else { return }
-        let query = JobQuery(namespace: cluster.namespace, context: cluster.context, limit: 2_000)
-        read("jobs") { store in .jobsListed(try store.jobs(query)) }
-    }
-
-    // MARK: - Effects
-
-    private func perform(_ effect: CockpitEffect) {
-        switch effect {
-        case .loadTrace(let jobID, let range):
-            read("trace") { store in
-                .tracePageLoaded(jobID: jobID, records: try store.trace(jobID: jobID, seq: range),
-                    total: try store.traceCount(jobID: jobID))
-            }
-        case .loadTraceTail(let jobID, let count):
-            read("trace") { store in
-                .tracePageLoaded(jobID: jobID, records: try store.traceTail(jobID: jobID, limit: count),
-                    total: try store.traceCount(jobID: jobID))
-            }
-        case .searchTrace(let jobID, let query, let from, let forward):
-            read("search") { store in
-                .traceSearchResult(jobID: jobID, query: query,
-                    seq: try store.traceSearch(jobID: jobID, query: query, from: from, forward: forward))
-            }
-        case .loadTimeline(let jobIDs):
-            for jobID in jobIDs {
-                read("timeline") { store in
-                    .timelineLoaded(jobID: jobID, spans: try store.phaseSpans(jobID: jobID), markers: try store.markers(jobID: jobID))
-                }
-            }
-        case .loadWorkspace(let jobID):
-            Task.detached { await self.loadWorkspace(jobID) }
-        case .loadFilePreview(let jobID, let path):
-            Task.detached { await self.loadPreview(jobID: jobID, path: path) }
-        case .perform(let intent):
-            Task.detached { await self.carryOut(intent) }
-        case .submit(let draft):
-            Task.detached { await self.submit(draft) }
-        case .switchContext(let name):
-            Task.detached { await self.switchContext(to: name) }
-        case .loadTheme(let name):
-            switch env.themes.theme(named: name) {
-            case .success(let theme): send(.themeLoaded(theme))
-            case .failure(let error): send(.themeFailed(error.description))
-            }
-        case .quit:
-            break
-        }
-    }
-
-    /// A read of the history for the cockpit, off the cooperative pool; a store that cannot
-    /// be read says so in the status bar (not an empty page that looks like no data).
-    private func read(_ what: String, _ body: @escaping @Sendable (HistoryStore) throws -> CockpitMessage) {
-        let store = env.store
-        Task.detached {
-            do {
-                self.send(try await store.reading(body))
-            } catch {
-                self.send(.actionFailed("\(what): \(error)"))
-            }
-        }
-    }
-
-    private func carryOut(_ intent: JobIntent) async {
-        guard let attached = current else { return }
-        let name = intent.jobName
-        let query = JobQuery(namespace: attached.cluster.namespace, context: attached.cluster.context, name: name, limit: 1)
-        let job: AgentJob?
-        do {
-            job = try await env.store.reading { try $0.jobs(query) }.first
-        } catch {
-            return send(.actionFailed("\(intent.kind.rawValue) \(name): \(error)"))
-        }
-        let jobID = job?.id ?? name
-        do {
-            switch intent {
-            case .delete: try await attached.actions.delete(job: name)
-            case .pin: try await attached.actions.pin(job: name)
-            case .cancel: try await attached.actions.cancel(job: name, jobID: jobID)
-            case .steer(_, let command): try await attached.actions.steer(jobID: jobID, command)
-            case .retry:
-                guard let job else { throw OperatorError("history has no job \(name)") }
-                let started = try await TaskSubmission.retry(job, prompt: nil, api: attached.cluster.api,
-                    context: attached.cluster.context, settings: attached.cluster.config.settings, store: env.store)
-                return send(.actionFinished("retry \(name): started \(started), restoring its workspace"))
-            }
-            send(.actionFinished("\(intent.kind.rawValue) \(name): done"))
-        } catch {
-            send(.actionFailed("\(intent.kind.rawValue) \(name): \(error)"))
-        }
-    }
-
-    /// The form's fields as the typed request `flightdeck submit` makes from its flags: empty
-    /// fields say nothing (the config's defaults or the template's apply).
-    static func request(for draft: TaskDraft) -> TaskRequest {
-        func given(_ text: String) -> String? { text.isEmpty ? nil : text }
-        return TaskRequest(prompt: draft.prompt, image: given(draft.image), repoURL: given(draft.repoURL),
-            template: given(draft.templatePath))
-    }
-
-    /// The form's task, built as `flightdeck submit` builds one: the config's defaults, then
-    /// the template file, then the fields.
-    private func submit(_ draft: TaskDraft) async {
-        guard !env.readOnly else { return send(.actionFailed("read-only: submitting is refused")) }
-        guard let attached = current else { return }
-        do {
-            let built = try Self.request(for: draft).build(config: attached.cluster.config)
-            _ = try await TaskSubmission.submit(built.task, secretFilePaths: built.secretFilePaths, api: attached.cluster.api,
-                context: attached.cluster.context, settings: attached.cluster.config.settings, store: env.store)
-            send(.actionFinished("submitted \(TaskManifests.jobName(built.task))"))
-        } catch {
-            send(.actionFailed("submit: \(error)"))
-        }
-    }
-
-    // MARK: - Workspace
-
-    /// The workspace's host directory when this machine holds its local-path volume.
-    private func volumeDirectory(jobID: String) async -> String? {
-        guard let api = current?.cluster.api else { return nil }
-        return await WorkspaceLocator(api: api, store: env.store).hostDirectory(jobID: jobID)
-    }
-
-    private func loadWorkspace(_ jobID: String) async {
-        if let root = await volumeDirectory(jobID: jobID) {
-            let entries = WorkspaceScan.entries(root: root, limit: 5_000)
-            let checkpoint = entries.first { $0.path.hasPrefix("checkpoints/") && $0.path.hasSuffix(".db") }
-            send(.workspaceListed(jobID: jobID, listing: WorkspaceListing(entries: entries, source: .volume,
-                checkpoint: checkpoint.map { .init(size: $0.size, modified: $0.modified) })))
-        } else if let snapshot = try? env.store.workspaceSnapshot(jobID: jobID) {
-            let checkpoint = snapshot.entries.first { $0.path.hasPrefix("checkpoints/") && $0.path.hasSuffix(".db") }
-            send(.workspaceListed(jobID: jobID, listing: WorkspaceListing(entries: snapshot.entries,
-                source: .events(asOf: snapshot.asOf), checkpoint: checkpoint.map { .init(size: $0.size, modified: $0.modified) })))
-        } else {
-            send(.workspaceListed(jobID: jobID, listing: WorkspaceListing(entries: [], source: .nothingSeen)))
-        }
-    }
-
-    private func loadPreview(jobID: String, path: String) async {
-        guard let root = await volumeDirectory(jobID: jobID) else {
-            return send(.filePreviewLoaded(jobID: jobID, path: path, text: "(not on this node: no preview)", truncated: false))
-        }
-        let (text, truncated) = WorkspaceScan.preview(root: root, relativePath: path, limit: 16_384)
-        send(.filePreviewLoaded(jobID: jobID, path: path, text: text, truncated: truncated))
     }
 }

@@ -1,0 +1,181 @@
+import AgentManifests
+import CockpitUI
+import FlightdeckCore
+import Foundation
+import HistoryStore
+import KubeClient
+import Orchestrator
+
+/// Carries out the cockpit's effects against the history store and one cluster, and sends
+/// back what they found as messages. No terminal here: the runtime decides when and where an
+/// effect runs (and cancels it), this says what it does — testable on its own.
+///
+/// Store reads run off the cooperative pool (`HistoryStore.reading`); a store that cannot be
+/// read says so in the status bar rather than showing an empty page that looks like no data.
+public struct CockpitEffects: Sendable {
+    public let store: HistoryStore
+    public let cluster: CockpitCluster
+    public let actions: AgentActions
+    public let readOnly: Bool
+    public let send: @Sendable (CockpitMessage) -> Void
+
+    public init(store: HistoryStore, cluster: CockpitCluster, actions: AgentActions, readOnly: Bool,
+        send: @escaping @Sendable (CockpitMessage) -> Void)
+    {
+        self.store = store
+        self.cluster = cluster
+        self.actions = actions
+        self.readOnly = readOnly
+        self.send = send
+    }
+
+    /// Whether an effect acts on the cluster (and so is cancelled when `:ctx` leaves it), or
+    /// only reads the history, or belongs to the runtime itself.
+    public enum Scope: Sendable { case history, cluster, runtime }
+
+    public static func scope(of effect: CockpitEffect) -> Scope {
+        switch effect {
+        case .loadTrace, .loadTraceTail, .searchTrace, .loadTimeline: .history
+        case .loadWorkspace, .loadFilePreview, .perform, .submit: .cluster
+        case .switchContext, .loadTheme, .quit: .runtime
+        }
+    }
+
+    /// Carries out a history or cluster effect; runtime effects are not this type's.
+    public func perform(_ effect: CockpitEffect) async {
+        switch effect {
+        case .loadTrace(let jobID, let range):
+            await read("trace") { store in
+                .tracePageLoaded(jobID: jobID, records: try store.trace(jobID: jobID, seq: range),
+                    total: try store.traceCount(jobID: jobID))
+            }
+        case .loadTraceTail(let jobID, let count):
+            await read("trace") { store in
+                .tracePageLoaded(jobID: jobID, records: try store.traceTail(jobID: jobID, limit: count),
+                    total: try store.traceCount(jobID: jobID))
+            }
+        case .searchTrace(let jobID, let query, let from, let forward):
+            await read("search") { store in
+                .traceSearchResult(jobID: jobID, query: query,
+                    seq: try store.traceSearch(jobID: jobID, query: query, from: from, forward: forward))
+            }
+        case .loadTimeline(let jobIDs):
+            for jobID in jobIDs {
+                await read("timeline") { store in
+                    .timelineLoaded(jobID: jobID, spans: try store.phaseSpans(jobID: jobID), markers: try store.markers(jobID: jobID))
+                }
+            }
+        case .loadWorkspace(let jobID): await loadWorkspace(jobID)
+        case .loadFilePreview(let jobID, let path): await loadPreview(jobID: jobID, path: path)
+        case .perform(let intent): await carryOut(intent)
+        case .submit(let draft): await submit(draft)
+        case .switchContext, .loadTheme, .quit: break
+        }
+    }
+
+    /// The cluster's jobs, from history (deleted ones included).
+    public func listJobs() async {
+        let query = JobQuery(namespace: cluster.namespace, context: cluster.context, limit: 2_000)
+        await read("jobs") { store in .jobsListed(try store.jobs(query)) }
+    }
+
+    private func read(_ what: String, _ body: @escaping @Sendable (HistoryStore) throws -> CockpitMessage) async {
+        do {
+            send(try await store.reading(body))
+        } catch is CancellationError {
+            return
+        } catch {
+            send(.actionFailed("\(what): \(error)"))
+        }
+    }
+
+    // MARK: - Actions
+
+    private func carryOut(_ intent: JobIntent) async {
+        let name = intent.jobName
+        let query = JobQuery(namespace: cluster.namespace, context: cluster.context, name: name, limit: 1)
+        let job: AgentJob?
+        do {
+            job = try await store.reading { try $0.jobs(query) }.first
+        } catch {
+            return send(.actionFailed("\(intent.kind.rawValue) \(name): \(error)"))
+        }
+        let jobID = job?.id ?? name
+        do {
+            switch intent {
+            case .delete: try await actions.delete(job: name)
+            case .pin: try await actions.pin(job: name)
+            case .cancel: try await actions.cancel(job: name, jobID: jobID)
+            case .steer(_, let command): try await actions.steer(jobID: jobID, command)
+            case .retry:
+                guard let job else { throw OperatorError("history has no job \(name)") }
+                let started = try await TaskSubmission.retry(job, prompt: nil, api: cluster.api, context: cluster.context,
+                    settings: cluster.config.settings, store: store)
+                return send(.actionFinished("retry \(name): started \(started), restoring its workspace"))
+            }
+            send(.actionFinished("\(intent.kind.rawValue) \(name): done"))
+        } catch {
+            send(.actionFailed("\(intent.kind.rawValue) \(name): \(error)"))
+        }
+    }
+
+    /// The form's fields as the typed request `flightdeck submit` makes from its flags: empty
+    /// fields say nothing (the config's defaults or the template's apply).
+    public static func request(for draft: TaskDraft) -> TaskRequest {
+        func given(_ text: String) -> String? { text.isEmpty ? nil : text }
+        return TaskRequest(prompt: draft.prompt, image: given(draft.image), repoURL: given(draft.repoURL),
+            template: given(draft.templatePath))
+    }
+
+    /// The form's task, built as `flightdeck submit` builds one: the config's defaults, then
+    /// the template file, then the fields.
+    private func submit(_ draft: TaskDraft) async {
+        guard !readOnly else { return send(.actionFailed("read-only: submitting is refused")) }
+        do {
+            let built = try Self.request(for: draft).build(config: cluster.config)
+            _ = try await TaskSubmission.submit(built.task, secretFilePaths: built.secretFilePaths, api: cluster.api,
+                context: cluster.context, settings: cluster.config.settings, store: store)
+            send(.actionFinished("submitted \(TaskManifests.jobName(built.task))"))
+        } catch {
+            send(.actionFailed("submit: \(error)"))
+        }
+    }
+
+    // MARK: - Workspace
+
+    private func loadWorkspace(_ jobID: String) async {
+        if let root = await WorkspaceLocator(api: cluster.api, store: store).hostDirectory(jobID: jobID) {
+            let entries = await Self.offPool { WorkspaceScan.entries(root: root, limit: 5_000) }
+            let checkpoint = entries.first { $0.path.hasPrefix("checkpoints/") && $0.path.hasSuffix(".db") }
+            send(.workspaceListed(jobID: jobID, listing: WorkspaceListing(entries: entries, source: .volume,
+                checkpoint: checkpoint.map { .init(size: $0.size, modified: $0.modified) })))
+            return
+        }
+        do {
+            if let snapshot = try await store.reading({ try $0.workspaceSnapshot(jobID: jobID) }) {
+                let checkpoint = snapshot.entries.first { $0.path.hasPrefix("checkpoints/") && $0.path.hasSuffix(".db") }
+                send(.workspaceListed(jobID: jobID, listing: WorkspaceListing(entries: snapshot.entries,
+                    source: .events(asOf: snapshot.asOf), checkpoint: checkpoint.map { .init(size: $0.size, modified: $0.modified) })))
+            } else {
+                send(.workspaceListed(jobID: jobID, listing: WorkspaceListing(entries: [], source: .nothingSeen)))
+            }
+        } catch {
+            send(.actionFailed("workspace: \(error)"))
+        }
+    }
+
+    private func loadPreview(jobID: String, path: String) async {
+        guard let root = await WorkspaceLocator(api: cluster.api, store: store).hostDirectory(jobID: jobID) else {
+            return send(.filePreviewLoaded(jobID: jobID, path: path, text: "(not on this node: no preview)", truncated: false))
+        }
+        let (text, truncated) = await Self.offPool { WorkspaceScan.preview(root: root, relativePath: path, limit: 16_384) }
+        send(.filePreviewLoaded(jobID: jobID, path: path, text: text, truncated: truncated))
+    }
+
+    /// Filesystem work (a directory walk of a volume the agent writes) off the cooperative pool.
+    private static func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: body()) }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import AgentManifests
+import CockpitUI
+import FlightdeckApp
+import FlightdeckCore
+import FlightdeckTestSupport
+import Foundation
+import HistoryStore
+import KubeClient
+import KubeModel
+import Orchestrator
+import SimServer
+import Synchronization
+import Testing
+
+/// The cockpit's effects against a real history file and the simulated cluster, without a
+/// terminal: what each sends back.
+@Suite(.timeLimit(.minutes(2))) struct CockpitEffectsTests {
+    final class Fixture: Sendable {
+        let directory = TemporaryDirectory("flightdeck-effects")
+        let sim: SimulatedCluster
+        let api: KubeAPI
+        let store: HistoryStore
+        let cluster: CockpitCluster
+        let messages = Mutex<[CockpitMessage]>([])
+
+        /// The status-bar lines sent: "ok: …" for a finished action, "failed: …" for a failure.
+        var lines: [String] {
+            messages.withLock { $0 }.compactMap { message in
+                switch message {
+                case .actionFinished(let text): "ok: " + text
+                case .actionFailed(let text): "failed: " + text
+                default: nil
+                }
+            }
+        }
+
+        init() async throws {
+            sim = try await SimulatedCluster.start(.init(dataDirectory: URL(fileURLWithPath: directory.file("data"))))
+            let loader = KubeconfigLoader(environment: [:], homeDirectory: directory.path, workingDirectory: directory.path,
+                k3sConfigPath: directory.file("none"), serviceAccountDirectory: directory.file("none"))
+            let connection = try loader.load(kubeconfig: sim.kubeconfigURL.path)
+            api = try KubeAPI(connection: connection, qps: 1000, burst: 1000)
+            store = try HistoryStore(path: directory.file("history.db"))
+            let keeper = HistoryKeeper(store: store, api: api, options: .init(namespace: "agents", context: "sim",
+                durableName: "effects-test"))
+            var settings = ClusterSettings()
+            settings.namespace = "agents"
+            cluster = CockpitCluster(api: api, keeper: keeper, namespace: "agents", context: "sim",
+                server: connection.server.absoluteString, config: ManifestConfig(settings: settings))
+        }
+
+        func effects(readOnly: Bool = false) -> CockpitEffects {
+            CockpitEffects(store: store, cluster: cluster, actions: AgentActions(api: api, namespace: "agents", readOnly: readOnly),
+                readOnly: readOnly) { message in self.messages.withLock { $0.append(message) } }
+        }
+
+        func stop() async {
+            await sim.stop()
+        }
+    }
+
+    @Test func theFormSubmitsThroughTheTypedRequestAndRecordsTheTask() async throws {
+        let fixture = try await Fixture()
+        let effects = fixture.effects()
+        await effects.perform(.submit(TaskDraft(image: "registry.lab/agent:7", prompt: "tidy the README")))
+        let finished = fixture.lines
+        let name = try #require(finished.first?.split(separator: " ").last.map(String.init))
+        #expect(finished.first?.hasPrefix("ok: submitted agent-") == true)
+        let job = try await fixture.api.get(.jobs, namespace: "agents", name: name)
+        #expect(job[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first?["image"]?.stringValue == "registry.lab/agent:7")
+        let recorded = try #require(try fixture.store.jobs(JobQuery(name: name)).first)
+        #expect(recorded.image == "registry.lab/agent:7")
+        #expect(recorded.taskSpec != nil)  // what a retry needs
+
+        // Read-only: refused before anything reaches the cluster.
+        fixture.messages.withLock { $0 = [] }
+        await fixture.effects(readOnly: true).perform(.submit(TaskDraft(prompt: "again")))
+        #expect(fixture.lines == ["failed: read-only: submitting is refused"])
+        await fixture.stop()
+    }
+
+    @Test func aFormErrorIsOneLineNamingTheFile() async throws {
+        let fixture = try await Fixture()
+        await fixture.effects().perform(.submit(TaskDraft(prompt: "p", templatePath: "/nonexistent/t.yaml")))
+        #expect(fixture.lines == ["failed: submit: cannot read task template /nonexistent/t.yaml: no such file or not readable"])
+        await fixture.stop()
+    }
+
+    @Test func historyReadsAnswerAndAStoreThatCannotBeReadSaysSo() async throws {
+        let fixture = try await Fixture()
+        try fixture.store.write([
+            .job(AgentJob(id: "j1", name: "agent-j1", namespace: "agents", context: "sim", createdAt: Date(), status: .running)),
+            .trace(TraceRecord(jobID: "j1", sourceID: "t1", time: Date(), kind: .thought, text: "plan")),
+        ])
+        let effects = fixture.effects()
+        await effects.perform(.loadTraceTail(jobID: "j1", count: 10))
+        await effects.listJobs()
+        let answered = fixture.messages.withLock { $0 }
+        #expect(answered.contains { if case .tracePageLoaded("j1", let records, 1) = $0 { records.map(\.text) == ["plan"] } else { false } })
+        #expect(answered.contains { if case .jobsListed(let jobs) = $0 { jobs.map(\.id) == ["j1"] } else { false } })
+
+        // The files are overwritten under the store (a disk gone bad): a page load says what
+        // failed, not "no trace".
+        fixture.messages.withLock { $0 = [] }
+        for suffix in ["", "-wal", "-shm"] {
+            let path = fixture.store.path + suffix
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.write(contentsOf: Data(repeating: 0xA5, count: max(size, 4_096)))
+            try handle.close()
+        }
+        await effects.perform(.loadTraceTail(jobID: "j1", count: 10))
+        #expect(fixture.messages.withLock { $0 }.count == 1)
+        #expect(fixture.lines.count == 1)
+        #expect(fixture.lines.first?.hasPrefix("failed: trace: ") == true)
+        await fixture.stop()
+    }
+
+    @Test func effectsAreScopedSoThatCtxCancelsTheClustersOnly() {
+        #expect(CockpitEffects.scope(of: .loadTraceTail(jobID: "j", count: 1)) == .history)
+        #expect(CockpitEffects.scope(of: .submit(TaskDraft())) == .cluster)
+        #expect(CockpitEffects.scope(of: .perform(.delete(job: "a"))) == .cluster)
+        #expect(CockpitEffects.scope(of: .loadWorkspace(jobID: "j")) == .cluster)
+        #expect(CockpitEffects.scope(of: .switchContext("lab")) == .runtime)
+    }
+}
