@@ -161,8 +161,6 @@ let package = Package(
                 "KubeModel",
                 "AgentManifests",
                 "NATSClient",
-                "CCurses",
-                "CCurl",
                 "CockpitUI",
                 "TerminalIO",
                 .product(name: "Yams", package: "Yams"),

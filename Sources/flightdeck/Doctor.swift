@@ -1,9 +1,8 @@
 import ArgumentParser
-import CCurl
-import CCurses
 import FlightdeckApp
 import Foundation
 import SimServer
+import TerminalIO
 import HistoryStore
 import KubeClient
 
@@ -24,11 +23,11 @@ extension Flightdeck {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             var checks: [Check] = []
+            // Each library as it reports itself at run time (the one loaded, not the one built against).
+            checks.append(Check(name: "ncursesw", ok: true, required: true, detail: CursesLibrary.version))
             checks.append(Check(
-                name: "ncursesw", ok: true, required: true, detail: String(cString: CCurses_version())))
-            checks.append(Check(
-                name: "libcurl", ok: CCurl_hasTLS() != 0, required: true,
-                detail: "\(String(cString: CCurl_version())) (TLS \(CCurl_hasTLS() != 0 ? "yes" : "no"), HTTP/2 \(CCurl_hasHTTP2() != 0 ? "yes" : "no"))"))
+                name: "libcurl", ok: CurlLibrary.hasTLS, required: true,
+                detail: "\(CurlLibrary.version) (TLS \(CurlLibrary.hasTLS ? "yes" : "no"), HTTP/2 \(CurlLibrary.hasHTTP2 ? "yes" : "no"))"))
             checks.append(Check(name: "sqlite", ok: true, required: true, detail: HistoryStore.sqliteVersion))
 
             let locale = LocaleCheck(environment: environment)
