@@ -5,15 +5,16 @@ import HistoryStore
 import Testing
 
 /// Async producers of a history writer whose store cannot commit (another process holds the
-/// write lock) wait without holding a thread of the cooperative pool: the pool stays
-/// responsive however many of them there are. (With the blocking `submit`, two producers at
-/// a full queue stall the whole pool of a two-core machine.)
+/// write lock) wait without holding a thread: a task sharing their one thread stays on time
+/// however many of them there are. (With the blocking `submit`, a producer at a full queue
+/// holds its thread until the store commits: two of them stall the whole cooperative pool of
+/// a two-core machine.)
 @Suite(.timeLimit(.minutes(1))) struct CooperativePoolTests {
     @Test func producersWaitingForAStuckStoreHoldNoThread() async throws {
         let directory = TemporaryDirectory("flightdeck-pool")
         let path = directory.file("history.db")
         let store = try HistoryStore(path: path, options: .init(busyTimeout: 4))
-        let lock = try LockHolder(path: path, seconds: 3)
+        let lock = try LockHolder(path: path, seconds: 4)
         let writer = HistoryWriter(store: store, limits: .init(maxRows: 50, maxDelay: 0.001, capacity: 100))
         let worst = try await CooperativePoolProbe.worstLateness(window: .seconds(2)) {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -33,7 +34,8 @@ import Testing
         }
         lock.release()
         try await writer.closed()
-        #expect(worst < .milliseconds(1_000), "a task of the pool ran \(worst) late")
+        // Blocking producers would hold the probe's thread for the whole 4 s lock.
+        #expect(worst < .milliseconds(1_500), "a task sharing the producers' thread ran \(worst) late")
         #expect(try store.traceCount(jobID: "pool") == 8 * 20 * 50)
     }
 }
