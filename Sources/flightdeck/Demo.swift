@@ -35,8 +35,10 @@ extension Flightdeck {
         @Option(help: "Simulated seconds per wall second (2 runs twice as fast).") var speed: Double = 1
         @Option(help: "Seed of the agents' behaviour and the task ids.") var seed: UInt64 = 7
         @Option(help: "Stop by itself after this many seconds (default: at Ctrl-C).") var duration: Double?
-        @Option(name: .customLong("data-dir"), help: "Where the demo cluster and its history live (default: a fresh temporary directory).")
+        @Option(name: .customLong("data-dir"), help: "Where the demo cluster and its history live, kept afterwards (default: a fresh temporary directory, removed when the demo stops unless --keep).")
         var dataDirectory: String?
+        @Flag(help: "Keep the temporary directory (the simulated cluster, its history) when the demo stops.")
+        var keep = false
         @Flag(help: "Print the live feed as lines instead of opening the cockpit (the default when not on a terminal).")
         var plain = false
         @Option(help: "The cockpit's theme.") var theme: String = "dark"
@@ -56,6 +58,13 @@ extension Flightdeck {
             let data = URL(fileURLWithPath: dataDirectory
                 ?? NSTemporaryDirectory() + "flightdeck-demo-\(getpid())")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+            // A temporary directory goes when the demo does (after everything in it stopped:
+            // this runs last), unless asked to keep it; a named one always stays.
+            let keepData = keep || dataDirectory != nil
+            let history = data.appendingPathComponent("history.db").path
+            let farewell = keepData ? "stopped; history kept in \(history)"
+                : "stopped; removed \(data.path) (--keep or --data-dir keeps it)"
+            defer { if !keepData { try? FileManager.default.removeItem(at: data) } }
             // The trace goes over NATS JetStream when nats-server is installed, else through pod logs.
             let natsServer = noNATS ? nil : try await LocalNATSServer.startIfInstalled(storeDirectory: data.appendingPathComponent("nats").path)
             defer { natsServer?.stop() }
@@ -104,7 +113,7 @@ extension Flightdeck {
                             settings: settings, store: store)
                     }
                 }
-                defer { feed.say("stopped; history kept in \(data.appendingPathComponent("history.db").path)") }
+                defer { feed.say(farewell) }
                 // The form's tasks run the demo's kind of agent unless they name another image.
                 var defaults = TaskTemplate()
                 defaults.image = python == nil ? simulatedImage : TaskTemplate.defaultImage
@@ -117,7 +126,8 @@ extension Flightdeck {
                     throw OperatorError("the demo runs on its own simulated cluster: quit it and run `flightdeck --context \(name)`")
                 }
                 await cluster.stop()
-                // (The deferred steps stop nats-server and say where history is kept.)
+                // (The deferred steps stop nats-server, say where history is kept, and remove a
+                // temporary directory.)
                 if let signal { throw ExitCode(128 + signal) }
                 return
             }
@@ -156,7 +166,7 @@ extension Flightdeck {
             jobUpdate.finish()
             try? await keeper.closed()
             await cluster.stop()
-            feed.say("stopped; history kept in \(data.appendingPathComponent("history.db").path)")
+            feed.say(farewell)
         }
     }
 }

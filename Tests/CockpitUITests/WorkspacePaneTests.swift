@@ -121,4 +121,23 @@ import Testing
         h.send(.ticked(start.addingTimeInterval(100)))
         #expect(!asked(h, "j3"))
     }
+
+    /// Regression: in `flightdeck demo` the job selected at start showed "no files seen yet"
+    /// until another job was selected and back: its volume appeared after the first look.
+    @Test func aMovingJobWhoseVolumeIsNotSeenYetIsLookedForEverySecond() throws {
+        func asked(_ h: Harness, _ id: String) -> Bool {
+            h.effects.contains { if case .loadWorkspace(let job) = $0 { job == id } else { false } }
+        }
+        var h = Harness(width: 200, height: 60)
+        h.select("j1")  // running
+        let start = h.state.now
+        h.send(.workspaceListed(jobID: "j1", listing: WorkspaceListing(entries: [], source: .nothingSeen)))
+        h.send(.ticked(start.addingTimeInterval(CockpitState.workspaceFirstLookSeconds + 0.1)))
+        #expect(asked(h, "j1"), "looked for again within a second")
+        h.send(.workspaceListed(jobID: "j1", listing: WorkspaceListing(
+            entries: [WorkspaceEntry(path: "README.md", kind: .file, size: 3, modified: nil)], source: .volume)))
+        h.send(.ticked(start.addingTimeInterval(CockpitState.workspaceFirstLookSeconds * 2 + 0.2)))
+        #expect(!asked(h, "j1"), "once seen, at the running pace")
+        #expect(h.render().text.contains("README.md"))
+    }
 }

@@ -188,6 +188,27 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.file("demo/history.db")))
     }
 
+    /// Without `--data-dir` the demo works in a temporary directory and removes it when it
+    /// stops (saying so), unless `--keep`.
+    @Test func demoRemovesItsTemporaryDirectoryUnlessKept() async throws {
+        let temporary = dir.file("tmp")
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        let withTemporary = env.merging(["TMPDIR": temporary + "/"]) { $1 }
+        let removed = try await flightdeck.run(["demo", "--plain", "--agents", "1", "--duration", "3",
+            "--agent-runtime", "sim", "--no-nats"], environment: withTemporary)
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(removed.stdout.contains("stopped; removed \(temporary)/flightdeck-demo-"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("flightdeck-demo-") }.isEmpty)
+
+        let kept = try await flightdeck.run(["demo", "--plain", "--agents", "1", "--duration", "3",
+            "--agent-runtime", "sim", "--no-nats", "--keep"], environment: withTemporary)
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(kept.stdout.contains("stopped; history kept in \(temporary)/flightdeck-demo-"))
+        let left = try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasPrefix("flightdeck-demo-") }
+        #expect(left.count == 1)
+        #expect(left.allSatisfy { FileManager.default.fileExists(atPath: temporary + "/" + $0 + "/history.db") })
+    }
+
     @Test func retryStartsANewJobForTheSameTaskFromHistory() async throws {
         let running = try flightdeck.start(["sim", "--data-dir", dir.file("r")], environment: env)
         defer { running.kill(SIGKILL) }

@@ -17,6 +17,9 @@ public struct CockpitState: Sendable {
     /// How often the selected job's workspace is listed again while it runs (the agent is
     /// writing it), and once more when it stops.
     public static let workspaceRefreshSeconds: TimeInterval = 5
+    /// While a moving job's workspace has not been seen yet (its volume is being provisioned),
+    /// it is looked for this often: the files show as soon as the volume does.
+    public static let workspaceFirstLookSeconds: TimeInterval = 1
 
     public internal(set) var width: Int
     public internal(set) var height: Int

@@ -144,12 +144,15 @@ extension CockpitState {
     }
 
     /// The selected job's workspace, listed again every `workspaceRefreshSeconds` while the job
-    /// runs (its agent is writing it) and once when it stops, so the Files pane follows a run
-    /// without a key press; a finished job's is not listed again (an idle cockpit stays idle).
+    /// runs (its agent is writing it) — every `workspaceFirstLookSeconds` until its volume is
+    /// first seen — and once when it stops, so the Files pane follows a run without a key
+    /// press; a finished job's is not listed again (an idle cockpit stays idle).
     mutating func refreshWorkspaceIfMoving(at date: Date, _ effects: inout [CockpitEffect]) {
         guard let id = workspace.jobID else { return }
         let moving = jobs.job(id: id).map { $0.status == .running || $0.status == .pending } ?? false
-        let due = lastWorkspaceRefresh.map { date.timeIntervalSince($0) >= Self.workspaceRefreshSeconds } ?? true
+        let unseen = workspace.listing.map { $0.source == .nothingSeen } ?? false
+        let interval = unseen ? Self.workspaceFirstLookSeconds : Self.workspaceRefreshSeconds
+        let due = lastWorkspaceRefresh.map { date.timeIntervalSince($0) >= interval } ?? true
         if (moving && due) || (workspaceJobWasMoving && !moving) {
             lastWorkspaceRefresh = date
             effects.append(.loadWorkspace(jobID: id))
