@@ -2,6 +2,7 @@
 //   swift run -c release flightdeck-bench [all|ingest|scrollback|sanitize] [--lines N] [--trace-lines N]
 //   swift run -c release flightdeck-bench watch-fanin [--seconds S] [--rate R] [--high-rate R] [--objects N]
 //   swift run -c release flightdeck-bench log-drain [--lines N] [--line-bytes B] [--rounds N]
+//   swift run -c release flightdeck-bench log-drain-stall [--lines N] [--line-bytes B] [--seconds S]
 //   swift run -c release flightdeck-bench trace-nats [--records N] [--rounds N]
 //   swift run -c release flightdeck-bench trace-pods [--lines N] [--line-bytes B]
 //   swift run -c release flightdeck-bench render [--iterations N]
@@ -51,7 +52,7 @@ let report = options.take("--report", default: "")
 let idleSeconds = options.take("--idle", default: 10)
 let which = options.arguments.first ?? "all"
 let workDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FLIGHTDECK_BENCH_DIR"] ?? "bench-out").path
-let children: Set<String> = ["drain-client", "trace-publish", "trace-consume", "cockpit-child"]
+let children: Set<String> = ["drain-client", "stall-client", "trace-publish", "trace-consume", "cockpit-child"]
 if !children.contains(which) { try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true) }
 
 #if DEBUG
@@ -71,6 +72,10 @@ do {
     if which == "log-drain" {
         try await LogDrainBenchmark(lines: lines, lineBytes: lineBytes, rounds: rounds, directory: workDirectory).run()
     }
+    if which == "log-drain-stall" {
+        try await LogDrainStallBenchmark(lines: lines, lineBytes: lineBytes,
+            stall: CommandLine.arguments.contains("--seconds") ? seconds : 10, directory: workDirectory).run()
+    }
     if which == "trace-nats" {
         try await TraceNATSBenchmark(records: records, rounds: rounds, directory: workDirectory).run()
     }
@@ -88,6 +93,10 @@ do {
     }
     if which == "cockpit-child" {
         try await CockpitLiveChild(database: database, report: report, rate: rate, seconds: seconds, idleSeconds: idleSeconds).run()
+    }
+    if which == "stall-client" {
+        try await StalledIngestClient(kubeconfig: kubeconfig, namespace: namespace, jobName: pod, jobID: "stallbench",
+            lines: lines, database: database, stall: seconds).run()
     }
     if which == "drain-client" {
         try await DrainClient(kubeconfig: kubeconfig, namespace: namespace, pod: pod, mode: mode).run()
