@@ -74,6 +74,7 @@ public final class CockpitLoop: Sendable {
                     theme = state.theme
                     mappedTheme = theme.mapped(to: depth)
                 }
+                GlyphTable.shared.beginFrame()
                 session.present(Cockpit.render(state, width: state.width, height: state.height, theme: mappedTheme))
             }
             group.cancelAll()
