@@ -1,8 +1,8 @@
 import FlightdeckCore
 
 /// Text for a line-oriented terminal: sanitised, tabs and newlines flattened to spaces.
-enum TerminalText {
-    static func line(_ text: String) -> String {
+public enum TerminalText {
+    public static func line(_ text: String) -> String {
         TerminalSanitizer.sanitize(text).replacingOccurrences(of: "\n", with: " ")
             .replacingOccurrences(of: "\t", with: " ")
     }

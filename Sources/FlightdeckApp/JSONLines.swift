@@ -1,8 +1,8 @@
 import Foundation
 
 /// One JSON object per line, keys sorted, times as RFC 3339, for scripts.
-enum JSONLines {
-    static func encode(_ value: some Encodable) throws -> String {
+public enum JSONLines {
+    public static func encode(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

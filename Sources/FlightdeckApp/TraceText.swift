@@ -3,8 +3,8 @@ import Foundation
 
 /// A trace record as one line of text for `flightdeck logs`: time, phase, kind, then what
 /// the kind says (tool and arguments, exit code and duration). Terminal-safe.
-enum TraceText {
-    static func line(_ record: TraceRecord) -> String {
+public enum TraceText {
+    public static func line(_ record: TraceRecord) -> String {
         var parts = [clock(record.time), String((record.phase?.rawValue ?? "-").prefix(10)).padding(toLength: 10, withPad: " ", startingAt: 0),
             record.kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)]
         switch record.kind {
@@ -25,14 +25,14 @@ enum TraceText {
     }
 
     /// `850ms`, `2.5s`, then minutes and hours as `DurationText` writes them.
-    static func duration(milliseconds: Int64) -> String {
+    public static func duration(milliseconds: Int64) -> String {
         if milliseconds < 1_000 { return "\(max(0, milliseconds))ms" }
         if milliseconds < 60_000 { return String(format: "%.1fs", Double(milliseconds) / 1000) }
         return DurationText.short(Double(milliseconds) / 1000)
     }
 
     /// `HH:MM:SS.mmm` in UTC, the clock the cluster's timestamps use.
-    static func clock(_ date: Date) -> String {
+    public static func clock(_ date: Date) -> String {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let day = ((millis % 86_400_000) + 86_400_000) % 86_400_000
         return String(format: "%02d:%02d:%02d.%03d", day / 3_600_000, day / 60_000 % 60, day / 1000 % 60, day % 1000)

@@ -1,21 +1,20 @@
-import FlightdeckApp
 import Foundation
 import NATSClient
 
 /// A nats-server with JetStream that Flightdeck starts itself for the demo: on a free
 /// loopback port, its store in the demo's data directory, stopped with the demo.
-final class LocalNATSServer: @unchecked Sendable {
+public final class LocalNATSServer: @unchecked Sendable {
     let process = Process()
-    private(set) var port = 0
+    public private(set) var port = 0
     private let portsDirectory: String
     private let storeDirectory: String
     private let executable: String
 
-    var url: String { "nats://127.0.0.1:\(port)" }
+    public var url: String { "nats://127.0.0.1:\(port)" }
 
     /// `nil` when nats-server is not installed; throws when it is but would not start.
     /// Waits for its ports file without holding a thread of the cooperative pool.
-    static func startIfInstalled(storeDirectory: String) async throws -> LocalNATSServer? {
+    public static func startIfInstalled(storeDirectory: String) async throws -> LocalNATSServer? {
         guard let executable = Executables.find("nats-server", environment: ProcessInfo.processInfo.environment)
         else { return nil }
         let server = try LocalNATSServer(executable: executable, storeDirectory: storeDirectory)
@@ -86,7 +85,7 @@ final class LocalNATSServer: @unchecked Sendable {
 
     private static let setpriv = "/usr/bin/setpriv"
 
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()

@@ -4,8 +4,8 @@ import Foundation
 ///
 /// A line longer than `maxLineBytes` is cut there and the rest of it skipped, so a hostile
 /// file without newlines cannot exhaust memory.
-struct LineReader {
-    static let defaultMaxLineBytes = 17 << 20
+public struct LineReader {
+    public static let defaultMaxLineBytes = 17 << 20
 
     private let handle: FileHandle
     private let maxLineBytes: Int
@@ -13,13 +13,13 @@ struct LineReader {
     private var start = 0
     private var atEnd = false
 
-    init(handle: FileHandle, maxLineBytes: Int = defaultMaxLineBytes) {
+    public init(handle: FileHandle, maxLineBytes: Int = defaultMaxLineBytes) {
         self.handle = handle
         self.maxLineBytes = maxLineBytes
     }
 
     /// The next line without its newline, or `nil` at the end of input.
-    mutating func next() throws -> [UInt8]? {
+    public mutating func next() throws -> [UInt8]? {
         var skipping = false
         var line: [UInt8] = []
         while true {

@@ -1,7 +1,7 @@
 /// Left-aligned columns separated by two spaces, like kubectl's tables.
 /// Cells may come from the cluster or an agent, so each is made terminal-safe.
-enum TextTable {
-    static func render(_ rows: [[String]]) -> String {
+public enum TextTable {
+    public static func render(_ rows: [[String]]) -> String {
         let cells = rows.map { $0.map(TerminalText.line) }
         var widths: [Int] = []
         for row in cells {

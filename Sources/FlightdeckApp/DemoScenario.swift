@@ -4,7 +4,7 @@ import Foundation
 /// The tasks the demo starts: a handful of simulated agents, each showing something an
 /// operator meets — a clean run, an OOM kill resumed from its checkpoint, a rate limit
 /// retried, a fatal logic error that fails its Job at once. Deterministic from the seed.
-enum DemoScenario {
+public enum DemoScenario {
     struct Agent {
         var title: String
         var prompt: String
@@ -23,7 +23,7 @@ enum DemoScenario {
     ]
 
     /// `count` tasks (cycling through the catalogue), with uuids derived from the seed.
-    static func tasks(count: Int, seed: UInt64, image: String) -> [AgentTask] {
+    public static func tasks(count: Int, seed: UInt64, image: String) -> [AgentTask] {
         (0..<count).map { index in
             let agent = catalogue[index % catalogue.count]
             var environment = ["SIM_AGENT_SEED": String(seed &+ UInt64(index)), "SIM_AGENT_STEPS": String(agent.steps),
@@ -55,7 +55,7 @@ enum DemoScenario {
 
     /// `count` real agents (cycling through `runtimeCatalogue`) on the runtime's image, with a
     /// scripted model (no network) that answers after `stepDelay` seconds, so a run is watchable.
-    static func runtimeTasks(count: Int, seed: UInt64, stepDelay: Double) -> [AgentTask] {
+    public static func runtimeTasks(count: Int, seed: UInt64, stepDelay: Double) -> [AgentTask] {
         (0..<count).map { index in
             let agent = runtimeCatalogue[index % runtimeCatalogue.count]
             return AgentTask(uuid: uuid(seed: seed, index: index), image: TaskTemplate.defaultImage, prompt: agent.prompt,
@@ -66,7 +66,7 @@ enum DemoScenario {
     }
 
     /// A version-4-shaped uuid from the seed (so a demo's Job names repeat with its seed).
-    static func uuid(seed: UInt64, index: Int) -> String {
+    public static func uuid(seed: UInt64, index: Int) -> String {
         var state = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(index + 1)
         func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15

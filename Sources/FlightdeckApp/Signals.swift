@@ -2,10 +2,10 @@ import Dispatch
 import Foundation
 
 /// Waiting for the operator (or the system) to ask a long-running command to stop.
-enum Signals {
+public enum Signals {
     /// Returns on the first SIGINT, SIGTERM or SIGHUP; their default actions are replaced so
     /// the command can shut down cleanly.
-    static func waitForTermination() async {
+    public static func waitForTermination() async {
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         var sources: [any DispatchSourceSignal] = []
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {

@@ -6,7 +6,7 @@ import Synchronization
 
 /// The demo's plain live feed: job state changes and the agents' trace lines, one line
 /// each, sanitised and cut to the terminal's width.
-final class DemoFeed: Sendable {
+public final class DemoFeed: Sendable {
     private let lock = Mutex(())
     private let width: Int = {
         if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns >= 40 { return columns }
@@ -15,7 +15,9 @@ final class DemoFeed: Sendable {
         return 120
     }()
 
-    func say(_ text: String) {
+    public init() {}
+
+    public func say(_ text: String) {
         emit(TerminalText.line(text))
     }
 
@@ -26,13 +28,13 @@ final class DemoFeed: Sendable {
         lock.withLock { _ in FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
     }
 
-    static func clock(_ date: Date) -> String {
+    public static func clock(_ date: Date) -> String {
         let seconds = Int(date.timeIntervalSince1970) % 86400
         return String(format: "%02d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
     }
 
     /// Job states as the reconciler records them (changes only).
-    func jobs(_ updates: AsyncStream<Reconciler.Update>, titles: [String: String]) async {
+    public func jobs(_ updates: AsyncStream<Reconciler.Update>, titles: [String: String]) async {
         var last: [String: String] = [:]
         for await update in updates {
             guard case .job(let job) = update else { continue }
@@ -47,7 +49,7 @@ final class DemoFeed: Sendable {
     }
 
     /// Prints the trace records as the history commits them (from NATS or pod logs alike).
-    func records(_ feed: LiveFeed, store: HistoryStore) async {
+    public func records(_ feed: LiveFeed, store: HistoryStore) async {
         var names: [String: String] = [:]
         for await update in feed.updates() {
             for record in update.records {
