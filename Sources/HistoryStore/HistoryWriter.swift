@@ -125,8 +125,11 @@ public final class HistoryWriter: @unchecked Sendable {
                     refused += writes.count
                     step = .closed
                 } else if pending.count < limits.capacity || finished {
-                    step = .queued(enqueue(writes, blocking: false))
-                    if let done {
+                    let queued = enqueue(writes, blocking: false)
+                    step = .queued(queued)
+                    // Refused (the writer finished meanwhile): the caller learns it by the
+                    // throw below, and `done` is called once, with that error.
+                    if queued, let done {
                         if processed >= submitted {
                             condition.unlock()
                             room.resume()
