@@ -25,7 +25,8 @@ public struct AutoPinner: Sendable {
         for await update in feed.updates() {
             for record in update.records {
                 if names[record.jobID] == nil {
-                    names[record.jobID] = (try? store.job(id: record.jobID))?.name ?? record.jobID
+                    let jobID = record.jobID
+                    names[jobID] = (try? await store.reading { try $0.job(id: jobID) })?.name ?? jobID
                 }
                 let name = names[record.jobID]!
                 guard let keyword = autoPin.match(record, jobName: name) else { continue }

@@ -153,13 +153,32 @@ public final class LiveFeed: Sendable {
             unchanged = now == stamp ? unchanged : 0
             stamp = now
             lastQuery = .now
-            guard let heads = try? store.traceHeads(activeSince: Date().addingTimeInterval(-600)) else { continue }
-            var update = Update()
+            // Read off the cooperative pool, from where this feed had got to; then, under the
+            // lock, only what the commit side has not handed out meanwhile is handed out.
+            let from = handedOut.withLock { $0 }
+            let gapLimit = self.gapLimit
+            guard let found = try? await store.reading({ store in
+                try store.traceHeads(activeSince: Date().addingTimeInterval(-600)).compactMap {
+                    (jobID, head) -> (jobID: String, head: Int64, records: [TraceRecord]?)? in
+                    let last = from[jobID] ?? 0  // unknown: a job new since the feed started
+                    guard head > last else { return nil }
+                    let range = (last + 1)...head
+                    guard Int64(range.count) <= gapLimit, let records = try? store.trace(jobID: jobID, seq: range),
+                        records.count == range.count
+                    else { return (jobID, head, nil) }
+                    return (jobID, head, records)
+                }
+            }) else { continue }
             handedOut.withLock { handedOut in
-                for (jobID, head) in heads {
-                    let last = handedOut[jobID] ?? 0  // unknown: a job new since the feed started
-                    guard head > last else { continue }
-                    fill(jobID: jobID, (last + 1)...head, from: store, into: &update)
+                var update = Update()
+                for (jobID, head, records) in found {
+                    let last = handedOut[jobID] ?? 0
+                    guard head > last else { continue }  // the commit side got there first
+                    if let records {
+                        update.records += records.filter { $0.seq > last }
+                    } else {
+                        update.missed.insert(jobID)
+                    }
                     handedOut[jobID] = head
                     update.jobsChanged.insert(jobID)
                 }
