@@ -77,15 +77,17 @@ extension Flightdeck {
                     var jobID = known?.id
                     var printed: Int64 = 0
                     var quietSince = ContinuousClock.now
+                    // Reads and prints off the cooperative pool (the history's keeper runs on it).
                     for await _ in keeper.feed.updates() {
-                        if jobID == nil { jobID = try? Self.find(job, in: store)?.id }
+                        if jobID == nil { jobID = try? await store.reading { try Self.find(job, in: $0)?.id } }
                         guard let jobID else { continue }
-                        let last = (try? printer.print(store: store, jobID: jobID, after: printed)) ?? printed
+                        let after = printed
+                        let last = (try? await store.reading { try printer.print(store: $0, jobID: jobID, after: after) }) ?? printed
                         if last > printed {
                             printed = last
                             quietSince = .now
                         }
-                        let finished = (try? store.job(id: jobID))??.status.isFinished ?? false
+                        let finished = (try? await store.reading { try $0.job(id: jobID) })??.status.isFinished ?? false
                         if finished, ContinuousClock.now - quietSince > .seconds(3) { return }
                     }
                 }
@@ -147,7 +149,7 @@ struct RecordFilter {
 }
 
 /// Prints a job's records after a given `seq`, page by page (never the whole trace in memory).
-struct RecordPrinter {
+struct RecordPrinter: Sendable {
     var format: Flightdeck.Logs.LogFormat
     var filter: RecordFilter
 
