@@ -13,8 +13,8 @@ import Testing
     @Test func producersWaitingForAStuckStoreHoldNoThread() async throws {
         let directory = TemporaryDirectory("flightdeck-pool")
         let path = directory.file("history.db")
-        let store = try HistoryStore(path: path, options: .init(busyTimeout: 4))
-        let lock = try LockHolder(path: path, seconds: 4)
+        let store = try HistoryStore(path: path, options: .init(busyTimeout: 60))  // waits out the lock
+        let lock = try LockHolder(path: path, seconds: 3)
         let writer = HistoryWriter(store: store, limits: .init(maxRows: 50, maxDelay: 0.001, capacity: 100))
         let worst = try await CooperativePoolProbe.worstLateness(window: .seconds(2)) {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -34,7 +34,7 @@ import Testing
         }
         lock.release()
         try await writer.closed()
-        // Blocking producers would hold the probe's thread for the whole 4 s lock.
+        // Blocking producers would hold the probe's thread for the whole 3 s lock.
         #expect(worst < .milliseconds(1_500), "a task sharing the producers' thread ran \(worst) late")
         #expect(try store.traceCount(jobID: "pool") == 8 * 20 * 50)
     }
