@@ -38,6 +38,7 @@ extension Flightdeck {
             checks.append(Check(
                 name: "terminal", ok: !term.isEmpty && term != "dumb", required: false,
                 detail: term.isEmpty ? "TERM is unset" : "TERM=\(term)\(environment["COLORTERM"].map { ", COLORTERM=\($0)" } ?? "")"))
+            checks.append(Self.themesCheck(environment: environment))
 
             for tool in [("nats-server", "apt-get install nats-server (only for the NATS trace path and the demo)"),
                          ("kubectl", "optional: Flightdeck talks to the API itself"),
@@ -78,6 +79,26 @@ extension Flightdeck {
                 throw OperatorError("doctor found a problem (marked above)")
             }
             if checks.contains(where: { !$0.ok }) { throw ExitCode(2) }
+        }
+
+        /// Which theme files the cockpit finds, and where: a warning when no shipped directory
+        /// has any (the cockpit then has its built-in dark theme only).
+        static func themesCheck(environment: [String: String]) -> Check {
+            let user = ThemeFiles.userDirectory(environment: environment)
+            var found: [String] = []
+            var shipped = false
+            for directory in ThemeFiles.directories(environment: environment) {
+                let names = ThemeFiles.files(in: directory).map(\.name)
+                guard !names.isEmpty else { continue }
+                if directory != user { shipped = true }
+                found.append("\(names.joined(separator: ", ")) in \(directory)")
+            }
+            guard shipped else {
+                return Check(name: "themes", ok: false, required: false,
+                    detail: "no theme files in \(ThemeFiles.systemDirectory) (nor $FLIGHTDECK_THEMES): only the built-in dark theme"
+                        + (found.isEmpty ? "" : "; \(found.joined(separator: "; "))"))
+            }
+            return Check(name: "themes", ok: true, required: false, detail: found.joined(separator: "; "))
         }
 
         struct Check {

@@ -133,4 +133,24 @@ import Testing
         let missing = try await flightdeck.run(["doctor"], environment: env.merging(["FLIGHTDECK_AGENT_PYTHON": "/nope/python"]) { $1 })
         #expect(missing.stdout.contains("FLIGHTDECK_AGENT_PYTHON=/nope/python is not an executable interpreter"), "\(missing.stdout)")
     }
+
+    /// Which themes the cockpit finds, and where: `$FLIGHTDECK_THEMES`, this checkout's themes/
+    /// (found from the built binary's path) and the user's directory. The Debian package's
+    /// /usr/share/flightdeck/themes is checked where it is installed, by script/test-package.
+    @Test func doctorSaysWhichThemesItFindsAndWhere() async throws {
+        let extra = dir.file("extra")
+        let user = dir.file("xdg") + "/flightdeck/themes"
+        for directory in [extra, user] { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try "base: {}\n".write(toFile: extra + "/mine.yaml", atomically: true, encoding: .utf8)
+        try "base: {}\n".write(toFile: user + "/own.yaml", atomically: true, encoding: .utf8)
+        try "not a theme\n".write(toFile: user + "/notes.txt", atomically: true, encoding: .utf8)
+        let result = try await flightdeck.run(["doctor"],
+            environment: env.merging(["FLIGHTDECK_THEMES": extra, "XDG_CONFIG_HOME": dir.file("xdg")]) { $1 })
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.contains(" themes ") }.map(String.init))
+        #expect(line.hasPrefix("✓") || line.hasPrefix("ok"), "\(line)")
+        #expect(line.contains("mine in \(extra)"), "\(line)")
+        let shipped = TracePipelineTests.root.appendingPathComponent("themes").path
+        #expect(line.contains("dark, high-contrast, light, monochrome in \(shipped)"), "\(line)")
+        #expect(line.contains("own in \(user)") && !line.contains("notes"), "\(line)")
+    }
 }
