@@ -26,8 +26,8 @@ public final class CurlTransport: Sendable {
     }()
 
     /// Body bytes buffered per transfer before it is paused, and the level it resumes at.
-    public static let highWater = 512 << 10
-    public static let lowWater = 128 << 10
+    public static let highWater = 256 << 10
+    public static let lowWater = 64 << 10
 
     /// Starts the request; the head arrives first, then body chunks as the server sends them,
     /// as fast as the consumer reads them.

@@ -45,7 +45,7 @@ public struct LogFollower: Sendable {
     /// What waits for a slow consumer before the follower stops reading: lines for `lines()`,
     /// line bytes for `batches()`.
     public static let linesBuffered = 4_096
-    public static let bytesBuffered = 512 << 10
+    public static let bytesBuffered = 256 << 10
 
     private enum Next {
         case reconnect

@@ -30,7 +30,7 @@ final class DurableWrites: Sendable {
     /// - Parameters:
     ///   - maxInFlight: writes queued but not yet committed, at most (ignored when `ordered`).
     ///   - ordered: each batch is committed before the next is queued.
-    init(writer: HistoryWriter, maxInFlight: Int = 4_000, ordered: Bool = false,
+    init(writer: HistoryWriter, maxInFlight: Int = 2_000, ordered: Bool = false,
         backoff: Backoff = Backoff(initial: 0.5, maximum: 10), report: @escaping @Sendable (HistoryStoreError?) -> Void)
     {
         self.writer = writer
