@@ -2,6 +2,7 @@ import FlightdeckCore
 import Foundation
 import HistoryStore
 import KubeClient
+import FlightdeckTestSupport
 import Orchestrator
 
 #if canImport(Glibc)
@@ -28,7 +29,7 @@ struct StalledIngestClient {
         let connection = try BenchCluster.loader(home: home).load(kubeconfig: kubeconfig, namespace: namespace)
         let api = try KubeAPI(connection: connection, qps: 100, burst: 100)
         let store = try HistoryStore(path: database)
-        let lock = try lockStore(seconds: stall)
+        let lock = try SQLiteWriteLock(path: database, seconds: Double(stall))
         let writer = HistoryWriter(store: store)
         let ingestor = PodLogIngestor(api: api, namespace: namespace, writer: writer, jobName: jobName)
         let start = now()
@@ -40,25 +41,10 @@ struct StalledIngestClient {
         }
         let seconds = now() - start
         task.cancel()
-        lock.terminate()
+        lock.release()
         FileHandle.standardError.write(Data(("stall-client: \(stored) of \(lines) lines stored in \(format(seconds, 2)) s "
             + "(the store locked for the first \(stall) s), peak RSS \(format(peakMemoryMB())) MB\n").utf8))
         exit(0)  // the writer's queue is empty: everything is committed
-    }
-
-    /// Another process holding the history's write lock for `seconds`.
-    private func lockStore(seconds: Int) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c",
-            "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30); "
-                + "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(float(sys.argv[2]))",
-            database, String(seconds)]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        _ = out.fileHandleForReading.availableData  // "locked"
-        return process
     }
 
     private func countOffPool(_ store: HistoryStore) async throws -> Int64 {

@@ -14,7 +14,7 @@ import Testing
         let directory = TemporaryDirectory("flightdeck-pool")
         let path = directory.file("history.db")
         let store = try HistoryStore(path: path, options: .init(busyTimeout: 60))  // waits out the lock
-        let lock = try LockHolder(path: path, seconds: 3)
+        let lock = try SQLiteWriteLock(path: path, seconds: 3)
         let writer = HistoryWriter(store: store, limits: .init(maxRows: 50, maxDelay: 0.001, capacity: 100))
         let worst = try await CooperativePoolProbe.worstLateness(window: .seconds(2)) {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -40,27 +40,3 @@ import Testing
     }
 }
 
-/// Another process holding `path`'s write lock (BEGIN IMMEDIATE) for `seconds`.
-final class LockHolder: Sendable {
-    private let process: Process
-
-    init(path: String, seconds: Double) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c",
-            "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); "
-                + "print('locked', flush=True); time.sleep(float(sys.argv[2]))",
-            path, String(seconds)]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        guard FirstLine.read(from: out.fileHandleForReading).hasPrefix("locked") else {
-            throw SkipReason("python3 could not lock \(path)")
-        }
-    }
-
-    func release() {
-        if process.isRunning { process.terminate() }
-    }
-}

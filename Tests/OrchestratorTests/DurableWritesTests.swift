@@ -23,7 +23,7 @@ import Testing
         let reports = Mutex<[HistoryStoreError?]>([])
         let writes = DurableWrites(writer: writer, maxInFlight: 200, ordered: ordered,
             backoff: Backoff(initial: 0.2, maximum: 0.5)) { error in reports.withLock { $0.append(error) } }
-        let lock = try SQLiteLock(path: path, seconds: 1.5)
+        let lock = try SQLiteWriteLock(path: path, seconds: 1.5)
         for batch in 0..<20 {
             try await writes.write((0..<25).map { Self.trace("j", batch * 25 + $0) })
         }
@@ -41,27 +41,3 @@ import Testing
     }
 }
 
-/// Another process holding a SQLite file's write lock for a while.
-final class SQLiteLock: Sendable {
-    private let process: Process
-
-    init(path: String, seconds: Double) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c",
-            "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); "
-                + "print('locked', flush=True); time.sleep(float(sys.argv[2]))",
-            path, String(seconds)]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        guard FirstLine.read(from: out.fileHandleForReading).hasPrefix("locked") else {
-            throw SkipReason("python3 could not lock \(path)")
-        }
-    }
-
-    func release() {
-        if process.isRunning { process.terminate() }
-    }
-}
