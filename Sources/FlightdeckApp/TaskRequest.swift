@@ -9,30 +9,16 @@ import Foundation
 /// named by the template are relative to it; those named here to `workingDirectory`.
 public struct TaskRequest: Sendable, Hashable {
     public var template: String?
-    public var uuid: String?
-    public var image: String?
-    public var prompt: String?
-    /// Read the prompt from this file (wins over `prompt`).
+    /// Read the prompt from this file (wins over `fields.prompt`).
     public var promptFile: String?
-    public var repoURL: String?
-    public var title: String?
-    /// Secret name → the file whose content is mounted as /var/secrets/NAME.
-    public var secretFiles: [String: String] = [:]
-    /// Extra plain environment for the agent.
-    public var environment: [String: String] = [:]
-    public var cpu: String?
-    public var cpuLimit: String?
-    public var memory: String?
-    public var workspaceSize: String?
-    public var shmSize: String?
-    public var backoffLimit: Int?
-    public var activeDeadlineSeconds: Int?
-    public var ttlSecondsAfterFinished: Int?
+    /// The task's fields as given (`nil`: say nothing). Its `secretFilePaths` name files
+    /// relative to `workingDirectory`.
+    public var fields = TaskTemplate()
 
     public init(prompt: String? = nil, image: String? = nil, repoURL: String? = nil, template: String? = nil) {
-        self.prompt = prompt
-        self.image = image
-        self.repoURL = repoURL
+        fields.prompt = prompt
+        fields.image = image
+        fields.repoURL = repoURL
         self.template = template
     }
 
@@ -60,31 +46,19 @@ public struct TaskRequest: Sendable, Hashable {
             }
             baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         }
-        var flags = TaskTemplate()
-        flags.uuid = uuid
-        flags.image = image
-        flags.prompt = try promptFile.map { file throws(OperatorError) in
-            try Self.readFile(Self.resolve(file, in: workingDirectory), what: "prompt file")
-        } ?? prompt
-        flags.repoURL = repoURL
-        flags.title = title
-        flags.cpu = cpu
-        flags.cpuLimit = cpuLimit
-        flags.memory = memory
-        flags.workspaceSize = workspaceSize
-        flags.shmSize = shmSize
-        flags.backoffLimit = backoffLimit
-        flags.activeDeadlineSeconds = activeDeadlineSeconds
-        flags.ttlSecondsAfterFinished = ttlSecondsAfterFinished
-        flags.environment = environment
+        var flags = self.fields
+        if let promptFile {
+            flags.prompt = try Self.readFile(Self.resolve(promptFile, in: workingDirectory), what: "prompt file")
+        }
+        flags.secretFilePaths = [:]  // resolved below, against the working directory
         fields = flags.overlaid(on: fields)
 
         var secrets: [String: String] = [:]
         var paths: [String: String] = [:]
-        for (name, path) in fields.secretFilePaths where secretFiles[name] == nil {
+        for (name, path) in fields.secretFilePaths where self.fields.secretFilePaths[name] == nil {
             paths[name] = Self.resolve(path, in: baseDirectory)
         }
-        for (name, path) in secretFiles {
+        for (name, path) in self.fields.secretFilePaths {
             paths[name] = Self.resolve(path, in: workingDirectory)
         }
         for (name, path) in paths.sorted(by: { $0.key < $1.key }) {

@@ -60,19 +60,19 @@ struct TaskOptions: ParsableArguments {
     /// The typed request these flags describe (what the cockpit's form makes too).
     func request() throws -> TaskRequest {
         var request = TaskRequest(prompt: prompt, image: image, repoURL: repoURL, template: template)
-        request.uuid = uuid
         request.promptFile = promptFile
-        request.title = title
-        request.secretFiles = try TaskRequest.pairs(secretFiles, flag: "--secret-file")
-        request.environment = try TaskRequest.pairs(environment, flag: "--env")
-        request.cpu = cpu
-        request.cpuLimit = cpuLimit
-        request.memory = memory
-        request.workspaceSize = workspaceSize
-        request.shmSize = shmSize
-        request.backoffLimit = backoffLimit
-        request.activeDeadlineSeconds = deadline
-        request.ttlSecondsAfterFinished = ttl
+        request.fields.uuid = uuid
+        request.fields.title = title
+        request.fields.secretFilePaths = try TaskRequest.pairs(secretFiles, flag: "--secret-file")
+        request.fields.environment = try TaskRequest.pairs(environment, flag: "--env")
+        request.fields.cpu = cpu
+        request.fields.cpuLimit = cpuLimit
+        request.fields.memory = memory
+        request.fields.workspaceSize = workspaceSize
+        request.fields.shmSize = shmSize
+        request.fields.backoffLimit = backoffLimit
+        request.fields.activeDeadlineSeconds = deadline
+        request.fields.ttlSecondsAfterFinished = ttl
         return request
     }
 

@@ -24,7 +24,7 @@ import Testing
         let config = ManifestConfig(taskDefaults: defaults)
 
         var request = TaskRequest(prompt: "fix the flaky test", template: "template.yaml")
-        request.environment = ["MODE": "fast"]
+        request.fields.environment = ["MODE": "fast"]
         let built = try request.build(config: config, workingDirectory: directory.path)
         #expect(built.task.prompt == "fix the flaky test")  // the field
         #expect(built.task.image == "registry.lab/agent:2")  // the template over the config
@@ -43,7 +43,7 @@ import Testing
             try request.build(config: ManifestConfig(), workingDirectory: directory.path)
         }
         var secret = TaskRequest(prompt: "p")
-        secret.secretFiles = ["token": "/nonexistent/token"]
+        secret.fields.secretFilePaths = ["token": "/nonexistent/token"]
         let error = #expect(throws: OperatorError.self) { try secret.build(config: ManifestConfig(), workingDirectory: directory.path) }
         #expect(error?.message.contains("secret file token /nonexistent/token") == true)
     }
