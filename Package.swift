@@ -42,6 +42,10 @@ let package = Package(
         /// stream between a socket and the store goes through.
         .target(name: "FlowControl", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
 
+        /// Flightdeck's YAML files read for people: typed fields by path, one-line errors naming
+        /// file, line, column and field, and hostile documents (huge, deep, alias bombs) refused.
+        .target(name: "ConfigYAML", dependencies: ["FlightdeckCore", .product(name: "Yams", package: "Yams")]),
+
         /// Kubernetes objects as typed views over their JSON (unknown fields survive), paths,
         /// selectors, patches, Status errors: shared by the client and the simulated cluster.
         .target(name: "KubeModel", dependencies: ["FlightdeckCore"]),
@@ -86,7 +90,7 @@ let package = Package(
         /// each agent's Job, workspace claim and Secret, and the install bundle.
         .target(
             name: "AgentManifests",
-            dependencies: ["FlightdeckCore", "KubeModel", .product(name: "Yams", package: "Yams")]
+            dependencies: ["FlightdeckCore", "KubeModel", "ConfigYAML", .product(name: "Yams", package: "Yams")]
         ),
 
         /// Keeps the history true to the cluster (reconcile), and deploys and steers agent Jobs.
@@ -100,7 +104,7 @@ let package = Package(
         /// `CellGrid`, themes, and the frame diff. No I/O: values in, grids and intents out.
         .target(
             name: "CockpitUI",
-            dependencies: ["FlightdeckCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["FlightdeckCore", "ConfigYAML"]
         ),
 
         /// The application: what the commands and the cockpit do, between the orchestrator and
@@ -135,7 +139,7 @@ let package = Package(
                 "KubeModel",
                 "CCurl",
                 "FlowControl",
-                .product(name: "Yams", package: "Yams"),
+                "ConfigYAML",
             ]
         ),
         .target(
@@ -202,6 +206,10 @@ let package = Package(
         .testTarget(
             name: "FlowControlTests",
             dependencies: ["FlowControl"]
+        ),
+        .testTarget(
+            name: "ConfigYAMLTests",
+            dependencies: ["ConfigYAML", "FlightdeckCore"]
         ),
         .testTarget(
             name: "KubeModelTests",

@@ -4,7 +4,7 @@
 /// the bundle deploys, the NATS subjects the sidecar publishes to are the ones the cockpit
 /// reads).
 ///
-/// Read from the `cluster:` section of Flightdeck's `config.yaml` (`ClusterSettings+ConfigFile`)
+/// Read from the `cluster:` section of Flightdeck's `config.yaml` (`ManifestConfig`)
 /// and overridden by command-line flags.
 public struct ClusterSettings: Sendable, Hashable, Codable {
     /// The agents' namespace (PodSecurity `restricted`).

@@ -1,5 +1,5 @@
+import ConfigYAML
 import Foundation
-import Yams
 
 /// The `cluster:`, `agents:` and `trace:` (`TraceSettings`) sections of Flightdeck's config file
 /// (`~/.config/flightdeck/config.yaml`): cluster settings, and defaults for every task.
@@ -34,69 +34,79 @@ public struct ManifestConfig: Sendable, Hashable {
         self.trace = trace
     }
 
+    /// Reads the config file's text; `file` names it in errors.
     public static func parse(_ text: String, file: String, now: Date = Date()) throws(ConfigFileError) -> ManifestConfig {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
+        do throws(YAMLError) {
+            return try read(YAMLDocument(text: text, source: file), now: now)
         } catch {
-            throw ConfigFileError("Flightdeck config \(file): not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw ConfigFileError(error)
         }
+    }
+
+    private static func read(_ document: YAMLDocument, now: Date) throws(YAMLError) -> ManifestConfig {
         var config = ManifestConfig()
-        guard let top = try YAMLFieldReader(root, file: file, path: "") else { return config }
-        if let agents = try top.reader("agents") { config.taskDefaults = try TaskTemplate.read(agents) }
-        if let trace = try top.reader("trace") { config.trace = try TraceSettings.read(trace, now: now) }
-        guard let cluster = try top.reader("cluster") else { return config }
-        try cluster.rejectUnknown(["namespace", "nats", "egressProxy", "objectStore", "fatalExitCode",
+        guard let top = try document.root?.mapping(expected: "a mapping of sections (cluster:, agents:, trace:)") else {
+            return config
+        }
+        if let agents = try top.mapping("agents", expected: "a mapping of fields") {
+            config.taskDefaults = try TaskTemplate.read(agents)
+        }
+        if let trace = try top.mapping("trace", expected: "a mapping of fields") {
+            config.trace = try TraceSettings.read(trace, now: now)
+        }
+        guard let cluster = try top.mapping("cluster", expected: "a mapping of fields") else { return config }
+        try cluster.rejectUnknownKeys(["namespace", "nats", "egressProxy", "objectStore", "fatalExitCode",
             "heartbeatStalenessSeconds", "snapshotIntervalMinutes", "storageClassName", "clusterDomain", "images"])
         var settings = ClusterSettings()
-        if let namespace = try cluster.string("namespace") {
-            guard ClusterSettings.isDNSLabel(namespace) else {
-                throw cluster.fail("namespace", cluster.node("namespace")!, "a namespace name (lower-case letters, digits, '-')")
+        if let namespace = cluster["namespace"], let name = try namespace.string() {
+            guard ClusterSettings.isDNSLabel(name) else {
+                throw namespace.error(expected: "a namespace name (lower-case letters, digits, '-')")
             }
-            settings.namespace = namespace
+            settings.namespace = name
         }
-        if let nats = try cluster.reader("nats") {
-            try nats.rejectUnknown(["url", "cidr", "storage"])
-            settings.natsURL = try nats.string("url")
-            if let url = settings.natsURL, !(url.hasPrefix("nats://") || url.hasPrefix("tls://")) {
-                throw nats.fail("url", nats.node("url")!, "a URL like nats://host:4222")
+        if let nats = try cluster.mapping("nats", expected: "a mapping of fields") {
+            try nats.rejectUnknownKeys(["url", "cidr", "storage"])
+            if let url = nats["url"] {
+                let text = try url.string()
+                guard let text, text.hasPrefix("nats://") || text.hasPrefix("tls://") else {
+                    throw url.error(expected: "a URL like nats://host:4222")
+                }
+                settings.natsURL = text
             }
             settings.natsCIDR = try nats.string("cidr")
             settings.natsStorage = try nats.string("storage") ?? settings.natsStorage
         }
-        if let proxy = try cluster.reader("egressProxy") {
-            try proxy.rejectUnknown(["host", "port", "cidr", "allowedDomains"])
+        if let proxy = try cluster.mapping("egressProxy", expected: "a mapping of fields") {
+            try proxy.rejectUnknownKeys(["host", "port", "cidr", "allowedDomains"])
             settings.egressProxy.host = try proxy.string("host")
-            settings.egressProxy.port = try proxy.int("port", in: 1...65535, "a port number") ?? settings.egressProxy.port
+            settings.egressProxy.port = try proxy.int("port", in: 1...65535, expected: "a port number") ?? settings.egressProxy.port
             settings.egressProxy.cidr = try proxy.string("cidr")
             settings.egressProxy.allowedDomains = try proxy.strings("allowedDomains") ?? settings.egressProxy.allowedDomains
         }
-        if let store = try cluster.reader("objectStore") {
-            try store.rejectUnknown(["endpoint", "bucket", "credentialsSecret", "cidr"])
-            guard let endpoint = try store.string("endpoint"), endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")
-            else {
-                throw ConfigFileError("\(YAMLFieldReader.location(file, store.mark)): cluster.objectStore.endpoint should be a URL like http://minio.minio.svc:9000")
+        if let store = try cluster.mapping("objectStore", expected: "a mapping of fields") {
+            try store.rejectUnknownKeys(["endpoint", "bucket", "credentialsSecret", "cidr"])
+            let endpoint = try store.required("endpoint")
+            guard let url = try endpoint.string(), url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw endpoint.error(expected: "a URL like http://minio.minio.svc:9000")
             }
-            guard let bucket = try store.string("bucket"), !bucket.isEmpty else {
-                throw ConfigFileError("\(YAMLFieldReader.location(file, store.mark)): cluster.objectStore.bucket is missing")
-            }
-            settings.objectStore = ObjectStoreSettings(endpoint: endpoint, bucket: bucket,
+            let bucketValue = try store.required("bucket")
+            guard let bucket = try bucketValue.string(), !bucket.isEmpty else { throw bucketValue.error(expected: "a bucket name") }
+            settings.objectStore = ObjectStoreSettings(endpoint: url, bucket: bucket,
                 credentialsSecret: try store.string("credentialsSecret") ?? "flightdeck-object-store", cidr: try store.string("cidr"))
         }
-        settings.fatalExitCode = try cluster.int("fatalExitCode", in: 1...255, "an integer between 1 and 255") ?? settings.fatalExitCode
-        if let seconds = try cluster.int("heartbeatStalenessSeconds", in: 60...86_400, "a whole number of minutes in seconds (60, 120, ...)") {
-            guard seconds % 60 == 0 else {
-                throw cluster.fail("heartbeatStalenessSeconds", cluster.node("heartbeatStalenessSeconds")!,
-                    "a whole number of minutes in seconds (60, 120, ...)")
-            }
+        settings.fatalExitCode = try cluster.int("fatalExitCode", in: 1...255, expected: "an integer between 1 and 255")
+            ?? settings.fatalExitCode
+        let minutesInSeconds = "a whole number of minutes in seconds (60, 120, ...)"
+        if let staleness = cluster["heartbeatStalenessSeconds"], let seconds = try staleness.int(in: 60...86_400, expected: minutesInSeconds) {
+            guard seconds % 60 == 0 else { throw staleness.error(expected: minutesInSeconds) }
             settings.heartbeatStalenessSeconds = seconds
         }
-        settings.snapshotIntervalMinutes = try cluster.int("snapshotIntervalMinutes", in: 1...1440, "a number of minutes (1-1440)")
+        settings.snapshotIntervalMinutes = try cluster.int("snapshotIntervalMinutes", in: 1...1440, expected: "a number of minutes (1-1440)")
             ?? settings.snapshotIntervalMinutes
         settings.storageClassName = try cluster.string("storageClassName") ?? settings.storageClassName
         settings.clusterDomain = try cluster.string("clusterDomain") ?? settings.clusterDomain
-        if let images = try cluster.reader("images") {
-            try images.rejectUnknown(["logShipper", "proxy", "nats", "objectStoreClient"])
+        if let images = try cluster.mapping("images", expected: "a mapping of fields") {
+            try images.rejectUnknownKeys(["logShipper", "proxy", "nats", "objectStoreClient"])
             settings.images.logShipper = try images.string("logShipper") ?? settings.images.logShipper
             settings.images.proxy = try images.string("proxy") ?? settings.images.proxy
             settings.images.nats = try images.string("nats") ?? settings.images.nats

@@ -1,4 +1,4 @@
-import Yams
+import ConfigYAML
 
 /// A task template file to start from (`flightdeck manifests task --template FILE`), and the
 /// `agents:` section of Flightdeck's config file (defaults for every task): the fields of an
@@ -48,40 +48,42 @@ public struct TaskTemplate: Sendable, Hashable {
     static let fields: Set<String> = ["uuid", "image", "prompt", "repoURL", "title", "resources", "backoffLimit",
         "activeDeadlineSeconds", "ttlSecondsAfterFinished", "environment", "labels", "secretFiles"]
 
-    /// Reads a template file's text; `file` names it in errors.
+    /// Reads a template file's text (YAML, or JSON, which is YAML); `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigFileError) -> TaskTemplate {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
+        do throws(YAMLError) {
+            guard let fields = try YAMLDocument(text: text, source: file).root?.mapping(expected: "a mapping of task fields") else {
+                return TaskTemplate()
+            }
+            return try read(fields)
         } catch {
-            throw ConfigFileError("\(file): not valid YAML or JSON: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw ConfigFileError(error)
         }
-        guard let reader = try YAMLFieldReader(root, file: file, path: "") else { return TaskTemplate() }
-        return try read(reader)
     }
 
-    static func read(_ reader: YAMLFieldReader) throws(ConfigFileError) -> TaskTemplate {
-        try reader.rejectUnknown(fields)
+    static func read(_ fields: YAMLMapping) throws(YAMLError) -> TaskTemplate {
+        try fields.rejectUnknownKeys(Self.fields)
         var template = TaskTemplate()
-        template.uuid = try reader.string("uuid")
-        template.image = try reader.string("image")
-        template.prompt = try reader.string("prompt")
-        template.repoURL = try reader.string("repoURL")
-        template.title = try reader.string("title")
-        if let resources = try reader.reader("resources") {
-            try resources.rejectUnknown(["cpu", "cpuLimit", "memory", "workspaceSize", "shmSize"])
+        template.uuid = try fields.string("uuid")
+        template.image = try fields.string("image")
+        template.prompt = try fields.string("prompt")
+        template.repoURL = try fields.string("repoURL")
+        template.title = try fields.string("title")
+        if let resources = try fields.mapping("resources", expected: "a mapping of fields") {
+            try resources.rejectUnknownKeys(["cpu", "cpuLimit", "memory", "workspaceSize", "shmSize"])
             template.cpu = try resources.string("cpu")
             template.cpuLimit = try resources.string("cpuLimit")
             template.memory = try resources.string("memory")
             template.workspaceSize = try resources.string("workspaceSize")
             template.shmSize = try resources.string("shmSize")
         }
-        template.backoffLimit = try reader.int("backoffLimit", in: 0...1000, "an integer between 0 and 1000")
-        template.activeDeadlineSeconds = try reader.int("activeDeadlineSeconds", in: 1...Int(Int32.max), "a positive number of seconds")
-        template.ttlSecondsAfterFinished = try reader.int("ttlSecondsAfterFinished", in: 0...Int(Int32.max), "a number of seconds")
-        template.environment = try reader.stringMap("environment") ?? [:]
-        template.labels = try reader.stringMap("labels") ?? [:]
-        template.secretFilePaths = try reader.stringMap("secretFiles") ?? [:]
+        template.backoffLimit = try fields.int("backoffLimit", in: 0...1000, expected: "an integer between 0 and 1000")
+        template.activeDeadlineSeconds = try fields.int("activeDeadlineSeconds", in: 1...Int(Int32.max),
+            expected: "a positive number of seconds")
+        template.ttlSecondsAfterFinished = try fields.int("ttlSecondsAfterFinished", in: 0...Int(Int32.max),
+            expected: "a number of seconds")
+        template.environment = try fields.stringMap("environment") ?? [:]
+        template.labels = try fields.stringMap("labels") ?? [:]
+        template.secretFilePaths = try fields.stringMap("secretFiles") ?? [:]
         return template
     }
 

@@ -1,3 +1,4 @@
+import ConfigYAML
 import FlightdeckCore
 import Foundation
 
@@ -19,18 +20,17 @@ public struct TraceSettings: Sendable, Hashable {
         self.autoPinKeywords = autoPinKeywords
     }
 
-    static func read(_ reader: YAMLFieldReader, now: Date) throws(ConfigFileError) -> TraceSettings {
-        try reader.rejectUnknown(["startFrom", "autoPinKeywords"])
+    static func read(_ fields: YAMLMapping, now: Date) throws(YAMLError) -> TraceSettings {
+        try fields.rejectUnknownKeys(["startFrom", "autoPinKeywords"])
         var settings = TraceSettings()
-        if let text = try reader.string("startFrom") {
+        if let startFrom = fields["startFrom"], let text = try startFrom.string() {
             guard let point = TraceStartPoint(parsing: text, now: now) else {
-                throw reader.fail("startFrom", reader.node("startFrom")!,
-                    "new, all, last N, since <RFC 3339 time> or since <duration like 2h>")
+                throw startFrom.error(expected: "new, all, last N, since <RFC 3339 time> or since <duration like 2h>")
             }
             settings.startFrom = point
         }
-        if reader.mapping["autoPinKeywords"] != nil {
-            settings.autoPinKeywords = try reader.strings("autoPinKeywords") ?? []
+        if fields.contains("autoPinKeywords") {
+            settings.autoPinKeywords = try fields.strings("autoPinKeywords") ?? []
         }
         return settings
     }

@@ -1,5 +1,5 @@
+import ConfigYAML
 import Foundation
-import Yams
 
 /// The part of Flightdeck's own config file (`config.yaml`) that the Kubernetes client
 /// reads: which exec credential plugins the operator allows.
@@ -45,32 +45,14 @@ public struct FlightdeckConfig: Sendable, Equatable {
         case .failure(.tooLarge(let limit)):
             throw KubeconfigError(.badFlightdeckConfig, file: path, "Flightdeck config \(path) is larger than \(limit) bytes; it is not a config file")
         }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: String(decoding: file.bytes, as: UTF8.self))
+        do throws(YAMLError) {
+            let document = try YAMLDocument(text: String(decoding: file.bytes, as: UTF8.self), source: path)
+            let kubernetes = try document.root?.mapping()?.mapping("kubernetes")
+            let commands = try kubernetes?.strings("allowedExecCommands", expected: "a list of command names or absolute paths")
+            return FlightdeckConfig(allowedExecCommands: commands ?? [], path: path)
         } catch {
-            let yaml = KubeconfigError.notYAML(error, file: path)
-            throw KubeconfigError(.badFlightdeckConfig, file: path, yaml.description.replacingOccurrences(of: "kubeconfig ", with: "Flightdeck config "))
+            throw KubeconfigError.flightdeckConfig(error)
         }
-        guard let root, case .mapping(let top) = root else { return FlightdeckConfig(path: path) }
-        guard let kubernetes = top["kubernetes"], case .mapping(let section) = kubernetes,
-              let list = section["allowedExecCommands"] else {
-            return FlightdeckConfig(path: path)
-        }
-        let bad = { (mark: Mark?) in
-            KubeconfigError(
-                .badFlightdeckConfig, file: path,
-                "Flightdeck config \(KubeconfigError.location(path, mark.map { SourceMark(line: $0.line, column: $0.column) })): kubernetes.allowedExecCommands should be a list of command names or absolute paths"
-            )
-        }
-        if case .scalar(let scalar) = list, scalar.tag.rawValue == Tag.Name.null.rawValue { return FlightdeckConfig(path: path) }
-        guard case .sequence(let sequence) = list else { throw bad(list.mark) }
-        var commands: [String] = []
-        for element in sequence {
-            guard case .scalar(let scalar) = element, !scalar.string.isEmpty else { throw bad(element.mark) }
-            commands.append(scalar.string)
-        }
-        return FlightdeckConfig(allowedExecCommands: commands, path: path)
     }
 
     /// True when `command` (as the kubeconfig gives it, after kubectl's path resolution)

@@ -40,17 +40,20 @@ import Testing
     }
 
     @Test(arguments: [
-        ("cluster:\n  fatalExitCode: forty-two\n", "/c/config.yaml:2: cluster.fatalExitCode should be an integer between 1 and 255, not \"forty-two\""),
-        ("cluster:\n  fatalExitCode: 300\n", "/c/config.yaml:2: cluster.fatalExitCode should be an integer between 1 and 255, not \"300\""),
-        ("cluster:\n  fatalExitcode: 4\n", "/c/config.yaml:2: cluster.fatalExitcode is not a known field"),
-        ("cluster:\n  heartbeatStalenessSeconds: 90\n", "/c/config.yaml:2: cluster.heartbeatStalenessSeconds should be a whole number of minutes"),
-        ("cluster:\n  namespace: Agents\n", "/c/config.yaml:2: cluster.namespace should be a namespace name"),
+        ("cluster:\n  fatalExitCode: forty-two\n", "/c/config.yaml:2:18: cluster.fatalExitCode should be an integer between 1 and 255, not \"forty-two\""),
+        ("cluster:\n  fatalExitCode: 300\n", "/c/config.yaml:2:18: cluster.fatalExitCode should be an integer between 1 and 255, not \"300\""),
+        ("cluster:\n  fatalExitcode: 4\n", "/c/config.yaml:2:3: cluster.fatalExitcode is not a known field (known: clusterDomain, "),
+        ("cluster:\n  heartbeatStalenessSeconds: 90\n", "/c/config.yaml:2:30: cluster.heartbeatStalenessSeconds should be a whole number of minutes"),
+        ("cluster:\n  namespace: Agents\n", "/c/config.yaml:2:14: cluster.namespace should be a namespace name"),
         ("cluster:\n  nats: {url: http://x}\n", "cluster.nats.url should be a URL like nats://host:4222"),
-        ("cluster:\n  egressProxy:\n    allowedDomains: .github.com\n", "/c/config.yaml:3: cluster.egressProxy.allowedDomains should be a list of strings"),
-        ("cluster:\n  objectStore: {bucket: b}\n", "cluster.objectStore.endpoint should be a URL"),
-        ("cluster: [a]\n", "/c/config.yaml:1: cluster should be a mapping of fields"),
-        ("agents:\n  backoffLimit: -1\n", "/c/config.yaml:2: agents.backoffLimit should be an integer between 0 and 1000"),
-        ("cluster: {\n", "Flightdeck config /c/config.yaml: not valid YAML"),
+        ("cluster:\n  egressProxy:\n    allowedDomains: .github.com\n", "/c/config.yaml:3:21: cluster.egressProxy.allowedDomains should be a list of strings, not \".github.com\""),
+        ("cluster:\n  objectStore: {bucket: b}\n", "/c/config.yaml:2:16: cluster.objectStore.endpoint is missing"),
+        ("cluster:\n  objectStore: {endpoint: minio:9000, bucket: b}\n", "/c/config.yaml:2:27: cluster.objectStore.endpoint should be a URL like http://"),
+        ("cluster:\n  objectStore: {endpoint: \"http://m:9000\"}\n", "/c/config.yaml:2:16: cluster.objectStore.bucket is missing"),
+        ("cluster: [a]\n", "/c/config.yaml:1:10: cluster should be a mapping of fields, not a list"),
+        ("agents:\n  backoffLimit: -1\n", "/c/config.yaml:2:17: agents.backoffLimit should be an integer between 0 and 1000, not \"-1\""),
+        ("cluster: {\n", "/c/config.yaml:2:1: not valid YAML: "),
+        ("- cluster\n", "/c/config.yaml:1:1: the top level should be a mapping of sections (cluster:, agents:, trace:), not a list"),
     ])
     func aBadValueIsOneLineNamingFileAndField(text: String, message: String) {
         do {
@@ -149,9 +152,9 @@ import Testing
     }
 
     @Test(arguments: [
-        ("trace: {startFrom: yesterday}", "/c/config.yaml:1: trace.startFrom should be new, all, last N"),
-        ("trace: {autoPinKeywords: panic}", "/c/config.yaml:1: trace.autoPinKeywords should be a list of strings"),
-        ("trace: {startfrom: new}", "/c/config.yaml:1: trace.startfrom is not a known field"),
+        ("trace: {startFrom: yesterday}", "/c/config.yaml:1:20: trace.startFrom should be new, all, last N"),
+        ("trace: {autoPinKeywords: panic}", "/c/config.yaml:1:26: trace.autoPinKeywords should be a list of strings"),
+        ("trace: {startfrom: new}", "/c/config.yaml:1:9: trace.startfrom is not a known field"),
     ])
     func badTraceSettingsAreNamed(text: String, message: String) {
         do {

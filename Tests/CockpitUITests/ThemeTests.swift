@@ -58,6 +58,21 @@ import Testing
         #expect(theme.undefinedSlots.contains(.jobListRow))
     }
 
+    @Test func aliasesShareAStyleAndABillionLaughsIsRefused() throws {
+        let theme = try Theme.parse(yaml: "slots:\n  base: { fg: 1 }\n  border: &b { fg: 2, attrs: bold }\n  dialog.danger: *b\n", name: "t")
+        #expect(theme.style(.dialogDanger) == theme.style(.border))
+        let laughs = "palette:\n  a: &a [x, x, x, x, x, x, x, x, x]\n"
+            + (1...8).map { "  a\($0): &a\($0) [" + Array(repeating: "*a\($0 == 1 ? "" : String($0 - 1))", count: 9).joined(separator: ", ") + "]\n" }.joined()
+            + "slots: {}\n"
+        #expect(throws: ThemeError.self) { try Theme.parse(yaml: laughs, name: "laughs.yaml") }
+        do {
+            _ = try Theme.parse(yaml: laughs, name: "laughs.yaml")
+        } catch {
+            #expect(error.description.hasPrefix("laughs.yaml:7:"), "\(error)")
+            #expect(error.description.contains("aliases repeat more than"), "\(error)")
+        }
+    }
+
     @Test func anUnknownSlotIsNamedWithItsLineAndColumn() throws {
         #expect(throws: ThemeError(file: "mine.yaml", line: 3, column: 3, problem: "unknown slot \"trace.eror\"")) {
             try Theme.parse(yaml: "slots:\n  base: { fg: default }\n  trace.eror: { fg: 1 }\n", name: "mine.yaml")
@@ -69,9 +84,10 @@ import Testing
         ("slots:\n  base: { fg: 300 }\n", "mine.yaml:2:15: bad colour 300 (an xterm index is 0-255)"),
         ("slots:\n  base: { fg: nope }\n", "mine.yaml:2:15: bad colour \"nope\" (not in the palette; use #rrggbb, 0-255 or default)"),
         ("slots:\n  base: { fg: 1, attrs: [blink] }\n", "mine.yaml:2:26: unknown attribute \"blink\" (bold, dim, italic, underline, reverse)"),
-        ("slots:\n  base: { colour: 1 }\n", "mine.yaml:2:11: unknown style field \"colour\" (expected fg, bg, attrs)"),
-        ("pallete: {}\nslots: {}\n", "mine.yaml:1:1: unknown key \"pallete\" (expected palette, slots)"),
-        ("palette: {}\n", "mine.yaml: no `slots` mapping"),
+        ("slots:\n  base: { colour: 1 }\n", "mine.yaml:2:11: slots.base.colour is not a known field (known: attrs, bg, fg)"),
+        ("pallete: {}\nslots: {}\n", "mine.yaml:1:1: pallete is not a known field (known: description, name, palette, slots)"),
+        ("palette: {}\n", "mine.yaml:1:1: slots is missing"),
+        ("slots:\n  base: { fg: [1] }\n", "mine.yaml:2:15: slots.base.fg should be a colour (#rrggbb, 0-255, default or a palette name), not a list"),
         ("", "mine.yaml: empty theme file"),
     ])
     func badThemesGiveOneLineNamingPositionAndProblem(yaml: String, message: String) {

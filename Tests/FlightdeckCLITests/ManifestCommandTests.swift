@@ -72,7 +72,7 @@ import Testing
             (["manifests", "task", "--image", "not an image", "--prompt", "p"], "image"),
             (["manifests", "task", "--image", "i"], "prompt"),
             (["manifests", "task", "--image", "i", "--prompt", "p", "--memory", "much"], "resources.memory"),
-            (["manifests", "install", "--config", config], "\(config):2: cluster.fatalExitCode should be an integer"),
+            (["manifests", "install", "--config", config], "\(config):2:18: cluster.fatalExitCode should be an integer"),
             (["manifests", "task", "--image", "i", "--prompt", "p", "--secret-file", "x=\(dir.file("nope"))"], "cannot read secret file x"),
             (["install", "--config", dir.file("missing.yaml")], "no Flightdeck config at"),
         ] {

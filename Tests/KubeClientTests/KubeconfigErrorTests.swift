@@ -34,7 +34,10 @@ struct KubeconfigErrorTests {
             """)
         let error = loadError(box.loader(), kubeconfig: path)
         #expect(error?.kind == .notYAML)
-        expectOneLine(error, naming: "\(path):", contains: ["is not valid YAML"])
+        expectOneLine(error, naming: "\(path):6:10:", contains: [
+            "not valid YAML: found unexpected end of stream (while scanning a quoted scalar at line 5)",
+            "fix it, or point --kubeconfig at another file",
+        ])
         #expect(error?.description.contains("127.0.0.1") == false)  // no snippet of the file
     }
 
@@ -75,6 +78,23 @@ struct KubeconfigErrorTests {
         let error = loadError(box.loader(), kubeconfig: path)
         #expect(error?.kind == .invalidField)
         expectOneLine(error, naming: "\(path):\(position)", contains: [expected])
+    }
+
+    @Test func anAliasBombIsRefusedInOneLine() {
+        let box = Sandbox()
+        let levels = (1...8).map { "  l\($0): &l\($0) [" + Array(repeating: "*l\($0 - 1)", count: 9).joined(separator: ", ") + "]" }
+        let path = box.write("laughs.yaml", Fixture.k3s() + "extensions:\n- name: x\n  extension:\n    l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+            + levels.map { "  " + $0 }.joined(separator: "\n") + "\n")
+        let error = loadError(box.loader(), kubeconfig: path)
+        #expect(error?.kind == .notKubeconfig)
+        expectOneLine(error, naming: "\(path):", contains: ["aliases repeat more than", "point --kubeconfig at another file"])
+    }
+
+    @Test func nullFieldsAreUnset() throws {
+        let box = Sandbox()
+        // `~` and `null` are no value (as in kubectl), not a username "~" that conflicts with the token.
+        let path = box.write("nulls.yaml", Fixture.withUser("    token: t\n    username: ~\n    password: null\n    exec:"))
+        #expect(try box.loader().load(kubeconfig: path).contextName == "u")
     }
 
     @Test func unknownKeysAreIgnored() throws {

@@ -1,4 +1,4 @@
-import Yams
+import ConfigYAML
 
 /// Reading a theme file:
 ///
@@ -16,107 +16,87 @@ import Yams
 /// keys, slots and slot fields are errors, not warnings: a typo should be seen.
 extension Theme {
     public static func parse(yaml: String, name: String) throws(ThemeError) -> Theme {
-        let root: Node?
-        do { root = try Yams.compose(yaml: yaml) } catch let error as YamlError {
-            throw yamlError(error, file: name)
+        let document: YAMLDocument
+        do throws(YAMLError) {
+            document = try YAMLDocument(text: yaml, source: name, limits: limits)
         } catch {
-            throw ThemeError(file: name, problem: "not YAML: \(oneLine("\(error)"))")
+            throw ThemeError(error)
         }
-        guard let root else { throw ThemeError(file: name, problem: "empty theme file") }
-        guard let top = root.mapping else {
-            throw at(root, name, "a theme is a mapping with `palette` and `slots`")
+        guard let root = document.root else { throw ThemeError(file: name, problem: "empty theme file") }
+        do throws(YAMLError) {
+            return try read(root, name: name)
+        } catch {
+            throw ThemeError(error)
         }
+    }
+
+    /// A theme is a few dozen lines; the cockpit reads no theme file past 256 KiB either.
+    static let limits = YAMLDocument.Limits(maxBytes: 256 * 1024)
+
+    private static func read(_ root: YAMLValue, name: String) throws(YAMLError) -> Theme {
+        guard let top = try root.mapping(expected: "a mapping with palette and slots") else {
+            throw root.error(expected: "a mapping with palette and slots", kind: .wrongType)
+        }
+        try top.rejectUnknownKeys(["palette", "slots", "name", "description"])
         var theme = Theme(name: name)
-        var slotsNode: Node?
-        for (key, value) in top {
-            switch key.string {
-            case "palette":
-                guard let palette = value.mapping else { throw at(value, name, "`palette` must be a mapping of name: colour") }
-                for (colourName, colourValue) in palette {
-                    guard let text = colourName.string, !text.isEmpty else { throw at(colourName, name, "a palette name must be text") }
-                    theme.palette[text] = try colour(colourValue, palette: [:], file: name)
-                }
-            case "slots": slotsNode = value
-            case "name", "description": continue
-            default: throw at(key, name, "unknown key \"\(key.string ?? "?")\" (expected palette, slots)")
-            }
+        for entry in try top.mapping("palette", expected: "a mapping of name: colour")?.entries() ?? [] {
+            guard !entry.name.isEmpty else { throw entry.key.error("a palette name must be text") }
+            theme.palette[entry.name] = try colour(entry.value, palette: [:])
         }
-        guard let slotsNode else { throw ThemeError(file: name, problem: "no `slots` mapping") }
-        guard let slots = slotsNode.mapping else { throw at(slotsNode, name, "`slots` must be a mapping of slot: style") }
+        guard let slots = try top.mapping("slots", expected: "a mapping of slot: style") else { throw top.missing("slots") }
         // `base` first, so that slots the file leaves out inherit it whatever the order.
-        let ordered = slots.sorted { a, b in a.key.string == "base" && b.key.string != "base" }
-        for (key, value) in ordered {
-            guard let slotName = key.string, let slot = ThemeSlot.byKey[slotName] else {
-                throw at(key, name, "unknown slot \"\(key.string ?? "?")\"")
+        let ordered = try slots.entries().sorted { a, b in a.name == "base" && b.name != "base" }
+        for entry in ordered {
+            guard let slot = ThemeSlot.byKey[entry.name] else {
+                throw entry.key.error("unknown slot \"\(entry.name)\"")
             }
-            theme.setStyle(try style(value, palette: theme.palette, file: name), for: slot)
+            theme.setStyle(try style(entry.value, palette: theme.palette), for: slot)
         }
         return theme
     }
 
     // MARK: - Values
 
-    private static func style(_ node: Node, palette: [String: Color], file: String) throws(ThemeError) -> Style {
-        guard let fields = node.mapping else { throw at(node, file, "a slot's style is a mapping with fg, bg, attrs") }
+    private static func style(_ value: YAMLValue, palette: [String: Color]) throws(YAMLError) -> Style {
+        let expected = "a style: a mapping with fg, bg, attrs"
+        guard let fields = try value.mapping(expected: expected) else { throw value.error(expected: expected, kind: .wrongType) }
+        try fields.rejectUnknownKeys(["fg", "bg", "attrs"])
         var style = Style()
-        for (key, value) in fields {
-            switch key.string {
-            case "fg": style.foreground = try colour(value, palette: palette, file: file)
-            case "bg": style.background = try colour(value, palette: palette, file: file)
-            case "attrs":
-                let items: [Node]
-                if let sequence = value.sequence { items = Array(sequence) } else { items = [value] }
-                for item in items {
-                    switch item.string {
-                    case "bold": style.attributes.insert(.bold)
-                    case "dim": style.attributes.insert(.dim)
-                    case "italic": style.attributes.insert(.italic)
-                    case "underline": style.attributes.insert(.underline)
-                    case "reverse": style.attributes.insert(.reverse)
-                    default:
-                        throw at(item, file, "unknown attribute \"\(item.string ?? "?")\" (bold, dim, italic, underline, reverse)")
-                    }
+        if let foreground = fields["fg"] { style.foreground = try colour(foreground, palette: palette) }
+        if let background = fields["bg"] { style.background = try colour(background, palette: palette) }
+        if let attributes = fields["attrs"] {
+            for item in attributes.isList ? try attributes.list() ?? [] : [attributes] {
+                let text = try item.string(expected: "an attribute")
+                switch text {
+                case "bold": style.attributes.insert(.bold)
+                case "dim": style.attributes.insert(.dim)
+                case "italic": style.attributes.insert(.italic)
+                case "underline": style.attributes.insert(.underline)
+                case "reverse": style.attributes.insert(.reverse)
+                default:
+                    throw item.error("unknown attribute \"\(text ?? "")\" (bold, dim, italic, underline, reverse)")
                 }
-            default: throw at(key, file, "unknown style field \"\(key.string ?? "?")\" (expected fg, bg, attrs)")
             }
         }
         return style
     }
 
-    private static func colour(_ node: Node, palette: [String: Color], file: String) throws(ThemeError) -> Color {
-        guard let text = node.scalar?.string else { throw at(node, file, "a colour must be a single value") }
+    private static func colour(_ value: YAMLValue, palette: [String: Color]) throws(YAMLError) -> Color {
+        let expected = "a colour (#rrggbb, 0-255, default or a palette name)"
+        guard let text = try value.string(expected: expected) else { throw value.error(expected: expected, kind: .wrongType) }
         if text == "default" { return .terminalDefault }
         if text.hasPrefix("#") {
             let hex = text.dropFirst()
-            guard hex.count == 6, let value = UInt32(hex, radix: 16) else {
-                throw at(node, file, "bad colour \"\(text)\" (expected #rrggbb)")
+            guard hex.count == 6, let rgb = UInt32(hex, radix: 16) else {
+                throw value.error("bad colour \"\(text)\" (expected #rrggbb)")
             }
-            return .rgb(UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF))
+            return .rgb(UInt8(rgb >> 16 & 0xFF), UInt8(rgb >> 8 & 0xFF), UInt8(rgb & 0xFF))
         }
         if let index = Int(text) {
-            guard (0...255).contains(index) else { throw at(node, file, "bad colour \(text) (an xterm index is 0-255)") }
+            guard (0...255).contains(index) else { throw value.error("bad colour \(text) (an xterm index is 0-255)") }
             return .indexed(UInt8(index))
         }
         if let named = palette[text] { return named }
-        throw at(node, file, "bad colour \"\(text)\" (not in the palette; use #rrggbb, 0-255 or default)")
-    }
-
-    // MARK: - Errors
-
-    private static func at(_ node: Node, _ file: String, _ problem: String) -> ThemeError {
-        ThemeError(file: file, line: node.mark?.line, column: node.mark?.column, problem: problem)
-    }
-
-    private static func yamlError(_ error: YamlError, file: String) -> ThemeError {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return ThemeError(file: file, line: mark.line, column: mark.column, problem: "YAML: \(problem)")
-        default:
-            return ThemeError(file: file, problem: "YAML: \(oneLine("\(error)"))")
-        }
-    }
-
-    private static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
+        throw value.error("bad colour \"\(text)\" (not in the palette; use #rrggbb, 0-255 or default)")
     }
 }

@@ -1,3 +1,5 @@
+import ConfigYAML
+
 /// Why a theme file could not be used, as one line an operator can act on:
 /// `light.yaml:12:3: unknown slot "trace.eror"`.
 public struct ThemeError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -12,6 +14,11 @@ public struct ThemeError: Error, Sendable, Hashable, CustomStringConvertible {
         self.line = line
         self.column = column
         self.problem = problem
+    }
+
+    /// What the YAML reader found, at its position.
+    init(_ error: YAMLError) {
+        self.init(file: error.source, line: error.line, column: error.column, problem: error.message)
     }
 
     public var description: String {
