@@ -1,4 +1,6 @@
 import AgentManifests
 import ArgumentParser
+import FlightdeckApp
 
 extension ManifestOutput: ExpressibleByArgument {}
+extension ListFormat: ExpressibleByArgument {}
