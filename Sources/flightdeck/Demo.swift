@@ -88,9 +88,7 @@ extension Flightdeck {
                 .load(kubeconfig: cluster.kubeconfigURL.path)
             let api = try KubeAPI(connection: connection, qps: 50, burst: 100)
             let settings = ClusterSettings(namespace: "agents")
-            try await ClusterSync.report {
-                for object in InstallManifests.all(settings) { _ = try await Install.apply(object, api: api) }
-            }
+            try await ClusterBootstrap.apply(settings, api: api) { _ in }
             feed.say("installed: namespace agents (PodSecurity restricted), RBAC, NetworkPolicies, egress proxy, NATS")
 
             let store = try HistoryStore(path: data.appendingPathComponent("history.db").path)
