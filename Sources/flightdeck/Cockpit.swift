@@ -67,7 +67,7 @@ extension Flightdeck {
                 throw OperatorError("\(error)")
             }
             let runtime = CockpitRuntime(.init(session: session, store: store, cluster: cluster, readOnly: readOnly,
-                themes: ThemeFiles.catalog(environment: environment), themeName: theme, connect: connect))
+                themes: ThemeFileCatalog.catalog(environment: environment), themeName: theme, connect: connect))
             let timer = Task {
                 guard let quitAfter else { return }
                 try? await Task.sleep(for: .seconds(quitAfter))
