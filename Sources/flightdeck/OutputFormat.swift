@@ -4,3 +4,4 @@ import FlightdeckApp
 
 extension ManifestOutput: ExpressibleByArgument {}
 extension ListFormat: ExpressibleByArgument {}
+extension TraceFormat: ExpressibleByArgument {}
