@@ -201,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "FlightdeckAppTests",
             dependencies: ["FlightdeckApp", "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests", "HistoryStore",
-                "KubeClient", "KubeModel", "Orchestrator", "SimServer", "CockpitUI"]
+                "KubeClient", "KubeModel", "Orchestrator", "SimCluster", "SimServer", "CockpitUI", "NATSClient", "TerminalIO"]
         ),
         .testTarget(
             name: "FlowControlTests",

@@ -1,4 +1,5 @@
 import AgentManifests
+import HistoryStore
 import KubeClient
 import Orchestrator
 
@@ -21,5 +22,16 @@ public struct CockpitCluster: Sendable {
         self.context = context
         self.server = server
         self.config = config
+    }
+
+    /// Everything the cockpit needs of one kubeconfig context: a client for `connection`,
+    /// and a keeper of `store` for its namespace (trace from the config's NATS, else pod logs).
+    public init(connection: ClusterConnection, config: ManifestConfig, store: HistoryStore, readOnly: Bool) throws {
+        let api = try ClusterSync.api(connection)
+        let nats = try NATSLink.options(url: config.settings.natsURL, name: "flightdeck cockpit")
+        let keeper = HistoryKeeper(store: store, api: api, options: .onThisMachine(connection: connection,
+            trace: config.trace, nats: nats, historyPath: store.path, readOnly: readOnly))
+        self.init(api: api, keeper: keeper, namespace: connection.namespace, context: connection.contextName,
+            server: connection.server.absoluteString, config: config)
     }
 }

@@ -8,14 +8,27 @@ import Synchronization
 /// each, sanitised and cut to the terminal's width.
 public final class DemoFeed: Sendable {
     private let lock = Mutex(())
-    private let width: Int = {
+    private let width: Int
+    private let write: @Sendable (String) -> Void
+
+    /// Lines go to standard output, cut to its width.
+    public convenience init() {
+        self.init(width: Self.terminalWidth()) { FileHandle.standardOutput.write(Data($0.utf8)) }
+    }
+
+    /// Lines (each ending in a newline) go to `write`, cut to `width` columns.
+    public init(width: Int, write: @escaping @Sendable (String) -> Void) {
+        self.width = max(2, width)
+        self.write = write
+    }
+
+    /// `COLUMNS`, else standard output's width, else 120 (at least 40).
+    public static func terminalWidth() -> Int {
         if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns >= 40 { return columns }
         var size = winsize()
         if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 40 { return Int(size.ws_col) }
         return 120
-    }()
-
-    public init() {}
+    }
 
     public func say(_ text: String) {
         emit(TerminalText.line(text))
@@ -25,7 +38,7 @@ public final class DemoFeed: Sendable {
         let clock = Self.clock(Date())
         var text = "\(clock)  \(line)"
         if text.count > width { text = String(text.prefix(width - 1)) + "…" }
-        lock.withLock { _ in FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+        lock.withLock { _ in write(text + "\n") }
     }
 
     public static func clock(_ date: Date) -> String {
@@ -54,7 +67,8 @@ public final class DemoFeed: Sendable {
         for await update in feed.updates() {
             for record in update.records {
                 if names[record.jobID] == nil || names[record.jobID] == record.jobID {
-                    names[record.jobID] = (try? store.job(id: record.jobID))?.name ?? record.jobID
+                    let id = record.jobID
+                    names[id] = (try? await store.reading { try $0.job(id: id) })??.name ?? id
                 }
                 let job = names[record.jobID]!
                 let phase = record.phase?.rawValue ?? "-"

@@ -15,13 +15,24 @@ public enum TaskSubmission {
         let plan = SubmitPlan(task: task, settings: settings)
         let outcome = try await Submitter(api: api).submit(plan)
         let redactor = SecretRedactor()
-        try store.write([.job(AgentJob(
+        let job = AgentJob(
             id: TaskManifests.jobID(task), name: plan.jobName, namespace: plan.namespace,
             context: context, taskUUID: task.uuid,
             taskText: TerminalSanitizer.sanitize(redactor.redact((task.title.map { "\($0): " } ?? "") + task.prompt)),
             image: task.image, createdAt: Date(), status: .pending, backoffLimit: task.backoffLimit,
-            taskSpec: TaskSpec(task: task, secretFilePaths: secretFilePaths, redactor: redactor).json))])
+            taskSpec: TaskSpec(task: task, secretFilePaths: secretFilePaths, redactor: redactor).json)
+        _ = try await offThePool { try store.write([.job(job)]) }
         return outcome
+    }
+
+    /// The line confirming a submission: started, finished an earlier one, or nothing to do.
+    public static func confirmation(_ outcome: SubmitOutcome, task: AgentTask) -> String {
+        let name = TerminalText.line(TaskManifests.jobName(task))
+        return switch outcome {
+        case .started: "job.batch/\(name) started (task \(task.uuid))"
+        case .resumed: "job.batch/\(name) started: finished an earlier submission of task \(task.uuid)"
+        case .alreadyRunning: "job.batch/\(name) is already running task \(task.uuid): nothing to do"
+        }
     }
 
     /// A new Job for `previous`'s task that restores its workspace snapshot; returns its name.

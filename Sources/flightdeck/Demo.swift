@@ -1,16 +1,10 @@
-import AgentManifests
 import ArgumentParser
 import FlightdeckApp
-import FlightdeckCore
 import Foundation
 import HistoryStore
 import KubeClient
-import KubeModel
-import NATSClient
-import Orchestrator
 import SimCluster
 import SimServer
-import Synchronization
 
 extension Flightdeck {
     /// Runs everything on the embedded simulated cluster: installs Flightdeck's bundle,
@@ -76,95 +70,35 @@ extension Flightdeck {
                 throw OperatorError("cannot start the simulated cluster in \(data.path): \(error)")
             }
             let feed = DemoFeed()
-            feed.say("simulated k3s \(Discovery.gitVersion) at \(cluster.url); kubectl: export KUBECONFIG=\(cluster.kubeconfigURL.path)")
-            feed.say(natsServer.map { "trace over NATS JetStream at \($0.url)" } ?? "trace over pod logs (nats-server is not installed)")
-            feed.say(python.map { "agents: real LangGraph agents (flightdeck-agent with a scripted model) as local processes, \($0)" }
-                ?? "agents: simulated (the agent runtime is not installed: script/bootstrap prepares it)")
+            for line in DemoRun.introduction(version: Discovery.gitVersion, server: cluster.url,
+                kubeconfig: cluster.kubeconfigURL.path, natsURL: natsServer?.url, python: python)
+            {
+                feed.say(line)
+            }
             let cockpit = !plain && isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
             if !cockpit { feed.say("the demo's live feed, one line per event (Ctrl-C stops it; on a terminal without --plain it opens the cockpit)") }
 
             let connection = try KubeconfigLoader(environment: [:], homeDirectory: data.path, workingDirectory: data.path,
                 k3sConfigPath: data.path + "/none", serviceAccountDirectory: data.path + "/none")
                 .load(kubeconfig: cluster.kubeconfigURL.path)
-            let api = try KubeAPI(connection: connection, qps: 50, burst: 100)
-            let settings = ClusterSettings(namespace: "agents")
-            try await ClusterSync.report {
-                for object in InstallManifests.all(settings) { _ = try await Install.apply(object, api: api) }
-            }
-            feed.say("installed: namespace agents (PodSecurity restricted), RBAC, NetworkPolicies, egress proxy, NATS")
-
-            let store = try HistoryStore(path: data.appendingPathComponent("history.db").path)
-            let keeper = HistoryKeeper(store: store, api: api, options: .init(
-                namespace: "agents", context: "flightdeck-demo",
-                nats: natsServer.map { NATSConnection.Options(servers: [NATSServerAddress(host: "127.0.0.1", port: $0.port)], name: "flightdeck demo") },
-                durableName: "flightdeck-demo", trace: TraceSettings(startFrom: .all)))
-            let (jobUpdates, jobUpdate) = AsyncStream<Reconciler.Update>.makeStream()
-            let simulatedImage = "ghcr.io/flightdeck/sim-agent:1"
-            let tasks = python == nil
-                ? DemoScenario.tasks(count: agents, seed: seed, image: simulatedImage)
-                : DemoScenario.runtimeTasks(count: agents, seed: seed, stepDelay: 1.5 / speed)
-            let titles = Dictionary(uniqueKeysWithValues: tasks.map { (TaskManifests.jobName($0), $0.title ?? "") })
+            let demo = DemoRun(api: try KubeAPI(connection: connection, qps: 50, burst: 100), store: try await HistoryStore.opening(path: history),
+                feed: feed, server: cluster.url, natsPort: natsServer?.port, realAgents: python != nil, agents: agents, seed: seed,
+                speed: speed)
+            try await demo.install()
 
             if cockpit {
-                // Recorded as `flightdeck submit` records them, so `R` can retry a failed one.
-                let submitAll: @Sendable () async -> Void = {
-                    for task in tasks {
-                        _ = try? await TaskSubmission.submit(task, secretFilePaths: [:], api: api, context: "flightdeck-demo",
-                            settings: settings, store: store)
-                    }
-                }
                 defer { feed.say(farewell) }
-                // The form's tasks run the demo's kind of agent unless they name another image.
-                var defaults = TaskTemplate()
-                defaults.image = python == nil ? simulatedImage : TaskTemplate.defaultImage
-                if python != nil { defaults.environment = ["AGENT_MODEL": "scripted:demo"] }
-                let config = ManifestConfig(settings: settings, taskDefaults: defaults, trace: TraceSettings(startFrom: .all))
-                let demoCluster = CockpitRuntime.Cluster(api: api, keeper: keeper, namespace: "agents",
-                    context: "flightdeck-demo", server: cluster.url, config: config)
-                let signal = try await Flightdeck.Cockpit.open(cluster: demoCluster, store: store, readOnly: false, theme: theme,
-                    mouse: mouse, quitAfter: duration, whileOpen: submitAll) { name in
-                    throw OperatorError("the demo runs on its own simulated cluster: quit it and run `flightdeck --context \(name)`")
-                }
+                let signal = try await demo.runCockpit(theme: theme, mouse: mouse, quitAfter: duration)
                 await cluster.stop()
                 // (The deferred steps stop nats-server, say where history is kept, and remove a
                 // temporary directory.)
                 if let signal { throw ExitCode(128 + signal) }
                 return
             }
-
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    await keeper.run { event in
-                        switch event {
-                        case .reconciler(let update): jobUpdate.yield(update)
-                        case .note(let text): feed.say(text)
-                        case .store(let failure?): feed.say("history store: \(failure); retrying")
-                        case .nats, .store(nil): break
-                        }
-                    }
-                }
-                group.addTask { await feed.jobs(jobUpdates, titles: titles) }
-                group.addTask { await feed.records(keeper.feed, store: store) }
-                group.addTask {
-                    for task in tasks {
-                        do {
-                            _ = try await Submitter(api: api).submit(SubmitPlan(task: task, settings: settings))
-                            feed.say("submitted \(TaskManifests.jobName(task)): \(task.prompt)")
-                        } catch {
-                            feed.say("could not submit \(TaskManifests.jobName(task)): \(error)")
-                        }
-                    }
-                }
-                group.addTask {
-                    if let duration { try? await Task.sleep(for: .seconds(duration)) } else { await Signals.waitForTermination() }
-                }
-                _ = await group.next()
-                // The submitter finishes first; wait for the stop condition.
-                _ = await group.next()
-                group.cancelAll()
+            let duration = duration
+            await demo.runPlain {
+                if let duration { try? await Task.sleep(for: .seconds(duration)) } else { await Signals.waitForTermination() }
             }
-            jobUpdate.finish()
-            try? await keeper.closed()
             await cluster.stop()
             feed.say(farewell)
         }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import FlightdeckApp
-import HistoryStore
 
 extension Flightdeck.History {
     struct Check: ParsableCommand {
@@ -10,12 +9,7 @@ extension Flightdeck.History {
         @OptionGroup var history: HistoryOptions
 
         func run() throws {
-            let store = try history.open(readOnly: true)
-            let findings = try store.integrityCheck()
-            guard findings == ["ok"] else {
-                throw OperatorError("history database \(store.path) failed its integrity check: \(findings.prefix(3).joined(separator: "; "))")
-            }
-            print("ok: \(store.path)")
+            print(try HistoryCheck.run(try history.open(readOnly: true)))
         }
     }
 }

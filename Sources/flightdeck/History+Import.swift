@@ -1,7 +1,5 @@
 import ArgumentParser
 import FlightdeckApp
-import FlightdeckCore
-import Foundation
 import HistoryStore
 
 extension Flightdeck.History {
@@ -35,36 +33,11 @@ extension Flightdeck.History {
         }
 
         func run() throws {
-            let input: FileHandle
-            if file == "-" {
-                input = .standardInput
-            } else {
-                guard let handle = FileHandle(forReadingAtPath: file) else {
-                    throw OperatorError("cannot read \(file): no such file or permission denied")
-                }
-                input = handle
-            }
+            let input = try HistoryImport.input(file)
             let store = try history.open()
-            let writer = HistoryWriter(
-                store: store,
+            let importer = HistoryImport(jobID: job, sourceName: source ?? HistoryImport.defaultSourceName(file: file),
                 limits: .init(maxRows: batchRows, maxDelay: Double(batchMs) / 1000, capacity: batchRows * 4))
-            if try store.job(id: job) == nil {
-                // Not a cluster Job: history only, which is what `deleted` means.
-                try store.write([.job(AgentJob(id: job, name: job, namespace: "", createdAt: Date(), status: .deleted))])
-            }
-            let parser = TraceLineParser()
-            let sourceName = source ?? (file == "-" ? "stdin" : (file as NSString).lastPathComponent)
-            var lineNumber = 0
-            let received = Date()
-            var reader = LineReader(handle: input)
-            while let line = try reader.next() {
-                lineNumber += 1
-                let record = parser.parse(line, jobID: job, sourceID: "\(sourceName):\(lineNumber)", receivedAt: received)
-                writer.submit(.trace(record))
-            }
-            try writer.close()
-            let count = try store.traceCount(jobID: job)
-            print("imported \(lineNumber) lines into job \(job) (\(count) records in history)")
+            print(try importer.run(input, into: store).summary(jobID: job))
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlightdeckApp
 import HistoryStore
 
 extension Flightdeck.History {
@@ -24,8 +25,7 @@ extension Flightdeck.History {
 
         func run() throws {
             let store = try history.open()
-            let report = try store.prune(RetentionPolicy(maxAgeDays: olderThanDays, keepLast: keepLast))
-            print("pruned \(report.jobs) job\(report.jobs == 1 ? "" : "s") and \(report.records) trace record\(report.records == 1 ? "" : "s") from \(store.path)")
+            print(try HistoryPrune.run(RetentionPolicy(maxAgeDays: olderThanDays, keepLast: keepLast), store: store))
         }
     }
 }

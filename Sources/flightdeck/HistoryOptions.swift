@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlightdeckApp
 import Foundation
 import HistoryStore
 
@@ -17,5 +18,10 @@ struct HistoryOptions: ParsableArguments {
 
     func open(readOnly: Bool = false) throws -> HistoryStore {
         try HistoryStore(path: resolvedPath, options: .init(readOnly: readOnly))
+    }
+
+    /// The same, for async commands: opened off the cooperative pool.
+    func opened(readOnly: Bool = false) async throws -> HistoryStore {
+        try await HistoryStore.opening(path: resolvedPath, options: .init(readOnly: readOnly))
     }
 }

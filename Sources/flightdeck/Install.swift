@@ -1,9 +1,6 @@
 import AgentManifests
 import ArgumentParser
 import FlightdeckApp
-import FlightdeckCore
-import KubeClient
-import KubeModel
 
 extension Flightdeck {
     /// `flightdeck install`: the cluster bootstrap, printed (for review or `kubectl apply`) or,
@@ -28,54 +25,12 @@ extension Flightdeck {
 
         func run() async throws {
             let config = try settings.load(namespace: cluster.namespace)
-            let objects = InstallManifests.all(config.settings)
             guard apply else {
-                print(output.render(objects), terminator: "")
+                print(output.render(InstallManifests.all(config.settings)), terminator: "")
                 return
             }
-            let api: KubeAPI
-            do {
-                api = try KubeAPI(connection: try cluster.connection())
-            } catch let failure as OperatorError {
-                throw failure
-            } catch {
-                throw OperatorError("\(error)")
-            }
-            for object in objects {
-                print(try await Self.apply(object, api: api))
-            }
-        }
-
-        /// Applies one object and returns kubectl's line for it (`namespace/agents created`).
-        static func apply(_ object: JSONValue, api: KubeAPI) async throws -> String {
-            let kind = object["kind"]?.stringValue ?? ""
-            guard let type = ResourceType.forKind(kind, apiVersion: object["apiVersion"]?.stringValue ?? ""),
-                let name = object[path: ["metadata", "name"]]?.stringValue
-            else { throw OperatorError("cannot apply a \(kind) this client does not know") }
-            let namespace = type.namespaced ? object[path: ["metadata", "namespace"]]?.stringValue : nil
-            let label = "\(type.singular)\(type.group.isEmpty ? "" : "." + type.group)/\(name)"
-            do {
-                let live: JSONValue?
-                do {
-                    live = try await api.get(type, namespace: namespace, name: name)
-                } catch let error as APIError where error.code == 404 {
-                    live = nil
-                }
-                switch ApplyPlan.decide(desired: object, live: live) {
-                case .create:
-                    _ = try await api.create(type, namespace: namespace, object)
-                    return "\(label) created"
-                case .unchanged:
-                    return "\(label) unchanged"
-                case .patch(let patch):
-                    _ = try await api.patch(type, namespace: namespace, name: name, patch, kind: .merge)
-                    return "\(label) configured"
-                }
-            } catch let error as APIError {
-                throw OperatorError("\(label): \(error.description)")
-            } catch {
-                throw OperatorError("\(error)")
-            }
+            let api = try ClusterSync.api(try cluster.connection())
+            try await ClusterBootstrap.apply(config.settings, api: api) { print($0) }
         }
     }
 }

@@ -1,13 +1,6 @@
-import AgentManifests
 import ArgumentParser
 import FlightdeckApp
-import FlightdeckCore
 import Foundation
-import HistoryStore
-import KubeClient
-import KubeModel
-import NATSClient
-import Orchestrator
 
 extension Flightdeck {
     struct Jobs: AsyncParsableCommand {
@@ -35,40 +28,20 @@ extension Flightdeck.Jobs {
         var limit: Int = 50
 
         @Option(name: .shortAndLong, help: "Output format: table or json.")
-        var output: OutputFormat = .table
+        var output: ListFormat = .table
 
         func run() async throws {
-            let store = try history.open()
+            let store = try await history.opened()
             var namespace: String?
             if !offline {
                 let connection = try cluster.connection()
                 namespace = connection.namespace
-                do {
-                    try await ClusterSync.once(connection: connection, store: store)
-                } catch {
-                    // History still answers; say why it may be stale.
-                    let reason = (error as? OperatorError)?.message ?? "\(error)"
-                    FileHandle.standardError.write(Data("flightdeck: showing history only: \(reason)\n".utf8))
+                if let stale = await JobList.refresh(store: store, connection: connection) {
+                    FileHandle.standardError.write(Data("flightdeck: \(stale)\n".utf8))
                 }
             }
-            let jobs = try store.jobs(JobQuery(namespace: namespace, limit: limit))
-            switch output {
-            case .json:
-                for job in jobs { print(try JSONLines.encode(job)) }
-            case .table:
-                var rows = [["NAME", "STATUS", "RETRIES", "NODE", "AGE", "WHY"]]
-                let now = Date()
-                for job in jobs {
-                    var status = job.status.rawValue
-                    if job.deletedAt != nil, job.status != .deleted { status += " (deleted)" }
-                    rows.append([
-                        job.name, status, "\(job.retries)/\(job.backoffLimit.map(String.init) ?? "-")", job.node ?? "-",
-                        job.createdAt.map { DurationText.short(now.timeIntervalSince($0)) } ?? "-",
-                        job.pendingReason ?? "",
-                    ])
-                }
-                print(TextTable.render(rows), terminator: "")
-            }
+            let jobs = try await JobList.jobs(store: store, namespace: namespace, limit: limit)
+            print(try JobList.render(jobs, format: output, now: Date()), terminator: "")
         }
     }
 
@@ -80,9 +53,8 @@ extension Flightdeck.Jobs {
 
         func run() async throws {
             let connection = try cluster.connection()
-            let actions = AgentActions(api: try ClusterSync.api(connection), namespace: connection.namespace)
-            try await ClusterSync.report { try await actions.delete(job: name) }
-            print("job.batch/\(TerminalText.line(name)) deleted (its pods, workspace claim and Secret follow)")
+            let actions = JobActions(api: try ClusterSync.api(connection), namespace: connection.namespace)
+            print(try await actions.delete(name))
         }
     }
 
@@ -94,9 +66,8 @@ extension Flightdeck.Jobs {
 
         func run() async throws {
             let connection = try cluster.connection()
-            let actions = AgentActions(api: try ClusterSync.api(connection), namespace: connection.namespace)
-            try await ClusterSync.report { try await actions.pin(job: name) }
-            print("job.batch/\(TerminalText.line(name)) pinned")
+            let actions = JobActions(api: try ClusterSync.api(connection), namespace: connection.namespace)
+            print(try await actions.pin(name))
         }
     }
 
@@ -112,15 +83,16 @@ extension Flightdeck.Jobs {
         func run() async throws {
             let connection = try cluster.connection()
             let api = try ClusterSync.api(connection)
-            let nats = try await Steer.connectNATS(settings, namespace: connection.namespace, required: false)
-            let actions = AgentActions(api: api, namespace: connection.namespace,
-                commands: nats.map(NATSCommandChannel.init(connection:)))
-            try await ClusterSync.report {
-                let job = try await api.get(Job.self, namespace: connection.namespace, name: name)
-                try await actions.cancel(job: name, jobID: JobProjection.jobID(job), grace: .seconds(grace))
+            let config = try settings.load(namespace: connection.namespace)
+            let nats = try await NATSLink.connect(url: config.settings.natsURL, required: false, configPath: settings.configPath)
+            let actions = JobActions(api: api, namespace: connection.namespace, nats: nats)
+            let line: String
+            do { line = try await actions.cancel(name, grace: .seconds(grace)) } catch {
+                await nats?.close()
+                throw error
             }
             await nats?.close()
-            print("job.batch/\(TerminalText.line(name)) cancelled")
+            print(line)
         }
     }
 
@@ -135,48 +107,21 @@ extension Flightdeck.Jobs {
         @Argument(help: "The instruction (for instruct).") var text: [String] = []
 
         func run() async throws {
-            let operatorCommand: OperatorCommand
-            switch command {
-            case "pause": operatorCommand = .pause
-            case "resume": operatorCommand = .resume
-            case "instruct":
-                guard !text.isEmpty else { throw OperatorError("instruct needs the instruction: jobs steer NAME instruct TEXT…") }
-                operatorCommand = .instruct(text.joined(separator: " "))
-            default: throw OperatorError("unknown steer command \(command): expected pause, resume or instruct")
-            }
+            let operatorCommand = try JobActions.steering(command, text: text)
             let connection = try cluster.connection()
             let api = try ClusterSync.api(connection)
-            guard let nats = try await Self.connectNATS(settings, namespace: connection.namespace, required: true) else { return }
-            try await ClusterSync.report {
-                let job = try await api.get(Job.self, namespace: connection.namespace, name: name)
-                try await AgentActions(api: api, namespace: connection.namespace,
-                    commands: NATSCommandChannel(connection: nats)).steer(jobID: JobProjection.jobID(job), operatorCommand)
+            let config = try settings.load(namespace: connection.namespace)
+            guard let nats = try await NATSLink.connect(url: config.settings.natsURL, required: true,
+                configPath: settings.configPath)
+            else { return }
+            let actions = JobActions(api: api, namespace: connection.namespace, nats: nats)
+            let line: String
+            do { line = try await actions.steer(name, operatorCommand) } catch {
+                await nats.close()
+                throw error
             }
             await nats.close()
-            print("\(operatorCommand.type) sent to \(TerminalText.line(name))")
-        }
-
-        /// The NATS server reachable from here (an external one in the config or flags).
-        static func connectNATS(_ settings: SettingsOptions, namespace: String, required: Bool) async throws
-            -> NATSConnection?
-        {
-            let config = try settings.load(namespace: namespace)
-            guard let url = config.settings.natsURL else {
-                if required {
-                    throw OperatorError("no NATS server reachable from here: pass --nats-url or set cluster.nats.url in \(settings.configPath)")
-                }
-                return nil
-            }
-            guard let address = NATSServerAddress(url: url) else { throw OperatorError("not a NATS URL: \(url)") }
-            let connection = NATSConnection(options: .init(servers: [address], name: "flightdeck"))
-            do {
-                try await connection.connect(timeout: .seconds(5))
-            } catch {
-                await connection.close()
-                if required { throw OperatorError("\(error)") }
-                return nil
-            }
-            return connection
+            print(line)
         }
     }
 }
@@ -200,18 +145,12 @@ extension Flightdeck.Jobs {
 
         func run() async throws {
             let connection = try cluster.connection()
-            let store = try history.open()
-            guard let previous = try store.jobs(JobQuery(namespace: connection.namespace, name: name, limit: 1)).first
-            else { throw OperatorError("history has no job \(name) in \(connection.namespace)") }
+            let store = try await history.opened()
             let newPrompt = try promptFile.map { try TaskRequest.readFile($0, what: "prompt file") } ?? prompt
             let config = try settings.load(namespace: connection.namespace)
-            let api = try ClusterSync.api(connection)
-            var started = ""
-            try await ClusterSync.report {
-                started = try await TaskSubmission.retry(previous, prompt: newPrompt, api: api, context: connection.contextName,
-                    settings: config.settings, store: store)
-            }
-            print("job.batch/\(TerminalText.line(started)) started: a retry of \(TerminalText.line(name)), restoring from job \(TerminalText.line(previous.id))")
+            let actions = JobActions(api: try ClusterSync.api(connection), namespace: connection.namespace,
+                context: connection.contextName)
+            print(try await actions.retry(name, prompt: newPrompt, settings: config.settings, store: store))
         }
     }
 }

@@ -1,4 +1,7 @@
 import AgentManifests
 import ArgumentParser
+import FlightdeckApp
 
 extension ManifestOutput: ExpressibleByArgument {}
+extension ListFormat: ExpressibleByArgument {}
+extension TraceFormat: ExpressibleByArgument {}

@@ -1,7 +1,6 @@
 import AgentManifests
 import ArgumentParser
 import FlightdeckApp
-import NATSClient
 import Foundation
 import KubeClient
 
@@ -76,13 +75,5 @@ struct SettingsOptions: ParsableArguments {
         if !errors.isEmpty { throw OperatorError("bad cluster settings: " + errors.joined(separator: "; ")) }
         config.settings = settings
         return config
-    }
-
-    /// The NATS connection the config names (`cluster.nats.url` or `--nats-url`), for the
-    /// commands that keep history; `nil`: the trace comes from pod logs.
-    static func natsOptions(_ settings: ClusterSettings, name: String) throws -> NATSConnection.Options? {
-        guard let url = settings.natsURL else { return nil }
-        guard let address = NATSServerAddress(url: url) else { throw OperatorError("not a NATS URL: \(url)") }
-        return NATSConnection.Options(servers: [address], name: name)
     }
 }

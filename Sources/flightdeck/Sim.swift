@@ -37,7 +37,7 @@ extension Flightdeck {
         }
 
         func run() async throws {
-            let data = URL(fileURLWithPath: dataDirectory ?? Self.defaultDataDirectory())
+            let data = URL(fileURLWithPath: dataDirectory ?? SimulatedClusterLaunch.defaultDataDirectory(environment: ProcessInfo.processInfo.environment))
             let python = try agentRuntime.interpreter()
             let cluster: SimulatedCluster
             do {
@@ -50,25 +50,11 @@ extension Flightdeck {
             } catch {
                 throw OperatorError("cannot start the simulated cluster in \(data.path): \(error)")
             }
-            let banner = """
-                Simulated k3s cluster \(Discovery.gitVersion) at \(cluster.url)
-                kubeconfig: \(cluster.kubeconfigURL.path)
-                agents: \(python.map { "the agent runtime's image runs as local processes (\($0))" } ?? "simulated")
-
-                    export KUBECONFIG=\(cluster.kubeconfigURL.path)
-
-                Ctrl-C stops it.
-
-                """
+            let banner = SimulatedClusterLaunch.banner(version: Discovery.gitVersion, url: cluster.url,
+                kubeconfig: cluster.kubeconfigURL.path, python: python)
             FileHandle.standardOutput.write(Data(banner.utf8))
             await Signals.waitForTermination()
             await cluster.stop()
-        }
-
-        static func defaultDataDirectory() -> String {
-            let environment = ProcessInfo.processInfo.environment
-            if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/flightdeck/sim" }
-            return (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state/flightdeck/sim"
         }
     }
 }
