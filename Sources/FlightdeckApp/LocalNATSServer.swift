@@ -18,6 +18,7 @@ public final class LocalNATSServer: @unchecked Sendable {
         guard let executable = Executables.find("nats-server", environment: ProcessInfo.processInfo.environment)
         else { return nil }
         let server = try LocalNATSServer(executable: executable, storeDirectory: storeDirectory)
+        try await Self.launchOnThreadOfItsOwn(server.process)
         try await server.waitUntilListening()
         return server
     }
@@ -44,7 +45,6 @@ public final class LocalNATSServer: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try Self.launchOnThreadOfItsOwn(process)
     }
 
     private func waitUntilListening() async throws {
@@ -65,22 +65,19 @@ public final class LocalNATSServer: @unchecked Sendable {
     /// The death signal goes to the child when the *thread* that started it ends, and the
     /// threads async code runs on come and go: the server is started from a thread that
     /// lives exactly as long as the server.
-    private static func launchOnThreadOfItsOwn(_ process: Process) throws {
-        let launched = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var failure: (any Error)?
-        let thread = Thread {
-            do { try process.run() } catch {
-                failure = error
-                launched.signal()
-                return
+    private static func launchOnThreadOfItsOwn(_ process: Process) async throws {
+        try await withCheckedThrowingContinuation { (launched: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                do { try process.run() } catch {
+                    launched.resume(throwing: error)
+                    return
+                }
+                launched.resume()
+                process.waitUntilExit()
             }
-            launched.signal()
-            process.waitUntilExit()
+            thread.name = "nats-server"
+            thread.start()
         }
-        thread.name = "nats-server"
-        thread.start()
-        launched.wait()
-        if let failure { throw failure }
     }
 
     private static let setpriv = "/usr/bin/setpriv"
