@@ -125,14 +125,55 @@ public struct JSONPatch: Sendable, Hashable {
     /// they are certain (`unexpected end of JSON input`, `invalid character 'x' after
     /// top-level value`) and Go's most common form for a stray byte (`invalid character 'x'
     /// looking for beginning of value`, which Go words differently after a key or element).
-    public init(decoding bytes: some Collection<UInt8>) throws(Error) {
+    ///
+    /// `strict` decodes as kube-apiserver does when a request's `fieldValidation` is `Strict`
+    /// or `Warn` (the default when it names none, and what kubectl sends): the body is first
+    /// read into the handler's own operation type, so a body that is not a list of operation
+    /// objects is refused as `error decoding patch: json: cannot unmarshal object into Go
+    /// value of type []handlers.jsonPatchOp`. Without it, as with `Ignore`, the patch
+    /// library's words are used.
+    public init(decoding bytes: some Collection<UInt8>, strict: Bool = false) throws(Error) {
+        let prefix = strict ? "error decoding patch: " : ""
         let value: JSONValue
         do {
             value = try JSONParser(maxDepth: 128).parse(bytes)
         } catch {
-            throw Error(.malformed, Self.syntaxMessage(error, bytes: Array(bytes)))
+            throw Error(.malformed, prefix + Self.syntaxMessage(error, bytes: Array(bytes)))
+        }
+        if strict, let refusal = Self.strictDecodingError(value) {
+            throw Error(.malformed, prefix + refusal)
         }
         try self.init(json: value)
+    }
+
+    /// Why Go's decoder refuses `json` as the apiserver's operation list (`[]jsonPatchOp`,
+    /// whose `op`, `path` and `from` are strings), or nil when it reads it. Go reports the
+    /// first mismatch in document order; `null` reads as nothing, wherever it is.
+    static func strictDecodingError(_ json: JSONValue) -> String? {
+        switch json {
+        case .null:
+            return nil
+        case .array(let elements):
+            for element in elements {
+                switch element {
+                case .null:
+                    continue
+                case .object(let members):
+                    for member in members where ["op", "path", "from"].contains(member.key) {
+                        switch member.value {
+                        case .string, .null: continue
+                        default:
+                            return "json: cannot unmarshal \(goKind(member.value)) into Go struct field jsonPatchOp.\(member.key) of type string"
+                        }
+                    }
+                default:
+                    return "json: cannot unmarshal \(goKind(element)) into Go value of type handlers.jsonPatchOp"
+                }
+            }
+            return nil
+        default:
+            return "json: cannot unmarshal \(goKind(json)) into Go value of type []handlers.jsonPatchOp"
+        }
     }
 
     /// Applies `patch` (a patch document) to `document`.

@@ -210,7 +210,8 @@ struct ResourceHandler {
             throw Status.make(code: 413, reason: "RequestEntityTooLarge", message: "request entity too large")
         }
         do {
-            return try JSONPatch(decoding: request.body).json
+            // kube-apiserver decodes strictly unless the request asks for `Ignore`.
+            return try JSONPatch(decoding: request.body, strict: request.query("fieldValidation") != "Ignore").json
         } catch {
             _ = try store.get(type: type, namespace: namespace, name: path.name ?? "")
             throw error.status

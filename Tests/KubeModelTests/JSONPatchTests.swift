@@ -269,6 +269,31 @@ import Testing
             == "move operation failed to decode from: operation, missing from field: missing value")
     }
 
+
+    /// With `fieldValidation` Strict or Warn (the apiserver's default, and kubectl's), the
+    /// body is first decoded into the handler's `[]jsonPatchOp`, whose fields are strings.
+    @Test func strictDecodingWordsRefusalsAsTheHandlerDoes() throws {
+        let prefix = "error decoding patch: "
+        let rows: [(String, String)] = [
+            (#"{"op":"add","path":"/a","value":1}"#, "json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp"),
+            ("5", "json: cannot unmarshal number into Go value of type []handlers.jsonPatchOp"),
+            (#"[{"op":"add","path":"/a","value":1},"remove"]"#,
+                "json: cannot unmarshal string into Go value of type handlers.jsonPatchOp"),
+            (#"[{"op":5,"path":"/a"}]"#, "json: cannot unmarshal number into Go struct field jsonPatchOp.op of type string"),
+            (#"[{"op":"copy","from":["x"],"path":"/a"}]"#,
+                "json: cannot unmarshal array into Go struct field jsonPatchOp.from of type string"),
+            (#"[{"op":"add","path":"/a""#, "unexpected end of JSON input"),
+        ]
+        for (patch, message) in rows {
+            #expect(throws: JSONPatch.Error(.malformed, prefix + message), "\(patch)") {
+                try JSONPatch(decoding: Array(patch.utf8), strict: true)
+            }
+        }
+        // What strict decoding reads, it hands on unchanged: `null` anywhere reads as nothing.
+        let read = try JSONPatch(decoding: Array(#"[{"op":"add","path":"/a","value":{"op":1}},null]"#.utf8), strict: true)
+        #expect(read.operations.count == 2)
+        #expect(try JSONPatch(decoding: Array("null".utf8), strict: true).operations.isEmpty)
+    }
     @Test func tooManyOperations() throws {
         let operations = Array(repeating: JSONPatch.Operation.test("/a", 1), count: JSONPatch.maxOperations + 1)
         #expect(throws: JSONPatch.Error(.tooManyOperations,

@@ -8,11 +8,11 @@ import Testing
 
 /// `application/json-patch+json` over the wire through `KubeAPI`: the simulated cluster by
 /// default, a real k3s when `FLIGHTDECK_TEST_KUBECONFIG` is set — the answers must agree in
-/// code, reason and effect. Their sentences differ between releases (a patch that is not an
-/// array: `json: cannot unmarshal object into Go value of type jsonpatch.Patch` here,
-/// `error decoding patch: json: cannot unmarshal object into Go value of type
-/// []handlers.jsonPatchOp` from 1.36), so only the sim-only tests (SimClusterTests,
-/// KubeModelTests) pin the sim's.
+/// code, reason and effect. Their sentences differ between releases and with the request's
+/// `fieldValidation` (a patch that is not an array: `json: cannot unmarshal object into Go
+/// value of type jsonpatch.Patch` with `Ignore`, `error decoding patch: json: cannot
+/// unmarshal object into Go value of type []handlers.jsonPatchOp` by default), so only the
+/// sim-only tests (SimClusterTests, KubeModelTests, kubectl's against the sim) pin them.
 @Suite(.timeLimit(.minutes(3))) struct JSONPatchClientTests {
     func operations(_ text: String) throws -> JSONValue { try JSONParser().parse(text) }
 
@@ -76,6 +76,15 @@ import Testing
             }
             #expect(syntax?.code == 400)
             #expect(syntax?.reason == "BadRequest")
+            // Decoded leniently or strictly, an object is not a patch.
+            for validation in ["Ignore", "Strict"] {
+                let refused = await apiError {
+                    try await cluster.api.json(APIRequest(method: "PATCH", path: path + "?fieldValidation=" + validation,
+                        contentType: "application/json-patch+json", body: Array(#"{"op":"replace","path":"/data/mode","value":"b"}"#.utf8)))
+                }
+                #expect(refused?.code == 400, "\(validation)")
+                #expect(refused?.reason == "BadRequest", "\(validation)")
+            }
             #expect(rv(try await cluster.api.get(.configMaps, namespace: ns, name: "settings")) == rv(created))
 
             // A missing object is 404 whatever the patch; a stale version set by the patch is 409.

@@ -118,7 +118,7 @@ struct KubectlDeploymentTests {
             "-p", #"{"op":"replace","path":"/spec/replicas","value":5}"#)
         #expect(malformed.status != 0)
         #expect(malformed.stderr.contains(
-            "Error from server (BadRequest): json: cannot unmarshal object into Go value of type jsonpatch.Patch"),
+            "Error from server (BadRequest): error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp"),
             "\(malformed.stderr)")
         #expect(try await jsonpath("deployment/egress-proxy", "{.spec.replicas}") == "2")
 
