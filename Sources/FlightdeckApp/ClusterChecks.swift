@@ -37,7 +37,7 @@ public struct ClusterChecks: Sendable {
         guard case .success(let connection) = connection else { return checks }
         let api: KubeAPI
         do {
-            api = try KubeAPI(connection: connection)
+            api = KubeAPI(connection: connection)
             let version = try await api.version()
             checks.append(DoctorCheck(name: "cluster", ok: true, required: true,
                 detail: "\(connection.server.absoluteString) (Kubernetes \(version["gitVersion"]?.stringValue ?? "?"))"))

@@ -4,13 +4,9 @@ import HistoryStore
 import KubeClient
 import Orchestrator
 
-/// Shared plumbing of the cluster commands: a client for a connection, API errors as one
-/// line, and one reconcile pass into the history.
+/// Shared plumbing of the cluster commands: API errors as one line, and one reconcile pass
+/// into the history.
 public enum ClusterSync {
-    public static func api(_ connection: ClusterConnection) throws -> KubeAPI {
-        do { return try KubeAPI(connection: connection) } catch { throw OperatorError("\(error)") }
-    }
-
     /// Runs `body`, turning API and connection errors into the one-line failure.
     public static func report(_ body: () async throws -> Void) async throws {
         do {
@@ -25,7 +21,7 @@ public enum ClusterSync {
     /// Reconciles the namespace into `store` until every collection was listed once.
     public static func once(connection: ClusterConnection, store: HistoryStore, timeout: Duration = .seconds(20)) async throws {
         let writer = HistoryWriter(store: store)
-        let reconciler = Reconciler(api: try api(connection), namespace: connection.namespace, writer: writer,
+        let reconciler = Reconciler(api: KubeAPI(connection: connection), namespace: connection.namespace, writer: writer,
             context: connection.contextName)
         let (updates, sink) = AsyncStream<Reconciler.Update>.makeStream()
         // The group ends only when the reconciler has: the writer is closed after it.

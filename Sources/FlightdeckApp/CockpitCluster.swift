@@ -27,7 +27,7 @@ public struct CockpitCluster: Sendable {
     /// Everything the cockpit needs of one kubeconfig context: a client for `connection`,
     /// and a keeper of `store` for its namespace (trace from the config's NATS, else pod logs).
     public init(connection: ClusterConnection, config: ManifestConfig, store: HistoryStore, readOnly: Bool) throws {
-        let api = try ClusterSync.api(connection)
+        let api = KubeAPI(connection: connection)
         let nats = try NATSLink.options(url: config.settings.natsURL, name: "flightdeck cockpit")
         let keeper = HistoryKeeper(store: store, api: api, options: .onThisMachine(connection: connection,
             trace: config.trace, nats: nats, historyPath: store.path, readOnly: readOnly))

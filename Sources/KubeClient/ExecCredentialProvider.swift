@@ -83,20 +83,6 @@ public final class ExecCredentialProvider: @unchecked Sendable {
         return try result.get()
     }
 
-    /// `credential()` for synchronous callers (a client being set up): blocks its thread for
-    /// as long as the plugin runs.
-    @available(*, noasync, message: "blocks its thread while the plugin runs: use credential()")
-    public func credentialNow() throws(KubeconfigError) -> ExecCredential {
-        lock.lock()
-        defer { lock.unlock() }
-        if let cached, cached.expiration.map({ now() < $0 }) ?? true {
-            return cached
-        }
-        let fresh = try run()
-        cached = fresh
-        return fresh
-    }
-
     /// Forgets the cached credential: call after the server answers 401 with it.
     public func invalidate() {
         lock.lock()

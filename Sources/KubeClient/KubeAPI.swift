@@ -2,6 +2,7 @@ import FlightdeckCore
 import FlowControl
 import Foundation
 import KubeModel
+import Synchronization
 
 /// The Kubernetes API as Flightdeck uses it: typed requests over one `CurlTransport`, with
 /// the connection's credentials, client-side rate limiting, and errors as sentences.
@@ -10,28 +11,44 @@ import KubeModel
 /// the REST API.
 public final class KubeAPI: Sendable {
     public let connection: ClusterConnection
-    private let transport: CurlTransport
     private let limiter: RateLimiter
     private let execCredentials: ExecCredentialProvider?
-    /// Exec credentials' client certificates are fixed when the transport is made.
+    /// Made by the first request: an exec plugin's client certificate is part of the TLS
+    /// setup, and the plugin runs then, off the cooperative pool, not while the client is made.
+    private let madeTransport = Mutex<CurlTransport?>(nil)
     private let userAgent: String
 
+    /// Makes a client without contacting anything: an exec credential plugin runs at the
+    /// first request (its failure is that request's error), as kubectl runs it.
     public init(connection: ClusterConnection, qps: Double = 5, burst: Int = 10,
-        environment: [String: String] = ProcessInfo.processInfo.environment, userAgent: String = "flightdeck") throws
+        environment: [String: String] = ProcessInfo.processInfo.environment, userAgent: String = "flightdeck")
     {
         self.connection = connection
         limiter = RateLimiter(qps: qps, burst: burst)
         self.userAgent = userAgent
         execCredentials = ExecCredentialProvider(connection: connection, environment: environment)
+    }
+
+    /// The transport, made once with the connection's TLS material and, from an exec plugin,
+    /// its client certificate (fixed for the client's life, as client-go fixes it per
+    /// transport).
+    private func transport() async throws -> CurlTransport {
+        if let made = madeTransport.withLock({ $0 }) { return made }
         var tls = connection.tlsMaterial
         if let execCredentials {
-            let credential = try execCredentials.credentialNow()
+            // Single flight: concurrent first requests wait for the same plugin run.
+            let credential = try await execCredentials.credential()
             if let certificate = credential.clientCertificate, let key = credential.clientKey {
                 tls.clientCertificatePEM = certificate
                 tls.clientKeyPEM = key
             }
         }
-        transport = CurlTransport(tls: tls)
+        return madeTransport.withLock { slot in
+            if let made = slot { return made }
+            let made = CurlTransport(tls: tls)
+            slot = made
+            return made
+        }
     }
 
     // MARK: - Requests
@@ -43,7 +60,7 @@ public final class KubeAPI: Sendable {
         let http = try await httpRequest(request)
         let response: HTTPResponse
         do {
-            response = try await transport.send(http)
+            response = try await transport().send(http)
         } catch let error as TransportError {
             throw ClusterUnreachable(connection: connection, error: error)
         }
@@ -175,7 +192,7 @@ public final class KubeAPI: Sendable {
             var errorBody: [UInt8] = []
             var head: HTTPResponseHead?
             do {
-                for try await event in transport.stream(http) {
+                for try await event in try await transport().stream(http) {
                     switch event {
                     case .head(let value):
                         head = value

@@ -30,7 +30,7 @@ struct BenchCluster {
         let sim = try await SimulatedCluster.start(options, store: store)
         let path = sim.kubeconfigURL.path
         let connection = try loader(home: directory).load(kubeconfig: path, namespace: "agents")
-        let api = try KubeAPI(connection: connection, qps: 10_000, burst: 10_000)
+        let api = KubeAPI(connection: connection, qps: 10_000, burst: 10_000)
         return BenchCluster(sim: sim, api: api, kubeconfigPath: path)
     }
 

@@ -23,7 +23,7 @@ struct DrainClient {
     func run() async throws {
         let home = NSTemporaryDirectory() + "flightdeck-drain-\(getpid())"
         let connection = try BenchCluster.loader(home: home).load(kubeconfig: kubeconfig, namespace: namespace)
-        let api = try KubeAPI(connection: connection, qps: 100, burst: 100)
+        let api = KubeAPI(connection: connection, qps: 100, burst: 100)
         var output = Output()
         let start = now()
         switch mode {

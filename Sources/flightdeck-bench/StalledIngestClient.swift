@@ -27,7 +27,7 @@ struct StalledIngestClient {
     func run() async throws {
         let home = NSTemporaryDirectory() + "flightdeck-stall-\(getpid())"
         let connection = try BenchCluster.loader(home: home).load(kubeconfig: kubeconfig, namespace: namespace)
-        let api = try KubeAPI(connection: connection, qps: 100, burst: 100)
+        let api = KubeAPI(connection: connection, qps: 100, burst: 100)
         let store = try HistoryStore(path: database)
         let lock = try SQLiteWriteLock(path: database, seconds: Double(stall))
         let writer = HistoryWriter(store: store)

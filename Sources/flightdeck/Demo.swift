@@ -81,7 +81,7 @@ extension Flightdeck {
             let connection = try KubeconfigLoader(environment: [:], homeDirectory: data.path, workingDirectory: data.path,
                 k3sConfigPath: data.path + "/none", serviceAccountDirectory: data.path + "/none")
                 .load(kubeconfig: cluster.kubeconfigURL.path)
-            let demo = DemoRun(api: try KubeAPI(connection: connection, qps: 50, burst: 100), store: try await HistoryStore.opening(path: history),
+            let demo = DemoRun(api: KubeAPI(connection: connection, qps: 50, burst: 100), store: try await HistoryStore.opening(path: history),
                 feed: feed, server: cluster.url, natsPort: natsServer?.port, realAgents: python != nil, agents: agents, seed: seed,
                 speed: speed)
             try await demo.install()

@@ -1,6 +1,7 @@
 import AgentManifests
 import ArgumentParser
 import FlightdeckApp
+import KubeClient
 
 extension Flightdeck {
     /// `flightdeck install`: the cluster bootstrap, printed (for review or `kubectl apply`) or,
@@ -29,7 +30,7 @@ extension Flightdeck {
                 print(output.render(InstallManifests.all(config.settings)), terminator: "")
                 return
             }
-            let api = try ClusterSync.api(try cluster.connection())
+            let api = KubeAPI(connection: try cluster.connection())
             try await ClusterBootstrap.apply(config.settings, api: api) { print($0) }
         }
     }

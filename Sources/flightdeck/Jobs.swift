@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlightdeckApp
 import Foundation
+import KubeClient
 
 extension Flightdeck {
     struct Jobs: AsyncParsableCommand {
@@ -53,7 +54,7 @@ extension Flightdeck.Jobs {
 
         func run() async throws {
             let connection = try cluster.connection()
-            let actions = JobActions(api: try ClusterSync.api(connection), namespace: connection.namespace)
+            let actions = JobActions(api: KubeAPI(connection: connection), namespace: connection.namespace)
             print(try await actions.delete(name))
         }
     }
@@ -66,7 +67,7 @@ extension Flightdeck.Jobs {
 
         func run() async throws {
             let connection = try cluster.connection()
-            let actions = JobActions(api: try ClusterSync.api(connection), namespace: connection.namespace)
+            let actions = JobActions(api: KubeAPI(connection: connection), namespace: connection.namespace)
             print(try await actions.pin(name))
         }
     }
@@ -82,7 +83,7 @@ extension Flightdeck.Jobs {
 
         func run() async throws {
             let connection = try cluster.connection()
-            let api = try ClusterSync.api(connection)
+            let api = KubeAPI(connection: connection)
             let config = try settings.load(namespace: connection.namespace)
             let nats = try await NATSLink.connect(url: config.settings.natsURL, required: false, configPath: settings.configPath)
             let actions = JobActions(api: api, namespace: connection.namespace, nats: nats)
@@ -109,7 +110,7 @@ extension Flightdeck.Jobs {
         func run() async throws {
             let operatorCommand = try JobActions.steering(command, text: text)
             let connection = try cluster.connection()
-            let api = try ClusterSync.api(connection)
+            let api = KubeAPI(connection: connection)
             let config = try settings.load(namespace: connection.namespace)
             guard let nats = try await NATSLink.connect(url: config.settings.natsURL, required: true,
                 configPath: settings.configPath)
@@ -148,7 +149,7 @@ extension Flightdeck.Jobs {
             let store = try await history.opened()
             let newPrompt = try promptFile.map { try TaskRequest.readFile($0, what: "prompt file") } ?? prompt
             let config = try settings.load(namespace: connection.namespace)
-            let actions = JobActions(api: try ClusterSync.api(connection), namespace: connection.namespace,
+            let actions = JobActions(api: KubeAPI(connection: connection), namespace: connection.namespace,
                 context: connection.contextName)
             print(try await actions.retry(name, prompt: newPrompt, settings: config.settings, store: store))
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlightdeckApp
 import Foundation
+import KubeClient
 import Orchestrator
 
 extension Flightdeck {
@@ -42,7 +43,7 @@ extension Flightdeck {
             }
             let store = try await history.opened()
             let connection = try cluster.connection()
-            let api = try ClusterSync.api(connection)
+            let api = KubeAPI(connection: connection)
             let config = try settings.load(namespace: connection.namespace)
             let nats = try NATSLink.options(url: config.settings.natsURL, name: "flightdeck logs")
             let known = try await store.reading { try JobLookup.find(job, in: $0) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlightdeckApp
 import Foundation
+import KubeClient
 import Orchestrator
 
 extension Flightdeck {
@@ -21,7 +22,7 @@ extension Flightdeck {
         func run() async throws {
             let store = try await history.opened()
             let connection = try cluster.connection()
-            let api = try ClusterSync.api(connection)
+            let api = KubeAPI(connection: connection)
             var config = try settings.load(namespace: connection.namespace)
             if let startFrom { config.trace.startFrom = try HeadlessRecorder.startPoint(startFrom, now: Date()) }
             let nats = try NATSLink.options(url: config.settings.natsURL, name: "flightdeck record")

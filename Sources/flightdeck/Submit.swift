@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlightdeckApp
+import KubeClient
 
 extension Flightdeck {
     /// Starts one agent task: the Job suspended, its workspace claim and Secret owned by it,
@@ -22,7 +23,7 @@ extension Flightdeck {
             let connection = try cluster.connection()
             let config = try settings.load(namespace: connection.namespace)
             let built = try self.task.buildWithPaths(config: config)
-            let api = try ClusterSync.api(connection)
+            let api = KubeAPI(connection: connection)
             let store = try await history.opened()
             try await ClusterSync.report {
                 let outcome = try await TaskSubmission.submit(built.task, secretFilePaths: built.secretFilePaths, api: api,

@@ -22,7 +22,7 @@ import Testing
             let loader = KubeconfigLoader(environment: [:], homeDirectory: directory.path, workingDirectory: directory.path,
                 k3sConfigPath: directory.file("no-k3s.yaml"), serviceAccountDirectory: directory.file("no-sa"))
             let connection = try loader.load(kubeconfig: sim.kubeconfigURL.path)
-            api = try KubeAPI(connection: connection, qps: 1000, burst: 1000)
+            api = KubeAPI(connection: connection, qps: 1000, burst: 1000)
         }
 
         /// POSTs `object`; returns the stored object and the response's Warning headers.

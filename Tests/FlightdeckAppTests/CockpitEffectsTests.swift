@@ -39,7 +39,7 @@ import Testing
             let loader = KubeconfigLoader(environment: [:], homeDirectory: directory.path, workingDirectory: directory.path,
                 k3sConfigPath: directory.file("none"), serviceAccountDirectory: directory.file("none"))
             let connection = try loader.load(kubeconfig: sim.kubeconfigURL.path)
-            api = try KubeAPI(connection: connection, qps: 1000, burst: 1000)
+            api = KubeAPI(connection: connection, qps: 1000, burst: 1000)
             store = try HistoryStore(path: directory.file("history.db"))
             let keeper = HistoryKeeper(store: store, api: api, options: .init(namespace: "agents", context: "sim",
                 durableName: "effects-test"))

@@ -22,7 +22,7 @@ final class SimulatedClusterFixture: Sendable {
         sim = try await SimulatedCluster.start(.init(dataDirectory: URL(fileURLWithPath: directory.file("data")),
             timing: timing, bookmarkInterval: .seconds(1), natsURL: natsURL))
         connection = try Self.loader(home: directory.path).load(kubeconfig: sim.kubeconfigURL.path)
-        api = try KubeAPI(connection: connection, qps: 1000, burst: 1000)
+        api = KubeAPI(connection: connection, qps: 1000, burst: 1000)
         store = try HistoryStore(path: directory.file("history.db"), options: storeOptions)
     }
 

@@ -30,7 +30,7 @@ import Testing
             timing: SimTiming(scale: 0.02)))
         let loader = KubeconfigLoader(environment: [:], homeDirectory: directory.path, workingDirectory: directory.path,
             k3sConfigPath: directory.file("none"), serviceAccountDirectory: directory.file("none"))
-        let api = try KubeAPI(connection: loader.load(kubeconfig: sim.kubeconfigURL.path), qps: 1000, burst: 1000)
+        let api = KubeAPI(connection: try loader.load(kubeconfig: sim.kubeconfigURL.path), qps: 1000, burst: 1000)
         let namespace = "logs-full"
         let namespaceObject: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]]
         _ = try await api.create(.namespaces, namespaceObject)

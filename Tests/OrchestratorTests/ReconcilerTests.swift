@@ -27,7 +27,7 @@ import Testing
             let loader = KubeconfigLoader(environment: [:], homeDirectory: directory.path,
                 workingDirectory: directory.path, k3sConfigPath: directory.file("none"),
                 serviceAccountDirectory: directory.file("none"))
-            api = try KubeAPI(connection: loader.load(kubeconfig: sim.kubeconfigURL.path), qps: 1000, burst: 1000)
+            api = KubeAPI(connection: try loader.load(kubeconfig: sim.kubeconfigURL.path), qps: 1000, burst: 1000)
             store = try HistoryStore(path: directory.file("history.db"))
             writer = HistoryWriter(store: store, limits: .init(maxRows: 100, maxDelay: 0.01))
             _ = try await api.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": [

@@ -28,7 +28,7 @@ import Testing
         static func api(_ kubeconfig: String, home: String) throws -> KubeAPI {
             let loader = KubeconfigLoader(environment: [:], homeDirectory: home, workingDirectory: home,
                 k3sConfigPath: home + "/none", serviceAccountDirectory: home + "/none")
-            return try KubeAPI(connection: loader.load(kubeconfig: kubeconfig), qps: 1000, burst: 1000)
+            return KubeAPI(connection: try loader.load(kubeconfig: kubeconfig), qps: 1000, burst: 1000)
         }
 
         func names(_ type: ResourceType) async throws -> [String] {

@@ -18,7 +18,7 @@ import Testing
     }
 
     func api(_ kubeconfig: String, home: String) throws -> KubeAPI {
-        try KubeAPI(connection: TestCluster.loader(home: home).load(kubeconfig: kubeconfig), qps: 1000, burst: 1000)
+        KubeAPI(connection: try TestCluster.loader(home: home).load(kubeconfig: kubeconfig), qps: 1000, burst: 1000)
     }
 
     /// Every way a kubeconfig can carry a credential, over real TLS to the sim: certificate
@@ -60,10 +60,57 @@ import Testing
             let loader = KubeconfigLoader(environment: [:], homeDirectory: home.path, workingDirectory: home.path,
                 k3sConfigPath: home.file("none"), serviceAccountDirectory: home.file("none"),
                 flightdeckConfigPath: home.file("flightdeck.yaml"))
-            let api = try KubeAPI(connection: loader.load(kubeconfig: path), qps: 1000, burst: 1000)
+            let api = KubeAPI(connection: try loader.load(kubeconfig: path), qps: 1000, burst: 1000)
             let list = try await api.list(.jobs, namespace: "agents")
             #expect(list["kind"]?.stringValue == "JobList", "credential form \(name)")
         }
+        await sim.stop()
+    }
+
+    /// An exec plugin that hands out a client certificate: it runs at the first request, not
+    /// when the client is made (so making one never waits on a plugin), and the certificate
+    /// it returns is the one the server sees.
+    @Test func anExecPluginsClientCertificateIsFetchedAtTheFirstRequest() async throws {
+        let sim = try await start("exec-cert")
+        let home = TemporaryDirectory()
+        let pair = try sim.authority.issueClientCertificate(user: "from-plugin", groups: ["system:masters"])
+        try sim.authority.certificatePEM.write(toFile: home.file("ca.crt"), atomically: true, encoding: .utf8)
+        func escaped(_ pem: String) -> String { pem.replacingOccurrences(of: "\n", with: "\\n") }
+        let plugin = home.file("get-cert")
+        let ran = home.file("ran")
+        try """
+            #!/bin/sh
+            echo run >> \(ran)
+            cat <<'JSON'
+            {"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":"\(escaped(pair.certificatePEM))","clientKeyData":"\(escaped(pair.privateKeyPEM))"}}
+            JSON
+            """.write(toFile: plugin, atomically: true, encoding: .utf8)
+        chmod(plugin, 0o755)
+        try "kubernetes:\n  allowedExecCommands: [\(plugin)]\n".write(
+            toFile: home.file("flightdeck.yaml"), atomically: true, encoding: .utf8)
+        let path = home.file("config.yaml")
+        try """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: sim, cluster: {server: "\(sim.url)", certificate-authority: \(home.file("ca.crt"))}}]
+            users: [{name: cert, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: \(plugin), interactiveMode: Never}}}]
+            contexts: [{name: ctx, context: {cluster: sim, user: cert, namespace: agents}}]
+            current-context: ctx
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)
+        let loader = KubeconfigLoader(environment: [:], homeDirectory: home.path, workingDirectory: home.path,
+            k3sConfigPath: home.file("none"), serviceAccountDirectory: home.file("none"),
+            flightdeckConfigPath: home.file("flightdeck.yaml"))
+        let api = KubeAPI(connection: try loader.load(kubeconfig: path), qps: 1000, burst: 1000)
+        #expect(!FileManager.default.fileExists(atPath: ran), "the plugin ran before any request")
+        // Concurrent first requests share one plugin run and one transport.
+        async let first = api.list(.jobs, namespace: "agents")
+        async let second = api.list(.configMaps, namespace: "agents")
+        #expect(try await first["kind"]?.stringValue == "JobList")
+        #expect(try await second["kind"]?.stringValue == "ConfigMapList")
+        let review = try await api.create(.selfSubjectReviews, ["apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"])
+        #expect(review[path: ["status", "userInfo", "username"]]?.stringValue == "from-plugin")
+        #expect(try String(contentsOfFile: ran, encoding: .utf8) == "run\n")
         await sim.stop()
     }
 

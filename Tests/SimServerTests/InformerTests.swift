@@ -85,7 +85,7 @@ import Testing
             bookmarkInterval: .milliseconds(200))
         let sim = try await SimulatedCluster.start(options)
         let connection = try TestCluster.loader(home: directory.path).load(kubeconfig: sim.kubeconfigURL.path)
-        let api = try KubeAPI(connection: connection, qps: 1000, burst: 1000)
+        let api = KubeAPI(connection: connection, qps: 1000, burst: 1000)
         for name in ["keep", "drop"] {
             _ = try await api.create(.configMaps, namespace: "agents", configMap(name))
         }
@@ -117,7 +117,7 @@ import Testing
         let options = SimulatedCluster.Options(dataDirectory: URL(fileURLWithPath: directory.file("data")),
             bookmarkInterval: .milliseconds(200))
         let sim = try await SimulatedCluster.start(options)
-        let api = try KubeAPI(connection: TestCluster.loader(home: directory.path).load(kubeconfig: sim.kubeconfigURL.path),
+        let api = KubeAPI(connection: try TestCluster.loader(home: directory.path).load(kubeconfig: sim.kubeconfigURL.path),
             qps: 1000, burst: 1000)
         for index in 0..<5 {
             _ = try await api.create(.configMaps, namespace: "agents", configMap("cm-\(index)"))
@@ -147,7 +147,7 @@ import Testing
             defer { proxy.stop() }
             var connection = cluster.connection
             connection.server = URL(string: "https://127.0.0.1:\(proxy.port)")!
-            let api = try KubeAPI(connection: connection, qps: 1000, burst: 1000)
+            let api = KubeAPI(connection: connection, qps: 1000, burst: 1000)
             let cache = Cache()
             let task = cache.consume(Informer(api: api, type: .configMaps, namespace: cluster.namespace,
                 labelSelector: Self.selector, backoff: Backoff(initial: 0.05, maximum: 0.2), silenceTimeout: 1))

@@ -19,7 +19,7 @@ import Testing
         defer { proxy.stop() }
         var connection = try TestCluster.loader(home: directory.path).load(kubeconfig: sim.kubeconfigURL.path)
         connection.server = URL(string: "https://127.0.0.1:\(proxy.port)")!
-        let api = try KubeAPI(connection: connection, qps: 1000, burst: 1000)
+        let api = KubeAPI(connection: connection, qps: 1000, burst: 1000)
 
         let pod: JSONValue = [
             "apiVersion": "v1", "kind": "Pod", "metadata": ["name": "agent-restarts"],

@@ -42,7 +42,7 @@ final class TestCluster: @unchecked Sendable {
             kubeconfigPath = cluster.kubeconfigURL.path
         }
         connection = try Self.loader(home: directory.path).load(kubeconfig: kubeconfigPath, namespace: namespace)
-        api = try KubeAPI(connection: connection, qps: qps, burst: 1000)
+        api = KubeAPI(connection: connection, qps: qps, burst: 1000)
         _ = try await api.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]])
     }
 
