@@ -21,6 +21,26 @@ import Testing
         KubeAPI(connection: try TestCluster.loader(home: home).load(kubeconfig: kubeconfig), qps: 1000, burst: 1000)
     }
 
+    /// A client of `sim` as kubeconfig user `name` (`user`: its YAML), reading nothing of this
+    /// machine's: the kubeconfig, the CA (`ca.crt`) and the Flightdeck config naming the
+    /// allowed exec plugins (`flightdeck.yaml`) are all in `home`.
+    func isolatedAPI(_ sim: SimulatedCluster, home: TemporaryDirectory, user name: String, _ user: String) throws -> KubeAPI {
+        let path = home.file("\(name).yaml")
+        try """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: sim, cluster: {server: "\(sim.url)", certificate-authority: \(home.file("ca.crt"))}}]
+            users: [{name: \(name), user: \(user)}]
+            contexts: [{name: ctx, context: {cluster: sim, user: \(name), namespace: agents}}]
+            current-context: ctx
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)
+        let loader = KubeconfigLoader(environment: [:], homeDirectory: home.path, workingDirectory: home.path,
+            k3sConfigPath: home.file("none"), serviceAccountDirectory: home.file("none"),
+            flightdeckConfigPath: home.file("flightdeck.yaml"))
+        return KubeAPI(connection: try loader.load(kubeconfig: path), qps: 1000, burst: 1000)
+    }
+
     /// Every way a kubeconfig can carry a credential, over real TLS to the sim: certificate
     /// and key as data and as files, CA as a file, a token file, and an allowed exec plugin.
     @Test func everyCredentialFormReachesTheServer() async throws {
@@ -47,20 +67,7 @@ import Testing
             "exec": "{exec: {apiVersion: client.authentication.k8s.io/v1, command: \(plugin), interactiveMode: Never}}",
         ]
         for (name, user) in users.sorted(by: { $0.key < $1.key }) {
-            let path = home.file("\(name).yaml")
-            try """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: sim, cluster: {server: "\(sim.url)", certificate-authority: \(home.file("ca.crt"))}}]
-                users: [{name: \(name), user: \(user)}]
-                contexts: [{name: ctx, context: {cluster: sim, user: \(name), namespace: agents}}]
-                current-context: ctx
-                """.write(toFile: path, atomically: true, encoding: .utf8)
-            chmod(path, 0o600)
-            let loader = KubeconfigLoader(environment: [:], homeDirectory: home.path, workingDirectory: home.path,
-                k3sConfigPath: home.file("none"), serviceAccountDirectory: home.file("none"),
-                flightdeckConfigPath: home.file("flightdeck.yaml"))
-            let api = KubeAPI(connection: try loader.load(kubeconfig: path), qps: 1000, burst: 1000)
+            let api = try isolatedAPI(sim, home: home, user: name, user)
             let list = try await api.list(.jobs, namespace: "agents")
             #expect(list["kind"]?.stringValue == "JobList", "credential form \(name)")
         }
@@ -88,20 +95,8 @@ import Testing
         chmod(plugin, 0o755)
         try "kubernetes:\n  allowedExecCommands: [\(plugin)]\n".write(
             toFile: home.file("flightdeck.yaml"), atomically: true, encoding: .utf8)
-        let path = home.file("config.yaml")
-        try """
-            apiVersion: v1
-            kind: Config
-            clusters: [{name: sim, cluster: {server: "\(sim.url)", certificate-authority: \(home.file("ca.crt"))}}]
-            users: [{name: cert, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: \(plugin), interactiveMode: Never}}}]
-            contexts: [{name: ctx, context: {cluster: sim, user: cert, namespace: agents}}]
-            current-context: ctx
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o600)
-        let loader = KubeconfigLoader(environment: [:], homeDirectory: home.path, workingDirectory: home.path,
-            k3sConfigPath: home.file("none"), serviceAccountDirectory: home.file("none"),
-            flightdeckConfigPath: home.file("flightdeck.yaml"))
-        let api = KubeAPI(connection: try loader.load(kubeconfig: path), qps: 1000, burst: 1000)
+        let api = try isolatedAPI(sim, home: home, user: "cert",
+            "{exec: {apiVersion: client.authentication.k8s.io/v1, command: \(plugin), interactiveMode: Never}}")
         #expect(!FileManager.default.fileExists(atPath: ran), "the plugin ran before any request")
         // Concurrent first requests share one plugin run and one transport.
         async let first = api.list(.jobs, namespace: "agents")
