@@ -142,6 +142,19 @@ public enum TaskManifests {
             ["type": "Opaque", "immutable": true, "data": data])
     }
 
+    /// Every object of the task, Job first: the Job, its workspace claim and its Secret, the
+    /// last two owned by the Job whose uid is `ownerUID`. A Job's uid exists only once the
+    /// Job is created, so without one the claim and Secret carry no ownerReferences (printed
+    /// so, they would outlive the Job: `flightdeck submit` creates the Job first).
+    public static func all(_ task: AgentTask, settings: ClusterSettings, suspended: Bool, ownerUID: String?) -> [JSONValue] {
+        let owner = OwnerReference(apiVersion: "batch/v1", kind: "Job", name: jobName(task), uid: ownerUID ?? "")
+        var dependents = [workspaceClaim(task, settings: settings, owner: owner), secret(task, settings: settings, owner: owner)]
+        if ownerUID == nil {
+            for index in dependents.indices { dependents[index][path: ["metadata", "ownerReferences"]] = nil }
+        }
+        return [job(task, settings: settings, suspended: suspended)] + dependents
+    }
+
     /// `owner` as a controller reference that blocks the owner's foreground deletion until the
     /// dependent is gone (what the garbage collector needs to clean up behind the Job).
     static func controllerReference(_ owner: OwnerReference) -> JSONValue {

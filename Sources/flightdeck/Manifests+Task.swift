@@ -35,15 +35,7 @@ extension Flightdeck.Manifests {
             let config = try settings.load(namespace: namespace)
             let task = try self.task.build(config: config)
 
-            let owner = OwnerReference(apiVersion: "batch/v1", kind: "Job", name: TaskManifests.jobName(task), uid: ownerUID ?? "")
-            var objects = [
-                TaskManifests.job(task, settings: config.settings, suspended: suspended),
-                TaskManifests.workspaceClaim(task, settings: config.settings, owner: owner),
-                TaskManifests.secret(task, settings: config.settings, owner: owner),
-            ]
-            if ownerUID == nil {
-                for index in 1..<objects.count { objects[index][path: ["metadata", "ownerReferences"]] = nil }
-            }
+            let objects = TaskManifests.all(task, settings: config.settings, suspended: suspended, ownerUID: ownerUID)
             print(output.render(objects), terminator: "")
         }
     }

@@ -40,6 +40,27 @@ import Testing
         #expect(TaskManifests.jobID(other) != id)
     }
 
+    /// With the created Job's uid, the claim and Secret are owned by that Job; without one
+    /// they carry no ownerReferences at all (not a reference with an empty uid).
+    @Test func theClaimAndSecretAreOwnedOnlyByAKnownJob() throws {
+        let owned = TaskManifests.all(Fixtures.task, settings: Fixtures.settings, suspended: true, ownerUID: "uid-1")
+        #expect(owned.map { $0["kind"]?.stringValue } == ["Job", "PersistentVolumeClaim", "Secret"])
+        #expect(owned[0][path: ["spec", "suspend"]] == true)
+        for dependent in owned.dropFirst() {
+            let references = try #require(dependent[path: ["metadata", "ownerReferences"]]?.arrayValue)
+            #expect(references.count == 1)
+            #expect(references[0]["uid"]?.stringValue == "uid-1")
+            #expect(references[0]["name"] == owned[0][path: ["metadata", "name"]])
+            #expect(references[0]["controller"] == true)
+        }
+        let unowned = TaskManifests.all(Fixtures.task, settings: Fixtures.settings, suspended: false, ownerUID: nil)
+        #expect(unowned[0][path: ["spec", "suspend"]] != true)
+        for dependent in unowned.dropFirst() {
+            #expect(dependent[path: ["metadata", "ownerReferences"]] == nil)
+        }
+        #expect(unowned.dropFirst().map { $0[path: ["metadata", "name"]] } == owned.dropFirst().map { $0[path: ["metadata", "name"]] })
+    }
+
     @Test func everyTaskObjectCarriesTheTaskLabels() {
         for object in Fixtures.taskObjects() {
             let labels = ObjectMeta(json: object["metadata"]!).labels
