@@ -1,4 +1,23 @@
+#define _GNU_SOURCE
 #include "CCurl.h"
+
+#include <dlfcn.h>
+#include <stdint.h>
+
+/* OpenSSL, libcurl's TLS library on Debian, frees its global state from an atexit handler by
+ * default. A thread still inside libcurl when the process exits (a transfer being cleaned up
+ * as the cockpit quits) then crashes in libcrypto, after everything else went well. Asking
+ * OpenSSL first, before libcurl initialises it, not to register that handler (the documented
+ * OPENSSL_INIT_NO_ATEXIT) leaves its state to the kernel. Looked up at run time: a libcurl
+ * built on another TLS library has no such symbol, and nothing needs doing then. */
+CURLcode CCurl_global_init(void) {
+    typedef int (*InitCrypto)(uint64_t options, const void *settings);
+    InitCrypto initCrypto = (InitCrypto)dlsym(RTLD_DEFAULT, "OPENSSL_init_crypto");
+    if (initCrypto != NULL) {
+        initCrypto(UINT64_C(0x00080000) /* OPENSSL_INIT_NO_ATEXIT */, NULL);
+    }
+    return curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 const char *CCurl_version(void) { return curl_version_info(CURLVERSION_NOW)->version; }
 int CCurl_hasTLS(void) { return (curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_SSL) != 0; }

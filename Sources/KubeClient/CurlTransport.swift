@@ -20,9 +20,10 @@ public final class CurlTransport: Sendable {
 
     deinit { loop.stop() }
 
-    /// curl_global_init must run once before any other libcurl call.
+    /// curl_global_init must run once before any other libcurl call (with OpenSSL told not to
+    /// tear itself down at exit while a transfer may still be cleaned up on another thread).
     private static let initializeOnce: Void = {
-        _ = curl_global_init(3)  // CURL_GLOBAL_DEFAULT (SSL | WIN32)
+        _ = CCurl_global_init()
     }()
 
     /// Body bytes buffered per transfer before it is paused, and the level it resumes at.

@@ -33,6 +33,9 @@ CURLcode CCurl_easy_pause_receive(CURL *handle);
 /// curl_easy_pause with CURLPAUSE_CONT: read again (may deliver held data at once).
 CURLcode CCurl_easy_resume(CURL *handle);
 
+/// curl_global_init, with OpenSSL (when libcurl uses it) told not to free its state at exit.
+CURLcode CCurl_global_init(void);
+
 CURLMcode CCurl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
 #endif
