@@ -15,4 +15,15 @@ extension HistoryStore {
             }
         }
     }
+
+    /// Opens the history database at `path` (creating it when missing, unless read-only) off
+    /// the cooperative pool, on the readers' threads: opening may wait on the disk, or on
+    /// another process that holds the file's lock while it sets up the schema.
+    public static func opening(path: String, options: Options = Options()) async throws -> HistoryStore {
+        try await withCheckedThrowingContinuation { continuation in
+            readers.async {
+                continuation.resume(with: Result { try HistoryStore(path: path, options: options) })
+            }
+        }
+    }
 }
