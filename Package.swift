@@ -113,7 +113,7 @@ let package = Package(
         .target(
             name: "FlightdeckApp",
             dependencies: ["FlightdeckCore", "FlowControl", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "Orchestrator",
-                "NATSClient", "CockpitUI", "TerminalIO"]
+                "NATSClient", "CockpitUI", "TerminalIO", "SimAgent"]
         ),
 
         // MARK: - I/O edges

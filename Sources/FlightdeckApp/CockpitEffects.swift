@@ -44,26 +44,13 @@ public struct CockpitEffects: Sendable {
     /// Carries out a history or cluster effect; runtime effects are not this type's.
     public func perform(_ effect: CockpitEffect) async {
         switch effect {
-        case .loadTrace(let jobID, let range):
-            await read("trace") { store in
-                .tracePageLoaded(jobID: jobID, records: try store.trace(jobID: jobID, seq: range),
-                    total: try store.traceCount(jobID: jobID))
-            }
-        case .loadTraceTail(let jobID, let count):
-            await read("trace") { store in
-                .tracePageLoaded(jobID: jobID, records: try store.traceTail(jobID: jobID, limit: count),
-                    total: try store.traceCount(jobID: jobID))
-            }
-        case .searchTrace(let jobID, let query, let from, let forward):
-            await read("search") { store in
-                .traceSearchResult(jobID: jobID, query: query,
-                    seq: try store.traceSearch(jobID: jobID, query: query, from: from, forward: forward))
-            }
-        case .loadTimeline(let jobIDs):
-            for jobID in jobIDs {
-                await read("timeline") { store in
-                    .timelineLoaded(jobID: jobID, spans: try store.phaseSpans(jobID: jobID), markers: try store.markers(jobID: jobID))
-                }
+        case .loadTrace, .loadTraceTail, .searchTrace, .loadTimeline:
+            do {
+                for message in try await store.reading({ try Self.historyAnswer(effect, store: $0) }) { send(message) }
+            } catch is CancellationError {
+                return
+            } catch {
+                send(.actionFailed("\(Self.historyTopic(effect)): \(error)"))
             }
         case .loadWorkspace(let jobID): await loadWorkspace(jobID)
         case .loadFilePreview(let jobID, let path): await loadPreview(jobID: jobID, path: path)
@@ -71,6 +58,45 @@ public struct CockpitEffects: Sendable {
         case .submit(let draft): await submit(draft)
         case .switchContext, .loadTheme, .quit: break
         }
+    }
+
+    /// What a history effect finds, as messages (none for an effect that is not one).
+    public static func historyAnswer(_ effect: CockpitEffect, store: HistoryStore) throws -> [CockpitMessage] {
+        switch effect {
+        case .loadTrace(let jobID, let range):
+            [.tracePageLoaded(jobID: jobID, records: try store.trace(jobID: jobID, seq: range),
+                total: try store.traceCount(jobID: jobID))]
+        case .loadTraceTail(let jobID, let count):
+            [.tracePageLoaded(jobID: jobID, records: try store.traceTail(jobID: jobID, limit: count),
+                total: try store.traceCount(jobID: jobID))]
+        case .searchTrace(let jobID, let query, let from, let forward):
+            [.traceSearchResult(jobID: jobID, query: query,
+                seq: try store.traceSearch(jobID: jobID, query: query, from: from, forward: forward))]
+        case .loadTimeline(let jobIDs):
+            try jobIDs.map { jobID in
+                .timelineLoaded(jobID: jobID, spans: try store.phaseSpans(jobID: jobID), markers: try store.markers(jobID: jobID))
+            }
+        default: []
+        }
+    }
+
+    private static func historyTopic(_ effect: CockpitEffect) -> String {
+        switch effect {
+        case .searchTrace: "search"
+        case .loadTimeline: "timeline"
+        default: "trace"
+        }
+    }
+
+    /// The workspace as the agent last listed it in its events, when its volume is not on
+    /// this node.
+    public static func snapshotListing(jobID: String, store: HistoryStore) throws -> WorkspaceListing {
+        guard let snapshot = try store.workspaceSnapshot(jobID: jobID) else {
+            return WorkspaceListing(entries: [], source: .nothingSeen)
+        }
+        let checkpoint = snapshot.entries.first { $0.path.hasPrefix("checkpoints/") && $0.path.hasSuffix(".db") }
+        return WorkspaceListing(entries: snapshot.entries, source: .events(asOf: snapshot.asOf),
+            checkpoint: checkpoint.map { .init(size: $0.size, modified: $0.modified) })
     }
 
     /// The cluster's jobs, from history (deleted ones included).
@@ -152,13 +178,8 @@ public struct CockpitEffects: Sendable {
             return
         }
         do {
-            if let snapshot = try await store.reading({ try $0.workspaceSnapshot(jobID: jobID) }) {
-                let checkpoint = snapshot.entries.first { $0.path.hasPrefix("checkpoints/") && $0.path.hasSuffix(".db") }
-                send(.workspaceListed(jobID: jobID, listing: WorkspaceListing(entries: snapshot.entries,
-                    source: .events(asOf: snapshot.asOf), checkpoint: checkpoint.map { .init(size: $0.size, modified: $0.modified) })))
-            } else {
-                send(.workspaceListed(jobID: jobID, listing: WorkspaceListing(entries: [], source: .nothingSeen)))
-            }
+            let listing = try await store.reading { try Self.snapshotListing(jobID: jobID, store: $0) }
+            send(.workspaceListed(jobID: jobID, listing: listing))
         } catch {
             send(.actionFailed("workspace: \(error)"))
         }
