@@ -6,7 +6,7 @@ import Synchronization
 /// resizes from the session, a tick each second, whatever the caller sends), then
 /// `Cockpit.update`, the effects handed to the caller, and one render per batch of messages
 /// presented to the session (which diffs and caps frames). Nothing is rendered while no
-/// message arrives, so an idle cockpit costs a tick a second.
+/// message arrives, and a tick redraws only the panes whose text it changes.
 public final class CockpitLoop: Sendable {
     private let session: TerminalSession
     private let inbox = Mutex<[CockpitMessage]>([])
@@ -42,6 +42,9 @@ public final class CockpitLoop: Sendable {
         let depth = session.capabilities.colorDepth
         var theme = state.theme
         var mappedTheme = theme.mapped(to: depth)
+        // Panes whose inputs did not change are kept from the last frame (a tick that changes
+        // no visible text draws no pane).
+        var cache = FrameCache()
         let session = session
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -75,7 +78,7 @@ public final class CockpitLoop: Sendable {
                     mappedTheme = theme.mapped(to: depth)
                 }
                 GlyphTable.shared.beginFrame()
-                session.present(Cockpit.render(state, width: state.width, height: state.height, theme: mappedTheme))
+                session.present(Cockpit.render(state, width: state.width, height: state.height, theme: mappedTheme, cache: &cache))
             }
             group.cancelAll()
         }

@@ -64,6 +64,9 @@ public final class GlyphTable: Sendable {
         }
     }
 
+    /// The current epoch: cells drawn two epochs ago no longer resolve.
+    public var epoch: UInt32 { entries.withLock { $0.epoch } }
+
     /// Entries in the current epoch.
     public var count: Int { entries.withLock { $0.texts.count } }
 }

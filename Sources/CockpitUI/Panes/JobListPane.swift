@@ -86,9 +86,11 @@ struct JobListPane {
     }
 
     /// Running or finished: how long it ran; not started: how long it has waited.
-    private func age(_ job: AgentJob) -> String {
-        if let duration = job.duration(now: state.now) { return DurationText.short(duration) }
-        if let created = job.createdAt { return DurationText.short(state.now.timeIntervalSince(created)) }
+    private func age(_ job: AgentJob) -> String { Self.age(job, now: state.now) }
+
+    static func age(_ job: AgentJob, now: Date) -> String {
+        if let duration = job.duration(now: now) { return DurationText.short(duration) }
+        if let created = job.createdAt { return DurationText.short(now.timeIntervalSince(created)) }
         return "-"
     }
 

@@ -19,26 +19,12 @@ struct TimelinePane {
             + "\(glyphs.retry) retry \(glyphs.checkpoint) checkpoint \(glyphs.failure) failure"
         let body = grid.frame(area, title: title, focused: focused, theme: theme, glyphs: glyphs)
         guard body.height >= 1, body.width >= 4 else { return }
-        let labelWidth = body.width >= 40 ? Self.labelWidth : 0
-        let columns = body.width - labelWidth
-        let lanes = laneJobs(count: max(1, body.height - 1))
-        guard !lanes.isEmpty else {
+        guard let window = Self.window(state, body: body) else {
             grid.put("no job selected", x: body.x + 1, y: body.y, style: theme.style(.timelineAxis), clip: body)
             return
         }
-        // The view ends at "now" unless the cursor is further back than half the width — or
-        // ahead of now: an agent's clock (a node's, the demo's faster one) may run ahead of ours.
-        let cursor = timeline.cursorTime ?? state.now
-        let span = Double(columns) * spc
-        var latest = max(state.now, cursor)
-        for job in lanes {
-            guard let lane = timeline.lanes[job.id] else { continue }
-            if let last = lane.spans.last { latest = max(latest, last.end ?? last.start) }
-            if let marker = lane.markers.last { latest = max(latest, marker.time) }
-        }
-        let end = cursor < latest.addingTimeInterval(-span / 2) ? cursor.addingTimeInterval(span / 2) : latest
-        let start = end.addingTimeInterval(-span)
-        let cursorColumn = Int((cursor.timeIntervalSince(start) / spc).rounded(.down))
+        let (labelWidth, columns, lanes, start, cursorColumn) = (window.labelWidth, window.columns, window.lanes, window.start,
+            window.cursorColumn)
 
         for (index, job) in lanes.enumerated() {
             let y = body.y + index
@@ -62,8 +48,46 @@ struct TimelinePane {
         }
     }
 
+    /// What the pane shows in a body of that size: which lanes, from when, where the cursor is.
+    struct Window: Equatable {
+        var labelWidth: Int
+        var columns: Int
+        var lanes: [AgentJob]
+        var start: Date
+        var cursorColumn: Int
+    }
+
+    static func window(_ state: CockpitState, body: Rect) -> Window? {
+        let timeline = state.timeline
+        let spc = timeline.secondsPerColumn
+        let labelWidth = body.width >= 40 ? Self.labelWidth : 0
+        let columns = body.width - labelWidth
+        let lanes = laneJobs(state, count: max(1, body.height - 1))
+        guard !lanes.isEmpty else { return nil }
+        // The view ends at "now" unless the cursor is further back than half the width — or
+        // ahead of now: an agent's clock (a node's, the demo's faster one) may run ahead of ours.
+        let cursor = timeline.cursorTime ?? state.now
+        let span = Double(columns) * spc
+        var latest = max(state.now, cursor)
+        for job in lanes {
+            guard let lane = timeline.lanes[job.id] else { continue }
+            if let last = lane.spans.last { latest = max(latest, last.end ?? last.start) }
+            if let marker = lane.markers.last { latest = max(latest, marker.time) }
+        }
+        // The view ends on a whole column, so the axis and lanes move a column at a time rather
+        // than a little with every second or record.
+        func wholeColumn(_ time: Date) -> Date {
+            Date(timeIntervalSinceReferenceDate: (time.timeIntervalSinceReferenceDate / spc).rounded(.up) * spc)
+        }
+        let columnEnd = wholeColumn(latest)
+        let end = cursor < columnEnd.addingTimeInterval(-span / 2) ? wholeColumn(cursor.addingTimeInterval(span / 2)) : columnEnd
+        let start = end.addingTimeInterval(-span)
+        return Window(labelWidth: labelWidth, columns: columns, lanes: lanes, start: start,
+            cursorColumn: Int((cursor.timeIntervalSince(start) / spc).rounded(.down)))
+    }
+
     /// The selected job and as many neighbours as fit, in list order.
-    private func laneJobs(count: Int) -> [AgentJob] {
+    private static func laneJobs(_ state: CockpitState, count: Int) -> [AgentJob] {
         let visible = state.jobs.visible
         guard let index = state.jobs.selectedIndex else { return state.jobs.selected.map { [$0] } ?? [] }
         let start = max(0, min(index - count / 2, visible.count - count))

@@ -5,7 +5,7 @@ import Foundation
 /// arguments, an observation with exit code and duration, an error), folded, wrapped. Shared
 /// by the pane and by `update`, which must know how tall records are to keep the cursor on
 /// screen.
-struct TraceLines {
+struct TraceLines: Equatable {
     var width: Int
     var absoluteTime: Bool
     var wrap: Bool

@@ -9,6 +9,12 @@ struct TracePane {
     let glyphs: GlyphSet
 
     func render(into grid: inout CellGrid, area: Rect, focused: Bool) {
+        var layouts: TraceLayoutCache?
+        render(into: &grid, area: area, focused: focused, layouts: &layouts)
+    }
+
+    /// Draws the pane, taking records' lines from `layouts` when given (and keeping them there).
+    func render(into grid: inout CellGrid, area: Rect, focused: Bool, layouts: inout TraceLayoutCache?) {
         let trace = state.trace
         let body = grid.frame(area, title: title(), focused: focused, theme: theme, glyphs: glyphs,
                               footer: footer(), footerRight: badge())
@@ -25,6 +31,12 @@ struct TracePane {
         }
         var lines = state.traceLines
         lines.width = body.width
+        func layout(_ record: TraceRecord) -> [[Segment]] {
+            let unfolded = !trace.unfolded.isEmpty && trace.unfolded.contains(trace.key(record))
+            guard layouts != nil else { return lines.lines(for: record, unfolded: unfolded) }
+            return layouts!.lines(for: record, unfolded: unfolded, with: lines)
+        }
+        defer { layouts?.endFrame() }
         let selectedStyle = theme.style(.traceSelected)
         let matchStyle = theme.style(.traceSearchMatch)
         let source = trace.source
@@ -38,7 +50,7 @@ struct TracePane {
             while row > 0, count < body.height {
                 row -= 1
                 let record = source[trace.rows[row]]
-                let recordLines = lines.lines(for: record, unfolded: !trace.unfolded.isEmpty && trace.unfolded.contains(trace.key(record)))
+                let recordLines = layout(record)
                 count += recordLines.count
                 laidOut.append((row, recordLines[...]))
             }
@@ -49,7 +61,7 @@ struct TracePane {
             var row = min(trace.top, trace.rows.count - 1)
             while count < body.height, row < trace.rows.count {
                 let record = source[trace.rows[row]]
-                let recordLines = lines.lines(for: record, unfolded: !trace.unfolded.isEmpty && trace.unfolded.contains(trace.key(record)))
+                let recordLines = layout(record)
                 count += recordLines.count
                 laidOut.append((row, recordLines[...]))
                 row += 1

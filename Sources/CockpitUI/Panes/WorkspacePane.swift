@@ -68,6 +68,18 @@ struct WorkspacePane {
         return segments
     }
 
+    /// The clock-dependent texts of the summary line (`FrameCache` compares them).
+    static func summaryAges(_ listing: WorkspaceListing?, now: Date) -> [String] {
+        guard let listing else { return [] }
+        var ages: [String] = []
+        if case .events(let asOf) = listing.source {
+            let age = now.timeIntervalSince(asOf)
+            ages.append(DurationText.short(age) + (age > WorkspaceState.staleAfter ? " stale" : ""))
+        }
+        if let modified = listing.checkpoint?.modified { ages.append(DurationText.short(now.timeIntervalSince(modified))) }
+        return ages
+    }
+
     private func drawTree(into grid: inout CellGrid, area: Rect) {
         let workspace = state.workspace
         guard !area.isEmpty else { return }

@@ -1,0 +1,45 @@
+import FlightdeckCore
+import Foundation
+
+/// Trace records as laid out for the last frame, by record, for layouts made with the same
+/// `TraceLines` (width, time mode, wrap, zone, glyphs): a followed trace lays out only the
+/// new record of a frame. Holds only what the last frame used, so it stays as small as a
+/// screenful.
+struct TraceLayoutCache: Sendable {
+    /// A record is known by where it came from and its number (a record never changes once
+    /// stored; the source and time tell a same-numbered record of another history apart).
+    struct Key: Hashable {
+        var jobID: String
+        var seq: Int64
+        var sourceID: String
+        var time: Date
+        var unfolded: Bool
+    }
+
+    private var lines: TraceLines?
+    private var entries: [Key: [[Segment]]] = [:]
+    private var used: [Key: [[Segment]]] = [:]
+
+    /// The record's lines, from the last frame when it had them.
+    mutating func lines(for record: TraceRecord, unfolded: Bool, with lines: TraceLines) -> [[Segment]] {
+        if self.lines != lines {
+            self.lines = lines
+            entries = [:]
+            used = [:]
+        }
+        let key = Key(jobID: record.jobID, seq: record.seq, sourceID: record.sourceID, time: record.time, unfolded: unfolded)
+        if let laidOut = used[key] ?? entries[key] {
+            used[key] = laidOut
+            return laidOut
+        }
+        let laidOut = lines.lines(for: record, unfolded: unfolded)
+        used[key] = laidOut
+        return laidOut
+    }
+
+    /// Forgets what this frame did not use.
+    mutating func endFrame() {
+        entries = used
+        used = [:]
+    }
+}
