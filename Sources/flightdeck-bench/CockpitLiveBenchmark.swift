@@ -9,6 +9,7 @@ struct CockpitLiveBenchmark {
     let rate: Int
     let seconds: Int
     let idleSeconds: Int
+    let startedAgo: Int
     let directory: String
 
     func run() throws {
@@ -46,7 +47,8 @@ struct CockpitLiveBenchmark {
             child.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
         }
         child.arguments = ["cockpit-child", "--db", directory + "/cockpit-live.db", "--report", report,
-                           "--rate", String(rate), "--seconds", String(seconds), "--idle", String(idleSeconds)]
+                           "--rate", String(rate), "--seconds", String(seconds), "--idle", String(idleSeconds),
+                           "--started-ago", String(startedAgo)]
         var environment = ProcessInfo.processInfo.environment
         environment["TERM"] = "xterm-256color"
         environment["COLORTERM"] = "truecolor"
@@ -59,7 +61,8 @@ struct CockpitLiveBenchmark {
         child.standardInput = terminal
         child.standardOutput = terminal
         child.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        print("cockpit-live: \(rate) records/s for \(seconds) s, then \(idleSeconds) s idle, on a 200x60 pty (child process)")
+        print("cockpit-live: \(rate) records/s for \(seconds) s, then \(idleSeconds) s idle, on a 200x60 pty (child process)"
+            + (startedAgo > 0 ? ", the job started \(startedAgo) s before" : ""))
         try child.run()
         child.waitUntilExit()
         close(slave)

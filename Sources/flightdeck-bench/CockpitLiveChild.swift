@@ -18,6 +18,7 @@ struct CockpitLiveChild {
     let rate: Int
     let seconds: Int
     let idleSeconds: Int
+    let startedAgo: Int
 
     static let jobID = "live"
 
@@ -29,7 +30,8 @@ struct CockpitLiveChild {
         let writer = HistoryWriter(store: store, limits: HistoryWriter.Limits()) { outcome in
             if case .committed(let commit) = outcome { feed.publish(commit) }
         }
-        let job = AgentJob(id: Self.jobID, name: "live-agent", namespace: "agents", createdAt: Date(), startedAt: Date(),
+        let started = Date().addingTimeInterval(-Double(startedAgo))
+        let job = AgentJob(id: Self.jobID, name: "live-agent", namespace: "agents", createdAt: started, startedAt: started,
                            status: .running, retries: 0, backoffLimit: 3, node: "k3s-node-1", phase: .tactical)
         try await writer.enqueue(.job(job))
         try await writer.flushed()

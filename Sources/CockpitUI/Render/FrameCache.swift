@@ -37,7 +37,7 @@ struct PaneKey: Equatable {
 
     enum Content: Equatable {
         case jobs(JobListState, ages: [String])
-        case trace(TraceState, jobs: [AgentJob], marked: Set<String>)
+        case trace(revision: UInt64, jobs: [AgentJob], marked: Set<String>)
         case timeline(TimelinePane.Window?, lanes: [TimelineState.Lane?], selected: String?, secondsPerColumn: Double, clock: Int)
         case files(WorkspaceState, ages: [String])
     }
@@ -50,7 +50,7 @@ struct PaneKey: Equatable {
             content = .jobs(jobs, ages: window(around: [jobs.top, jobs.selectedIndex], count: jobs.visible.count, span: area.height)
                 .map { JobListPane.age(jobs.visible[$0], now: state.now) })
         case .trace:
-            content = .trace(state.trace, jobs: state.jobs.all, marked: state.jobs.marked)
+            content = .trace(revision: state.trace.revision, jobs: state.jobs.all, marked: state.jobs.marked)
         case .timeline:
             // The clock moves a lane only where "now" (the end of a running span) passes the
             // middle of a column; everything else comes with the window.
