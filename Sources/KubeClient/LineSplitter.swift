@@ -30,6 +30,27 @@ public struct LineSplitter: Sendable {
         return lines
     }
 
+    /// Hands each complete line `chunk` finishes (without its `\n`) to `body` as a slice of the
+    /// chunk, or of the carried-over bytes when a line spans chunks: no copy per line.
+    public mutating func forEachLine<E: Error>(
+        in chunk: [UInt8], _ body: (ArraySlice<UInt8>) throws(E) -> Void
+    ) throws(E) -> LineTooLong? {
+        var start = chunk.startIndex
+        while let newline = chunk[start...].firstIndex(of: 0x0A) {
+            if pending.isEmpty {
+                try body(chunk[start..<newline])
+            } else {
+                pending += chunk[start..<newline]
+                let line = pending
+                pending = []
+                try body(line[...])
+            }
+            start = newline + 1
+        }
+        pending += chunk[start...]
+        return pending.count > maxLine ? LineTooLong(limit: maxLine) : nil
+    }
+
     /// What is left after the stream ended (a last line without `\n`), if anything.
     public mutating func finish() -> [UInt8]? {
         defer { pending = [] }

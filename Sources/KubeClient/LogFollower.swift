@@ -73,11 +73,7 @@ public struct LogFollower: Sendable {
                 var splitter = LineSplitter(maxLine: 16 << 20)
                 do {
                     for try await chunk in api.logs(namespace: namespace, pod: pod, options: previous) {
-                        var batch: [LogLine] = []
-                        for raw in try splitter.push(chunk) {
-                            guard let line = LogLine.parse(raw, restartCount: restartCount - 1) else { continue }
-                            if resume.accept(line) { batch.append(line) }
-                        }
+                        let batch = try Self.lines(of: chunk, splitter: &splitter, resume: &resume, restartCount: restartCount - 1)
                         if !batch.isEmpty { try await deliver(batch) }
                     }
                 } catch is CancellationError {
@@ -105,11 +101,7 @@ public struct LogFollower: Sendable {
                             break
                         }
                     }
-                    var batch: [LogLine] = []
-                    for raw in try splitter.push(chunk) {
-                        guard let line = LogLine.parse(raw, restartCount: restartCount) else { continue }
-                        if resume.accept(line) { batch.append(line) }
-                    }
+                    let batch = try Self.lines(of: chunk, splitter: &splitter, resume: &resume, restartCount: restartCount)
                     if !batch.isEmpty { try await deliver(batch) }
                 }
                 if ambiguous { continue }
@@ -133,6 +125,19 @@ public struct LogFollower: Sendable {
                 try await Task.sleep(for: .seconds(backoff.delay(now: now, random: .random(in: 0...1))))
             }
         }
+    }
+
+    /// The new lines a chunk completes: split, parsed and checked in place on its bytes.
+    private static func lines(of chunk: [UInt8], splitter: inout LineSplitter, resume: inout LogResume,
+        restartCount: Int) throws -> [LogLine]
+    {
+        var batch: [LogLine] = []
+        let tooLong = splitter.forEachLine(in: chunk) { raw in
+            guard let line = LogLine.parse(raw, restartCount: restartCount) else { return }
+            if resume.accept(line) { batch.append(line) }
+        }
+        if let tooLong { throw tooLong }
+        return batch
     }
 
     private func currentRestartCount() async throws -> Int {
