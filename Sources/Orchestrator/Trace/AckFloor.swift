@@ -45,37 +45,49 @@ final class AckFloor: Sendable {
     /// Set once no more acks may go out.
     var interruption: Interruption? { state.withLock { $0.interruption } }
 
+    /// A batch as `open` numbered it, with its highest message (found on the reader's
+    /// thread, so the writer's completion only compares numbers).
+    struct Ticket: Sendable {
+        fileprivate let index: Int
+        fileprivate let top: JetStreamMessage?
+    }
+
     /// Numbers a batch as it is read, in reading order; throws when deliveries were lost
     /// before or within it (nothing of it may be acked then).
-    func open(_ batch: [JetStreamMessage]) throws(Interruption) -> Int {
-        try state.withLock { (state: inout State) throws(Interruption) -> Int in
+    func open(_ batch: [JetStreamMessage]) throws(Interruption) -> Ticket {
+        var top: Int?
+        for index in batch.indices where batch[index].streamSequence > top.map({ batch[$0].streamSequence }) ?? 0 {
+            top = index
+        }
+        let index = try state.withLock { (state: inout State) throws(Interruption) -> Int in
             if let interruption = state.interruption { throw interruption }
-            for message in batch {
-                if message.consumerSequence > state.nextDelivery {
+            for index in batch.indices {
+                let delivery = batch[index].consumerSequence
+                if delivery > state.nextDelivery {
                     let lost = Interruption(description: "JetStream deliveries \(state.nextDelivery)"
-                        + "–\(message.consumerSequence - 1) did not arrive; reading again from the ack floor")
+                        + "–\(delivery - 1) did not arrive; reading again from the ack floor")
                     state.interruption = lost
                     throw lost
                 }
                 // Lower: a redelivery that kept the number of its first delivery.
-                if message.consumerSequence == state.nextDelivery { state.nextDelivery += 1 }
+                if delivery == state.nextDelivery { state.nextDelivery += 1 }
             }
             state.opened += 1
             return state.opened - 1
         }
+        return Ticket(index: index, top: top.map { batch[$0] })
     }
 
-    /// Records how batch `index` (of `open`) ended, with `batch` its messages; returns the
-    /// message to ack, if the stored prefix grew past what was acked.
-    func settle(_ index: Int, _ batch: [JetStreamMessage], committed: Bool) -> JetStreamMessage? {
-        let top = batch.max { $0.streamSequence < $1.streamSequence }
-        return state.withLock { state -> JetStreamMessage? in
+    /// Records how a batch ended; returns the message to ack, if the stored prefix grew past
+    /// what was acked.
+    func settle(_ ticket: Ticket, committed: Bool) -> JetStreamMessage? {
+        state.withLock { state -> JetStreamMessage? in
             guard state.interruption == nil else { return nil }
             guard committed else {
                 state.interruption = Interruption(description: "a batch was not stored; reading again from the ack floor")
                 return nil
             }
-            state.settledAhead[index] = .some(top)
+            state.settledAhead[ticket.index] = .some(ticket.top)
             while let settled = state.settledAhead.removeValue(forKey: state.prefix) {
                 state.prefix += 1
                 if let settled, settled.streamSequence > state.highest?.streamSequence ?? 0 { state.highest = settled }

@@ -150,7 +150,7 @@ public final class NATSTraceIngestor: Sendable {
                 if let error { counters.withLock { $0.lastError = "\(error)" } }
                 // Not stored: nothing more is acked; JetStream redelivers it after ack_wait,
                 // and the next batch read starts the consumer again from its ack floor.
-                if let last = acks.settle(ticket, batch, committed: error == nil) { try? consumer.ack(last) }
+                if let last = acks.settle(ticket, committed: error == nil) { try? consumer.ack(last) }
             }
         }
     }
