@@ -36,6 +36,8 @@ extension HistoryStore {
         var commit = HistoryCommit()
         commit.records.reserveCapacity(batch.count)
         var rows = JobRows(db: db)
+        // Jobs with new records, by row: a job's id is hashed into `jobsChanged` once, not per record.
+        var grown: Set<Int64> = []
         let now = Date().timeIntervalSince1970
         let insertTrace = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO trace
@@ -58,6 +60,7 @@ extension HistoryStore {
                 record.seq = seq
                 if try insert(record, job: row, statement: insertTrace, db: db) {
                     rows.advanceSeq(for: row)
+                    if grown.insert(row).inserted { commit.jobsChanged.insert(record.jobID) }
                     commit.records.append(record)
                 } else {
                     commit.duplicates += 1
@@ -91,7 +94,6 @@ extension HistoryStore {
                 if db.changesCount > 0 { commit.jobsChanged.insert(jobID) } else { commit.duplicates += 1 }
             }
         }
-        for record in commit.records { commit.jobsChanged.insert(record.jobID) }
         return commit
     }
 

@@ -174,16 +174,115 @@ struct JetStreamTests {
         await nats.close()
     }
 
+    /// Reads at least `count` messages without acking them (what a reader had in flight).
+    func read(_ consumer: PullConsumer, count: Int) async throws -> [JetStreamMessage] {
+        var received: [JetStreamMessage] = []
+        for try await batch in consumer.batches() {
+            received += batch
+            if received.count >= count { break }
+        }
+        return received
+    }
+
+    /// The consumer's ack floor and unacked count as the server reports them.
+    func acks(_ js: JetStream, _ name: String) async throws -> (floor: Int64, pending: Int64, policy: String?) {
+        let info = try #require(try await js.consumerInfo(stream: "FLIGHTDECK_TRACE", name: name))
+        return (info["ack_floor"]?["stream_seq"]?.int64Value ?? -1, info["num_ack_pending"]?.int64Value ?? -1,
+            info["config"]?["ack_policy"]?.stringValue)
+    }
+
+    @Test func oneAckOfAnAckAllConsumerAcksEverythingUpToItsMessage() async throws {
+        let server = try await NATSServerProcess(jetStream: true)
+        let nats = try await connect(server)
+        let js = JetStream(connection: nats)
+        try await js.ensureStream(StreamConfig(memoryStorage: true))
+        let placement = try await js.placeConsumer(stream: "FLIGHTDECK_TRACE",
+            ConsumerConfig(durableName: "all", ackPolicy: .all, ackWait: .seconds(60)))
+        #expect(placement == ConsumerPlacement(origin: .created, nextDelivery: 1))
+        try await publish(nats, count: 100)
+        let consumer = PullConsumer(jetStream: js, stream: "FLIGHTDECK_TRACE", consumer: "all", batch: 100)
+        let received = try await read(consumer, count: 100)
+        #expect(received.map(\.consumerSequence) == Array(1...100), "numbered one apart, from the placement's next")
+        #expect(received.map(\.streamSequence) == Array(1...100))
+        try consumer.ack(received[59])
+        try await eventually { try await acks(js, "all").floor == 60 }
+        let state = try await acks(js, "all")
+        #expect(state.pending == 40 && state.policy == "all")
+        await nats.close()
+    }
+
+    @Test func aConsumerWithAnotherAckPolicyIsMadeAgainAtItsAckFloor() async throws {
+        let server = try await NATSServerProcess(jetStream: true)
+        let nats = try await connect(server)
+        let js = JetStream(connection: nats)
+        try await js.ensureStream(StreamConfig(memoryStorage: true))
+        // As an older Flightdeck made it: explicit acks, the first 40 and the 45th acked, the
+        // rest up to 50 or more delivered and never acked.
+        try await js.ensureConsumer(stream: "FLIGHTDECK_TRACE", ConsumerConfig(durableName: "cockpit", ackWait: .seconds(60)))
+        try await publish(nats, count: 100)
+        let older = PullConsumer(jetStream: js, stream: "FLIGHTDECK_TRACE", consumer: "cockpit", batch: 30)
+        let inFlight = try await read(older, count: 50)
+        try older.ack(inFlight.filter { $0.streamSequence <= 40 || $0.streamSequence == 45 })
+        try await eventually { try await acks(js, "cockpit").floor == 40 }
+        #expect(try await acks(js, "cockpit").policy == "explicit")
+
+        let upgraded = ConsumerConfig(durableName: "cockpit", ackPolicy: .all, ackWait: .seconds(60))
+        let placement = try await js.placeConsumer(stream: "FLIGHTDECK_TRACE", upgraded)
+        #expect(placement == ConsumerPlacement(origin: .restarted(from: 41), nextDelivery: 1))
+        #expect(try await acks(js, "cockpit").policy == "all")
+        let consumer = PullConsumer(jetStream: js, stream: "FLIGHTDECK_TRACE", consumer: "cockpit", batch: 100)
+        let again = try await read(consumer, count: 60)
+        #expect(again.map(\.streamSequence) == Array(41...100), "what was acked stays acked; the rest comes again, in order")
+        try consumer.ack(again[again.count - 1])
+        try await eventually { try await acks(js, "cockpit").pending == 0 }
+        // Made again once: from now on it keeps its place.
+        #expect(try await js.placeConsumer(stream: "FLIGHTDECK_TRACE", upgraded).origin == .kept)
+        #expect(try await !js.ensureConsumer(stream: "FLIGHTDECK_TRACE", upgraded))
+        await nats.close()
+    }
+
+    @Test func unackedDeliveriesComeAgainFirstWhenAReaderAsks() async throws {
+        let server = try await NATSServerProcess(jetStream: true)
+        let nats = try await connect(server)
+        let js = JetStream(connection: nats)
+        try await js.ensureStream(StreamConfig(memoryStorage: true))
+        let config = ConsumerConfig(durableName: "all", ackPolicy: .all, ackWait: .seconds(60))
+        _ = try await js.placeConsumer(stream: "FLIGHTDECK_TRACE", config)
+        try await publish(nats, count: 100)
+        // A reader stopped with 50 or more read and only the first 20 acked.
+        let stopped = PullConsumer(jetStream: js, stream: "FLIGHTDECK_TRACE", consumer: "all", batch: 50)
+        let inFlight = try await read(stopped, count: 50)
+        try stopped.ack(inFlight[19])
+        try await eventually { try await acks(js, "all").floor == 20 }
+        #expect(try await js.placeConsumer(stream: "FLIGHTDECK_TRACE", config).origin == .kept)
+        let placement = try await js.placeConsumer(stream: "FLIGHTDECK_TRACE", config, restartUnacked: true)
+        #expect(placement == ConsumerPlacement(origin: .restarted(from: 21), nextDelivery: 1))
+        let consumer = PullConsumer(jetStream: js, stream: "FLIGHTDECK_TRACE", consumer: "all", batch: 100)
+        let again = try await read(consumer, count: 80)
+        #expect(again.map(\.streamSequence) == Array(21...100))
+        #expect(again.map(\.consumerSequence) == Array(1...80))
+        // All acked: the next reader keeps the consumer, and is told the number of its next delivery.
+        try consumer.ack(again[79])
+        try await eventually { try await acks(js, "all").pending == 0 }
+        let kept = try await js.placeConsumer(stream: "FLIGHTDECK_TRACE", config, restartUnacked: true)
+        #expect(kept == ConsumerPlacement(origin: .kept, nextDelivery: 81))
+        try await publish(nats, count: 1, from: 100)
+        let next = try await read(PullConsumer(jetStream: js, stream: "FLIGHTDECK_TRACE", consumer: "all"), count: 1)
+        #expect(next.map(\.consumerSequence) == [81] && next.map(\.streamSequence) == [101])
+        await nats.close()
+    }
+
     @Test func readsBothAckSubjectForms() {
         let old = NATSMessage(subject: "logs.agent.a", sid: "1",
             replyTo: "$JS.ACK.FLIGHTDECK_TRACE.cockpit.2.731.700.1764400000123456789.12", payload: [])
         let message = try! #require(JetStreamMessage(old))
         #expect(message.stream == "FLIGHTDECK_TRACE" && message.streamSequence == 731 && message.deliveries == 2)
+        #expect(message.consumerSequence == 700)
         #expect(message.pending == 12)
         #expect(abs(message.published.timeIntervalSince1970 - 1_764_400_000.123) < 0.001)
         let new = NATSMessage(subject: "x", sid: "1",
-            replyTo: "$JS.ACK.hub.ACCHASH.FLIGHTDECK_TRACE.cockpit.1.9.9.1764400000000000000.0.tok", payload: [])
-        #expect(JetStreamMessage(new)?.streamSequence == 9)
+            replyTo: "$JS.ACK.hub.ACCHASH.FLIGHTDECK_TRACE.cockpit.1.9.8.1764400000000000000.0.tok", payload: [])
+        #expect(JetStreamMessage(new)?.streamSequence == 9 && JetStreamMessage(new)?.consumerSequence == 8)
         #expect(JetStreamMessage(NATSMessage(subject: "x", sid: "1", replyTo: "_INBOX.abc", payload: [])) == nil)
         #expect(JetStreamMessage(NATSMessage(subject: "x", sid: "1", replyTo: "$JS.ACK.a.b.x.9.9.1.0", payload: [])) == nil)
         // Empty, signed, overlong or out-of-range numbers, and too few tokens, are not deliveries.

@@ -47,11 +47,47 @@ public struct JetStream: Sendable {
 
     /// Creates the durable consumer unless it exists: an existing one keeps its place (its
     /// start point applies only to its first start). Returns whether it was created.
+    /// One with another ack policy is made again at its ack floor (`placeConsumer`).
     @discardableResult
     public func ensureConsumer(stream: String, _ config: ConsumerConfig) async throws -> Bool {
-        if try await consumerInfo(stream: stream, name: config.durableName) != nil { return false }
+        try await placeConsumer(stream: stream, config).origin == .created
+    }
+
+    /// Creates the durable consumer unless it exists; an existing one keeps its place, unless
+    /// - its ack policy is not `config`'s: JetStream cannot change it, so it is deleted and
+    ///   made again delivering from its ack floor on (what was acked stays acked; what was
+    ///   not comes again). How an install from before `AckPolicy.all` keeps its place;
+    /// - `restartUnacked` and it has delivered messages nobody acked (a reader that stopped
+    ///   or crashed before its acks): made again the same way, so they come again at once,
+    ///   in order, before anything newer. A reader acking with `AckPolicy.all` needs this:
+    ///   its first ack would otherwise ack them unread.
+    public func placeConsumer(stream: String, _ config: ConsumerConfig, restartUnacked: Bool = false) async throws
+        -> ConsumerPlacement
+    {
+        let name = config.durableName
+        guard let info = try await consumerInfo(stream: stream, name: name) else {
+            return try await create(stream: stream, config, origin: .created)
+        }
+        let policy = info["config"]?["ack_policy"]?.stringValue
+        let unacked = info["num_ack_pending"]?.int64Value ?? 0
+        guard policy != config.ackPolicy.rawValue || (restartUnacked && unacked > 0) else {
+            let delivered = UInt64(clamping: info["delivered"]?["consumer_seq"]?.int64Value ?? 0)
+            return ConsumerPlacement(origin: .kept, nextDelivery: delivered + 1)
+        }
+        let floor = UInt64(clamping: info["ack_floor"]?["stream_seq"]?.int64Value ?? 0)
+        var again = config
+        again.deliverPolicy = .sequence(floor + 1)
+        do {
+            try await deleteConsumer(stream: stream, name: name)
+        } catch let error as JetStreamError where error.errorCode == JetStreamError.consumerNotFound {}
+        return try await create(stream: stream, again, origin: .restarted(from: floor + 1))
+    }
+
+    private func create(stream: String, _ config: ConsumerConfig, origin: ConsumerPlacement.Origin) async throws
+        -> ConsumerPlacement
+    {
         _ = try await api("CONSUMER.DURABLE.CREATE.\(stream).\(config.durableName)", config.json(stream: stream))
-        return true
+        return ConsumerPlacement(origin: origin, nextDelivery: 1)
     }
 
     public func deleteConsumer(stream: String, name: String) async throws {

@@ -14,6 +14,9 @@ public struct JetStreamMessage: Sendable, Hashable {
     public var stream: String
     /// The message's place in the stream: the identity that makes ingestion idempotent.
     public var streamSequence: UInt64
+    /// The consumer's delivery number: one more for every delivery it makes, redeliveries
+    /// included, so a reader that misses a delivery sees a gap.
+    public var consumerSequence: UInt64
     /// How many times it has been delivered (more than 1: a redelivery).
     public var deliveries: Int
     /// When the server stored it.
@@ -32,6 +35,7 @@ public struct JetStreamMessage: Sendable, Hashable {
         ackSubject = reply
         stream = parsed.stream
         streamSequence = parsed.streamSequence
+        consumerSequence = parsed.consumerSequence
         deliveries = parsed.delivered
         published = Date(timeIntervalSince1970: Double(parsed.nanoseconds) / 1e9)
         pending = parsed.pending
@@ -41,6 +45,7 @@ public struct JetStreamMessage: Sendable, Hashable {
         var stream: String
         var delivered: Int
         var streamSequence: UInt64
+        var consumerSequence: UInt64
         var nanoseconds: Int64
         var pending: UInt64
     }
@@ -78,12 +83,12 @@ public struct JetStreamMessage: Sendable, Hashable {
             return value
         }
         guard let delivered = number(base + 2), let streamSequence = number(base + 3),
-            let nanoseconds = number(base + 5), let pending = number(base + 6), delivered <= UInt64(Int.max),
-            nanoseconds <= UInt64(Int64.max)
+            let consumerSequence = number(base + 4), let nanoseconds = number(base + 5), let pending = number(base + 6),
+            delivered <= UInt64(Int.max), nanoseconds <= UInt64(Int64.max)
         else { return nil }
         let streamRange = token(base)
         let stream = String(decoding: UnsafeBufferPointer(rebasing: bytes[streamRange]), as: UTF8.self)
         return AckFields(stream: stream, delivered: Int(delivered), streamSequence: streamSequence,
-            nanoseconds: Int64(nanoseconds), pending: pending)
+            consumerSequence: consumerSequence, nanoseconds: Int64(nanoseconds), pending: pending)
     }
 }

@@ -141,9 +141,16 @@ public final class PullConsumer: Sendable {
         }
     }
 
-    /// Acknowledges messages (after what they carried is safely stored).
+    /// Acknowledges messages (after what they carried is safely stored), one ack each: for a
+    /// consumer with `AckPolicy.explicit`.
     public func ack(_ messages: some Sequence<JetStreamMessage>) throws {
-        let ack = Array("+ACK".utf8)
-        try jetStream.connection.publish(messages.map { (subject: $0.ackSubject, payload: ack) })
+        try jetStream.connection.publish(messages.map { (subject: $0.ackSubject, payload: Self.ack) })
     }
+
+    /// Acknowledges one message: with `AckPolicy.all`, every message up to it in the stream.
+    public func ack(_ message: JetStreamMessage) throws {
+        try jetStream.connection.publish(message.ackSubject, payload: Self.ack)
+    }
+
+    private static let ack = Array("+ACK".utf8)
 }

@@ -10,6 +10,13 @@ import Synchronization
 /// (`TraceDecoder`), written in batches, and acked only once their batch is committed — so
 /// a crash at any point loses nothing (unacked messages are redelivered) and duplicates
 /// nothing (the store keys records on their stream sequence).
+///
+/// The consumer acks with `AckPolicy.all`: one ack per committed batch, naming its last
+/// message, covers the batch and everything before it — also messages that made no write
+/// (heartbeats, subjects that are not an agent's, records passed over on a first start).
+/// `AckFloor` keeps that honest. It needs one reader per consumer: processes sharing a
+/// history file (and so the durable name) take turns through a lock beside the file; the
+/// one waiting sees the other's records through `LiveFeed`.
 public final class NATSTraceIngestor: Sendable {
     public struct Options: Sendable {
         public var stream: StreamConfig
@@ -39,6 +46,9 @@ public final class NATSTraceIngestor: Sendable {
     public struct Counters: Sendable, Hashable {
         public var messages = 0
         public var skipped = 0
+        /// Another process on this host reads NATS into the same history file: this one
+        /// waits for its turn.
+        public var standingBy = false
         public var lastError: String?
     }
 
@@ -60,6 +70,8 @@ public final class NATSTraceIngestor: Sendable {
     /// Consumes until cancelled; a failure (the stream deleted, JetStream away) is retried
     /// with backoff and reported in `progress.lastError`.
     public func run() async {
+        guard let turn = await readerTurn() else { return }
+        defer { turn.release() }
         var attempt = 0
         while !Task.isCancelled {
             do {
@@ -75,13 +87,34 @@ public final class NATSTraceIngestor: Sendable {
         }
     }
 
+    /// The lock that makes this the consumer's one reader, once no other process on this
+    /// host holds it; `nil` when cancelled first.
+    private func readerTurn() async -> FileLock? {
+        let path = writer.store.path + ".nats-reader"
+        while !Task.isCancelled {
+            do {
+                if let lock = try FileLock(path: path) {
+                    counters.withLock { $0.standingBy = false }
+                    return lock
+                }
+                counters.withLock { $0.standingBy = true }
+            } catch {
+                counters.withLock { $0.lastError = "\(error)" }
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+        return nil
+    }
+
     private func consume(started: () -> Void) async throws {
         let jetStream = JetStream(connection: connection)
         try await connection.connect(timeout: .seconds(30))
         try await jetStream.ensureStream(options.stream)
-        let created = try await jetStream.ensureConsumer(stream: options.stream.name, consumerConfig)
+        // What an earlier reader left unacked comes again first: acking past it would ack it unread.
+        let placement = try await jetStream.placeConsumer(stream: options.stream.name, consumerConfig,
+            restartUnacked: true)
         var skipper = SkipOlder()
-        if created, case .lastPerJob(let count) = options.startFrom {
+        if placement.origin == .created, case .lastPerJob(let count) = options.startFrom {
             skipper = try await SkipOlder(jetStream: jetStream, stream: options.stream.name, keep: count)
         }
         counters.withLock { $0.lastError = nil }
@@ -89,8 +122,11 @@ public final class NATSTraceIngestor: Sendable {
         let consumer = PullConsumer(jetStream: jetStream, stream: options.stream.name, consumer: options.durableName,
             batch: options.batch)
         let limit = InFlightLimit(options.batch * options.maxInFlight)
+        let acks = AckFloor(nextDelivery: placement.nextDelivery)
         var phases = PhaseTracker()
         for try await batch in consumer.batches() {
+            // After a refused batch or a lost delivery: start again from the ack floor.
+            let ticket = try acks.open(batch)
             var writes: [HistoryWrite] = []
             writes.reserveCapacity(batch.count)
             var skipped = 0
@@ -111,11 +147,10 @@ public final class NATSTraceIngestor: Sendable {
             await limit.acquire(units)
             await writer.enqueue(contentsOf: writes) { [self] error in
                 defer { limit.release(units) }
-                if let error {
-                    counters.withLock { $0.lastError = "\(error)" }
-                    return  // not acked: JetStream redelivers after ack_wait
-                }
-                try? consumer.ack(batch)
+                if let error { counters.withLock { $0.lastError = "\(error)" } }
+                // Not stored: nothing more is acked; JetStream redelivers it after ack_wait,
+                // and the next batch read starts the consumer again from its ack floor.
+                if let last = acks.settle(ticket, committed: error == nil) { try? consumer.ack(last) }
             }
         }
     }
@@ -127,14 +162,15 @@ public final class NATSTraceIngestor: Sendable {
             case .all, .lastPerJob: .all
             case .since(let date): .since(date)
             }
-        return ConsumerConfig(durableName: options.durableName, deliverPolicy: policy, ackWait: options.ackWait,
-            maxAckPending: max(options.batch * (options.maxInFlight + 2), 1_000))
+        return ConsumerConfig(durableName: options.durableName, deliverPolicy: policy, ackPolicy: .all,
+            ackWait: options.ackWait, maxAckPending: max(options.batch * (options.maxInFlight + 2), 1_000))
     }
 
     /// A durable name for a cockpit: stable per machine and history file, so a restarted
     /// cockpit resumes where it stopped. Processes sharing a history file (a cockpit beside
-    /// `flightdeck record`) share the consumer: each stores what it pulls, and each one's
-    /// `LiveFeed` shows what the others stored. Another history file gets everything again.
+    /// `flightdeck record`) share the consumer and take turns reading it (one reader acks
+    /// with `AckPolicy.all`); each one's `LiveFeed` shows what the others stored. Another
+    /// history file gets everything again.
     public static func durableName(host: String, historyPath: String) -> String {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in (host + "\u{0}" + historyPath).utf8 {
