@@ -14,6 +14,14 @@ public enum DurationText {
         }
     }
 
+    /// The interval at which `short(interval)` next shows another text: the next whole
+    /// second under a minute, the next whole minute under a day, the next day after.
+    public static func nextChange(after interval: TimeInterval) -> TimeInterval {
+        let seconds = max(0, interval.rounded(.down))
+        let step: TimeInterval = seconds < 60 ? 1 : seconds < 86_400 ? 60 : 86_400
+        return ((seconds / step).rounded(.down) + 1) * step
+    }
+
     /// `1.2 KB`, `9.5 MB`: decimal units, one decimal below 10.
     public static func bytes(_ count: Int64) -> String {
         let units = ["B", "KB", "MB", "GB", "TB"]

@@ -6,7 +6,8 @@ import Synchronization
 /// resizes from the session, a tick each second, whatever the caller sends), then
 /// `Cockpit.update`, the effects handed to the caller, and one render per batch of messages
 /// presented to the session (which diffs and caps frames). Nothing is rendered while no
-/// message arrives, and a tick redraws only the panes whose text it changes.
+/// message arrives; ticks come only when the state says one has something to do
+/// (`CockpitState.nextTick`), and redraw only the panes whose text they change.
 public final class CockpitLoop: Sendable {
     private let session: TerminalSession
     private let inbox = Mutex<[CockpitMessage]>([])
@@ -51,17 +52,26 @@ public final class CockpitLoop: Sendable {
                 for await event in session.events() { self.send(.terminal(event)) }
                 self.quit()  // the terminal went away
             }
-            group.addTask {
-                while !Task.isCancelled {
-                    self.send(.ticked(Date()))
-                    try? await Task.sleep(for: self.tickInterval)
-                }
-            }
+            // Ticks: one at once, then whenever the state says the next one has something to
+            // do (`CockpitState.nextTick`), at most `tickInterval` apart while messages arrive.
+            var ticker: Task<Void, Never>?
+            var scheduled: Date?
+            var lastTick = Date.distantPast
+            let busyTick = Double(tickInterval.components.seconds) + Double(tickInterval.components.attoseconds) / 1e18
+            send(.ticked(Date()))
             var quit = false
             for await _ in wakes {
-                let messages = inbox.withLock { inbox in
+                var messages = inbox.withLock { inbox in
                     defer { inbox.removeAll(keepingCapacity: true) }
                     return inbox
+                }
+                let wall = Date()
+                if messages.contains(where: { if case .ticked = $0 { true } else { false } }) {
+                    lastTick = wall
+                } else if wall.timeIntervalSince(lastTick) >= busyTick {
+                    // Busy between ticks: the clock the messages are handled at stays fresh.
+                    messages.insert(.ticked(wall), at: 0)
+                    lastTick = wall
                 }
                 for message in messages {
                     if case .terminal(.key(.ctrl("q"))) = message { quit = true }
@@ -79,7 +89,18 @@ public final class CockpitLoop: Sendable {
                 }
                 GlyphTable.shared.beginFrame()
                 session.present(Cockpit.render(state, width: state.width, height: state.height, theme: mappedTheme, cache: &cache))
+                let next = state.nextTick
+                if next != scheduled {
+                    scheduled = next
+                    ticker?.cancel()
+                    ticker = Task { [weak self] in
+                        // Just past the moment, so the text has changed when the tick comes.
+                        try? await Task.sleep(for: .seconds(max(0, next.timeIntervalSinceNow) + 0.001))
+                        if !Task.isCancelled { self?.send(.ticked(Date())) }
+                    }
+                }
             }
+            ticker?.cancel()
             group.cancelAll()
         }
         return state

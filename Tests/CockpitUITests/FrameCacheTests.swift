@@ -61,6 +61,22 @@ import Testing
                 }
             }
             let state = harness.state
+            // Before `nextTick`, a tick changes nothing: no effect, the same frame.
+            let next = state.nextTick
+            #expect(next <= state.now.addingTimeInterval(CockpitState.longestTickSeconds))
+            if next > state.now {
+                let fractions: [Double] = [0, 0.5, 0.999]
+                let t = state.now.addingTimeInterval(next.timeIntervalSince(state.now) * fractions[Int(random.next() % 3)])
+                var ticked = state
+                let effects = Cockpit.update(&ticked, .ticked(t))
+                guard effects.isEmpty, Cockpit.render(ticked, width: state.width, height: state.height)
+                    == Cockpit.render(state, width: state.width, height: state.height)
+                else {
+                    let early = t.timeIntervalSince(state.now), due = next.timeIntervalSince(state.now)
+                    Issue.record("step \(step): a tick \(early) s in, before the next one is due (\(due) s), changed something: \(effects)")
+                    return
+                }
+            }
             let full = Cockpit.render(state, width: state.width, height: state.height)
             let cached = Cockpit.render(state, width: state.width, height: state.height, cache: &cache)
             drawnPanes += cache.drawn.count
