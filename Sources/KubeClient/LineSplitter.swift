@@ -11,22 +11,10 @@ public struct LineSplitter: Sendable {
 
     public init(maxLine: Int) { self.maxLine = maxLine }
 
-    /// The complete lines `chunk` finishes, without their `\n`.
+    /// The complete lines `chunk` finishes, without their `\n`, each an array of its own.
     public mutating func push(_ chunk: [UInt8]) throws(LineTooLong) -> [[UInt8]] {
         var lines: [[UInt8]] = []
-        var start = chunk.startIndex
-        while let newline = chunk[start...].firstIndex(of: 0x0A) {
-            if pending.isEmpty {
-                lines.append(Array(chunk[start..<newline]))
-            } else {
-                pending += chunk[start..<newline]
-                lines.append(pending)
-                pending = []
-            }
-            start = newline + 1
-        }
-        pending += chunk[start...]
-        if pending.count > maxLine { throw LineTooLong(limit: maxLine) }
+        if let tooLong = forEachLine(in: chunk, { lines.append(Array($0)) }) { throw tooLong }
         return lines
     }
 

@@ -34,8 +34,9 @@ struct TracePane {
         func layout(_ record: TraceRecord) -> [[Segment]] {
             let unfolded = !trace.unfolded.isEmpty && trace.unfolded.contains(trace.key(record))
             guard layouts != nil else { return lines.lines(for: record, unfolded: unfolded) }
-            return layouts!.lines(for: record, unfolded: unfolded, with: lines)
+            return layouts!.lines(for: record, unfolded: unfolded, laidOutWith: lines)
         }
+        layouts?.beginFrame(with: lines)
         defer { layouts?.endFrame() }
         let selectedStyle = theme.style(.traceSelected)
         let matchStyle = theme.style(.traceSearchMatch)

@@ -2,9 +2,9 @@ import FlightdeckCore
 import Foundation
 
 /// Trace records as laid out for the last frame, by record, for layouts made with the same
-/// `TraceLines` (width, time mode, wrap, zone, glyphs): a followed trace lays out only the
-/// new record of a frame. Holds only what the last frame used, so it stays as small as a
-/// screenful.
+/// `TraceLines` (width, time mode, wrap, zone, glyphs; compared once a frame): a followed
+/// trace lays out only the new record of a frame. Holds only what the last frame used, so
+/// it stays as small as a screenful.
 struct TraceLayoutCache: Sendable {
     /// A record is known by where it came from and its number (a record never changes once
     /// stored; the source and time tell a same-numbered record of another history apart).
@@ -20,13 +20,17 @@ struct TraceLayoutCache: Sendable {
     private var entries: [Key: [[Segment]]] = [:]
     private var used: [Key: [[Segment]]] = [:]
 
-    /// The record's lines, from the last frame when it had them.
-    mutating func lines(for record: TraceRecord, unfolded: Bool, with lines: TraceLines) -> [[Segment]] {
-        if self.lines != lines {
-            self.lines = lines
-            entries = [:]
-            used = [:]
-        }
+    /// Starts a frame laid out with `lines`: what the last frame laid out otherwise is dropped.
+    mutating func beginFrame(with lines: TraceLines) {
+        guard self.lines != lines else { return }
+        self.lines = lines
+        entries = [:]
+        used = [:]
+    }
+
+    /// The record's lines, from the last frame when it had them, else laid out with `lines`
+    /// (the frame's, as given to `beginFrame`).
+    mutating func lines(for record: TraceRecord, unfolded: Bool, laidOutWith lines: TraceLines) -> [[Segment]] {
         let key = Key(jobID: record.jobID, seq: record.seq, sourceID: record.sourceID, time: record.time, unfolded: unfolded)
         if let laidOut = used[key] ?? entries[key] {
             used[key] = laidOut

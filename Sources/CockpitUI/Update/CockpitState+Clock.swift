@@ -67,20 +67,8 @@ extension CockpitState {
         }
         if let flash { consider(flash.until) }
 
-        // The refreshes `.ticked` asks for.
-        let moving = { (id: String) in self.jobs.job(id: id).map { $0.status == .running || $0.status == .pending } ?? false }
-        if laneJobIDs().contains(where: moving) {
-            consider(lastTimelineRefresh.map { $0.addingTimeInterval(Self.timelineRefreshSeconds) } ?? now)
-        }
-        if let id = workspace.jobID {
-            let unseen = workspace.listing.map { $0.source == .nothingSeen } ?? false
-            let interval = unseen ? Self.workspaceFirstLookSeconds : Self.workspaceRefreshSeconds
-            if moving(id) {
-                consider(lastWorkspaceRefresh.map { $0.addingTimeInterval(interval) } ?? now)
-            } else if workspaceJobWasMoving {
-                consider(now)
-            }
-        }
+        // The refreshes `.ticked` asks for (one already due: at once).
+        for refresh in [timelineRefreshDue, workspaceRefreshDue] { consider(refresh.map { max($0, now) }) }
         return due
     }
 }

@@ -25,11 +25,9 @@ extension CockpitState {
             now = date
             if let flash, !flash.isError, flash.until <= date { self.flash = nil }
             // Any lane still moving (not only the selected job's) is asked for again.
-            let lanes = laneJobIDs()
-            let moving = lanes.contains { id in jobs.job(id: id).map { $0.status == .running || $0.status == .pending } ?? false }
-            if moving, lastTimelineRefresh.map({ date.timeIntervalSince($0) >= Self.timelineRefreshSeconds }) ?? true {
+            if let due = timelineRefreshDue, due <= date {
                 lastTimelineRefresh = date
-                effects.append(.loadTimeline(jobIDs: lanes))
+                effects.append(.loadTimeline(jobIDs: laneJobIDs()))
             }
             refreshWorkspaceIfMoving(at: date, &effects)
         case .jobsListed(let list):
@@ -149,15 +147,31 @@ extension CockpitState {
     /// press; a finished job's is not listed again (an idle cockpit stays idle).
     mutating func refreshWorkspaceIfMoving(at date: Date, _ effects: inout [CockpitEffect]) {
         guard let id = workspace.jobID else { return }
-        let moving = jobs.job(id: id).map { $0.status == .running || $0.status == .pending } ?? false
-        let unseen = workspace.listing.map { $0.source == .nothingSeen } ?? false
-        let interval = unseen ? Self.workspaceFirstLookSeconds : Self.workspaceRefreshSeconds
-        let due = lastWorkspaceRefresh.map { date.timeIntervalSince($0) >= interval } ?? true
-        if (moving && due) || (workspaceJobWasMoving && !moving) {
+        if let due = workspaceRefreshDue, due <= date {
             lastWorkspaceRefresh = date
             effects.append(.loadWorkspace(jobID: id))
         }
-        workspaceJobWasMoving = moving
+        workspaceJobWasMoving = isMoving(id)
+    }
+
+    /// When a tick next asks for the lanes again: while any lane's job is still moving.
+    var timelineRefreshDue: Date? {
+        guard laneJobIDs().contains(where: isMoving) else { return nil }
+        return lastTimelineRefresh.map { $0.addingTimeInterval(Self.timelineRefreshSeconds) } ?? .distantPast
+    }
+
+    /// When a tick next lists the selected job's workspace: while the job moves (sooner while
+    /// nothing was seen yet), and once at once when it has stopped.
+    var workspaceRefreshDue: Date? {
+        guard let id = workspace.jobID else { return nil }
+        guard isMoving(id) else { return workspaceJobWasMoving ? .distantPast : nil }
+        let unseen = workspace.listing.map { $0.source == .nothingSeen } ?? false
+        let interval = unseen ? Self.workspaceFirstLookSeconds : Self.workspaceRefreshSeconds
+        return lastWorkspaceRefresh.map { $0.addingTimeInterval(interval) } ?? .distantPast
+    }
+
+    private func isMoving(_ id: String) -> Bool {
+        jobs.job(id: id).map { $0.status == .running || $0.status == .pending } ?? false
     }
 
     /// The finest scale at which the job's whole run takes at most 80 % of the lanes' width:
