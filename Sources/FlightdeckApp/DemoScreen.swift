@@ -56,29 +56,37 @@ public enum DemoScreen {
     /// The screen's rows, trailing blanks trimmed. `directory` holds the history file and the
     /// agents' workspaces; the caller removes it.
     public static func capture(directory: String) async throws -> [String] {
-        let store = try HistoryStore(path: directory + "/history.db")
         let tasks = DemoScenario.tasks(count: moments.count, seed: seed, image: DemoRun.simulatedImage)
-        var jobs: [AgentJob] = []
+        var writes: [HistoryWrite] = []
         for (index, (task, moment)) in zip(tasks, moments).enumerated() {
             let jobID = TaskManifests.jobID(task)
             let began = start.addingTimeInterval(moment.startedAfter)
             var clock = began
             for (attempt, keep) in moment.attempts.enumerated() {
                 let emissions = await run(task, jobID: jobID, workspace: directory + "/workspace-\(index)", from: clock, keep: keep)
-                _ = try store.write(writes(emissions, jobID: jobID, attempt: attempt))
+                writes += Self.writes(emissions, jobID: jobID, attempt: attempt)
                 clock = (emissions.last?.time ?? clock).addingTimeInterval(10)
             }
             let finished = moment.status.isFinished ? clock.addingTimeInterval(-10) : nil
-            let job = AgentJob(id: jobID, name: TaskManifests.jobName(task), namespace: DemoRun.settings.namespace,
+            writes.append(.job(AgentJob(id: jobID, name: TaskManifests.jobName(task), namespace: DemoRun.settings.namespace,
                 context: DemoRun.context, taskUUID: task.uuid, taskText: task.prompt, image: task.image,
                 createdAt: start, startedAt: moment.attempts.isEmpty ? nil : began, finishedAt: finished,
                 status: moment.status, retries: max(0, moment.attempts.count - 1), backoffLimit: task.backoffLimit,
                 node: moment.attempts.isEmpty ? nil : "k3s-node-1", pvc: "workspace-" + jobID,
-                pendingReason: moment.why)
-            jobs.append(job)
+                pendingReason: moment.why)))
         }
-        _ = try store.write(jobs.map { .job($0) })
+        let selected = TaskManifests.jobID(tasks[1])
+        // The history file and the cockpit's reads of it: SQLite, off the cooperative pool.
+        let state = try await offThePool { [writes] in
+            let store = try HistoryStore(path: directory + "/history.db")
+            _ = try store.write(writes)
+            return try cockpit(store: store, selecting: selected)
+        }
+        return try await present(Cockpit.render(state))
+    }
 
+    /// The cockpit after it listed the jobs, selected `selected` and had its effects answered.
+    static func cockpit(store: HistoryStore, selecting selected: String) throws -> CockpitState {
         var state = CockpitState(width: width, height: height, now: now, theme: .default, glyphs: .unicode,
             timeZone: TimeZone(identifier: "UTC")!)
         var inbox: [CockpitMessage] = [
@@ -93,12 +101,11 @@ public enum DemoScreen {
             }
         }
         try settle()
-        let selected = TaskManifests.jobID(tasks[1])
-        for _ in jobs where state.jobs.selectedID != selected {
+        for _ in state.jobs.visible where state.jobs.selectedID != selected {
             inbox.append(.terminal(.key(.character("j"))))
             try settle()
         }
-        return try await present(Cockpit.render(state))
+        return state
     }
 
     /// What the cockpit's history and workspace effects find, as `CockpitEffects` answers them
