@@ -45,13 +45,7 @@ public struct CockpitEffects: Sendable {
     public func perform(_ effect: CockpitEffect) async {
         switch effect {
         case .loadTrace, .loadTraceTail, .searchTrace, .loadTimeline:
-            do {
-                for message in try await store.reading({ try Self.historyAnswer(effect, store: $0) }) { send(message) }
-            } catch is CancellationError {
-                return
-            } catch {
-                send(.actionFailed("\(Self.historyTopic(effect)): \(error)"))
-            }
+            await read(Self.historyTopic(effect)) { try Self.historyAnswer(effect, store: $0) }
         case .loadWorkspace(let jobID): await loadWorkspace(jobID)
         case .loadFilePreview(let jobID, let path): await loadPreview(jobID: jobID, path: path)
         case .perform(let intent): await carryOut(intent)
@@ -102,12 +96,12 @@ public struct CockpitEffects: Sendable {
     /// The cluster's jobs, from history (deleted ones included).
     public func listJobs() async {
         let query = JobQuery(namespace: cluster.namespace, context: cluster.context, limit: 2_000)
-        await read("jobs") { store in .jobsListed(try store.jobs(query)) }
+        await read("jobs") { store in [.jobsListed(try store.jobs(query))] }
     }
 
-    private func read(_ what: String, _ body: @escaping @Sendable (HistoryStore) throws -> CockpitMessage) async {
+    private func read(_ what: String, _ body: @escaping @Sendable (HistoryStore) throws -> [CockpitMessage]) async {
         do {
-            send(try await store.reading(body))
+            for message in try await store.reading(body) { send(message) }
         } catch is CancellationError {
             return
         } catch {
