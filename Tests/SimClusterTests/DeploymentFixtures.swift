@@ -54,6 +54,19 @@ func owned(_ store: APIStore, _ type: ResourceType, by uid: JSONValue, in namesp
 
 /// Plays the kubelet: the pod runs and its container is ready.
 func markReady(_ store: APIStore, _ podName: String, in namespace: String = "default") throws {
+    // A controller may change the pod between the read and the write (409 Conflict): read
+    // it again and retry, as the kubelet's status updates do.
+    for _ in 0..<9 {
+        do {
+            return try markReadyOnce(store, podName, in: namespace)
+        } catch let status as Status where status.code == 409 {
+            continue
+        }
+    }
+    try markReadyOnce(store, podName, in: namespace)
+}
+
+private func markReadyOnce(_ store: APIStore, _ podName: String, in namespace: String) throws {
     let now = KubeTime.string(from: store.clock())
     var pod = try store.get(type: .pods, namespace: namespace, name: podName)
     var status = pod["status"] ?? .emptyObject
