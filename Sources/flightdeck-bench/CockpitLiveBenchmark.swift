@@ -10,6 +10,8 @@ struct CockpitLiveBenchmark {
     let seconds: Int
     let idleSeconds: Int
     let startedAgo: Int
+    let jobs: Int
+    let memoryEvery: Int
     let directory: String
 
     func run() throws {
@@ -48,7 +50,7 @@ struct CockpitLiveBenchmark {
         }
         child.arguments = ["cockpit-child", "--db", directory + "/cockpit-live.db", "--report", report,
                            "--rate", String(rate), "--seconds", String(seconds), "--idle", String(idleSeconds),
-                           "--started-ago", String(startedAgo)]
+                           "--started-ago", String(startedAgo), "--jobs", String(jobs), "--memory-every", String(memoryEvery)]
         var environment = ProcessInfo.processInfo.environment
         environment["TERM"] = "xterm-256color"
         environment["COLORTERM"] = "truecolor"
@@ -61,7 +63,8 @@ struct CockpitLiveBenchmark {
         child.standardInput = terminal
         child.standardOutput = terminal
         child.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        print("cockpit-live: \(rate) records/s for \(seconds) s, then \(idleSeconds) s idle, on a 200x60 pty (child process)"
+        print("cockpit-live: \(rate) records/s for \(seconds) s" + (jobs > 1 ? " over \(jobs) jobs" : "")
+            + ", then \(idleSeconds) s idle, on a 200x60 pty (child process)"
             + (startedAgo > 0 ? ", the job started \(startedAgo) s before" : ""))
         try child.run()
         child.waitUntilExit()
@@ -87,7 +90,8 @@ struct CockpitLiveBenchmark {
         let idleBytes = received.bytes(from: idleStart, to: idleEnd)
         let loadSeconds = Double(loadEnd - loadStart) / 1e9
         let idleWindow = Double(idleEnd - idleStart) / 1e9
-        print("  records: \(Int(figure("produced"))) produced, last shown #\(Int(figure("shown"))), "
+        print("  records: \(Int(figure("produced"))) produced, \(Int(figure("produced_shown_job"))) of them the shown job's, "
+            + "last shown #\(Int(figure("shown"))), "
             + "\(Int(figure("not_shown"))) never shown, live feed fell behind \(Int(figure("feed_missed"))) times")
         print("  display lag (hand-over to the writer -> the frame showing it): p50 \(format(figure("lag_p50_ms"), 1)) ms, "
             + "p99 \(format(figure("lag_p99_ms"), 1)) ms, max \(format(figure("lag_max_ms"), 1)) ms   (goal p99 <= 50 ms, 0 dropped)")
@@ -97,6 +101,14 @@ struct CockpitLiveBenchmark {
         print("  idle for \(format(idleWindow, 0)) s: CPU \(format(figure("cpu_idle_seconds") / idleWindow * 100, 2)) % of a core, "
             + "\(grouped(Double(idleBytes) / idleWindow)) B/s to the terminal   (goal ~0)")
         print("  total bytes to the terminal: \(grouped(Double(received.total)))")
+        let memory = figures.compactMap { key, value -> (Int, Double)? in
+            guard key.hasPrefix("rss_kb_at_"), let at = Int(key.dropFirst("rss_kb_at_".count)) else { return nil }
+            return (at, value)
+        }.sorted { $0.0 < $1.0 }
+        print("  resident memory during the load (MB at seconds): "
+            + memory.map { "\(format($0.1 / 1024, 0)) @\($0.0)" }.joined(separator: ", "))
+        print("  peak resident memory: \(format(figure("rss_peak_kb") / 1024, 0)) MB, "
+            + "of which the benchmark's own lag arrays \(format(figure("bench_arrays_kb") / 1024, 1)) MB")
     }
 }
 

@@ -7,6 +7,7 @@
 //   swift run -c release flightdeck-bench trace-pods [--lines N] [--line-bytes B]
 //   swift run -c release flightdeck-bench render [--iterations N]
 //   swift run -c release flightdeck-bench cockpit-live [--rate R] [--seconds S] [--idle S] [--started-ago S]
+//                                                      [--jobs N] [--memory-every S]
 // (`all` is issue 2's three; the cluster benchmarks run when named.)
 import Foundation
 
@@ -53,6 +54,9 @@ let idleSeconds = options.take("--idle", default: 10)
 // cockpit-live: how long before the bench the job started (its age then ticks in whole
 // minutes or hours, not seconds, so an idle tick changes no text).
 let startedAgo = options.take("--started-ago", default: 0)
+// cockpit-live: how many running jobs share the records, and how often memory is noted.
+let liveJobs = options.take("--jobs", default: 1)
+let memoryEvery = options.take("--memory-every", default: 60)
 let which = options.arguments.first ?? "all"
 let workDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FLIGHTDECK_BENCH_DIR"] ?? "bench-out").path
 let children: Set<String> = ["drain-client", "stall-client", "trace-publish", "trace-consume", "cockpit-child"]
@@ -92,11 +96,11 @@ do {
     if which == "render" { RenderBenchmark(iterations: renderIterations).run() }
     if which == "cockpit-live" {
         try CockpitLiveBenchmark(rate: CommandLine.arguments.contains("--rate") ? rate : 10_000, seconds: seconds, idleSeconds: idleSeconds,
-            startedAgo: startedAgo, directory: workDirectory).run()
+            startedAgo: startedAgo, jobs: liveJobs, memoryEvery: memoryEvery, directory: workDirectory).run()
     }
     if which == "cockpit-child" {
         try await CockpitLiveChild(database: database, report: report, rate: rate, seconds: seconds, idleSeconds: idleSeconds,
-            startedAgo: startedAgo).run()
+            startedAgo: startedAgo, jobs: liveJobs, memoryEvery: memoryEvery).run()
     }
     if which == "stall-client" {
         try await StalledIngestClient(kubeconfig: kubeconfig, namespace: namespace, jobName: pod, jobID: "stallbench",
