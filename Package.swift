@@ -174,6 +174,7 @@ let package = Package(
         .executableTarget(
             name: "flightdeck-bench",
             dependencies: [
+                "FlightdeckApp",
                 "FlightdeckCore",
                 "HistoryStore",
                 "KubeClient",

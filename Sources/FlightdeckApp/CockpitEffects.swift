@@ -93,11 +93,35 @@ public struct CockpitEffects: Sendable {
             checkpoint: checkpoint.map { .init(size: $0.size, modified: $0.modified) })
     }
 
-    /// The cluster's jobs, from history (deleted ones included).
+    /// The cluster's jobs, from history (deleted ones included), every one of them. A long
+    /// history's newest page comes first, so the first frame need not wait for the rest.
     public func listJobs() async {
-        let query = JobQuery(namespace: cluster.namespace, context: cluster.context, limit: 2_000)
-        await read("jobs") { store in [.jobsListed(try store.jobs(query))] }
+        let query = JobQuery(namespace: cluster.namespace, context: cluster.context, withTask: false)
+        var firstPage = query
+        firstPage.limit = Self.firstPage
+        let first = firstPage
+        do {
+            let page = try await store.reading { try $0.jobs(first) }
+            guard page.count == Self.firstPage else { return send(.jobsListed(page)) }
+            send(.jobsFirstPage(page, total: try await store.reading { try $0.jobCount(query) }))
+            send(.jobsListed(try await store.reading { try $0.jobs(query) }))
+        } catch is CancellationError {
+            return
+        } catch {
+            send(.actionFailed("jobs: \(error)"))
+        }
     }
+
+    /// The rows of `ids` as they are now (the cluster's only): what changed, without listing
+    /// every job again. Many at once are listed again instead.
+    public func refreshJobs(_ ids: Set<String>) async {
+        guard ids.count <= Self.firstPage else { return await listJobs() }
+        let query = JobQuery(namespace: cluster.namespace, context: cluster.context, ids: ids, withTask: false)
+        await read("jobs") { store in [.jobsUpdated(ids: ids, jobs: try store.jobs(query))] }
+    }
+
+    /// Jobs in the list's first page: more than a screen shows, a fraction of a long history.
+    static let firstPage = 200
 
     private func read(_ what: String, _ body: @escaping @Sendable (HistoryStore) throws -> [CockpitMessage]) async {
         do {

@@ -143,10 +143,18 @@ public final class CockpitRuntime: @unchecked Sendable {
         let task = Task {
             await withDiscardingTaskGroup { group in
                 group.addTask { await cluster.keeper.run { self.keeperEvent($0) } }
+                // The job list, then its changes, read in turn by one task: a change is never
+                // overtaken by an older snapshot. (Subscribed first: nothing falls between.)
+                let updates = cluster.keeper.feed.updates()
                 group.addTask {
-                    for await update in cluster.keeper.feed.updates() {
+                    await performer.listJobs()
+                    for await update in updates {
                         if !update.records.isEmpty { self.send(.traceAppended(update.records)) }
-                        if !update.jobsChanged.isEmpty || !update.missed.isEmpty { await performer.listJobs() }
+                        if !update.missed.isEmpty {
+                            await performer.listJobs()
+                        } else if !update.jobsChanged.isEmpty {
+                            await performer.refreshJobs(update.jobsChanged)
+                        }
                     }
                 }
                 group.addTask {
@@ -158,7 +166,6 @@ public final class CockpitRuntime: @unchecked Sendable {
                     }
                     self.send(.capabilitiesLoaded(allowed: allowed, readOnly: readOnly))
                 }
-                group.addTask { await performer.listJobs() }
                 // Until `:ctx` (or quitting) cancels this task: then every child is cancelled.
                 for await effect in queued {
                     group.addTask { await performer.perform(effect) }

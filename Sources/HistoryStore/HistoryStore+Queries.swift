@@ -8,12 +8,38 @@ extension HistoryStore {
 
     /// Jobs newest first. The current phase comes from the latest phase change.
     public func jobs(_ query: JobQuery = JobQuery()) throws -> [AgentJob] {
+        let (filter, arguments) = Self.filter(query)
+        var sql = "SELECT \(query.withTask ? Self.jobColumns : Self.jobSummaryColumns) FROM jobs" + filter
+        sql += " ORDER BY coalesce(created_at, updated_at) DESC, id DESC"
+        if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
+        return try read { db in
+            // A cursor reads each row in place (`fetchAll` copies every row first).
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            var jobs: [AgentJob] = []
+            while let row = try rows.next() { jobs.append(Self.job(from: row)) }
+            return jobs
+        }
+    }
+
+    /// How many jobs `query` lists, without its limit.
+    public func jobCount(_ query: JobQuery = JobQuery()) throws -> Int {
+        let (filter, arguments) = Self.filter(query)
+        return try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs" + filter, arguments: arguments) ?? 0 }
+    }
+
+    /// The WHERE clause of `query` (empty when it filters nothing) and its arguments.
+    private static func filter(_ query: JobQuery) -> (String, StatementArguments) {
         var clauses: [String] = []
         var arguments: StatementArguments = []
         if !query.statuses.isEmpty {
             let statuses = query.statuses.map(\.rawValue).sorted()
             clauses.append("status IN (\(databaseQuestionMarks(count: statuses.count)))")
             arguments += StatementArguments(statuses)
+        }
+        if let ids = query.ids {
+            let sorted = ids.sorted()
+            clauses.append("job_id IN (\(databaseQuestionMarks(count: sorted.count)))")
+            arguments += StatementArguments(sorted)
         }
         if let namespace = query.namespace {
             clauses.append("namespace = ?")
@@ -36,11 +62,17 @@ extension HistoryStore {
             clauses.append("coalesce(created_at, updated_at) >= ?")
             arguments += [since.timeIntervalSince1970]
         }
-        var sql = "SELECT \(Self.jobColumns) FROM jobs"
-        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        sql += " ORDER BY coalesce(created_at, updated_at) DESC, id DESC"
-        if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
-        return try read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.job(from:)) }
+        return (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "), arguments)
+    }
+
+    /// Every job's id: one walk of the ids' own index.
+    public func jobIDs() throws -> Set<String> {
+        try read { db in
+            var ids = Set<String>()
+            let cursor = try String.fetchCursor(db, sql: "SELECT job_id FROM jobs")
+            while let id = try cursor.next() { ids.insert(id) }
+            return ids
+        }
     }
 
     public func job(id: String) throws -> AgentJob? {
@@ -73,15 +105,17 @@ extension HistoryStore {
         }
     }
 
-    /// The last `seq` of every job that may still be growing: not finished, or finished,
-    /// deleted or updated since `since`. One index seek per such job: cheap enough to ask a
-    /// few times a second, which is how a live feed learns of records other processes stored.
+    /// The last `seq` of every job that may still be growing: not finished, or written since
+    /// `since` (a job's row is written when it finishes or is deleted, so that covers jobs that
+    /// did either lately). Found by index, one seek per such job, however long the history:
+    /// cheap enough to ask a few times a second, which is how a live feed learns of records
+    /// other processes stored.
     public func traceHeads(activeSince since: Date) throws -> [String: Int64] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT job_id, (SELECT max(seq) FROM trace WHERE trace.job = jobs.id) AS head FROM jobs
-                WHERE (finished_at IS NULL AND deleted_at IS NULL) OR finished_at >= ?1 OR deleted_at >= ?1
-                    OR updated_at >= ?1
+                WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NULL AND deleted_at IS NULL
+                             UNION SELECT id FROM jobs WHERE updated_at >= ?1)
                 """, arguments: [since.timeIntervalSince1970])
             var heads: [String: Int64] = [:]
             for row in rows { heads[row[0]] = row[1] ?? 0 }
@@ -205,22 +239,27 @@ extension HistoryStore {
 
     // MARK: - Row mapping
 
+    /// What a job row is read from, in the order `job(from:)` reads it.
     static let jobColumns = """
         job_id, uid, name, namespace, context, task_uuid, task_text, image, created_at, started_at,
         finished_at, status, retries, backoff_limit, node, pvc, pending_reason, deleted_at, task_spec,
         (SELECT phase FROM phase_changes p WHERE p.job = jobs.id ORDER BY time DESC, source_id DESC LIMIT 1) AS phase
         """
 
+    /// `jobColumns` without the task's text and spec (NULL in their place).
+    static let jobSummaryColumns = jobColumns
+        .replacingOccurrences(of: "task_text,", with: "NULL AS task_text,")
+        .replacingOccurrences(of: "task_spec,", with: "NULL AS task_spec,")
+
+    /// A row of `jobColumns`, read by position: by name, GRDB lowercases every column name
+    /// of every row to find it, which was a third of listing a long history.
     static func job(from row: Row) -> AgentJob {
         AgentJob(
-            id: row["job_id"], uid: row["uid"], name: row["name"], namespace: row["namespace"],
-            context: row["context"], taskUUID: row["task_uuid"], taskText: row["task_text"], image: row["image"],
-            createdAt: date(row["created_at"]), startedAt: date(row["started_at"]),
-            finishedAt: date(row["finished_at"]),
-            status: JobStatus(rawValue: row["status"]) ?? .pending,
-            retries: row["retries"], backoffLimit: row["backoff_limit"], node: row["node"], pvc: row["pvc"],
-            pendingReason: row["pending_reason"], phase: (row["phase"] as String?).map(Phase.init(rawValue:)),
-            deletedAt: date(row["deleted_at"]), taskSpec: row["task_spec"])
+            id: row[0], uid: row[1], name: row[2], namespace: row[3], context: row[4], taskUUID: row[5], taskText: row[6],
+            image: row[7], createdAt: date(row[8]), startedAt: date(row[9]), finishedAt: date(row[10]),
+            status: JobStatus(rawValue: row[11]) ?? .pending, retries: row[12], backoffLimit: row[13], node: row[14],
+            pvc: row[15], pendingReason: row[16], phase: (row[19] as String?).map(Phase.init(rawValue:)),
+            deletedAt: date(row[17]), taskSpec: row[18])
     }
 
     static let traceColumns = """
@@ -264,6 +303,12 @@ extension HistoryStore {
 
     private static func date(_ seconds: Double?) -> Date? {
         seconds.map(Date.init(timeIntervalSince1970:))
+    }
+
+    /// SQLite's plan for `sql`, a step a line (`EXPLAIN QUERY PLAN`): how tests check that a
+    /// query is answered by index.
+    func queryPlan(_ sql: String) throws -> [String] {
+        try read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] } }
     }
 
     /// A read, with errors translated to sentences about this file.

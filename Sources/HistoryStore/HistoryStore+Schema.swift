@@ -90,6 +90,14 @@ extension HistoryStore {
             entries TEXT NOT NULL
         );
         """,
+        // 5: What a cockpit asks for first, by index, however long the history: the newest
+        // jobs (a page of the list in its default order), and the jobs that may still grow
+        // (unfinished, or written lately) that its live feed polls.
+        """
+        CREATE INDEX jobs_by_age ON jobs(coalesce(created_at, updated_at), id);
+        CREATE INDEX jobs_by_update ON jobs(updated_at);
+        CREATE INDEX jobs_unfinished ON jobs(id) WHERE finished_at IS NULL AND deleted_at IS NULL;
+        """,
     ]
 
     static var schemaVersion: Int { migrations.count }

@@ -12,11 +12,17 @@ public struct JobQuery: Sendable, Hashable {
     public var text: String?
     /// Only jobs created (or first seen) at or after this time.
     public var since: Date?
+    /// Only these jobs (by job id).
+    public var ids: Set<String>?
+    /// Whether each job comes with its task's text and spec (kilobytes each). A list that
+    /// never shows them (the cockpit's) leaves them out: a long history lists several times
+    /// faster without.
+    public var withTask = true
     public var limit: Int?
 
     public init(
         statuses: Set<JobStatus> = [], namespace: String? = nil, context: String? = nil, name: String? = nil,
-        text: String? = nil, since: Date? = nil, limit: Int? = nil
+        text: String? = nil, since: Date? = nil, ids: Set<String>? = nil, withTask: Bool = true, limit: Int? = nil
     ) {
         self.name = name
         self.statuses = statuses
@@ -24,6 +30,8 @@ public struct JobQuery: Sendable, Hashable {
         self.context = context
         self.text = text
         self.since = since
+        self.ids = ids
+        self.withTask = withTask
         self.limit = limit
     }
 }

@@ -15,71 +15,19 @@ struct CockpitLiveBenchmark {
     let directory: String
 
     func run() throws {
-        // A Linux pseudo-terminal pair (posix_openpt and friends are hidden from Swift's Glibc):
-        // unlock the slave (TIOCSPTLCK), learn its number (TIOCGPTN).
-        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
-        var unlock: Int32 = 0
-        var number: UInt32 = 0
-        guard master >= 0, ioctl(master, UInt(0x4004_5431), &unlock) == 0, ioctl(master, UInt(0x8004_5430), &number) == 0 else {
-            throw BenchError("cannot open a pseudo-terminal")
-        }
-        let slavePath = "/dev/pts/\(number)"
-        var size = winsize(ws_row: 60, ws_col: 200, ws_xpixel: 0, ws_ypixel: 0)
-        _ = ioctl(master, UInt(TIOCSWINSZ), &size)
-        let slave = open(slavePath, O_RDWR | O_NOCTTY)
-        guard slave >= 0 else { throw BenchError("cannot open \(slavePath)") }
-
-        // Every byte the terminal receives, stamped.
-        let received = ByteLog()
-        let reader = Thread {
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let count = read(master, &buffer, buffer.count)
-                if count <= 0 { break }
-                received.add(count, at: nowNanoseconds())
-            }
-        }
-        reader.start()
-
+        let terminal = try PseudoTerminal(rows: 60, columns: 200)
+        let received = terminal.received
         let report = directory + "/cockpit-live.report"
         try? FileManager.default.removeItem(atPath: report)
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        if !FileManager.default.fileExists(atPath: child.executableURL!.path) {
-            child.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0])
-        }
-        child.arguments = ["cockpit-child", "--db", directory + "/cockpit-live.db", "--report", report,
-                           "--rate", String(rate), "--seconds", String(seconds), "--idle", String(idleSeconds),
-                           "--started-ago", String(startedAgo), "--jobs", String(jobs), "--memory-every", String(memoryEvery)]
-        var environment = ProcessInfo.processInfo.environment
-        environment["TERM"] = "xterm-256color"
-        environment["COLORTERM"] = "truecolor"
-        environment["LANG"] = "C.UTF-8"
-        environment["LC_ALL"] = "C.UTF-8"
-        environment.removeValue(forKey: "NO_COLOR")
-        environment.removeValue(forKey: "TMUX")
-        child.environment = environment
-        let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
-        child.standardInput = terminal
-        child.standardOutput = terminal
-        child.standardError = FileHandle(forWritingAtPath: "/dev/null")
         print("cockpit-live: \(rate) records/s for \(seconds) s" + (jobs > 1 ? " over \(jobs) jobs" : "")
             + ", then \(idleSeconds) s idle, on a 200x60 pty (child process)"
             + (startedAgo > 0 ? ", the job started \(startedAgo) s before" : ""))
-        try child.run()
-        child.waitUntilExit()
-        close(slave)
-        // Let the reader drain what the child wrote last (the terminal's restore).
-        usleep(200_000)
-        close(master)
-        guard child.terminationStatus == 0,
-              let text = try? String(contentsOfFile: report, encoding: .utf8)
-        else { throw BenchError("cockpit-child exited with \(child.terminationStatus) and no report") }
-
-        var figures: [String: Double] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let value = Double(parts[1]) { figures[String(parts[0])] = value }
+        let status = try terminal.runChild(["cockpit-child", "--db", directory + "/cockpit-live.db", "--report", report,
+            "--rate", String(rate), "--seconds", String(seconds), "--idle", String(idleSeconds),
+            "--started-ago", String(startedAgo), "--jobs", String(jobs), "--memory-every", String(memoryEvery)])
+        terminal.close()
+        guard status == 0, let figures = readReport(report) else {
+            throw BenchError("cockpit-child exited with \(status) and no report")
         }
         func figure(_ key: String) -> Double { figures[key] ?? .nan }
         let loadStart = Int64(figure("load_start")), loadEnd = Int64(figure("load_end"))

@@ -14,7 +14,7 @@ final class TitleWatchingBackend: TerminalBackend, @unchecked Sendable {
 
     private let inner: any TerminalBackend
     // The terminal thread's own, read once it has stopped.
-    private var screen: [[Cell]] = []
+    private var screen = ScreenMirror()
     private var titleRow: Int?
     private(set) var shown: [Shown] = []
     private(set) var draws = 0
@@ -35,26 +35,13 @@ final class TitleWatchingBackend: TerminalBackend, @unchecked Sendable {
         let time = nowNanoseconds()
         draws += 1
         let size = inner.size
-        if clear || screen.count != size.height || screen.first?.count != size.width {
-            screen = Array(repeating: Array(repeating: Cell.blank, count: size.width), count: size.height)
-            titleRow = nil
-        }
-        for run in runs where run.y < screen.count {
-            for (offset, cell) in run.cells.enumerated() where run.x + offset < size.width {
-                screen[run.y][run.x + offset] = cell
-            }
-        }
-        if titleRow == nil { titleRow = screen.indices.first { text(row: $0).contains("Trace:") } }
-        if let titleRow, let seq = Self.newestSeq(in: text(row: titleRow)) {
+        if clear || screen.height != size.height { titleRow = nil }
+        screen.apply(runs, clear: clear, size: size)
+        if titleRow == nil { titleRow = (0..<screen.height).first { screen.text(row: $0).contains("Trace:") } }
+        if let titleRow, let seq = Self.newestSeq(in: screen.text(row: titleRow)) {
             if shown.last?.seq != seq { shown.append(Shown(nanoseconds: time, seq: seq)) }
         }
         return outcome
-    }
-
-    private func text(row: Int) -> String {
-        var line = ""
-        for cell in screen[row] where !cell.isContinuation { line += cell.text }
-        return line
     }
 
     /// The `N` of `#N/total` in a title.

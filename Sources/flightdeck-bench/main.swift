@@ -8,6 +8,7 @@
 //   swift run -c release flightdeck-bench render [--iterations N]
 //   swift run -c release flightdeck-bench cockpit-live [--rate R] [--seconds S] [--idle S] [--started-ago S]
 //                                                      [--jobs N] [--memory-every S]
+//   swift run -c release flightdeck-bench cockpit-start [--jobs N] [--records N] [--rounds N] [--idle S]
 // (`all` is issue 2's three; the cluster benchmarks run when named.)
 import Foundation
 
@@ -59,7 +60,9 @@ let liveJobs = options.take("--jobs", default: 1)
 let memoryEvery = options.take("--memory-every", default: 60)
 let which = options.arguments.first ?? "all"
 let workDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FLIGHTDECK_BENCH_DIR"] ?? "bench-out").path
-let children: Set<String> = ["drain-client", "stall-client", "trace-publish", "trace-consume", "cockpit-child"]
+let children: Set<String> = ["drain-client", "stall-client", "trace-publish", "trace-consume", "cockpit-child",
+                              "cockpit-start-child"]
+let home = options.take("--home", default: "")
 if !children.contains(which) { try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true) }
 
 #if DEBUG
@@ -101,6 +104,15 @@ do {
     if which == "cockpit-child" {
         try await CockpitLiveChild(database: database, report: report, rate: rate, seconds: seconds, idleSeconds: idleSeconds,
             startedAgo: startedAgo, jobs: liveJobs, memoryEvery: memoryEvery).run()
+    }
+    if which == "cockpit-start" {
+        try await CockpitStartBenchmark(jobs: CommandLine.arguments.contains("--jobs") ? liveJobs : 10_000,
+            records: CommandLine.arguments.contains("--records") ? records : 10_000_000, rounds: rounds,
+            idleSeconds: CommandLine.arguments.contains("--idle") ? idleSeconds : 20, directory: workDirectory).run()
+    }
+    if which == "cockpit-start-child" {
+        try await CockpitStartChild(database: database, kubeconfig: kubeconfig, home: home, expectedJobs: liveJobs,
+            idleSeconds: idleSeconds, report: report).run()
     }
     if which == "stall-client" {
         try await StalledIngestClient(kubeconfig: kubeconfig, namespace: namespace, jobName: pod, jobID: "stallbench",

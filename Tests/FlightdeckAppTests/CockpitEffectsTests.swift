@@ -123,4 +123,45 @@ import Testing
         #expect(CockpitEffects.scope(of: .loadWorkspace(jobID: "j")) == .cluster)
         #expect(CockpitEffects.scope(of: .switchContext("lab")) == .runtime)
     }
+
+    /// A long history: the newest page first (counting them all), then every job; later
+    /// changes come row by row, and a job gone from history is said to be gone.
+    @Test func aLongHistoryListsItsNewestPageFirstThenEveryJobThenChangesRowByRow() async throws {
+        let fixture = try await Fixture()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let jobs = (0..<450).map { index in
+            AgentJob(id: "h\(index)", name: "agent-\(index)", namespace: "agents", context: "sim",
+                taskText: String(repeating: "a long prompt ", count: 50), createdAt: start.addingTimeInterval(Double(index)),
+                status: .succeeded, taskSpec: #"{"prompt":"a long prompt"}"#)
+        }
+        let other = AgentJob(id: "elsewhere", name: "agent-x", namespace: "agents", context: "another", status: .running)
+        try fixture.store.write(jobs.map { .job($0) } + [.job(other)])
+        let effects = fixture.effects()
+        await effects.listJobs()
+        let listed = fixture.messages.withLock { $0 }
+        try #require(listed.count == 2)
+        guard case .jobsFirstPage(let page, let total) = listed[0], case .jobsListed(let all) = listed[1] else {
+            Issue.record("expected a first page, then the whole list: \(listed)")
+            return
+        }
+        #expect(total == 450)
+        #expect(page.map(\.id) == (250..<450).reversed().map { "h\($0)" })
+        #expect(all.count == 450 && Set(all.map(\.id)) == Set(jobs.map(\.id)))
+        #expect(all.allSatisfy { $0.taskText == nil && $0.taskSpec == nil }, "the list shows no task: none is read")
+
+        fixture.messages.withLock { $0 = [] }
+        var changed = jobs[3]
+        changed.status = .failed
+        try fixture.store.write([.job(changed)])
+        _ = await SQLiteProbe.scalar(fixture.store.path, "DELETE FROM jobs WHERE job_id = 'h4'")  // pruned
+        await effects.refreshJobs(["h3", "h4", "elsewhere"])
+        let updated = fixture.messages.withLock { $0 }
+        guard updated.count == 1, case .jobsUpdated(let ids, let rows) = updated[0] else {
+            Issue.record("expected one row-by-row update: \(updated)")
+            return
+        }
+        #expect(ids == ["h3", "h4", "elsewhere"])
+        #expect(rows.map(\.id) == ["h3"] && rows.first?.status == .failed, "h4 is gone, and another context's job is not ours")
+        await fixture.stop()
+    }
 }

@@ -26,6 +26,7 @@ import Testing
             try store.write([.job(job("old")), .trace(record("old", 1))])
         }
         // Make it a schema-1 file, as the first release wrote it.
+        for index in ["jobs_by_age", "jobs_by_update", "jobs_unfinished"] { _ = sqliteScalar(path, "DROP INDEX \(index)") }
         _ = sqliteScalar(path, "ALTER TABLE jobs DROP COLUMN deleted_at")
         _ = sqliteScalar(path, "ALTER TABLE jobs DROP COLUMN task_spec")
         _ = sqliteScalar(path, "DROP TABLE workspace_snapshots")

@@ -139,4 +139,36 @@ import Testing
         try await writer.closed()
         try await other.closed()
     }
+
+    /// A long history's finished jobs are not read when the feed starts (it would take one
+    /// seek per job): one of them that grows later is reported missed, never replayed.
+    @Test func aJobQuietWhenTheFeedStartedIsReportedMissedWhenItGrows() async throws {
+        let path = dir.file("quiet.db")
+        let before = HistoryWriter(store: try HistoryStore(path: path))
+        try await before.enqueue(.job(AgentJob(id: "q", name: "q", namespace: "agents", finishedAt: Date(), status: .succeeded)))
+        try await before.enqueue(contentsOf: Array((0..<40).map { Self.record("q", "o\($0)") }))
+        try await before.closed()
+        // Finished and last written an hour ago.
+        let old = Date().timeIntervalSince1970 - 3_600
+        _ = await SQLiteProbe.scalar(path, "UPDATE jobs SET updated_at = \(old), finished_at = \(old)")
+        let writers = try Writers(path: path)
+        let following = Task { await writers.feed.followOtherWriters(every: .milliseconds(20), idleInterval: .milliseconds(100)) }
+        let updates = writers.feed.updates()
+        // Another process marks it deleted (its row changes): the poll sees it, not its trace.
+        try await writers.other.enqueue(.job(AgentJob(id: "q", name: "q", namespace: "agents", finishedAt: Date(timeIntervalSince1970: old),
+            status: .succeeded, deletedAt: Date())))
+        try await writers.other.flushed()
+        try await writers.writer.enqueue(Self.record("q", "late"))
+        try await writers.writer.flushed()
+        let (records, missed) = await Self.collect(updates, count: 1)
+        #expect(records.isEmpty, "history from before the feed started is not replayed")
+        #expect(missed == ["q"])
+        // After that, the job is followed like any other.
+        try await writers.writer.enqueue(Self.record("q", "later"))
+        try await writers.writer.flushed()
+        let (next, _) = await Self.collect(updates, count: 1)
+        #expect(next.map(\.seq) == [42])
+        following.cancel()
+        try writers.close()
+    }
 }

@@ -9,6 +9,12 @@ public enum CockpitMessage: Sendable {
     case ticked(Date)
     /// A full snapshot of the jobs, deleted ones included (they stay, dimmed).
     case jobsListed([AgentJob])
+    /// The newest jobs, while the whole list of a long history is on its way: a first frame
+    /// need not wait for thousands of rows. `total` counts them all.
+    case jobsFirstPage([AgentJob], total: Int)
+    /// The rows of the jobs `ids` as they are now (a job asked for and not among them is gone
+    /// from history): what changed since the last snapshot, without listing every job again.
+    case jobsUpdated(ids: Set<String>, jobs: [AgentJob])
     /// Live records of any job, already stored (`seq` assigned).
     case traceAppended([TraceRecord])
     /// The answer to `loadTrace`/`loadTraceTail`: records in seq order and the job's total.

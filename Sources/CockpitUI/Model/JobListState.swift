@@ -1,11 +1,18 @@
 import FlightdeckCore
 import Foundation
 
-/// The job list: every job the last snapshot had, and the sorted, filtered view of them.
+/// The job list: every job the last snapshot had (and the changes since), and the sorted,
+/// filtered view of them.
 public struct JobListState: Sendable, Hashable {
-    public internal(set) var all: [AgentJob] = []
+    public private(set) var all: [AgentJob] = []
     /// `all`, filtered and sorted: what the pane shows, recomputed when any input changes.
-    public internal(set) var visible: [AgentJob] = []
+    public private(set) var visible: [AgentJob] = []
+    /// While only the first page of a long history is here (the rest is on its way): how many
+    /// jobs there are in all.
+    public internal(set) var pendingTotal: Int?
+    /// Where each job is in `all` and in `visible`: a long history has thousands.
+    private var indexInAll: [String: Int] = [:]
+    private var indexInVisible: [String: Int] = [:]
     public internal(set) var selectedID: String?
     /// Jobs marked for the interleaved trace.
     public internal(set) var marked: Set<String> = []
@@ -18,10 +25,74 @@ public struct JobListState: Sendable, Hashable {
 
     public init() {}
 
-    public var selectedIndex: Int? { visible.firstIndex { $0.id == selectedID } }
-    public var selected: AgentJob? { selectedIndex.map { visible[$0] } ?? all.first { $0.id == selectedID } }
+    public var selectedIndex: Int? { selectedID.flatMap { indexInVisible[$0] } }
+    public var selected: AgentJob? { selectedIndex.map { visible[$0] } ?? selectedID.flatMap(job(id:)) }
 
-    public func job(id: String) -> AgentJob? { all.first { $0.id == id } }
+    public func job(id: String) -> AgentJob? { indexInAll[id].map { all[$0] } }
+
+    /// Whether the list shows `id` (with the filters as they are).
+    public func isVisible(_ id: String) -> Bool { indexInVisible[id] != nil }
+
+    /// How many jobs there are, also while only the first page has come.
+    public var total: Int { pendingTotal ?? all.count }
+
+    /// Takes the rows of `ids` as they are now: each changed one replaced, a new one added,
+    /// one gone from history (asked for, not among `jobs`) removed. The view is resorted only
+    /// when a change can move a row: a new or removed job, or a changed sort or filter field.
+    mutating func update(ids: Set<String>, jobs: [AgentJob]) {
+        var moved = false
+        var found = Set<String>()
+        for job in jobs {
+            found.insert(job.id)
+            if let index = indexInAll[job.id] {
+                if !sameRank(all[index], job) { moved = true }
+                all[index] = job
+            } else {
+                all.append(job)
+                indexInAll[job.id] = all.count - 1
+                moved = true
+            }
+        }
+        let gone = ids.subtracting(found).filter { indexInAll[$0] != nil }
+        if !gone.isEmpty {
+            setAll(all.filter { !gone.contains($0.id) })
+            moved = true
+        }
+        if moved {
+            refresh()
+        } else {
+            for job in jobs { if let index = indexInVisible[job.id] { visible[index] = job } }
+        }
+    }
+
+    /// A new snapshot of every job (or, with `pendingTotal`, the first page of one).
+    mutating func setAll(_ jobs: [AgentJob], pendingTotal: Int? = nil) {
+        all = jobs
+        indexInAll = Self.positions(of: jobs)
+        self.pendingTotal = pendingTotal
+    }
+
+    /// Whether `a` and `b` (one job, before and after) sort and filter alike.
+    private func sameRank(_ a: AgentJob, _ b: AgentJob) -> Bool {
+        guard statusFilter.accepts(a) == statusFilter.accepts(b), a.name == b.name else { return false }
+        if !textFilter.isEmpty, Self.haystack(a) != Self.haystack(b) { return false }
+        switch sort {
+        case .age: return a.createdAt == b.createdAt
+        case .name: return true
+        case .status: return a.status == b.status
+        case .phase: return a.phase == b.phase
+        }
+    }
+
+    private static func haystack(_ job: AgentJob) -> [String] {
+        [job.name, job.phase?.rawValue ?? "", job.node ?? "", job.status.rawValue, job.pendingReason ?? ""]
+    }
+
+    private static func positions(of jobs: [AgentJob]) -> [String: Int] {
+        var positions = [String: Int](minimumCapacity: jobs.count)
+        for (index, job) in jobs.enumerated() { positions[job.id] = index }
+        return positions
+    }
 
     /// Refilters and resorts after a change of jobs, sort or filter.
     mutating func refresh() {
@@ -29,8 +100,7 @@ public struct JobListState: Sendable, Hashable {
         var jobs = all.filter { job in
             guard statusFilter.accepts(job) else { return false }
             guard !text.isEmpty else { return true }
-            let haystack = [job.name, job.phase?.rawValue ?? "", job.node ?? "", job.status.rawValue, job.pendingReason ?? ""]
-            return haystack.contains { $0.lowercased().contains(text) }
+            return Self.haystack(job).contains { $0.lowercased().contains(text) }
         }
         let sort = sort
         jobs.sort { a, b in
@@ -50,6 +120,7 @@ public struct JobListState: Sendable, Hashable {
         }
         if descending { jobs.reverse() }
         visible = jobs
+        indexInVisible = Self.positions(of: jobs)
     }
 
     /// Failed first in ascending order: what needs attention.

@@ -10,8 +10,10 @@ struct JobListPane {
 
     func render(into grid: inout CellGrid, area: Rect, focused: Bool) {
         let jobs = state.jobs
-        var title = "Jobs \(jobs.visible.count)"
-        if jobs.visible.count != jobs.all.count { title += "/\(jobs.all.count)" }
+        // While only the first page of a long history is here, the count is of them all.
+        let shown = jobs.pendingTotal != nil && jobs.visible.count == jobs.all.count ? jobs.total : jobs.visible.count
+        var title = "Jobs \(shown)"
+        if shown != jobs.total { title += "/\(jobs.total)" }
         title += " by \(jobs.sort.rawValue)\(jobs.descending ? "-" : "+")"
         if jobs.statusFilter != .all { title += " [\(jobs.statusFilter.rawValue)]" }
         if !jobs.textFilter.isEmpty { title += " /\(AgentText.displayable(jobs.textFilter, ascii: glyphs.isASCII))" }

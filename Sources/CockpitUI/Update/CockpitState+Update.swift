@@ -31,15 +31,16 @@ extension CockpitState {
             }
             refreshWorkspaceIfMoving(at: date, &effects)
         case .jobsListed(let list):
-            jobs.all = list
+            jobs.setAll(list)
             jobs.refresh()
-            ensureSelection(&effects)
-            // Jobs that became the selected one's neighbours get their lanes.
-            let missing = laneJobIDs().filter { timeline.lanes[$0] == nil && !timeline.requested.contains($0) }
-            if !missing.isEmpty {
-                timeline.requested.formUnion(missing)
-                effects.append(.loadTimeline(jobIDs: missing))
-            }
+            jobsChanged(&effects)
+        case .jobsFirstPage(let page, let total):
+            jobs.setAll(page, pendingTotal: max(total, page.count))
+            jobs.refresh()
+            jobsChanged(&effects)
+        case .jobsUpdated(let ids, let list):
+            jobs.update(ids: ids, jobs: list)
+            jobsChanged(&effects)
         case .traceAppended(let records):
             appendLive(records, &effects)
         case .tracePageLoaded(let jobID, let records, let total):
@@ -85,6 +86,17 @@ extension CockpitState {
         }
     }
 
+    /// After the list changed: a visible job stays selected, and jobs that became the
+    /// selected one's neighbours get their lanes.
+    private mutating func jobsChanged(_ effects: inout [CockpitEffect]) {
+        ensureSelection(&effects)
+        let missing = laneJobIDs().filter { timeline.lanes[$0] == nil && !timeline.requested.contains($0) }
+        if !missing.isEmpty {
+            timeline.requested.formUnion(missing)
+            effects.append(.loadTimeline(jobIDs: missing))
+        }
+    }
+
     /// A status-bar message for a few seconds.
     mutating func show(_ text: String, error: Bool = false) {
         flash = Flash(text: text, isError: error, until: now.addingTimeInterval(Self.flashSeconds))
@@ -117,7 +129,7 @@ extension CockpitState {
             keepJobsVisible()
             return
         }
-        if jobs.selectedID == nil || !jobs.visible.contains(where: { $0.id == jobs.selectedID }) {
+        if jobs.selectedID.map(jobs.isVisible) != true {
             select(jobs.visible[0].id, &effects)
         } else if trace.jobID != jobs.selectedID, let id = jobs.selectedID {
             select(id, &effects)

@@ -62,14 +62,29 @@ public final class LiveFeed: Sendable {
     /// a gap and the hand-over, so the writer's callback and the poll never hand out a record
     /// twice or out of order.
     private let handedOut = Mutex<[String: Int64]>([:])
+    /// Jobs the history had when the feed started, finished and quiet then: where their
+    /// traces stood was not read (a long history has thousands), so records of one of them
+    /// that come later are reported as missed, to be read from the store.
+    private let quietAtStart: Set<String>
     /// Records read from the store to fill one gap at most; a larger gap is reported as missed.
     public let gapLimit: Int64
+    /// Jobs finished longer ago than this are not expected to grow.
+    static let activeWindow: TimeInterval = 600
 
     public init(store: HistoryStore? = nil, gapLimit: Int64 = 20_000) {
         self.store = store
         self.gapLimit = max(0, gapLimit)
-        // Where every job stands now: what follows is news, what came before is history.
-        if let heads = try? store?.traceHeads(activeSince: .distantPast) { handedOut.withLock { $0 = heads } }
+        // Where every job that may grow stands now: what follows is news, what came before
+        // is history. Found by index, whatever the history's length.
+        let heads = (try? store?.traceHeads(activeSince: Date().addingTimeInterval(-Self.activeWindow))) ?? [:]
+        quietAtStart = ((try? store?.jobIDs()) ?? []).subtracting(heads.keys)
+        handedOut.withLock { $0 = heads }
+    }
+
+    /// The last `seq` handed out of `jobID`'s trace: 0 for a job new since the feed started,
+    /// nil for one that was quiet then (not known).
+    private func last(_ jobID: String, in handedOut: [String: Int64]) -> Int64? {
+        handedOut[jobID] ?? (quietAtStart.contains(jobID) ? nil : 0)
     }
 
     /// Changes from now on; each element is everything that accumulated since the previous
@@ -121,7 +136,11 @@ public final class LiveFeed: Sendable {
         update.records.reserveCapacity(commit.records.count)
         handedOut.withLock { handedOut in
             for record in commit.records {
-                let last = handedOut[record.jobID] ?? 0  // unknown: a job new since the feed started
+                guard let last = last(record.jobID, in: handedOut) else {
+                    update.missed.insert(record.jobID)  // a quiet job grew: from the store
+                    handedOut[record.jobID] = record.seq
+                    continue
+                }
                 if record.seq <= last { continue }  // handed out already, by the poll or a gap fill
                 if record.seq > last + 1 { fill(jobID: record.jobID, (last + 1)...(record.seq - 1), from: store, into: &update) }
                 handedOut[record.jobID] = record.seq
@@ -158,9 +177,9 @@ public final class LiveFeed: Sendable {
             let from = handedOut.withLock { $0 }
             let gapLimit = self.gapLimit
             guard let found = try? await store.reading({ store in
-                try store.traceHeads(activeSince: Date().addingTimeInterval(-600)).compactMap {
+                try store.traceHeads(activeSince: Date().addingTimeInterval(-Self.activeWindow)).compactMap {
                     (jobID, head) -> (jobID: String, head: Int64, records: [TraceRecord]?)? in
-                    let last = from[jobID] ?? 0  // unknown: a job new since the feed started
+                    guard let last = self.last(jobID, in: from) else { return (jobID, head, nil) }
                     guard head > last else { return nil }
                     let range = (last + 1)...head
                     guard Int64(range.count) <= gapLimit, let records = try? store.trace(jobID: jobID, seq: range),
@@ -172,7 +191,7 @@ public final class LiveFeed: Sendable {
             handedOut.withLock { handedOut in
                 var update = Update()
                 for (jobID, head, records) in found {
-                    let last = handedOut[jobID] ?? 0
+                    let last = self.last(jobID, in: handedOut) ?? -1
                     guard head > last else { continue }  // the commit side got there first
                     if let records {
                         update.records += records.filter { $0.seq > last }
