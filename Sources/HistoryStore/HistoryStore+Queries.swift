@@ -9,7 +9,7 @@ extension HistoryStore {
     /// Jobs newest first. The current phase comes from the latest phase change.
     public func jobs(_ query: JobQuery = JobQuery()) throws -> [AgentJob] {
         let (filter, arguments) = Self.filter(query)
-        var sql = "SELECT \(query.withTask ? Self.jobColumns : Self.jobSummaryColumns) FROM jobs" + filter
+        var sql = "SELECT \(query.withTask ? Self.jobColumns : Self.jobSummaryColumns) FROM \(Self.jobTables(query))" + filter
         sql += " ORDER BY coalesce(created_at, updated_at) DESC, id DESC"
         if let limit = query.limit { sql += " LIMIT \(max(0, limit))" }
         return try read { db in
@@ -24,7 +24,16 @@ extension HistoryStore {
     /// How many jobs `query` lists, without its limit.
     public func jobCount(_ query: JobQuery = JobQuery()) throws -> Int {
         let (filter, arguments) = Self.filter(query)
-        return try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs" + filter, arguments: arguments) ?? 0 }
+        return try read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM \(Self.jobTables(query, counting: true))" + filter, arguments: arguments)
+                ?? 0
+        }
+    }
+
+    /// The jobs, with their tasks when `query` reads or searches them.
+    private static func jobTables(_ query: JobQuery, counting: Bool = false) -> String {
+        let searched = !(query.text ?? "").isEmpty
+        return (query.withTask && !counting) || searched ? "jobs LEFT JOIN job_tasks t ON t.job = jobs.id" : "jobs"
     }
 
     /// The WHERE clause of `query` (empty when it filters nothing) and its arguments.
@@ -54,7 +63,7 @@ extension HistoryStore {
             arguments += [name]
         }
         if let text = query.text, !text.isEmpty {
-            let columns = ["name", "job_id", "coalesce(task_text, '')", "coalesce(image, '')"]
+            let columns = ["name", "job_id", "coalesce(t.task_text, '')", "coalesce(image, '')"]
             clauses.append("(" + columns.map { "instr(lower(\($0)), ?) > 0" }.joined(separator: " OR ") + ")")
             arguments += StatementArguments(Array(repeating: text.lowercased(), count: columns.count))
         }
@@ -77,7 +86,9 @@ extension HistoryStore {
 
     public func job(id: String) throws -> AgentJob? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.jobColumns) FROM jobs WHERE job_id = ?", arguments: [id])
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.jobColumns) FROM jobs LEFT JOIN job_tasks t ON t.job = jobs.id WHERE job_id = ?",
+                arguments: [id])
                 .map(Self.job(from:))
         }
     }
@@ -239,17 +250,18 @@ extension HistoryStore {
 
     // MARK: - Row mapping
 
-    /// What a job row is read from, in the order `job(from:)` reads it.
+    /// What a job row is read from (the jobs joined with their tasks, `t`), in the order
+    /// `job(from:)` reads it.
     static let jobColumns = """
-        job_id, uid, name, namespace, context, task_uuid, task_text, image, created_at, started_at,
-        finished_at, status, retries, backoff_limit, node, pvc, pending_reason, deleted_at, task_spec,
+        job_id, uid, name, namespace, context, task_uuid, t.task_text, image, created_at, started_at,
+        finished_at, status, retries, backoff_limit, node, pvc, pending_reason, deleted_at, t.task_spec,
         (SELECT phase FROM phase_changes p WHERE p.job = jobs.id ORDER BY time DESC, source_id DESC LIMIT 1) AS phase
         """
 
-    /// `jobColumns` without the task's text and spec (NULL in their place).
+    /// `jobColumns` without the task's text and spec (NULL in their place): no join.
     static let jobSummaryColumns = jobColumns
-        .replacingOccurrences(of: "task_text,", with: "NULL AS task_text,")
-        .replacingOccurrences(of: "task_spec,", with: "NULL AS task_spec,")
+        .replacingOccurrences(of: "t.task_text,", with: "NULL,")
+        .replacingOccurrences(of: "t.task_spec,", with: "NULL,")
 
     /// A row of `jobColumns`, read by position: by name, GRDB lowercases every column name
     /// of every row to find it, which was a third of listing a long history.

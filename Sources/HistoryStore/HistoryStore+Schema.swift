@@ -92,11 +92,22 @@ extension HistoryStore {
         """,
         // 5: What a cockpit asks for first, by index, however long the history: the newest
         // jobs (a page of the list in its default order), and the jobs that may still grow
-        // (unfinished, or written lately) that its live feed polls.
+        // (unfinished, or written lately) that its live feed polls. The task's text and spec
+        // (kilobytes a job) move to a table of their own, so that listing every job reads
+        // rows of a few hundred bytes.
         """
         CREATE INDEX jobs_by_age ON jobs(coalesce(created_at, updated_at), id);
         CREATE INDEX jobs_by_update ON jobs(updated_at);
         CREATE INDEX jobs_unfinished ON jobs(id) WHERE finished_at IS NULL AND deleted_at IS NULL;
+        CREATE TABLE job_tasks (
+            job INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+            task_text TEXT,
+            task_spec TEXT
+        );
+        INSERT INTO job_tasks (job, task_text, task_spec)
+            SELECT id, task_text, task_spec FROM jobs WHERE task_text IS NOT NULL OR task_spec IS NOT NULL;
+        ALTER TABLE jobs DROP COLUMN task_text;
+        ALTER TABLE jobs DROP COLUMN task_spec;
         """,
     ]
 

@@ -102,17 +102,16 @@ extension HistoryStore {
     private static func upsert(_ job: AgentJob, db: Database, now: TimeInterval) throws {
         try db.execute(
             sql: """
-                INSERT INTO jobs (job_id, uid, name, namespace, context, task_uuid, task_text, image,
+                INSERT INTO jobs (job_id, uid, name, namespace, context, task_uuid, image,
                                   created_at, started_at, finished_at, status, retries, backoff_limit,
-                                  node, pvc, pending_reason, updated_at, deleted_at, task_spec)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  node, pvc, pending_reason, updated_at, deleted_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (job_id) DO UPDATE SET
                     uid = coalesce(excluded.uid, uid),
                     name = excluded.name,
                     namespace = excluded.namespace,
                     context = coalesce(excluded.context, context),
                     task_uuid = coalesce(excluded.task_uuid, task_uuid),
-                    task_text = coalesce(excluded.task_text, task_text),
                     image = coalesce(excluded.image, image),
                     created_at = coalesce(excluded.created_at, created_at),
                     started_at = coalesce(excluded.started_at, started_at),
@@ -124,15 +123,23 @@ extension HistoryStore {
                     pvc = coalesce(excluded.pvc, pvc),
                     pending_reason = excluded.pending_reason,
                     updated_at = excluded.updated_at,
-                    deleted_at = coalesce(excluded.deleted_at, deleted_at),
-                    task_spec = coalesce(excluded.task_spec, task_spec)
+                    deleted_at = coalesce(excluded.deleted_at, deleted_at)
                 """,
             arguments: [
-                job.id, job.uid, job.name, job.namespace, job.context, job.taskUUID, job.taskText, job.image,
+                job.id, job.uid, job.name, job.namespace, job.context, job.taskUUID, job.image,
                 job.createdAt?.timeIntervalSince1970, job.startedAt?.timeIntervalSince1970,
                 job.finishedAt?.timeIntervalSince1970, job.status.rawValue, job.retries, job.backoffLimit,
-                job.node, job.pvc, job.pendingReason, now, job.deletedAt?.timeIntervalSince1970, job.taskSpec,
+                job.node, job.pvc, job.pendingReason, now, job.deletedAt?.timeIntervalSince1970,
             ])
+        guard job.taskText != nil || job.taskSpec != nil else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO job_tasks (job, task_text, task_spec) VALUES ((SELECT id FROM jobs WHERE job_id = ?), ?, ?)
+                ON CONFLICT (job) DO UPDATE SET
+                    task_text = coalesce(excluded.task_text, task_text),
+                    task_spec = coalesce(excluded.task_spec, task_spec)
+                """,
+            arguments: [job.id, job.taskText, job.taskSpec])
     }
 
     /// The jobs table rows a batch touches, and each job's next trace number, read once per

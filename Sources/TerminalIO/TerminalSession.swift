@@ -26,6 +26,8 @@ public final class TerminalSession: Sendable {
 
     /// Takes over the terminal through `backend`; throws `TerminalError` when it cannot.
     public init(backend: any TerminalBackend, options: Options = Options()) throws {
+        // The first frame's glyph widths, worked out while the terminal starts.
+        Thread.detachNewThread { DisplayWidth.prepare() }
         loop = TerminalLoop(backend: backend, maxFramesPerSecond: options.maxFramesPerSecond)
         capabilities = try loop.start()
     }

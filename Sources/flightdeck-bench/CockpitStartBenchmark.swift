@@ -12,6 +12,12 @@ struct CockpitStartBenchmark {
     let records: Int
     let rounds: Int
     let idleSeconds: Int
+    /// How many jobs the list's title must count for the frame to be whole (a build that
+    /// lists fewer than all is measured by what it does list).
+    let shownJobs: Int
+    /// A history file to use as it is, instead of the one made here (for a side-by-side run
+    /// of an older build, on a copy at its own schema).
+    let historyFile: String?
     let directory: String
 
     func run() async throws {
@@ -21,7 +27,7 @@ struct CockpitStartBenchmark {
         defer { Task { await cluster.stop() } }
         let connection = try BenchCluster.loader(home: directory + "/start-sim")
             .load(kubeconfig: cluster.kubeconfigPath, namespace: cluster.namespace)
-        let history = try StartHistory(jobs: jobs, records: records, namespace: cluster.namespace,
+        let history = try historyFile ?? StartHistory(jobs: jobs, records: records, namespace: cluster.namespace,
             context: connection.contextName).prepared(in: directory)
         let size = (try? FileManager.default.attributesOfItem(atPath: history)[.size] as? Int) ?? 0
         print("  history file \(format(Double(size) / 1e6, 0)) MB (the page cache warm, as on a second start)")
@@ -33,7 +39,7 @@ struct CockpitStartBenchmark {
             try? FileManager.default.removeItem(atPath: report)
             var exec: Int64 = 0
             let status = try terminal.runChild(["cockpit-start-child", "--db", history,
-                "--kubeconfig", cluster.kubeconfigPath, "--home", directory + "/start-sim", "--jobs", String(jobs),
+                "--kubeconfig", cluster.kubeconfigPath, "--home", directory + "/start-sim", "--jobs", String(shownJobs),
                 "--idle", String(idleSeconds), "--report", report]) { exec = nowNanoseconds() }
             terminal.close()
             guard status == 0, let figures = readReport(report), let full = figures["full_frame_ns"], full > 0 else {

@@ -1,6 +1,7 @@
 import FlightdeckCore
 import FlightdeckTestSupport
 import Foundation
+import GRDBSQLite
 import HistoryStore
 
 /// A history file as a cluster leaves it after months of use: `jobs` finished jobs (the
@@ -17,6 +18,17 @@ struct StartHistory {
     var fileName: String { "start-\(jobs)-jobs-\(records)-records.db" }
 
     static func jobID(_ index: Int) -> String { String(format: "hist-%06d", index) }
+
+    /// Each job's row as last written when the cluster deleted the Job, not when this file
+    /// was made: a history months old has no job written in the last minutes.
+    static func ageRows(_ path: String) throws {
+        var db: OpaquePointer?
+        defer { sqlite3_close(db) }
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK,
+              sqlite3_exec(db, "UPDATE jobs SET updated_at = coalesce(deleted_at, finished_at, updated_at)", nil, nil, nil)
+                == SQLITE_OK
+        else { throw BenchError("cannot age the rows of \(path): \(String(cString: sqlite3_errmsg(db)))") }
+    }
 
     /// The path of the file, made first if it is not there yet.
     func prepared(in directory: String) throws -> String {
@@ -59,6 +71,7 @@ struct StartHistory {
             }
         }
         try store.checkpoint()
+        try Self.ageRows(path)
         _ = FileManager.default.createFile(atPath: path + ".done", contents: nil)
         print("  written in \(format(now() - started, 0)) s")
         return path

@@ -9,6 +9,7 @@
 //   swift run -c release flightdeck-bench cockpit-live [--rate R] [--seconds S] [--idle S] [--started-ago S]
 //                                                      [--jobs N] [--memory-every S]
 //   swift run -c release flightdeck-bench cockpit-start [--jobs N] [--records N] [--rounds N] [--idle S]
+//                                                       [--shown-jobs N] [--history PATH]
 // (`all` is issue 2's three; the cluster benchmarks run when named.)
 import Foundation
 
@@ -63,6 +64,8 @@ let workDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FL
 let children: Set<String> = ["drain-client", "stall-client", "trace-publish", "trace-consume", "cockpit-child",
                               "cockpit-start-child"]
 let home = options.take("--home", default: "")
+let shownJobs = options.take("--shown-jobs", default: 0)
+let historyFile = options.take("--history", default: "")
 if !children.contains(which) { try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true) }
 
 #if DEBUG
@@ -106,9 +109,11 @@ do {
             startedAgo: startedAgo, jobs: liveJobs, memoryEvery: memoryEvery).run()
     }
     if which == "cockpit-start" {
-        try await CockpitStartBenchmark(jobs: CommandLine.arguments.contains("--jobs") ? liveJobs : 10_000,
-            records: CommandLine.arguments.contains("--records") ? records : 10_000_000, rounds: rounds,
-            idleSeconds: CommandLine.arguments.contains("--idle") ? idleSeconds : 20, directory: workDirectory).run()
+        let jobs = CommandLine.arguments.contains("--jobs") ? liveJobs : 10_000
+        try await CockpitStartBenchmark(jobs: jobs, records: CommandLine.arguments.contains("--records") ? records : 10_000_000,
+            rounds: rounds, idleSeconds: CommandLine.arguments.contains("--idle") ? idleSeconds : 20,
+            shownJobs: shownJobs > 0 ? shownJobs : jobs, historyFile: historyFile.isEmpty ? nil : historyFile,
+            directory: workDirectory).run()
     }
     if which == "cockpit-start-child" {
         try await CockpitStartChild(database: database, kubeconfig: kubeconfig, home: home, expectedJobs: liveJobs,

@@ -27,14 +27,17 @@ import Testing
         }
         // Make it a schema-1 file, as the first release wrote it.
         for index in ["jobs_by_age", "jobs_by_update", "jobs_unfinished"] { _ = sqliteScalar(path, "DROP INDEX \(index)") }
+        _ = sqliteScalar(path, "DROP TABLE job_tasks")
         _ = sqliteScalar(path, "ALTER TABLE jobs DROP COLUMN deleted_at")
-        _ = sqliteScalar(path, "ALTER TABLE jobs DROP COLUMN task_spec")
+        _ = sqliteScalar(path, "ALTER TABLE jobs ADD COLUMN task_text TEXT")
+        _ = sqliteScalar(path, "UPDATE jobs SET task_text = 'the task as first stored'")
         _ = sqliteScalar(path, "DROP TABLE workspace_snapshots")
         _ = sqliteScalar(path, "PRAGMA user_version = 1")
         #expect(sqliteScalar(path, "PRAGMA user_version") == "1")
         let store = try HistoryStore(path: path)
         #expect(sqliteScalar(path, "PRAGMA user_version") == String(HistoryStore.schemaVersion))
         #expect(try store.traceCount(jobID: "old") == 1)
+        #expect(try store.job(id: "old")?.taskText == "the task as first stored", "moved to the tasks' table")
         var gone = job("old")
         gone.status = .succeeded
         gone.deletedAt = Date(timeIntervalSince1970: 1_800_000_000)

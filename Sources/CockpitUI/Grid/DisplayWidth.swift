@@ -27,7 +27,11 @@ public enum DisplayWidth {
         return computed(scalar)
     }
 
-    /// The widths of the Basic Multilingual Plane, worked out once (a few milliseconds):
+    /// Works out the widths table now, on the calling thread: a program about to draw its
+    /// first frame starts this on another thread, so the frame does not wait for it.
+    public static func prepare() { _ = basicPlane.count }
+
+    /// The widths of the Basic Multilingual Plane, worked out once (about 8 ms here):
     /// Unicode property look-ups for every non-Latin glyph of every frame cost more.
     private static let basicPlane: [UInt8] = (0..<0x10000).map { value in
         Unicode.Scalar(UInt32(value)).map { UInt8(computed($0)) } ?? 1
