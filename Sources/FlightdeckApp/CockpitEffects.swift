@@ -93,17 +93,33 @@ public struct CockpitEffects: Sendable {
             checkpoint: checkpoint.map { .init(size: $0.size, modified: $0.modified) })
     }
 
-    /// The cluster's jobs, from history (deleted ones included), every one of them. A long
-    /// history's newest page comes first, so the first frame need not wait for the rest.
-    public func listJobs() async {
-        let query = JobQuery(namespace: cluster.namespace, context: cluster.context, withTask: false)
-        var firstPage = query
-        firstPage.limit = Self.firstPage
-        let first = firstPage
+    /// What the cockpit lists: the cluster's jobs in history (deleted ones included), without
+    /// their tasks (the list shows none).
+    public static func jobQuery(_ cluster: CockpitCluster) -> JobQuery {
+        JobQuery(namespace: cluster.namespace, context: cluster.context, withTask: false)
+    }
+
+    /// The start of the job list: the newest page and the count of all (`jobsFirstPage`), or
+    /// every job when they fit in a page (`jobsListed`).
+    public static func firstListing(_ query: JobQuery, store: HistoryStore) throws -> CockpitMessage {
+        var first = query
+        first.limit = firstPage
+        let page = try store.jobs(first)
+        guard page.count == firstPage else { return .jobsListed(page) }
+        return .jobsFirstPage(page, total: try store.jobCount(query))
+    }
+
+    /// Every job of the cluster. A long history's newest page comes first, so the first frame
+    /// need not wait for the rest; `shown`, when that start was already shown, is not read again.
+    public func listJobs(shown: CockpitMessage? = nil) async {
+        let query = Self.jobQuery(cluster)
         do {
-            let page = try await store.reading { try $0.jobs(first) }
-            guard page.count == Self.firstPage else { return send(.jobsListed(page)) }
-            send(.jobsFirstPage(page, total: try await store.reading { try $0.jobCount(query) }))
+            var first = shown
+            if first == nil {
+                first = try await store.reading { try Self.firstListing(query, store: $0) }
+                send(first!)
+            }
+            guard case .jobsFirstPage = first else { return }
             send(.jobsListed(try await store.reading { try $0.jobs(query) }))
         } catch is CancellationError {
             return
@@ -112,11 +128,38 @@ public struct CockpitEffects: Sendable {
         }
     }
 
+    /// The cockpit's state once the job list's start and the history reads that it asks for
+    /// (the selected job's trace tail, the lanes) are answered: what a whole first frame needs,
+    /// read in one go. Also returns that start (the runtime lists the rest) and the effects
+    /// that are not history's (the workspace), for the runtime to carry out.
+    public static func warmStart(_ initial: CockpitState, query: JobQuery, store: HistoryStore) throws
+        -> (state: CockpitState, first: CockpitMessage, effects: [CockpitEffect])
+    {
+        var state = initial
+        let first = try firstListing(query, store: store)
+        var inbox = [first]
+        var left: [CockpitEffect] = []
+        // Answers ask for little more (a lane for a neighbour); a few rounds settle them.
+        for _ in 0..<4 where !inbox.isEmpty {
+            let messages = inbox
+            inbox = []
+            for message in messages {
+                for effect in Cockpit.update(&state, message) {
+                    if scope(of: effect) == .history { inbox += try historyAnswer(effect, store: store) } else { left.append(effect) }
+                }
+            }
+        }
+        for message in inbox { left += Cockpit.update(&state, message) }
+        return (state, first, left)
+    }
+
     /// The rows of `ids` as they are now (the cluster's only): what changed, without listing
     /// every job again. Many at once are listed again instead.
     public func refreshJobs(_ ids: Set<String>) async {
         guard ids.count <= Self.firstPage else { return await listJobs() }
-        let query = JobQuery(namespace: cluster.namespace, context: cluster.context, ids: ids, withTask: false)
+        var changed = Self.jobQuery(cluster)
+        changed.ids = ids
+        let query = changed
         await read("jobs") { store in [.jobsUpdated(ids: ids, jobs: try store.jobs(query))] }
     }
 

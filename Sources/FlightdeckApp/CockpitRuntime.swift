@@ -84,13 +84,22 @@ public final class CockpitRuntime: @unchecked Sendable {
         // cluster effects in the attachment's (so that `:ctx` cancels them with the cluster),
         // `:ctx` itself here, one at a time, in the order asked.
         let (effects, effect) = BoundedChannel<CockpitEffect, Never>.make(highWater: Self.effectsQueued)
+        // The first frame is whole when history answers quickly: the newest jobs, the first
+        // one's trace and lanes, read before the loop draws. (The live feed is subscribed to
+        // first, so that nothing committed meanwhile falls between.)
+        let updates = env.cluster.keeper.feed.updates()
+        let warm = await Self.warmStart(state, store: env.store, query: CockpitEffects.jobQuery(env.cluster))
+        if let warm {
+            state = warm.state
+            for next in warm.effects { _ = effect.offer(next) }
+        }
         let initial = state
         await withDiscardingTaskGroup { group in
             group.addTask {
                 await self.loop.run(initial) { _ = effect.offer($0) }
                 effect.finish()
             }
-            attach(env.cluster)
+            attach(env.cluster, updates: updates, shown: warm?.first)
             for await next in effects {
                 switch CockpitEffects.scope(of: next) {
                 case .history:
@@ -110,6 +119,26 @@ public final class CockpitRuntime: @unchecked Sendable {
     /// Effects asked for and not yet started: far more than keys can ask for between frames.
     static let effectsQueued = 1_024
 
+    /// How long the first frame waits for history before it is drawn without it.
+    static let warmStartLimit: Duration = .milliseconds(150)
+
+    /// `CockpitEffects.warmStart` off the cooperative pool, or nil when history has not
+    /// answered within `warmStartLimit` (or failed: the listing then says why).
+    private static func warmStart(_ state: CockpitState, store: HistoryStore, query: JobQuery) async
+        -> (state: CockpitState, first: CockpitMessage, effects: [CockpitEffect])?
+    {
+        typealias Warm = (state: CockpitState, first: CockpitMessage, effects: [CockpitEffect])
+        // Whichever comes first: history's answer, or the limit.
+        let (answers, answer) = AsyncStream<Warm?>.makeStream(bufferingPolicy: .bufferingOldest(1))
+        Task { answer.yield(try? await store.reading { try CockpitEffects.warmStart(state, query: query, store: $0) }) }
+        Task {
+            try? await Task.sleep(for: warmStartLimit)
+            answer.yield(nil)
+        }
+        for await first in answers { return first }
+        return nil
+    }
+
     private func perform(_ effect: CockpitEffect) async {
         switch effect {
         case .switchContext(let name):
@@ -128,8 +157,10 @@ public final class CockpitRuntime: @unchecked Sendable {
 
     private var current: Attachment? { attachment.withLock { $0 } }
 
-    /// Starts keeping history for `cluster` and shows its jobs.
-    private func attach(_ cluster: Cluster) {
+    /// Starts keeping history for `cluster` and shows its jobs; `updates`, when the live
+    /// feed was subscribed to already, and `shown`, the start of the job list when it is on
+    /// screen already.
+    private func attach(_ cluster: Cluster, updates: LiveFeed.Updates? = nil, shown: CockpitMessage? = nil) {
         let commands = cluster.keeper.nats.map { NATSCommandChannel(connection: $0) as any CommandChannel }
         let actions = AgentActions(api: cluster.api, namespace: cluster.namespace, readOnly: env.readOnly, commands: commands)
         let performer = CockpitEffects(store: env.store, cluster: cluster, actions: actions, readOnly: env.readOnly) {
@@ -145,9 +176,9 @@ public final class CockpitRuntime: @unchecked Sendable {
                 group.addTask { await cluster.keeper.run { self.keeperEvent($0) } }
                 // The job list, then its changes, read in turn by one task: a change is never
                 // overtaken by an older snapshot. (Subscribed first: nothing falls between.)
-                let updates = cluster.keeper.feed.updates()
+                let updates = updates ?? cluster.keeper.feed.updates()
                 group.addTask {
-                    await performer.listJobs()
+                    await performer.listJobs(shown: shown)
                     for await update in updates {
                         if !update.records.isEmpty { self.send(.traceAppended(update.records)) }
                         if !update.missed.isEmpty {

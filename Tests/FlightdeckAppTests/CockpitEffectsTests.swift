@@ -164,4 +164,36 @@ import Testing
         #expect(rows.map(\.id) == ["h3"] && rows.first?.status == .failed, "h4 is gone, and another context's job is not ours")
         await fixture.stop()
     }
+
+    /// The first frame needs no second round: the newest jobs, the first one's trace tail and
+    /// lanes are read in one go; only the workspace (the cluster's) is left to the runtime.
+    @Test func aWarmStartReadsWhatTheFirstFrameShows() throws {
+        let directory = TemporaryDirectory("flightdeck-warm")
+        let store = try HistoryStore(path: directory.file("history.db"))
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        var writes: [HistoryWrite] = (0..<250).map { index in
+            .job(AgentJob(id: "w\(index)", name: "agent-\(index)", namespace: "agents", context: "sim",
+                createdAt: start.addingTimeInterval(Double(index)), status: .succeeded))
+        }
+        for seq in 1...30 {
+            writes.append(.trace(TraceRecord(jobID: "w249", sourceID: "s\(seq)", time: start.addingTimeInterval(Double(seq)),
+                kind: .thought, phase: .strategic, text: "step \(seq)")))
+        }
+        writes.append(.phaseChange(jobID: "w249", phase: .strategic, time: start, sourceID: "p1"))
+        try store.write(writes)
+        let query = JobQuery(namespace: "agents", context: "sim", withTask: false)
+        let initial = CockpitState(width: 200, height: 60, now: start.addingTimeInterval(60), theme: .default, glyphs: .unicode)
+        let (state, first, effects) = try CockpitEffects.warmStart(initial, query: query, store: store)
+        guard case .jobsFirstPage(let page, let total) = first else {
+            Issue.record("expected the newest page: \(first)")
+            return
+        }
+        #expect(page.count == 200 && total == 250)
+        #expect(state.jobs.selectedID == "w249")
+        #expect(state.trace.jobID == "w249" && state.trace.records.map(\.text).last == "step 30" && state.trace.total == 30)
+        #expect(state.timeline.lanes["w249"]?.spans.map(\.phase) == [.strategic])
+        #expect(effects == [.loadWorkspace(jobID: "w249")])
+        let lines = Cockpit.render(state).lines
+        #expect(lines[0].contains("Jobs 250") && lines[0].contains("#30/30"))
+    }
 }
