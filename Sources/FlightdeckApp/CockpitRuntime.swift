@@ -72,10 +72,11 @@ public final class CockpitRuntime: @unchecked Sendable {
     public func run() async -> Int32? {
         let session = env.session
         let size = session.size
-        let (theme, themeError) = env.themes.resolve(env.themeName)
-        var state = CockpitState(width: size.width, height: size.height, now: Date(), theme: theme,
+        // The theme is parsed while history is read for the first frame.
+        let (themes, themeName) = (env.themes, env.themeName)
+        async let resolved = themes.resolve(themeName)
+        var state = CockpitState(width: size.width, height: size.height, now: Date(),
             glyphs: session.capabilities.isUTF8 ? .unicode : .ascii)
-        if let themeError { _ = Cockpit.update(&state, .themeFailed(themeError.description)) }
 
         // (SIGINT, SIGTERM, SIGHUP and SIGQUIT reach the loop from the terminal session as
         // `.terminated`, after it has given the terminal back.)
@@ -93,6 +94,9 @@ public final class CockpitRuntime: @unchecked Sendable {
             state = warm.state
             for next in warm.effects { _ = effect.offer(next) }
         }
+        let (theme, themeError) = await resolved
+        state = state.styled(theme)
+        if let themeError { _ = Cockpit.update(&state, .themeFailed(themeError.description)) }
         let initial = state
         await withDiscardingTaskGroup { group in
             group.addTask {

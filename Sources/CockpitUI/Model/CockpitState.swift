@@ -73,6 +73,14 @@ public struct CockpitState: Sendable {
 
     public var selectedJob: AgentJob? { jobs.selected }
 
+    /// The same state, drawn with `theme`: the runtime parses the start-up theme while
+    /// history is read for the first frame.
+    public func styled(_ theme: Theme) -> CockpitState {
+        var state = self
+        state.theme = theme
+        return state
+    }
+
     /// The frame's layout at the current size.
     public var layout: Layout { Layout(width: width, height: height, focus: focus, secondary: secondary) }
 
