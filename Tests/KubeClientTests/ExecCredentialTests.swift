@@ -173,7 +173,9 @@ struct ExecCredentialTests {
         } catch {
             expectOneLine(error, naming: path, contains: ["timed out", "waiting for browser login"])
         }
-        #expect(Date().timeIntervalSince(started) < 5)
+        // Well under the plugin's 30 s: the timeout ended it (a loaded test run has taken 7.5 s
+        // to get there, so the bound is not tighter).
+        #expect(Date().timeIntervalSince(started) < 20)
     }
 
     @Test func defaultTimeoutIsTenSeconds() throws {
