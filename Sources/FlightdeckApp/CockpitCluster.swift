@@ -26,10 +26,10 @@ public struct CockpitCluster: Sendable {
 
     /// Everything the cockpit needs of one kubeconfig context: a client for `connection`,
     /// and a keeper of `store` for its namespace (trace from the config's NATS, else pod logs).
-    public init(connection: ClusterConnection, config: ManifestConfig, store: HistoryStore, readOnly: Bool) throws {
+    public init(connection: ClusterConnection, config: ManifestConfig, store: HistoryStore, readOnly: Bool) async throws {
         let api = KubeAPI(connection: connection)
         let nats = try NATSLink.options(url: config.settings.natsURL, name: "flightdeck cockpit")
-        let keeper = HistoryKeeper(store: store, api: api, options: .onThisMachine(connection: connection,
+        let keeper = await HistoryKeeper.opening(store: store, api: api, options: .onThisMachine(connection: connection,
             trace: config.trace, nats: nats, historyPath: store.path, readOnly: readOnly))
         self.init(api: api, keeper: keeper, namespace: connection.namespace, context: connection.contextName,
             server: connection.server.absoluteString, config: config)

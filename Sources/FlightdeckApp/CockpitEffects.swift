@@ -109,23 +109,30 @@ public struct CockpitEffects: Sendable {
         return .jobsFirstPage(page, total: try store.jobCount(query))
     }
 
-    /// Every job of the cluster. A long history's newest page comes first, so the first frame
-    /// need not wait for the rest; `shown`, when that start was already shown, is not read again.
-    public func listJobs(shown: CockpitMessage? = nil) async {
-        let query = Self.jobQuery(cluster)
-        do {
-            var first = shown
-            if first == nil {
+    /// The job list at start: a long history's newest page first, so the first frame need not
+    /// wait for the rest, then every job. `shown`, the start when it is on screen already (the
+    /// warm start read it), is not read again.
+    public func startListing(shown: CockpitMessage? = nil) async {
+        var first = shown
+        if first == nil {
+            let query = Self.jobQuery(cluster)
+            do {
                 first = try await store.reading { try Self.firstListing(query, store: $0) }
-                send(first!)
+            } catch is CancellationError {
+                return
+            } catch {
+                return send(.actionFailed("jobs: \(error)"))
             }
-            guard case .jobsFirstPage = first else { return }
-            send(.jobsListed(try await store.reading { try $0.jobs(query) }))
-        } catch is CancellationError {
-            return
-        } catch {
-            send(.actionFailed("jobs: \(error)"))
+            send(first!)
         }
+        if case .jobsFirstPage = first { await listJobs() }
+    }
+
+    /// Every job of the cluster, in one snapshot: what a list already on screen is replaced by
+    /// (a first page would drop a selection older than the newest jobs).
+    public func listJobs() async {
+        let query = Self.jobQuery(cluster)
+        await read("jobs") { store in [.jobsListed(try store.jobs(query))] }
     }
 
     /// The cockpit's state once the job list's start and the history reads that it asks for

@@ -182,7 +182,7 @@ public final class CockpitRuntime: @unchecked Sendable {
                 // overtaken by an older snapshot. (Subscribed first: nothing falls between.)
                 let updates = updates ?? cluster.keeper.feed.updates()
                 group.addTask {
-                    await performer.listJobs(shown: shown)
+                    await performer.startListing(shown: shown)
                     for await update in updates {
                         if !update.records.isEmpty { self.send(.traceAppended(update.records)) }
                         if !update.missed.isEmpty {

@@ -61,8 +61,8 @@ public struct DemoRun: Sendable {
     }
 
     /// The history's keeper for the demo: every record from the start.
-    public func keeper() -> HistoryKeeper {
-        HistoryKeeper(store: store, api: api, options: .init(
+    public func keeper() async -> HistoryKeeper {
+        await HistoryKeeper.opening(store: store, api: api, options: .init(
             namespace: Self.settings.namespace, context: Self.context,
             nats: natsPort.map { NATSConnection.Options(servers: [NATSServerAddress(host: "127.0.0.1", port: $0)], name: "flightdeck demo") },
             durableName: "flightdeck-demo", trace: TraceSettings(startFrom: .all)))
@@ -81,7 +81,7 @@ public struct DemoRun: Sendable {
     /// that ended it, if one did.
     public func runCockpit(theme: String, mouse: Bool, quitAfter: Double?) async throws -> Int32? {
         let (tasks, api, store) = (tasks, api, store)
-        let cluster = CockpitCluster(api: api, keeper: keeper(), namespace: Self.settings.namespace, context: Self.context,
+        let cluster = CockpitCluster(api: api, keeper: await keeper(), namespace: Self.settings.namespace, context: Self.context,
             server: server, config: config)
         return try await CockpitSession.open(cluster: cluster, store: store, readOnly: false, theme: theme, mouse: mouse,
             quitAfter: quitAfter, whileOpen: {
@@ -97,7 +97,7 @@ public struct DemoRun: Sendable {
     /// The plain live feed until `stop` returns: job states as the reconciler records them
     /// and the agents' trace lines as history commits them, while the tasks are submitted.
     public func runPlain(until stop: @escaping @Sendable () async -> Void) async {
-        let keeper = keeper()
+        let keeper = await keeper()
         let (feed, store, api, tasks) = (feed, store, api, tasks)
         let titles = Dictionary(uniqueKeysWithValues: tasks.map { (TaskManifests.jobName($0), $0.title ?? "") })
         let (jobUpdates, jobUpdate) = AsyncStream<Reconciler.Update>.makeStream()

@@ -23,7 +23,7 @@ struct CockpitStartChild {
         let store = try await HistoryStore.opening(path: database, options: .init())
         let opened = nowNanoseconds()
         let connection = try BenchCluster.loader(home: home).load(kubeconfig: kubeconfig, namespace: "agents")
-        let cluster = try CockpitCluster(connection: connection, config: ManifestConfig(), store: store, readOnly: false)
+        let cluster = try await CockpitCluster(connection: connection, config: ManifestConfig(), store: store, readOnly: false)
         let environment = ProcessInfo.processInfo.environment
         let watcher = FirstFrameBackend(CursesBackend(options: .init(environment: environment)), expectedJobs: expectedJobs)
         let session = try TerminalSession(backend: watcher)

@@ -7,8 +7,7 @@ import TerminalIO
 /// first showed a whole cockpit: the job list's title counting every job in history, the
 /// selected job's trace at its last record (`#N/N`), and its lane on the timeline (`▶`).
 /// How the start benchmark learns, from the screen itself, when a person could start work.
-final class FirstFrameBackend: TerminalBackend, @unchecked Sendable {
-    private let inner: any TerminalBackend
+final class FirstFrameBackend: ForwardingBackend, @unchecked Sendable {
     private let expectedJobs: Int
     // The terminal thread's own.
     private var screen = ScreenMirror()
@@ -17,8 +16,8 @@ final class FirstFrameBackend: TerminalBackend, @unchecked Sendable {
     private let parts = Mutex<[String: Int64]>([:])
 
     init(_ inner: any TerminalBackend, expectedJobs: Int) {
-        self.inner = inner
         self.expectedJobs = expectedJobs
+        super.init(inner)
     }
 
     var firstDraw: Int64? { times.withLock { $0.firstDraw } }
@@ -26,14 +25,8 @@ final class FirstFrameBackend: TerminalBackend, @unchecked Sendable {
     var draws: Int { times.withLock { $0.draws } }
     var partTimes: [String: Int64] { parts.withLock { $0 } }
 
-    func start() throws -> TerminalCapabilities { try inner.start() }
-    var size: TerminalSize { inner.size }
-    func waitForEvents(timeout: Duration?) -> [TerminalEvent] { inner.waitForEvents(timeout: timeout) }
-    func wake() { inner.wake() }
-    func stop() { inner.stop() }
-
-    func draw(_ runs: [FrameDiff.Run], clear: Bool) -> DrawOutcome {
-        let outcome = inner.draw(runs, clear: clear)
+    override func draw(_ runs: [FrameDiff.Run], clear: Bool) -> DrawOutcome {
+        let outcome = super.draw(runs, clear: clear)
         let time = nowNanoseconds()
         screen.apply(runs, clear: clear, size: inner.size)
         let complete = times.withLock { $0.fullFrame == nil } && isComplete(at: time)

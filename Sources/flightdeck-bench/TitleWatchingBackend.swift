@@ -6,32 +6,25 @@ import TerminalIO
 /// pty) and, after each draw, reads what the trace pane's title now shows — `#seq/total`,
 /// the newest record on screen in follow mode — with the time it reached the terminal.
 /// How the live benchmark learns when a record became visible, from the screen itself.
-final class TitleWatchingBackend: TerminalBackend, @unchecked Sendable {
+final class TitleWatchingBackend: ForwardingBackend, @unchecked Sendable {
     struct Shown {
         var nanoseconds: Int64
         var seq: Int64
     }
 
-    private let inner: any TerminalBackend
     // The terminal thread's own, read once it has stopped.
     private var screen = ScreenMirror()
     private var titleRow: Int?
     private(set) var shown: [Shown] = []
     private(set) var draws = 0
 
-    init(_ inner: any TerminalBackend) {
-        self.inner = inner
+    override init(_ inner: any TerminalBackend) {
+        super.init(inner)
         shown.reserveCapacity(100_000)
     }
 
-    func start() throws -> TerminalCapabilities { try inner.start() }
-    var size: TerminalSize { inner.size }
-    func waitForEvents(timeout: Duration?) -> [TerminalEvent] { inner.waitForEvents(timeout: timeout) }
-    func wake() { inner.wake() }
-    func stop() { inner.stop() }
-
-    func draw(_ runs: [FrameDiff.Run], clear: Bool) -> DrawOutcome {
-        let outcome = inner.draw(runs, clear: clear)
+    override func draw(_ runs: [FrameDiff.Run], clear: Bool) -> DrawOutcome {
+        let outcome = super.draw(runs, clear: clear)
         let time = nowNanoseconds()
         draws += 1
         let size = inner.size

@@ -18,23 +18,23 @@ extension Flightdeck {
 
         func run() async throws {
             let store = try await history.opened()
-            let cluster = try Self.connect(cluster, settings: settings, store: store, readOnly: readOnly)
+            let cluster = try await Self.connect(cluster, settings: settings, store: store, readOnly: readOnly)
             let (clusterOptions, settingsOptions, readOnly) = (self.cluster, settings, readOnly)
             let signal = try await CockpitSession.open(cluster: cluster, store: store, readOnly: readOnly, theme: theme,
                 mouse: mouse) { context in
                 var options = clusterOptions
                 options.context = context
-                return try Self.connect(options, settings: settingsOptions, store: store, readOnly: readOnly)
+                return try await Self.connect(options, settings: settingsOptions, store: store, readOnly: readOnly)
             }
             if let signal { throw ExitCode(128 + signal) }
         }
 
         /// The cockpit's view of the cluster `options` name, with the config's settings.
-        static func connect(_ options: ClusterOptions, settings: SettingsOptions, store: HistoryStore, readOnly: Bool) throws
-            -> CockpitCluster
+        static func connect(_ options: ClusterOptions, settings: SettingsOptions, store: HistoryStore, readOnly: Bool)
+            async throws -> CockpitCluster
         {
             let connection = try options.connection()
-            return try CockpitCluster(connection: connection, config: try settings.load(namespace: connection.namespace),
+            return try await CockpitCluster(connection: connection, config: try settings.load(namespace: connection.namespace),
                 store: store, readOnly: readOnly)
         }
     }

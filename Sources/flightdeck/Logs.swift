@@ -47,7 +47,7 @@ extension Flightdeck {
             let config = try settings.load(namespace: connection.namespace)
             let nats = try NATSLink.options(url: config.settings.natsURL, name: "flightdeck logs")
             let known = try await store.reading { try JobLookup.find(job, in: $0) }
-            let keeper = HistoryKeeper(store: store, api: api, options: .onThisMachine(connection: connection,
+            let keeper = await HistoryKeeper.opening(store: store, api: api, options: .onThisMachine(connection: connection,
                 trace: config.trace, nats: nats, historyPath: store.path, jobName: known?.name ?? job, readOnly: true))
             await TraceFollower(store: store, printer: printer).follow(job, knownID: known?.id, keeper: keeper) {
                 await Signals.waitForTermination()

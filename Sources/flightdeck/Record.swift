@@ -26,7 +26,7 @@ extension Flightdeck {
             var config = try settings.load(namespace: connection.namespace)
             if let startFrom { config.trace.startFrom = try HeadlessRecorder.startPoint(startFrom, now: Date()) }
             let nats = try NATSLink.options(url: config.settings.natsURL, name: "flightdeck record")
-            let keeper = HistoryKeeper(store: store, api: api, options: .onThisMachine(connection: connection,
+            let keeper = await HistoryKeeper.opening(store: store, api: api, options: .onThisMachine(connection: connection,
                 trace: config.trace, nats: nats, historyPath: store.path))
             let recorder = HeadlessRecorder(keeper: keeper, server: connection.server.absoluteString,
                 natsURL: nats != nil ? config.settings.natsURL : nil, quiet: quiet) { line in

@@ -125,7 +125,9 @@ import Testing
     }
 
     /// A long history: the newest page first (counting them all), then every job; later
-    /// changes come row by row, and a job gone from history is said to be gone.
+    /// changes come row by row, and a job gone from history is said to be gone; listing again
+    /// (after a missed update) is one whole snapshot, never a first page that would drop an
+    /// older selection.
     @Test func aLongHistoryListsItsNewestPageFirstThenEveryJobThenChangesRowByRow() async throws {
         let fixture = try await Fixture()
         let start = Date(timeIntervalSince1970: 1_800_000_000)
@@ -137,7 +139,7 @@ import Testing
         let other = AgentJob(id: "elsewhere", name: "agent-x", namespace: "agents", context: "another", status: .running)
         try fixture.store.write(jobs.map { .job($0) } + [.job(other)])
         let effects = fixture.effects()
-        await effects.listJobs()
+        await effects.startListing()
         let listed = fixture.messages.withLock { $0 }
         try #require(listed.count == 2)
         guard case .jobsFirstPage(let page, let total) = listed[0], case .jobsListed(let all) = listed[1] else {
@@ -162,6 +164,15 @@ import Testing
         }
         #expect(ids == ["h3", "h4", "elsewhere"])
         #expect(rows.map(\.id) == ["h3"] && rows.first?.status == .failed, "h4 is gone, and another context's job is not ours")
+
+        fixture.messages.withLock { $0 = [] }
+        await effects.listJobs()
+        let relisted = fixture.messages.withLock { $0 }
+        guard relisted.count == 1, case .jobsListed(let again) = relisted[0] else {
+            Issue.record("expected one whole snapshot: \(relisted)")
+            return
+        }
+        #expect(again.count == 449)
         await fixture.stop()
     }
 

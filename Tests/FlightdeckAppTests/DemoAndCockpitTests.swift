@@ -67,7 +67,7 @@ import Testing
     @Test func theCockpitAttachesToAContextWithItsSettings() async throws {
         let fixture = try await SimulatedClusterFixture("flightdeck-cockpit-cluster")
         var config = ManifestConfig(settings: ClusterSettings(namespace: "agents"))
-        let cluster = try CockpitCluster(connection: fixture.connection, config: config, store: fixture.store, readOnly: true)
+        let cluster = try await CockpitCluster(connection: fixture.connection, config: config, store: fixture.store, readOnly: true)
         #expect(cluster.namespace == "agents")
         #expect(cluster.context == fixture.connection.contextName)
         #expect(cluster.server == fixture.connection.server.absoluteString)
@@ -76,11 +76,11 @@ import Testing
         #expect(cluster.keeper.options.durableName.hasPrefix("flightdeck"))
 
         config.settings.natsURL = "nats://127.0.0.1:4222"
-        let withNATS = try CockpitCluster(connection: fixture.connection, config: config, store: fixture.store, readOnly: false)
+        let withNATS = try await CockpitCluster(connection: fixture.connection, config: config, store: fixture.store, readOnly: false)
         #expect(withNATS.keeper.options.nats?.name == "flightdeck cockpit")
         config.settings.natsURL = "http://example.com"
-        #expect(throws: OperatorError("not a NATS URL: http://example.com")) {
-            _ = try CockpitCluster(connection: fixture.connection, config: config, store: fixture.store, readOnly: false)
+        await #expect(throws: OperatorError("not a NATS URL: http://example.com")) {
+            _ = try await CockpitCluster(connection: fixture.connection, config: config, store: fixture.store, readOnly: false)
         }
         try await cluster.keeper.closed()
         try await withNATS.keeper.closed()

@@ -54,6 +54,19 @@ public final class HistoryKeeper: Sendable {
     public let options: Options
     public let nats: NATSConnection?
 
+    /// A keeper made off the cooperative pool, as async code must make one: its live feed
+    /// reads from the history file where the jobs that may grow stand.
+    public static func opening(store: HistoryStore, api: KubeAPI, options: Options,
+        writerLimits: HistoryWriter.Limits = .init()) async -> HistoryKeeper
+    {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: HistoryKeeper(store: store, api: api, options: options, writerLimits: writerLimits))
+            }
+        }
+    }
+
+    /// Reads the history file (the live feed's start): from async code, use `opening`.
     public init(store: HistoryStore, api: KubeAPI, options: Options, writerLimits: HistoryWriter.Limits = .init()) {
         let feed = LiveFeed(store: store)
         self.store = store
