@@ -123,6 +123,12 @@ let package = Package(
             name: "TerminalIO",
             dependencies: ["CockpitUI", "CCurses", "FlightdeckCore"]
         ),
+        /// NATS identities the decentralized way: NKeys, JWTs, `.creds` files, the bus's keys
+        /// and the users minted from them (per job, per operator tool), in pure code.
+        .target(
+            name: "NATSAuth",
+            dependencies: ["FlightdeckCore", "NATSClient", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         /// NATS and JetStream: the protocol parser (pure) and a reconnecting client.
         .target(
             name: "NATSClient",
@@ -236,6 +242,10 @@ let package = Package(
             name: "OrchestratorTests",
             dependencies: ["Orchestrator", "SimServer", "SimCluster", "KubeClient", "KubeModel", "HistoryStore",
                 "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests", "NATSClient"]
+        ),
+        .testTarget(
+            name: "NATSAuthTests",
+            dependencies: ["NATSAuth", "NATSClient", "FlightdeckCore", "FlightdeckTestSupport"]
         ),
         .testTarget(
             name: "NATSClientTests",

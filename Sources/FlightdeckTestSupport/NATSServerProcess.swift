@@ -17,9 +17,19 @@ public final class NATSServerProcess: @unchecked Sendable {
 
     /// `extra` are nats-server flags (`--user u --pass p`, `--auth token`); `jetStream`
     /// adds `-js` with a store directory of the server's own; `port` pins the port.
-    public init(jetStream: Bool = false, extra: [String] = [], port: Int? = nil) async throws {
+    /// `configuration`, given the server's own directory, is the text of a configuration
+    /// file (JWT authorization, say) passed with `-c`.
+    public init(jetStream: Bool = false, extra: [String] = [], port: Int? = nil,
+        configuration: ((_ directory: String) -> String)? = nil) async throws
+    {
         self.port = port ?? -1
-        options = (jetStream ? ["-js", "-sd", directory.file("js")] : []) + extra
+        var configFile: [String] = []
+        if let configuration {
+            let path = directory.file("nats.conf")
+            try configuration(directory.path).write(toFile: path, atomically: true, encoding: .utf8)
+            configFile = ["-c", path]
+        }
+        options = configFile + (jetStream ? ["-js", "-sd", directory.file("js")] : []) + extra
         try await start()
     }
 

@@ -70,7 +70,8 @@ extension NATSConnection {
                 parser.maxPayload = Int(limit)
                 core.withLock { $0.maxPayload = Int(limit) }
             }
-            try await outbound.write(ByteBuffer(bytes: connectLine(server) + Array("PING\r\n".utf8)))
+            try await outbound.write(ByteBuffer(bytes: try connectLine(server, nonce: info?["nonce"]?.stringValue)
+                + Array("PING\r\n".utf8)))
 
             // Authenticated when the PING is answered.
             var handshakeDone = false
@@ -78,7 +79,9 @@ extension NATSConnection {
                 for frame in frames {
                     switch frame {
                     case .pong: return true
-                    case .error(let message): throw NATSError.refused(server: server.description, message: message)
+                    case .error(let message):
+                        reportServerError(message)
+                        throw NATSError.refused(server: server.description, message: message)
                     default: continue
                     }
                 }
@@ -186,6 +189,7 @@ extension NATSConnection {
             }
             waiter?.resume()
         case .error(let message):
+            reportServerError(message)
             // The server closes the connection after most errors; those it does not close
             // for (a permissions violation on one subject) leave the link usable.
             if !message.lowercased().contains("permissions violation") {
@@ -196,7 +200,7 @@ extension NATSConnection {
         }
     }
 
-    private func connectLine(_ server: NATSServerAddress) -> [UInt8] {
+    private func connectLine(_ server: NATSServerAddress, nonce: String?) throws -> [UInt8] {
         var fields: [JSONValue.Member] = [
             .init("verbose", false), .init("pedantic", false), .init("tls_required", false),
             .init("name", .string(options.name)), .init("lang", "swift"), .init("version", "0.1.0"),
@@ -205,6 +209,15 @@ extension NATSConnection {
         if let user = server.user ?? options.user { fields.append(.init("user", .string(user))) }
         if let password = server.password ?? options.password { fields.append(.init("pass", .string(password))) }
         if let token = options.token { fields.append(.init("auth_token", .string(token))) }
+        if let credentials = options.credentials {
+            guard let nonce, !nonce.isEmpty else {
+                throw NATSError.refused(server: server.description,
+                    message: "the server is not in JWT mode (it asks for no signed nonce), so it cannot check credentials")
+            }
+            let proof = try credentials(nonce)
+            fields.append(.init("jwt", .string(proof.jwt)))
+            fields.append(.init("sig", .string(proof.signature)))
+        }
         return Array("CONNECT \(JSONValue.object(fields).serialized)\r\n".utf8)
     }
 }

@@ -4,8 +4,8 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// A NATS client connection that stays up: it connects, authenticates (user/password or
-/// token), keeps subscriptions across reconnects, answers the server's PINGs and sends its
+/// A NATS client connection that stays up: it connects, authenticates (user/password, token,
+/// or a user JWT whose key signs the server's nonce), keeps subscriptions across reconnects, answers the server's PINGs and sends its
 /// own — a link that stops answering them is dropped and replaced — and reconnects with
 /// backoff for as long as it is not closed.
 ///
@@ -17,6 +17,13 @@ public final class NATSConnection: Sendable {
         public var user: String?
         public var password: String?
         public var token: String?
+        /// For servers in JWT mode: called on every connection with the server's nonce, it
+        /// returns the user's JWT and the nonce signed with the user's key (so credentials
+        /// can be minted afresh for each connection). A server that sends no nonce is refused.
+        public var credentials: (@Sendable (_ nonce: String) throws -> NATSUserProof)?
+        /// Where replies come back (`request`, pulls): a restricted user may subscribe only
+        /// under its own prefix.
+        public var inboxPrefix: String
         /// Shown by the server (`connz`): which cockpit this is.
         public var name: String
         public var pingInterval: Duration
@@ -29,6 +36,7 @@ public final class NATSConnection: Sendable {
         public var pendingLimit: Int
 
         public init(servers: [NATSServerAddress], user: String? = nil, password: String? = nil, token: String? = nil,
+            credentials: (@Sendable (_ nonce: String) throws -> NATSUserProof)? = nil, inboxPrefix: String = "_INBOX",
             name: String = "flightdeck", pingInterval: Duration = .seconds(20), maxPingsOut: Int = 2,
             reconnectWait: Duration = .milliseconds(250), maxReconnectWait: Duration = .seconds(5),
             connectTimeout: Duration = .seconds(5), pendingLimit: Int = 65_536)
@@ -37,6 +45,8 @@ public final class NATSConnection: Sendable {
             self.user = user
             self.password = password
             self.token = token
+            self.credentials = credentials
+            self.inboxPrefix = inboxPrefix
             self.name = name
             self.pingInterval = pingInterval
             self.maxPingsOut = maxPingsOut
@@ -92,6 +102,7 @@ public final class NATSConnection: Sendable {
         var closed = false
         var state = State.connecting
         var stateListeners: [Int: AsyncStream<State>.Continuation] = [:]
+        var errorListeners: [Int: AsyncStream<String>.Continuation] = [:]
         var nextListener = 0
     }
 
@@ -162,19 +173,44 @@ public final class NATSConnection: Sendable {
 
     public var state: State { core.withLock { $0.state } }
 
+    /// The server's `-ERR` messages from now on, as it words them — among them the
+    /// permission violations that leave the connection up (`Permissions Violation for
+    /// Publish to "…"`), which nothing else reports.
+    public func serverErrors() -> AsyncStream<String> {
+        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let id = core.withLock { core in
+            let id = core.nextListener
+            core.nextListener += 1
+            core.errorListeners[id] = continuation
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.core.withLock { $0.errorListeners.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    func reportServerError(_ message: String) {
+        core.withLock { core in
+            for listener in core.errorListeners.values { listener.yield(message) }
+        }
+    }
+
     /// Stops for good: subscriptions end, waiters fail.
     public func close() async {
         let task = runner.withLock { $0 }
-        let (waiters, subscriptions) = core.withLock { core in
+        let (waiters, subscriptions, errorListeners) = core.withLock { core in
             core.closed = true
             defer {
                 core.subscriptions = [:]
                 core.pongWaiters = []
+                core.errorListeners = [:]
             }
             core.wake?.finish()
-            return (core.pongWaiters, Array(core.subscriptions.values))
+            return (core.pongWaiters, Array(core.subscriptions.values), Array(core.errorListeners.values))
         }
         for subscription in subscriptions { subscription.finish() }
+        for listener in errorListeners { listener.finish() }
         for waiter in waiters { waiter.resume(throwing: NATSError.closed) }
         task?.cancel()
         await task?.value
@@ -287,7 +323,7 @@ public final class NATSConnection: Sendable {
     public func request(_ subject: String, payload: [UInt8], headers: NATSHeaders? = nil,
         timeout: Duration = .seconds(5)) async throws -> NATSMessage
     {
-        let inbox = "_INBOX." + Self.randomToken()
+        let inbox = newInbox()
         let subscription = try subscribe(inbox)
         defer { subscription.unsubscribe() }
         try publish(subject, payload: payload, headers: headers, replyTo: inbox)
@@ -384,6 +420,9 @@ public final class NATSConnection: Sendable {
         }
     }
 
+    /// A fresh reply subject under the connection's inbox prefix.
+    public func newInbox() -> String { options.inboxPrefix + "." + Self.randomToken() }
+
     static func randomToken() -> String {
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
         return String((0..<22).map { _ in alphabet.randomElement()! })
@@ -394,6 +433,7 @@ public final class NATSConnection: Sendable {
     static func classify(_ reason: String) -> FailureKind {
         let lowered = reason.lowercased()
         return lowered.contains("authorization") || lowered.contains("authentication") || lowered.contains("permissions")
+            || lowered.contains("jwt mode") || lowered.contains("expired")
             ? .refused : .transient
     }
 }

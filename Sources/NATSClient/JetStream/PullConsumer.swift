@@ -42,7 +42,7 @@ public final class PullConsumer: Sendable {
     /// the consumer is deleted under it (the caller recreates it and starts again).
     public func batches() -> AsyncThrowingStream<[JetStreamMessage], any Error> {
         let connection = jetStream.connection
-        let inbox = "_INBOX." + NATSConnection.randomToken()
+        let inbox = connection.newInbox()
         let box = FlowBox()
         let subject = "$JS.API.CONSUMER.MSG.NEXT.\(stream).\(consumer)"
         let expires = Duration.seconds(30)

@@ -13,11 +13,23 @@ public struct StreamConfig: Sendable, Hashable {
     public var maxMessageSize: Int32
     /// Memory instead of file storage (tests, demos).
     public var memoryStorage: Bool
+    /// When a message goes: by the limits above, or once a consumer acked it.
+    public var retention: Retention
+    /// How long a `Nats-Msg-Id` is remembered to drop a repeated publish.
+    public var duplicateWindow: Duration
+
+    public enum Retention: String, Sendable, Hashable {
+        case limits
+        /// Each message is for one consumer (their filters may not overlap) and goes when acked.
+        case workQueue = "workqueue"
+    }
 
     public init(name: String = "FLIGHTDECK_TRACE", subjects: [String] = ["logs.agent.>", "events.agent.>"],
         maxAge: Duration = .seconds(14 * 86_400), maxBytes: Int64 = 8 << 30, maxMessageSize: Int32 = 8 << 20,
-        memoryStorage: Bool = false)
+        memoryStorage: Bool = false, retention: Retention = .limits, duplicateWindow: Duration = .seconds(120))
     {
+        self.retention = retention
+        self.duplicateWindow = duplicateWindow
         self.name = name
         self.subjects = subjects
         self.maxAge = maxAge
@@ -30,7 +42,7 @@ public struct StreamConfig: Sendable, Hashable {
         .object([
             .init("name", .string(name)),
             .init("subjects", .array(subjects.map { .string($0) })),
-            .init("retention", "limits"),
+            .init("retention", .string(retention.rawValue)),
             .init("storage", memoryStorage ? "memory" : "file"),
             .init("discard", "old"),
             .init("max_age", .integer(Int64(maxAge.nanoseconds))),
@@ -39,7 +51,7 @@ public struct StreamConfig: Sendable, Hashable {
             .init("max_msgs", -1),
             .init("max_consumers", -1),
             .init("num_replicas", 1),
-            .init("duplicate_window", .integer(Int64(Duration.seconds(120).nanoseconds))),
+            .init("duplicate_window", .integer(Int64(duplicateWindow.nanoseconds))),
         ])
     }
 }
