@@ -75,6 +75,7 @@ let package = Package(
                 "SimCluster",
                 "SimAgent",
                 "NATSClient",
+                "NATSAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

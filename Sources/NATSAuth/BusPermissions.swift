@@ -1,4 +1,5 @@
 import FlightdeckCore
+import NATSClient
 
 /// What a NATS user may publish and subscribe to: the allow and deny lists of its JWT.
 public struct BusPermissions: Sendable, Hashable {
@@ -16,12 +17,6 @@ public struct BusPermissions: Sendable, Hashable {
 
     /// The stream that keeps every agent's trace and events.
     public static let traceStream = "FLIGHTDECK_TRACE"
-    /// The work-queue stream of operator commands (`cmd.agent.>`).
-    public static let commandStream = "FLIGHTDECK_COMMANDS"
-
-    /// The durable pull consumer through which job `jobID` takes its commands.
-    public static func commandConsumer(forJob jobID: String) -> String { "cmd-\(jobID)" }
-
     /// The prefix of a job's reply subjects: its JetStream acks and pulls come back there.
     public static func inboxPrefix(forJob jobID: String) -> String { "_INBOX.\(jobID)" }
 
@@ -34,7 +29,7 @@ public struct BusPermissions: Sendable, Hashable {
             let events = OperatorCommand.subject(.events, forJob: jobID),
             let commands = OperatorCommand.subject(.commands, forJob: jobID)
         else { return nil }
-        let consumer = "\(commandStream).\(commandConsumer(forJob: jobID))"
+        let consumer = "\(CommandStream.name).\(CommandStream.consumerName(forJob: jobID))"
         return BusPermissions(
             publish: [logs, events, "$JS.API.CONSUMER.INFO.\(consumer)", "$JS.API.CONSUMER.MSG.NEXT.\(consumer)",
                 "$JS.ACK.\(consumer).>"],

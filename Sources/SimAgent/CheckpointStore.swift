@@ -67,6 +67,10 @@ public final class CheckpointStore: Sendable {
                     value BLOB,
                     PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
                 );
+                CREATE TABLE IF NOT EXISTS sim_commands (
+                    id TEXT PRIMARY KEY,
+                    checkpoint_id TEXT NOT NULL
+                );
                 CREATE TABLE IF NOT EXISTS sim_faults (
                     kind TEXT NOT NULL,
                     step INTEGER NOT NULL,
@@ -100,8 +104,9 @@ public final class CheckpointStore: Sendable {
         }
     }
 
-    /// Saves the checkpoint of a finished step (and its `writes` row).
-    public func save(_ checkpoint: Checkpoint, ts: String, instructions: [String]) throws {
+    /// Saves the checkpoint of a finished step (and its `writes` row), and, in the same
+    /// transaction, the ids of the operator commands it carried out.
+    public func save(_ checkpoint: Checkpoint, ts: String, instructions: [String], commandIDs: [String] = []) throws {
         let id = Self.checkpointID(step: checkpoint.step)
         let parent = checkpoint.step > 1 ? Self.checkpointID(step: checkpoint.step - 1) : nil
         let body: JSONValue = [
@@ -123,6 +128,20 @@ public final class CheckpointStore: Sendable {
                 INSERT OR REPLACE INTO writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value)
                 VALUES (?, '', ?, ?, 0, 'summary', 'json', ?)
                 """, arguments: [threadID, id, "step-\(checkpoint.step)", JSONValue.string(checkpoint.summary).serialized])
+            for commandID in commandIDs {
+                try db.execute(sql: "INSERT OR IGNORE INTO sim_commands (id, checkpoint_id) VALUES (?, ?)",
+                    arguments: [commandID, id])
+            }
+        }
+    }
+
+    /// Which of `ids` a saved checkpoint already carried out.
+    public func appliedCommands(among ids: [String]) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        let marks = ids.map { _ in "?" }.joined(separator: ",")
+        return try pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT id FROM sim_commands WHERE id IN (\(marks))",
+                arguments: StatementArguments(ids)))
         }
     }
 

@@ -1,10 +1,22 @@
 import FlightdeckCore
 import Synchronization
 
+/// One command as a source hands it over: the command with its id, and how to confirm it
+/// (a JetStream ack; nothing for a bus without redelivery).
+public struct CommandDelivery: Sendable {
+    public var issued: IssuedCommand
+    public var acknowledge: @Sendable () -> Void
+
+    public init(_ issued: IssuedCommand, acknowledge: @escaping @Sendable () -> Void = {}) {
+        self.issued = issued
+        self.acknowledge = acknowledge
+    }
+}
+
 /// Where a simulated agent gets its operator commands from: `cmd.agent.<job>`.
 public protocol CommandSource: Sendable {
     /// Commands for `jobID` from now on, until the stream is dropped.
-    func commands(forJob jobID: String) -> AsyncStream<OperatorCommand>
+    func commands(forJob jobID: String) -> AsyncStream<CommandDelivery>
 }
 
 /// An in-process stand-in for NATS core subjects `cmd.agent.<job>`: publishing reaches the
@@ -13,15 +25,15 @@ public protocol CommandSource: Sendable {
 public final class CommandBus: CommandSource {
     private struct State {
         var nextID = 0
-        var subscribers: [String: [Int: AsyncStream<OperatorCommand>.Continuation]] = [:]
+        var subscribers: [String: [Int: AsyncStream<CommandDelivery>.Continuation]] = [:]
     }
 
     private let state = Mutex(State())
 
     public init() {}
 
-    public func commands(forJob jobID: String) -> AsyncStream<OperatorCommand> {
-        let (stream, continuation) = AsyncStream<OperatorCommand>.makeStream()
+    public func commands(forJob jobID: String) -> AsyncStream<CommandDelivery> {
+        let (stream, continuation) = AsyncStream<CommandDelivery>.makeStream()
         let id = state.withLock { state -> Int in
             defer { state.nextID += 1 }
             state.subscribers[jobID, default: [:]][state.nextID] = continuation
@@ -40,7 +52,7 @@ public final class CommandBus: CommandSource {
     @discardableResult
     public func publish(_ command: OperatorCommand, toJob jobID: String) -> Int {
         let targets = state.withLock { Array(($0.subscribers[jobID] ?? [:]).values) }
-        for target in targets { target.yield(command) }
+        for target in targets { target.yield(CommandDelivery(IssuedCommand(command, id: nil))) }
         return targets.count
     }
 

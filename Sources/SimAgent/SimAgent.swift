@@ -71,7 +71,7 @@ public struct SimAgent: Sendable {
             let control = control
             let jobID = configuration.jobID
             return Task {
-                for await command in source.commands(forJob: jobID) { control.apply(command) }
+                for await delivery in source.commands(forJob: jobID) { control.apply(delivery) }
             }
         }
         defer { pump?.cancel() }
@@ -185,7 +185,13 @@ private struct Run {
         while step <= total {
             if let exit = await boundary(after: step - 1) { return exit }
             heartbeat()
-            let instructions = agent.control.takeInstructions()
+            // An instruction delivered again after a crash, whose step was saved, is confirmed
+            // and dropped: each is carried out once.
+            var taken = agent.control.takePendingInstructions()
+            let done = (try? store.appliedCommands(among: taken.compactMap(\.id))) ?? []
+            for instruction in taken where instruction.id.map(done.contains) == true { instruction.acknowledge() }
+            taken.removeAll { $0.id.map(done.contains) == true }
+            let instructions = taken.map(\.text)
             let planned = agent.script.step(step, instructions: instructions)
             let fault = configuration.faults.fault(at: step, alreadyFired: fired)
             let totalWeight = max(planned.records.reduce(0) { $0 + $1.weight }, 0.001)
@@ -203,12 +209,13 @@ private struct Run {
             do {
                 entries = try workspace.apply(planned.edits)
                 try store.save(CheckpointStore.Checkpoint(step: step, seq: seq + 1, summary: planned.summary), ts: now,
-                    instructions: instructions)
+                    instructions: instructions, commandIDs: taken.compactMap(\.id))
             } catch {
                 message("agent crashed at step \(step): \(error)", kind: .error)
                 status("failed", "could not write the workspace or checkpoint")
                 return AgentExit(code: 1, reason: .crashed)
             }
+            for instruction in taken { instruction.acknowledge() }
             if !entries.isEmpty { event(["type": "files", "entries": .array(entries.map(Self.entryJSON))]) }
             message("Checkpoint saved: step \(step)/\(total) -> \(configuration.checkpointDisplayPath)")
             event(["type": "checkpoint", "path": .string(configuration.checkpointDisplayPath),
@@ -233,6 +240,7 @@ private struct Run {
             if state.cancelRequested {
                 message("Cancelled by operator after step \(completed); checkpoint saved, exiting")
                 status("cancelled", "cancelled by operator after step \(completed)")
+                agent.control.acknowledgeCancel()
                 return AgentExit(code: 0, reason: .cancelled)
             }
             if state.paused {

@@ -43,7 +43,7 @@ public final class Kubelet: Sendable {
         let counter = Mutex(1)
         let prefix = configuration.podNetworkPrefix
         let simulated = SimContainerRuntime(timing: configuration.timing, commands: commands, clock: store.clock,
-            publisher: configuration.agentPublisher)
+            bus: configuration.agentBus)
         let runtime: any ContainerRuntime = configuration.runtime
             ?? configuration.agentRuntime.map { ProcessContainerRuntime(image: $0, fallback: simulated) } ?? simulated
         context = KubeletContext(store: store, configuration: configuration, logs: logs, runtime: runtime,

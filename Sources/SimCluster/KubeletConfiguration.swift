@@ -18,8 +18,9 @@ public struct KubeletConfiguration: Sendable {
     public var maxBackoff: Double
     /// The runtime; `nil` uses `SimContainerRuntime`.
     public var runtime: (any ContainerRuntime)?
-    /// Where simulated agents publish besides their log (NATS), by job id; `nil`: nowhere.
-    public var agentPublisher: (@Sendable (_ jobID: String) -> (any TraceSink)?)?
+    /// Connects a simulated agent to the message bus (NATS), as its pod starts; `nil`, or a
+    /// `nil` link: its log only, commands through the in-process bus.
+    public var agentBus: (@Sendable (AgentBusRequest) -> AgentBusLink?)?
     /// The agent runtime, when installed: its image's containers run as real processes
     /// (`ProcessContainerRuntime`); `nil`: every agent is simulated. Ignored with `runtime`.
     public var agentRuntime: AgentRuntimeImage?
@@ -27,9 +28,9 @@ public struct KubeletConfiguration: Sendable {
     public init(nodeName: String = "flightdeck-sim", dataDirectory: String, timing: SimTiming = .realTime,
         hostIP: String = "172.18.0.2", podNetworkPrefix: String = "10.42.0.", initialBackoff: Double = 10,
         maxBackoff: Double = 300, runtime: (any ContainerRuntime)? = nil,
-        agentPublisher: (@Sendable (_ jobID: String) -> (any TraceSink)?)? = nil, agentRuntime: AgentRuntimeImage? = nil)
+        agentBus: (@Sendable (AgentBusRequest) -> AgentBusLink?)? = nil, agentRuntime: AgentRuntimeImage? = nil)
     {
-        self.agentPublisher = agentPublisher
+        self.agentBus = agentBus
         self.agentRuntime = agentRuntime
         self.nodeName = nodeName
         self.dataDirectory = dataDirectory

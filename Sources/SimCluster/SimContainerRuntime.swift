@@ -17,16 +17,16 @@ public struct SimContainerRuntime: ContainerRuntime {
     /// Where agents listen for operator commands (`cmd.agent.<JOB_ID>`).
     public let commands: CommandBus
     public let clock: @Sendable () -> Date
-    /// Where agents publish besides their log (NATS), by job id.
-    public let publisher: (@Sendable (String) -> (any TraceSink)?)?
+    /// Connects agents to the message bus (NATS) besides their log.
+    public let bus: (@Sendable (AgentBusRequest) -> AgentBusLink?)?
 
     public init(timing: SimTiming, commands: CommandBus, clock: @escaping @Sendable () -> Date = { Date() },
-        publisher: (@Sendable (String) -> (any TraceSink)?)? = nil)
+        bus: (@Sendable (AgentBusRequest) -> AgentBusLink?)? = nil)
     {
         self.timing = timing
         self.commands = commands
         self.clock = clock
-        self.publisher = publisher
+        self.bus = bus
     }
 
     public func start(_ launch: ContainerLaunch) -> any ContainerProcess {
@@ -35,28 +35,31 @@ public struct SimContainerRuntime: ContainerRuntime {
         let timing = timing
         let commands = commands
         let clock = clock
-        let publisher = publisher
+        let bus = bus
         process.begin {
             await Self.run(behavior, launch, process: process, timing: timing, commands: commands, clock: clock,
-                publisher: publisher)
+                bus: bus)
         }
         return process
     }
 
     static func run(_ behavior: ContainerBehavior, _ launch: ContainerLaunch, process: SimProcess, timing: SimTiming,
         commands: CommandBus, clock: @escaping @Sendable () -> Date,
-        publisher: (@Sendable (String) -> (any TraceSink)?)? = nil) async -> ContainerExitStatus
+        bus: (@Sendable (AgentBusRequest) -> AgentBusLink?)? = nil) async -> ContainerExitStatus
     {
         let log = launch.log
         let env = launch.environment
         let jobID = env["JOB_ID"] ?? launch.podName
         switch behavior {
         case .agent:
+            let filesystem = launch.filesystem
+            let link = bus?(AgentBusRequest(jobID: jobID, environment: env, resolvePath: { filesystem.hostPath($0) }))
             let exit = await SimAgent.run(environment: env, resolvePath: launch.filesystem.hostPath,
                 timeScale: timing.scale,
-                sink: FanOutSink([LineSink { log.append($0) }] + [publisher?(jobID)].compactMap { $0 }),
+                sink: FanOutSink([LineSink { log.append($0) }] + [link?.sink].compactMap { $0 }),
                 control: process.control,
-                commands: commands, clock: clock)
+                commands: link?.commands ?? commands, clock: clock)
+            await link?.close()
             if Task.isCancelled { return .killed }
             return ContainerExitStatus(code: exit.code, oomKilled: exit.oomKilled)
 

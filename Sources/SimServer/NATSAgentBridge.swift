@@ -1,30 +1,54 @@
 import FlightdeckCore
 import Foundation
+import NATSAuth
 import NATSClient
 import SimAgent
 import SimCluster
 
-/// Connects the simulated agents to a real NATS server, as the real ones are: what they
-/// emit goes to `logs.agent.<id>` and `events.agent.<id>`, and what operators publish on
-/// `cmd.agent.<id>` reaches the agent of that job (through the kubelet's command bus).
+/// Connects the simulated agents to a real NATS server, as the real ones are.
+///
+/// - A pod that carries its job's credentials (`NATS_CREDS_FILE`, from the Job's Secret)
+///   gets a connection of its own as that job's user: it publishes to `logs.agent.<id>` and
+///   `events.agent.<id>` and takes its commands from its JetStream consumer
+///   (`JobCommandSource`) — nothing the user's permissions do not allow, so the simulation
+///   exercises exactly what a real agent is granted.
+/// - On a server without authorization, pods without credentials share one connection, and
+///   what operators publish on `cmd.agent.<id>` reaches the agent through the kubelet's
+///   command bus.
 public final class NATSAgentBridge: Sendable {
-    public let connection: NATSConnection
+    public let address: NATSServerAddress
+    /// The shared connection; `nil` on a server that requires credentials.
+    public let connection: NATSConnection?
 
-    public init(url: String) throws {
+    public init(url: String, authorized: Bool = false) throws {
         guard let address = NATSServerAddress(url: url) else { throw NATSError.invalidSubject(url) }
-        connection = NATSConnection(options: .init(servers: [address], name: "flightdeck-sim"))
+        self.address = address
+        connection = authorized ? nil : NATSConnection(options: .init(servers: [address], name: "flightdeck-sim"))
     }
 
-    /// Connects (waiting up to `timeout` for the first connection; generous, because a
-    /// machine busy starting a whole cluster can be slow to get to it).
+    /// Connects the shared connection (waiting up to `timeout` for the first connection;
+    /// generous, because a machine busy starting a whole cluster can be slow to get to it).
     public func start(timeout: Duration = .seconds(60)) async throws {
-        try await connection.connect(timeout: timeout)
+        try await connection?.connect(timeout: timeout)
     }
 
-    /// The sink one agent publishes through.
-    public func sink(forJob jobID: String) -> (any TraceSink)? {
-        guard OperatorCommand.isValidJobID(jobID) else { return nil }
-        return Publisher(connection: connection, jobID: jobID)
+    /// The link a starting agent pod makes: its own connection when it has credentials, the
+    /// shared one otherwise, none when it has neither (its trace then goes by its log only).
+    public func link(_ request: AgentBusRequest) -> AgentBusLink? {
+        guard OperatorCommand.isValidJobID(request.jobID) else { return nil }
+        if let path = request.environment["NATS_CREDS_FILE"] {
+            guard let credentials = try? NATSCredentials.read(request.resolvePath(path)) else { return nil }
+            let own = NATSConnection(options: .init(servers: [address], credentials: credentials.proof,
+                inboxPrefix: request.environment["NATS_INBOX_PREFIX"] ?? BusPermissions.inboxPrefix(forJob: request.jobID),
+                name: "agent \(request.jobID)"))
+            own.start()
+            let consumer = request.environment["NATS_COMMANDS_CONSUMER"] ?? CommandStream.consumerName(forJob: request.jobID)
+            return AgentBusLink(sink: Publisher(connection: own, jobID: request.jobID),
+                commands: JobCommandSource(connection: own, stream: request.environment["NATS_COMMANDS_STREAM"]
+                    ?? CommandStream.name, consumer: consumer),
+                close: { await own.close() })
+        }
+        return connection.map { AgentBusLink(sink: Publisher(connection: $0, jobID: request.jobID)) }
     }
 
     struct Publisher: TraceSink {
@@ -38,8 +62,10 @@ public final class NATSAgentBridge: Sendable {
         }
     }
 
-    /// Forwards `cmd.agent.<id>` messages to the agents until cancelled.
-    public func forwardCommands(to bus: CommandBus) throws -> Task<Void, Never> {
+    /// Forwards `cmd.agent.<id>` messages on the shared connection to the agents until
+    /// cancelled; `nil` on a server that requires credentials (each agent reads its own).
+    public func forwardCommands(to bus: CommandBus) throws -> Task<Void, Never>? {
+        guard let connection else { return nil }
         let subscription = try connection.subscribe("cmd.agent.*")
         return Task {
             for await message in subscription {
@@ -51,5 +77,5 @@ public final class NATSAgentBridge: Sendable {
         }
     }
 
-    public func stop() async { await connection.close() }
+    public func stop() async { await connection?.close() }
 }

@@ -30,6 +30,9 @@ public final class SimulatedCluster: Sendable {
         /// A NATS server the simulated agents publish their trace to and take commands from
         /// (as well as printing to their pod log); `nil`: pod logs only.
         public var natsURL: String?
+        /// The NATS server requires credentials (JWT mode): each agent connects as its job's
+        /// user, from the credentials in its Job's Secret; there is no shared connection.
+        public var natsAuthorized: Bool
         /// The agent runtime's interpreter (`flightdeck-agent/.venv/bin/python`): containers of
         /// its image then run as real processes (see `ProcessContainerRuntime`); `nil`: every
         /// agent is simulated.
@@ -38,9 +41,10 @@ public final class SimulatedCluster: Sendable {
         public init(dataDirectory: URL, port: Int = 0, useTLS: Bool = true, timing: SimTiming = .realTime,
             seed: UInt64? = nil, bookmarkInterval: Duration = .seconds(5), namespace: String = "agents",
             tokens: [String: UserInfo] = [:], historyLimit: Int = 10_000, nodeName: String = "flightdeck-sim",
-            natsURL: String? = nil, agentRuntimePython: String? = nil)
+            natsURL: String? = nil, natsAuthorized: Bool = false, agentRuntimePython: String? = nil)
         {
             self.natsURL = natsURL
+            self.natsAuthorized = natsAuthorized
             self.agentRuntimePython = agentRuntimePython
             self.nodeName = nodeName
             self.dataDirectory = dataDirectory
@@ -103,16 +107,16 @@ public final class SimulatedCluster: Sendable {
         controlPlane.start()
         var bridge: NATSAgentBridge?
         if let url = options.natsURL {
-            let link = try NATSAgentBridge(url: url)
+            let link = try NATSAgentBridge(url: url, authorized: options.natsAuthorized)
             try await link.start()
             bridge = link
         }
-        var publisher: (@Sendable (String) -> (any TraceSink)?)?
-        if let link = bridge { publisher = { jobID in link.sink(forJob: jobID) } }
+        var agentBus: (@Sendable (AgentBusRequest) -> AgentBusLink?)?
+        if let bridge { agentBus = { request in bridge.link(request) } }
         let kubelet = Kubelet(store: store, configuration: KubeletConfiguration(
-            nodeName: options.nodeName, dataDirectory: data.path, timing: options.timing, agentPublisher: publisher,
+            nodeName: options.nodeName, dataDirectory: data.path, timing: options.timing, agentBus: agentBus,
             agentRuntime: options.agentRuntimePython.map { AgentRuntimeImage(python: $0, natsURL: options.natsURL) }))
-        let forwarding = try bridge?.forwardCommands(to: kubelet.commands)
+        let forwarding = try bridge?.forwardCommands(to: kubelet.commands) ?? nil
         kubelet.start()
         let logs = kubelet
         if (try? store.get(type: .namespaces, name: options.namespace)) == nil {

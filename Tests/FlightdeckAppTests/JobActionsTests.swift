@@ -86,7 +86,7 @@ import Testing
 
     @Test(.enabled(if: NATSServerProcess.executable != nil, "nats-server is not installed (apt-get install nats-server)"))
     func steeringReachesTheAgentsSubjectOverNATS() async throws {
-        let server = try await NATSServerProcess()
+        let server = try await NATSServerProcess(jetStream: true)
         let fixture = try await SimulatedClusterFixture("flightdeck-jobsteer")
         let task = Self.task("cccccccc-1234-4123-8123-123456789abc")
         try await Self.submit(task, fixture)

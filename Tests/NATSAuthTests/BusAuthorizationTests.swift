@@ -108,7 +108,7 @@ struct BusAuthorizationTests {
         let tools = try await Self.connect(server, Self.operatorTools(keys))
         let jetStream = JetStream(connection: tools)
         try await Self.makeStreams(tools)
-        _ = try await jetStream.ensureStream(StreamConfig(name: BusPermissions.commandStream, subjects: ["cmd.agent.>"],
+        _ = try await jetStream.ensureStream(StreamConfig(name: CommandStream.name, subjects: ["cmd.agent.>"],
             retention: .workQueue))
         #expect(try await jetStream.ensureConsumer(stream: BusPermissions.traceStream,
             ConsumerConfig(durableName: "cockpit-1", ackPolicy: .all)))
