@@ -467,14 +467,16 @@ class CommandListener:
                     continue
                 deadline = time.monotonic() + self.pull_expires + 1.0
                 received = 0
+                answered = False
                 while received < PULL_BATCH:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         break
                     try:
                         msg = await sub.next_msg(timeout=remaining)
-                    except Exception:  # the request expired unanswered (a reconnect lost it)
+                    except Exception:
                         break
+                    answered = True
                     batch = [msg]
                     while sub.pending_msgs and len(batch) < PULL_BATCH * 4:
                         with contextlib.suppress(Exception):
@@ -489,10 +491,14 @@ class CommandListener:
                     received += len(commands)
                     if commands:
                         await self._apply_and_ack(nc, commands)
-                    if end == "503" or (end == "409" and b"deleted" in _description(batch).lower()):
-                        return  # the consumer (or its stream) is gone: ask again what exists
+                    if end is not None and end not in ("404", "408"):
+                        return  # 409 (consumer deleted, too many requests…), 503: ask again what exists
                     if end is not None:
-                        break  # expired, or the server ended the request: ask again
+                        break  # the request expired: the next one
+                if not answered:
+                    # Not even the expiry's 408: the request was lost (a reconnect), or the consumer
+                    # is gone (nats-server leaves a request to a missing consumer unanswered).
+                    return
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
@@ -582,6 +588,3 @@ def _show(value: Any) -> str:
     """A value from the bus quoted for a stderr line: printable and short, else '?'."""
     return repr(value) if isinstance(value, str) and len(value) <= 40 and value.isprintable() else "'?'"
 
-
-def _description(messages: list[Any]) -> bytes:
-    return b" ".join(((m.headers or {}).get("Description") or "").encode() for m in messages if m.headers)
