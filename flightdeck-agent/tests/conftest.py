@@ -69,6 +69,11 @@ class NatsServer:
              "--ports_file_dir", str(self.ports_dir)],
             stdout=log, stderr=subprocess.STDOUT)
         log.close()
+        return self._wait_for_port()
+
+    def _wait_for_port(self) -> str:
+        """Waits for the started server's ports file; returns its URL."""
+        assert self.process is not None
         ports_file = self.ports_dir / f"nats-server_{self.process.pid}.ports"
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:

@@ -26,6 +26,20 @@ PYTHON = sys.executable
 RUNTIME_MESSAGES = ("resumed from checkpoint",)
 
 
+CORE_FALLBACK_NOTE = "flightdeck-agent: no JetStream stream FLIGHTDECK_COMMANDS for commands"
+
+
+def without_core_fallback_note(stderr: Any) -> Any:
+    """`stderr` (bytes or str) of an agent run against the session's server, which has no commands
+    stream (as an older Flightdeck's), checked to say the core-NATS fallback once; without that line."""
+    text = stderr.decode() if isinstance(stderr, bytes) else stderr
+    lines = text.splitlines(keepends=True)
+    notes = [line for line in lines if line.startswith(CORE_FALLBACK_NOTE)]
+    assert len(notes) == 1, text
+    rest = "".join(line for line in lines if not line.startswith(CORE_FALLBACK_NOTE))
+    return rest.encode() if isinstance(stderr, bytes) else rest
+
+
 def agent_env(pod_env: dict[str, str], nats_url: str | None, script: str, **extra: str) -> dict[str, str]:
     """The pod environment plus what the tests add: NATS, the scripted model, the source path."""
     env = dict(pod_env)

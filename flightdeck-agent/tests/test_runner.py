@@ -21,7 +21,7 @@ from flightdeck_agent.runner import RunOptions, run_graph
 from flightdeck_agent.scripted import ScriptedChatModel
 from conftest import SECRET_VALUES, make_pod_env
 from helpers import (SCRIPTS, Agent, Watch, agent_env, checkpoint_steps, final_messages, lines, story,
-                     stream_records, until_file)
+                     stream_records, until_file, without_core_fallback_note)
 
 
 class State(TypedDict):
@@ -118,7 +118,7 @@ def test_errors_end_with_an_error_record_a_failed_status_and_the_exit_code(pod_e
     assert logs[-1][1]["text"].startswith(raised)
     assert events[-1][1]["type"] == "status" and events[-1][1]["state"] == "failed"
     assert events[-1][1]["summary"] == logs[-1][1]["text"]
-    err = capsys.readouterr().err
+    err = without_core_fallback_note(capsys.readouterr().err)
     assert err.count("\n") == 1 and err.startswith(f"flightdeck-agent: {raised}") and "Traceback" not in err
 
 
@@ -340,11 +340,11 @@ def test_sigterm_finishes_the_step_and_a_restart_goes_on(tmp_path, nats_server):
             again = Agent(env)
             await again.start()
             second = await again.wait()
-            return first, second, watch, agent.stderr + again.stderr
+            return first, second, watch, (agent.stderr, again.stderr)
 
     first, second, watch, stderr = asyncio.run(scenario())
     assert first == 143 and second == 0, stderr
-    assert stderr == b""
+    assert [without_core_fallback_note(err) for err in stderr] == [b"", b""]
     states = [e["state"] for e in watch.events if e["type"] == "status"]
     assert states == ["terminated", "done"]
     # the held command finished in the first process and did not run again
@@ -376,7 +376,8 @@ def test_cancel_finishes_the_step_checkpoints_and_exits_0(tmp_path, nats_server)
     assert msgs[-1][0] == "tool" and msgs[-1][1].endswith("[exit code 0]")
     assert lines(Path(env["SCRIPTED_CALL_LOG"])) == ["0", "1", "2"]
     assert watch.records[-1]["kind"] == "observation"
-    assert stderr.decode().strip().startswith("flightdeck-agent: ignored a command: unknown type 'bogus'")
+    assert without_core_fallback_note(stderr).decode().strip().startswith(
+        "flightdeck-agent: ignored a command: unknown type 'bogus'")
     assert "Traceback" not in stderr.decode()
 
 
@@ -536,7 +537,7 @@ def test_an_instruction_the_run_never_delivered_is_said(pod_env, nats_server, ca
 
     assert asyncio.run(scenario()) == 0
     note = "operator instruction not delivered (the run ended before another step): also write docs"
-    assert capsys.readouterr().err == f"flightdeck-agent: {note}\n"
+    assert without_core_fallback_note(capsys.readouterr().err) == f"flightdeck-agent: {note}\n"
     logs, events = trace(ctx)
     assert [r["text"] for _, r in logs][-1] == note
     assert events[-1][1]["state"] == "done"

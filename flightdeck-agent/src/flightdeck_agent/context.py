@@ -30,6 +30,8 @@ MAX_SECRET_FILES = 256
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # A subject: dot-separated tokens without whitespace or wildcards (the agent publishes on it).
 _SUBJECT = re.compile(r"[^\s.*>]+(\.[^\s.*>]+)*")
+# A JetStream stream or consumer name: no dots, wildcards or whitespace (they are subject tokens).
+_NAME = re.compile(r"[^\s.*>]{1,255}")
 _NATS_SCHEMES = {"nats", "tls", "ws", "wss"}
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,6 +71,14 @@ class PodContext:
     fatal_exit_code: int
     nats_creds: Path | None
     environ: Mapping[str, str] = field(repr=False)
+    #: The prefix of the connection's reply subjects: the job's NATS user may subscribe only to
+    #: `_INBOX.<JOB_ID>.>`, so nats-py's default `_INBOX` would be refused.
+    nats_inbox_prefix: str = "_INBOX"
+    #: The JetStream stream and durable pull consumer operator commands come from.
+    commands_stream: str = "FLIGHTDECK_COMMANDS"
+    commands_consumer: str = ""
+    #: Applied command ids and pending instructions, beside the checkpoint (survives a restart).
+    commands_state_path: Path | None = None
 
 
 def context(environ: Mapping[str, str] | None = None) -> PodContext:
@@ -102,6 +112,9 @@ def context(environ: Mapping[str, str] | None = None) -> PodContext:
     subject_commands = reader.subject("NATS_SUBJECT_COMMANDS", f"cmd.agent.{job_id}")
     log_dir = reader.directory("AGENT_LOG_DIR", required=False)
     nats_creds = reader.file("NATS_CREDS_FILE")
+    nats_inbox_prefix = reader.subject("NATS_INBOX_PREFIX", f"_INBOX.{job_id}")
+    commands_stream = reader.name("NATS_COMMANDS_STREAM", "FLIGHTDECK_COMMANDS")
+    commands_consumer = reader.name("NATS_COMMANDS_CONSUMER", f"cmd-{job_id}")
 
     return PodContext(
         job_id=job_id,
@@ -120,7 +133,17 @@ def context(environ: Mapping[str, str] | None = None) -> PodContext:
         fatal_exit_code=fatal,
         nats_creds=nats_creds,
         environ=MappingProxyType(env),
+        nats_inbox_prefix=nats_inbox_prefix,
+        commands_stream=commands_stream,
+        commands_consumer=commands_consumer,
+        commands_state_path=commands_state_path(checkpoint_path),
     )
+
+
+def commands_state_path(checkpoint_path: Path) -> Path:
+    """The command state file beside the checkpoint: `job_<id>.db` -> `job_<id>.commands.json`
+    (one per checkpoint, so jobs sharing a checkpoint directory never share it)."""
+    return checkpoint_path.with_name(checkpoint_path.stem + ".commands.json")
 
 
 def exit_on_contract_error(fn: F) -> F:
@@ -215,6 +238,16 @@ class _Reader:
             return default
         if not _SUBJECT.fullmatch(value):
             self.fail(f"{name} {_show(value)} is not a NATS subject (dot-separated, no spaces or wildcards)", "environment")
+        return value
+
+    def name(self, name: str, default: str) -> str:
+        """A JetStream stream or consumer name (it becomes a token of the API subjects)."""
+        value = self.optional(name)
+        if value is None:
+            return default
+        if not _NAME.fullmatch(value) or not value.isprintable():
+            self.fail(f"{name} {_show(value)} is not a JetStream name (1 to 255 characters, no '.', '*', '>' "
+                      f"or spaces)", "environment")
         return value
 
 

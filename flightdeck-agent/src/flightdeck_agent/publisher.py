@@ -373,6 +373,8 @@ class TracePublisher:
         options: dict[str, Any] = {
             "servers": [server.strip() for server in self.ctx.nats_url.split(",") if server.strip()],
             "name": f"flightdeck-agent {self.ctx.job_id}",
+            # The job's NATS user may subscribe to its own inboxes only (_INBOX.<JOB_ID>.>).
+            "inbox_prefix": self.ctx.nats_inbox_prefix,
             "connect_timeout": self.connect_timeout,
             "allow_reconnect": True,
             "max_reconnect_attempts": -1,

@@ -117,7 +117,8 @@ class GraphRunner:
         self.workspace = workspace
         self.mapper = MapperState(state_records=self.options.state_records)
         self.terminating: int | None = None  # exit code of the signal that asked us to stop
-        self._instructions: list[str] = []
+        self._instructions: list[Any] = []  # commands.Instruction: taken, not yet injected
+        self._delivering: list[Any] = []    # injected into the stream that runs now
         self._armed = False
         self._owned: list[Callable[[], Awaitable[None] | None]] = []
         self._graph: Any = None
@@ -143,7 +144,7 @@ class GraphRunner:
                     code = await self._run_with(saver)
             except Exception as exc:
                 code = await self._fail(exc)
-            await self._say_undelivered()
+            await self._say_undelivered(code)
             return code
         except asyncio.CancelledError:
             if self.terminating is not None and not self._terminated_said:
@@ -153,7 +154,7 @@ class GraphRunner:
                                       summary="stopped at once by a second signal; the step that was running "
                                               "did not finish and runs again on restart")
             with contextlib.suppress(Exception):
-                await self._say_undelivered()
+                await self._say_undelivered(self.terminating or EXIT_SIGTERM)
             raise
         finally:
             await self._stop_services()
@@ -219,6 +220,8 @@ class GraphRunner:
                         if part[0] == "tasks" and "input" in part[1]:
                             self._armed = True
                             deadline.reschedule(loop.time() + bound)
+                            if self._delivering:
+                                await self._delivered()
                         try:
                             outs = map_part(part, phases=self.options.phases, state=self.mapper)
                         except Exception as exc:  # the graph's output is hostile: never a crash
@@ -243,7 +246,7 @@ class GraphRunner:
             return "cancel"
         if cmd.paused:
             return "pause"
-        self._instructions.extend(cmd.take_instructions())
+        self._instructions.extend(_take(cmd))
         if self._instructions and self._armed:
             return "instruct"
         return None
@@ -271,7 +274,7 @@ class GraphRunner:
                 continue
             break
         if cmd is not None:
-            self._instructions.extend(cmd.take_instructions())
+            self._instructions.extend(_take(cmd))
         if self._instructions:
             snapshot = await graph.aget_state(config)
             phases = self.options.phases
@@ -290,19 +293,39 @@ class GraphRunner:
                 self.heartbeat.progress()
 
     async def _injection(self, graph: Any) -> Command | None:
-        texts, self._instructions = self._instructions, []
+        """The pending instructions as the next stream's input. They leave the command state file
+        once the step that starts from them is checkpointed (`_delivered`): a crash before that
+        gives them again after the restart. The default message carries the command's id, so that
+        such a replay replaces the message instead of adding a second one."""
+        instructions, self._instructions = self._instructions, []
+        texts = [i.text for i in instructions]
         update: Mapping[str, Any] | None
         if self.options.inject is not None:
             update = self.options.inject(texts)
         elif "messages" in getattr(graph, "channels", {}):
-            update = {"messages": [HumanMessage(f"Operator instruction: {t}") for t in texts]}
+            update = {"messages": [HumanMessage(f"Operator instruction: {i.text}",
+                                                **({"id": f"operator-instruction-{i.id}"} if i.id else {}))
+                                   for i in instructions]}
         else:
             update = None
-        for text in texts:
+        for i in instructions:
             note = "" if update else " (not delivered: the graph has no messages channel and no inject hook)"
-            await self._record("message", f"operator instruction: {text}{note}",
-                               f"instruct-{uuid.uuid4().hex[:12]}", phase="STRATEGIC")
-        return Command(update=dict(update)) if update else None
+            await self._record("message", f"operator instruction: {i.text}{note}",
+                               f"instruct-{i.id or uuid.uuid4().hex[:12]}", phase="STRATEGIC")
+        if not update:
+            self._delivering = instructions
+            await self._delivered()
+            return None
+        self._delivering = instructions
+        return Command(update=dict(update))
+
+    async def _delivered(self) -> None:
+        """The injected instructions are in a checkpoint: out of the command state file."""
+        delivering, self._delivering = self._delivering, []
+        cmd = self.commands
+        if cmd is not None and hasattr(cmd, "delivered"):
+            with contextlib.suppress(Exception):
+                await cmd.delivered(delivering)
 
     async def _finished(self, graph: Any, config: dict) -> int:
         snapshot = await graph.aget_state(config)
@@ -527,17 +550,38 @@ class GraphRunner:
         if cancelled is not None:
             raise cancelled
 
-    async def _say_undelivered(self) -> None:
+    async def _say_undelivered(self, code: int) -> None:
         """Operator instructions that never reached the graph (the run ended first): a record
-        and a stderr line each, so the operator knows; nothing carries them to a restart."""
-        texts, self._instructions = self._instructions, []
-        if self.commands is not None:
+        and a stderr line each, so the operator knows. After a run that ends the job (exit 0) they
+        are dropped from the command state file; after any other exit they stay in it, and the next
+        attempt of the Job gives them to its next strategic step."""
+        instructions, self._instructions = self._instructions + self._delivering, []
+        self._delivering = []
+        cmd = self.commands
+        if cmd is not None:
             with contextlib.suppress(Exception):
-                texts.extend(self.commands.take_instructions())
-        for text in texts:
-            line = f"operator instruction not delivered (the run ended before another step): {text}"
+                instructions.extend(_take(cmd))
+        kept = code != 0 and getattr(cmd, "durable", False)
+        for i in instructions:
+            if kept:
+                line = f"operator instruction not delivered in this run, kept for the next attempt: {i.text}"
+            else:
+                line = f"operator instruction not delivered (the run ended before another step): {i.text}"
             await self._record("message", line, f"undelivered-{uuid.uuid4().hex[:12]}", phase="STRATEGIC")
             self._stderr(line)
+        if instructions and not kept and cmd is not None and hasattr(cmd, "delivered"):
+            with contextlib.suppress(Exception):
+                await cmd.delivered(instructions)
+
+
+def _take(cmd: Any) -> list[Any]:
+    """The listener's new instructions as `Instruction`s (a listener of one's own may have only
+    take_instructions(), texts without ids)."""
+    from .commands import Instruction
+
+    if hasattr(cmd, "take_pending"):
+        return list(cmd.take_pending())
+    return [Instruction(None, text) for text in cmd.take_instructions()]
 
 
 async def run_graph(graph: Any, ctx: PodContext, inputs: Any, options: RunOptions | None = None, *,
