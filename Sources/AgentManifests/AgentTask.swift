@@ -54,12 +54,17 @@ public struct AgentTask: Sendable, Hashable, Codable {
     /// The Secret key holding the prompt; no secret file may use it.
     public static let promptKey = "task-prompt"
 
+    /// The Secret key (and file name in `/var/secrets`) of the job's NATS credentials; no
+    /// secret file may use it.
+    public static let natsCredentialsKey = "nats.creds"
+
     /// Environment names the manifests set themselves; the task's `environment` may not override them.
     public static let reservedEnvironment: Set<String> = [
         "JOB_ID", "TASK_UUID", "WORKSPACE_PATH", "CHECKPOINT_PATH", "HEARTBEAT_PATH", "AGENT_LOG_DIR",
         "TASK_PROMPT_FILE", "SECRETS_DIR", "REPO_URL", "HOME", "PYTHONUSERBASE", "PATH", "HTTP_PROXY", "HTTPS_PROXY",
         "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "NATS_URL", "NATS_SUBJECT_LOGS", "NATS_SUBJECT_EVENTS",
-        "NATS_SUBJECT_COMMANDS", "FATAL_EXIT_CODE",
+        "NATS_SUBJECT_COMMANDS", "NATS_CREDS_FILE", "NATS_INBOX_PREFIX", "NATS_COMMANDS_STREAM", "NATS_COMMANDS_CONSUMER",
+        "FATAL_EXIT_CODE",
     ]
 
     /// Everything wrong with the task, one sentence each naming the field; empty when it can be deployed.
@@ -73,6 +78,8 @@ public struct AgentTask: Sendable, Hashable, Codable {
         for name in secretFiles.keys.sorted() {
             if name == Self.promptKey {
                 errors.append("secret file name \"\(name)\" is reserved for the prompt")
+            } else if name == Self.natsCredentialsKey {
+                errors.append("secret file name \"\(name)\" is reserved for the job's NATS credentials")
             } else if name.isEmpty || name.count > 253 || name == "." || name == ".."
                 || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) })
             {

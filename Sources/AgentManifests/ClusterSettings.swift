@@ -15,6 +15,13 @@ public struct ClusterSettings: Sendable, Hashable, Codable {
     public var natsCIDR: String?
     /// The JetStream volume of the in-cluster NATS.
     public var natsStorage: String
+    /// Where the operator's `flightdeck` reaches the in-cluster NATS from, besides the node NATS
+    /// runs on: the NATS NetworkPolicy admits these CIDRs on the client port. Empty by default,
+    /// because the node itself is always admitted (Kubernetes lets a pod's own node in, which is
+    /// how `flightdeck` on the k3s server reaches the Service's ClusterIP), the pod range would
+    /// admit every pod again, and a host range differs per install. Add the other nodes'
+    /// addresses of a multi-node cluster, or a workstation's `/32` behind a NodePort.
+    public var natsOperatorCIDRs: [String]
     public var egressProxy: EgressProxySettings
     /// Workspace archival (Tier 2); `nil`: no restore/snapshot containers.
     public var objectStore: ObjectStoreSettings?
@@ -32,7 +39,7 @@ public struct ClusterSettings: Sendable, Hashable, Codable {
     public var images: ImageSettings
 
     public init(namespace: String = "agents", natsURL: String? = nil, natsCIDR: String? = nil, natsStorage: String = "2Gi",
-        egressProxy: EgressProxySettings = EgressProxySettings(), objectStore: ObjectStoreSettings? = nil,
+        natsOperatorCIDRs: [String] = [], egressProxy: EgressProxySettings = EgressProxySettings(), objectStore: ObjectStoreSettings? = nil,
         fatalExitCode: Int = 42, heartbeatStalenessSeconds: Int = 120, snapshotIntervalMinutes: Int = 5,
         storageClassName: String = "local-path", clusterDomain: String = "cluster.local",
         images: ImageSettings = ImageSettings())
@@ -41,6 +48,7 @@ public struct ClusterSettings: Sendable, Hashable, Codable {
         self.natsURL = natsURL
         self.natsCIDR = natsCIDR
         self.natsStorage = natsStorage
+        self.natsOperatorCIDRs = natsOperatorCIDRs
         self.egressProxy = egressProxy
         self.objectStore = objectStore
         self.fatalExitCode = fatalExitCode
@@ -78,6 +86,13 @@ public struct ClusterSettings: Sendable, Hashable, Codable {
         if let natsURL, !(natsURL.hasPrefix("nats://") || natsURL.hasPrefix("tls://")) || Endpoint(url: natsURL, defaultPort: 4222).host.isEmpty {
             errors.append("natsURL \"\(natsURL)\" should look like nats://host:4222")
         }
+        for cidr in natsOperatorCIDRs where !Self.isCIDR(cidr) {
+            errors.append("nats.operatorCIDRs \"\(cidr)\" is not a CIDR like 192.168.1.20/32")
+        }
+        if let natsCIDR, !Self.isCIDR(natsCIDR) { errors.append("nats.cidr \"\(natsCIDR)\" is not a CIDR like 192.168.1.20/32") }
+        if images.logShipper.contains("fluent-bit") || images.logShipper.contains("fluentbit") {
+            errors.append("images.logShipper \"\(images.logShipper)\" is Fluent Bit: the sidecar runs Vector now (its config is Vector's)")
+        }
         if !(1...255).contains(fatalExitCode) { errors.append("fatalExitCode \(fatalExitCode) must be between 1 and 255") }
         if heartbeatStalenessSeconds < 60 || heartbeatStalenessSeconds % 60 != 0 {
             errors.append("heartbeatStalenessSeconds \(heartbeatStalenessSeconds) must be a whole number of minutes (60, 120, ...)")
@@ -97,6 +112,18 @@ public struct ClusterSettings: Sendable, Hashable, Codable {
             }
         }
         return errors
+    }
+
+    /// An IPv4 (`a.b.c.d/n`, n ≤ 32) or IPv6 (`x:…/n`, n ≤ 128) CIDR, as NetworkPolicy `ipBlock` takes.
+    static func isCIDR(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let bits = Int(parts[1]), parts[1].allSatisfy(\.isNumber) else { return false }
+        if parts[0].contains(":") {
+            return bits <= 128 && parts[0].allSatisfy { $0 == ":" || $0.isHexDigit } && parts[0].count >= 2
+        }
+        let octets = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        return bits <= 32 && octets.count == 4
+            && octets.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) && Int($0)! <= 255 }
     }
 
     /// RFC 1123 label: lower-case alphanumerics and '-', at most 63, alphanumeric at both ends.

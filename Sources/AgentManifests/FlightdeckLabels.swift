@@ -7,7 +7,8 @@ public enum FlightdeckLabels {
     /// `app.kubernetes.io/managed-by: flightdeck` on every object Flightdeck creates.
     public static let managedBy = "app.kubernetes.io/managed-by"
     public static let managedByValue = "flightdeck"
-    /// `app.kubernetes.io/component`: `agent`, `egress-proxy`, `nats`: what NetworkPolicies select.
+    /// `app.kubernetes.io/component`: `agent`, `egress-proxy`, `nats`, `orchestrator`: what
+    /// NetworkPolicies select.
     public static let component = "app.kubernetes.io/component"
     /// `app.kubernetes.io/name`: the workload (`flightdeck-agent`, `egress-proxy`, `nats`).
     public static let name = "app.kubernetes.io/name"
@@ -17,10 +18,16 @@ public enum FlightdeckLabels {
     public static let job = "flightdeck.dev/job"
     /// Annotation: the task's human title, when it has one (never the prompt itself).
     public static let title = "flightdeck.dev/task"
+    /// Annotation on a pod template: a hash of the config its program reads only at start, so a
+    /// changed config rolls the pods (the NATS Deployment).
+    public static let configHash = "flightdeck.dev/config-hash"
     /// Annotation kubectl reads to pick the container for `logs`/`exec`.
     public static let defaultContainer = "kubectl.kubernetes.io/default-container"
 
     public static let agentComponent = "agent"
     public static let proxyComponent = "egress-proxy"
     public static let natsComponent = "nats"
+    /// An orchestrator run inside the cluster (`flightdeck record` in a pod, with the
+    /// `orchestrator` ServiceAccount): the one component besides agents admitted to NATS.
+    public static let orchestratorComponent = "orchestrator"
 }

@@ -83,10 +83,21 @@ extension InstallManifests {
             egress: [dnsRule, ["to": [externalPeer(cidr: nil)], "ports": [tcp(80), tcp(443)]]])
     }
 
-    /// NATS: reached from pods of the namespace (agents, sidecars, an in-cluster orchestrator)
-    /// on the client port; it needs no egress.
+    /// NATS: its client port is reached only by agent pods (the agent and its log shipper), an
+    /// in-cluster orchestrator (component `orchestrator`) and the operator's machines
+    /// (`natsOperatorCIDRs`); not by the egress proxy nor any other pod of the namespace. The
+    /// monitoring port 8222 is admitted from nowhere: the kubelet's probes come from the node,
+    /// and Kubernetes always allows traffic from a pod's own node (k3s's kube-router accepts
+    /// locally-sourced packets before any policy), which is also how `flightdeck` on the k3s
+    /// server reaches the Service's ClusterIP. It needs no egress (one server: no routes, and
+    /// the full resolver is fed by the operator, never fetched).
     static func natsNetworkPolicy(_ settings: ClusterSettings) -> JSONValue {
-        policy("nats", settings, podSelector: componentPods(FlightdeckLabels.natsComponent),
-            ingress: [["from": [["podSelector": .emptyObject]], "ports": [tcp(4222)]]], egress: [])
+        var peers: [JSONValue] = [
+            ["podSelector": agentPods],
+            ["podSelector": componentPods(FlightdeckLabels.orchestratorComponent)],
+        ]
+        peers += settings.natsOperatorCIDRs.map { cidr -> JSONValue in ["ipBlock": ["cidr": .string(cidr)]] }
+        return policy("nats", settings, podSelector: componentPods(FlightdeckLabels.natsComponent),
+            ingress: [["from": .array(peers), "ports": [tcp(4222)]]], egress: [])
     }
 }

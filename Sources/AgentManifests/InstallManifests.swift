@@ -8,35 +8,46 @@ import KubeModel
 /// 1. the Namespace, PodSecurity `restricted` enforced, audited and warned;
 /// 2. ServiceAccounts `agent` (no token) and `orchestrator`, and the orchestrator's Role and
 ///    RoleBinding;
-/// 3. the Fluent Bit ConfigMap the agents' log-shipper sidecars read;
+/// 3. the Vector ConfigMap the agents' log-shipper sidecars read;
 /// 4. the agents' NetworkPolicy (no ingress; egress only to the proxy, DNS, NATS, the object store);
 /// 5. the Squid egress proxy (ConfigMap, Deployment, Service, NetworkPolicy), unless an
 ///    external proxy is configured;
 /// 6. NATS with JetStream on a volume (ConfigMap, PVC, Deployment, Service, NetworkPolicy),
 ///    unless an external NATS URL is configured.
 public enum InstallManifests {
-    public static let fluentBitConfigMapName = "flightdeck-fluent-bit"
     public static let agentServiceAccount = "agent"
     public static let orchestratorServiceAccount = "orchestrator"
 
-    public static func all(_ settings: ClusterSettings) -> [JSONValue] {
+    /// The bundle. `natsAuthorization` is how the in-cluster NATS authorizes clients:
+    /// `.jwt(...)` (operator mode, one user per job), or `.insecure`, said explicitly
+    /// (`--insecure-nats`). With an external NATS (`cluster.nats.url`) nothing of NATS is
+    /// deployed and it is not used: that server's authorization is its owner's.
+    public static func all(_ settings: ClusterSettings, natsAuthorization: NATSAuthorization) -> [JSONValue] {
         var objects: [JSONValue] = [
             namespace(settings),
             serviceAccount(agentServiceAccount, settings: settings),
             serviceAccount(orchestratorServiceAccount, settings: settings),
             orchestratorRole(settings),
             orchestratorRoleBinding(settings),
-            fluentBitConfigMap(settings),
+            logShipperConfigMap(settings),
             agentNetworkPolicy(settings),
         ]
         if settings.egressProxy.host == nil {
             objects += [proxyConfigMap(settings), proxyDeployment(settings), proxyService(settings), proxyNetworkPolicy(settings)]
         }
         if settings.deploysNATS {
-            objects += [natsConfigMap(settings), natsClaim(settings), natsDeployment(settings), natsService(settings),
-                natsNetworkPolicy(settings)]
+            objects += [natsConfigMap(settings, authorization: natsAuthorization), natsClaim(settings),
+                natsDeployment(settings, authorization: natsAuthorization), natsService(settings), natsNetworkPolicy(settings)]
         }
         return objects
+    }
+
+    /// The bundle with an unauthenticated NATS: what `all(_:)` printed before NATS had
+    /// identities. Kept only so callers written before it keep building while they move to
+    /// `all(_:natsAuthorization:)`; to be deleted once `flightdeck install` passes one.
+    @available(*, deprecated, message: "say how NATS authorizes clients: all(_:natsAuthorization:), .jwt(...) or .insecure")
+    public static func all(_ settings: ClusterSettings) -> [JSONValue] {
+        all(settings, natsAuthorization: .insecure)
     }
 
     /// Labels of a bundle object; `component` also selects its pods.
@@ -95,49 +106,5 @@ public enum InstallManifests {
                 "subjects": [["kind": "ServiceAccount", "name": .string(orchestratorServiceAccount),
                     "namespace": .string(settings.namespace)]],
             ])
-    }
-
-    // MARK: - Log shipping
-
-    /// Fluent Bit's configuration, shared by every agent's sidecar: tail the agent's log files
-    /// and publish each line to the agent's subject. `${LOG_SUBJECT}`, `${NATS_HOST}` and
-    /// `${NATS_PORT}` come from the sidecar's environment (Fluent Bit expands them), so one
-    /// ConfigMap serves all jobs. The tag is the NATS subject (what the `nats` output publishes to).
-    static func fluentBitConfigMap(_ settings: ClusterSettings) -> JSONValue {
-        let config = """
-            [SERVICE]
-                Flush             1
-                Grace             5
-                Log_Level         info
-                Parsers_File      parsers.conf
-                HTTP_Server       Off
-
-            [INPUT]
-                Name              tail
-                Path              \(TaskManifests.Paths.logs)/*.log
-                Tag               ${LOG_SUBJECT}
-                Parser            json
-                DB                /var/lib/fluent-bit/tail.db
-                Read_from_Head    true
-                Refresh_Interval  1
-                Buffer_Max_Size   1M
-                Skip_Long_Lines   On
-
-            [OUTPUT]
-                Name              nats
-                Match             logs.agent.*
-                Host              ${NATS_HOST}
-                Port              ${NATS_PORT}
-
-            """
-        let parsers = """
-            [PARSER]
-                Name              json
-                Format            json
-
-            """
-        return ManifestJSON.object("v1", "ConfigMap",
-            ManifestJSON.metadata(name: fluentBitConfigMapName, namespace: settings.namespace, labels: labels()),
-            ["data": ["fluent-bit.conf": .string(config), "parsers.conf": .string(parsers)]])
     }
 }

@@ -8,6 +8,7 @@ import Foundation
 /// cluster:
 ///   namespace: agents
 ///   nats: {url: nats://nats.example:4222, cidr: 192.168.1.20/32}   # omit url: in-cluster NATS
+///   # nats: {operatorCIDRs: [192.168.1.30/32]}   # in-cluster NATS: who else may reach it
 ///   egressProxy: {port: 3128, allowedDomains: [.github.com, pypi.org]}
 ///   objectStore: {endpoint: http://minio.minio.svc.cluster.local:9000, bucket: workspaces,
 ///                 credentialsSecret: flightdeck-object-store}
@@ -65,7 +66,7 @@ public struct ManifestConfig: Sendable, Hashable {
             settings.namespace = name
         }
         if let nats = try cluster.mapping("nats", expected: "a mapping of fields") {
-            try nats.rejectUnknownKeys(["url", "cidr", "storage"])
+            try nats.rejectUnknownKeys(["url", "cidr", "storage", "operatorCIDRs"])
             if let url = nats["url"] {
                 let text = try url.string()
                 guard let text, text.hasPrefix("nats://") || text.hasPrefix("tls://") else {
@@ -75,6 +76,13 @@ public struct ManifestConfig: Sendable, Hashable {
             }
             settings.natsCIDR = try nats.string("cidr")
             settings.natsStorage = try nats.string("storage") ?? settings.natsStorage
+            if let list = nats["operatorCIDRs"] {
+                let cidrs = try nats.strings("operatorCIDRs") ?? []
+                if let bad = cidrs.first(where: { !ClusterSettings.isCIDR($0) }) {
+                    throw list.error(expected: "a list of CIDRs like 192.168.1.20/32 (\"\(bad)\" is not one)")
+                }
+                settings.natsOperatorCIDRs = cidrs
+            }
         }
         if let proxy = try cluster.mapping("egressProxy", expected: "a mapping of fields") {
             try proxy.rejectUnknownKeys(["host", "port", "cidr", "allowedDomains"])
@@ -107,7 +115,14 @@ public struct ManifestConfig: Sendable, Hashable {
         settings.clusterDomain = try cluster.string("clusterDomain") ?? settings.clusterDomain
         if let images = try cluster.mapping("images", expected: "a mapping of fields") {
             try images.rejectUnknownKeys(["logShipper", "proxy", "nats", "objectStoreClient"])
-            settings.images.logShipper = try images.string("logShipper") ?? settings.images.logShipper
+            // Same key as when the sidecar was Fluent Bit; a Fluent Bit image is refused, since
+            // the sidecar's arguments and config are Vector's now.
+            if let shipper = images["logShipper"], let image = try shipper.string() {
+                guard !(image.contains("fluent-bit") || image.contains("fluentbit")) else {
+                    throw shipper.error(expected: "a Vector image (timberio/vector:…): the log shipper is Vector now")
+                }
+                settings.images.logShipper = image
+            }
             settings.images.proxy = try images.string("proxy") ?? settings.images.proxy
             settings.images.nats = try images.string("nats") ?? settings.images.nats
             settings.images.objectStoreClient = try images.string("objectStoreClient") ?? settings.images.objectStoreClient

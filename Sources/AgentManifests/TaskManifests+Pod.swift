@@ -17,8 +17,13 @@ extension TaskManifests {
         /// The heartbeat the agent touches every loop: on `/tmp`, so a retried pod starts
         /// without its predecessor's (stale) beat.
         public static let heartbeat = "/tmp/flightdeck-heartbeat"
-        static let logShipperConfig = "/fluent-bit/etc"
-        static let logShipperState = "/var/lib/fluent-bit"
+        /// The job's NATS credentials in the agent container (`NATS_CREDS_FILE`).
+        public static let natsCredentials = "\(secrets)/\(AgentTask.natsCredentialsKey)"
+        static let logShipperConfig = "/etc/vector"
+        static let logShipperState = "/var/lib/vector"
+        /// The same credentials in the log shipper, from a volume holding only them.
+        static let logShipperCredentialsDirectory = "/var/run/nats"
+        static let logShipperCredentials = "\(logShipperCredentialsDirectory)/\(AgentTask.natsCredentialsKey)"
         static let objectStoreCredentials = "/var/run/object-store"
     }
 
@@ -31,8 +36,8 @@ extension TaskManifests {
     /// kubelet adds group read, which is the agent's group; no other user sees them.
     static let secretFileMode: Int64 = 0o400
 
-    static func podSpec(_ task: AgentTask, settings: ClusterSettings) -> JSONValue {
-        var initContainers: [JSONValue] = [logShipper(task, settings: settings)]
+    static func podSpec(_ task: AgentTask, settings: ClusterSettings, natsCredentials: Bool) -> JSONValue {
+        var initContainers: [JSONValue] = [logShipper(task, settings: settings, natsCredentials: natsCredentials)]
         if let store = settings.objectStore {
             initContainers.append(restore(task, settings: settings, store: store))
             initContainers.append(snapshot(task, settings: settings, store: store))
@@ -46,14 +51,14 @@ extension TaskManifests {
             "terminationGracePeriodSeconds": .integer(settings.objectStore == nil ? 30 : 300),
             "securityContext": RestrictedSecurity.pod,
             "initContainers": .array(initContainers),
-            "containers": [agent(task, settings: settings)],
-            "volumes": .array(volumes(task, settings: settings)),
+            "containers": [agent(task, settings: settings, natsCredentials: natsCredentials)],
+            "volumes": .array(volumes(task, settings: settings, natsCredentials: natsCredentials)),
         ]
     }
 
     // MARK: - Containers
 
-    static func agent(_ task: AgentTask, settings: ClusterSettings) -> JSONValue {
+    static func agent(_ task: AgentTask, settings: ClusterSettings, natsCredentials: Bool) -> JSONValue {
         let subjects = subjects(task)
         let noProxy = ["localhost", "127.0.0.1", "::1", ".svc", ".svc.\(settings.clusterDomain)", settings.natsEndpoint.host]
             .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ",")
@@ -85,8 +90,17 @@ extension TaskManifests {
             ManifestJSON.env("NATS_SUBJECT_LOGS", subjects.logs),
             ManifestJSON.env("NATS_SUBJECT_EVENTS", subjects.events),
             ManifestJSON.env("NATS_SUBJECT_COMMANDS", subjects.commands),
-            ManifestJSON.env("FATAL_EXIT_CODE", String(settings.fatalExitCode)),
         ]
+        if natsCredentials {
+            // The file's path, never its content: env values show in `kubectl describe`.
+            env += [
+                ManifestJSON.env("NATS_CREDS_FILE", Paths.natsCredentials),
+                ManifestJSON.env("NATS_INBOX_PREFIX", natsInboxPrefix(task)),
+                ManifestJSON.env("NATS_COMMANDS_STREAM", commandsStream),
+                ManifestJSON.env("NATS_COMMANDS_CONSUMER", commandsConsumer(task)),
+            ]
+        }
+        env.append(ManifestJSON.env("FATAL_EXIT_CODE", String(settings.fatalExitCode)))
         for name in task.environment.keys.sorted() { env.append(ManifestJSON.env(name, task.environment[name]!)) }
 
         var limits: JSONValue = ["memory": .string(task.resources.memory)]
@@ -99,7 +113,7 @@ extension TaskManifests {
             ["name": "agent-logs", "mountPath": .string(Paths.logs)],
             ["name": "task", "mountPath": .string(Paths.task), "readOnly": true],
         ]
-        if !task.secretFiles.isEmpty {
+        if !task.secretFiles.isEmpty || natsCredentials {
             mounts.append(["name": "secrets", "mountPath": .string(Paths.secrets), "readOnly": true])
         }
         let minutes = settings.heartbeatStalenessSeconds / 60
@@ -128,30 +142,34 @@ extension TaskManifests {
         ]
     }
 
-    /// Fluent Bit as a native sidecar (an init container with `restartPolicy: Always`): it
-    /// starts before the agent and is stopped after it, so an agent's last words before an
-    /// OOM kill are still shipped to `logs.agent.<id>`.
-    static func logShipper(_ task: AgentTask, settings: ClusterSettings) -> JSONValue {
-        let nats = settings.natsEndpoint
+    /// Vector as a native sidecar (an init container with `restartPolicy: Always`): it starts
+    /// before the agent and is stopped after it, so an agent's last words before an OOM kill
+    /// are still shipped to `logs.agent.<id>` (`InstallManifests.logShipperConfig`). With NATS
+    /// credentials it reads them from a volume of the Job's Secret that holds only
+    /// `nats.creds` — not the agent's secret files, not the prompt.
+    static func logShipper(_ task: AgentTask, settings: ClusterSettings, natsCredentials: Bool) -> JSONValue {
+        let configKey = natsCredentials ? InstallManifests.logShipperConfigKey : InstallManifests.logShipperNoAuthConfigKey
+        var mounts: [JSONValue] = [
+            ["name": "agent-logs", "mountPath": .string(Paths.logs), "readOnly": true],
+            ["name": "log-shipper-config", "mountPath": .string(Paths.logShipperConfig), "readOnly": true],
+            ["name": "log-shipper-state", "mountPath": .string(Paths.logShipperState)],
+        ]
+        if natsCredentials {
+            mounts.append(["name": "log-shipper-nats", "mountPath": .string(Paths.logShipperCredentialsDirectory), "readOnly": true])
+        }
         return [
             "name": "log-shipper",
             "image": .string(settings.images.logShipper),
             "imagePullPolicy": "IfNotPresent",
             "restartPolicy": "Always",
-            "args": [.string("--config=\(Paths.logShipperConfig)/fluent-bit.conf")],
+            "args": ["--config", .string("\(Paths.logShipperConfig)/\(configKey)")],
             "env": [
                 ManifestJSON.env("JOB_ID", jobID(task)),
-                ManifestJSON.env("LOG_SUBJECT", subjects(task).logs),
-                ManifestJSON.env("NATS_HOST", nats.host),
-                ManifestJSON.env("NATS_PORT", String(nats.port)),
+                ManifestJSON.env("NATS_URL", settings.effectiveNATSURL),
             ],
-            "resources": ["requests": ["cpu": "10m", "memory": "32Mi"], "limits": ["memory": "128Mi"]],
+            "resources": ["requests": ["cpu": "10m", "memory": "48Mi"], "limits": ["memory": "128Mi"]],
             "securityContext": RestrictedSecurity.container,
-            "volumeMounts": [
-                ["name": "agent-logs", "mountPath": .string(Paths.logs), "readOnly": true],
-                ["name": "log-shipper-config", "mountPath": .string(Paths.logShipperConfig), "readOnly": true],
-                ["name": "log-shipper-state", "mountPath": .string(Paths.logShipperState)],
-            ],
+            "volumeMounts": .array(mounts),
         ]
     }
 
@@ -267,7 +285,7 @@ extension TaskManifests {
 
     // MARK: - Volumes
 
-    static func volumes(_ task: AgentTask, settings: ClusterSettings) -> [JSONValue] {
+    static func volumes(_ task: AgentTask, settings: ClusterSettings, natsCredentials: Bool) -> [JSONValue] {
         var volumes: [JSONValue] = [
             ["name": "workspace", "persistentVolumeClaim": ["claimName": .string(claimName(task))]],
             ["name": "home-local", "emptyDir": .emptyObject],
@@ -280,17 +298,25 @@ extension TaskManifests {
                 "items": [["key": .string(AgentTask.promptKey), "path": .string(AgentTask.promptKey)]],
             ]],
         ]
-        if !task.secretFiles.isEmpty {
+        var secretFiles = task.secretFiles.keys.sorted()
+        if natsCredentials { secretFiles.append(AgentTask.natsCredentialsKey) }
+        if !secretFiles.isEmpty {
             // Listing the items keeps the prompt out of /var/secrets.
-            let items = task.secretFiles.keys.sorted().map { name -> JSONValue in ["key": .string(name), "path": .string(name)] }
+            let items = secretFiles.map { name -> JSONValue in ["key": .string(name), "path": .string(name)] }
             volumes.append(["name": "secrets", "secret": [
                 "secretName": .string(secretName(task)), "defaultMode": .integer(secretFileMode), "items": .array(items),
             ]])
         }
         volumes += [
-            ["name": "log-shipper-config", "configMap": ["name": .string(InstallManifests.fluentBitConfigMapName)]],
+            ["name": "log-shipper-config", "configMap": ["name": .string(InstallManifests.logShipperConfigMapName)]],
             ["name": "log-shipper-state", "emptyDir": ["sizeLimit": "64Mi"]],
         ]
+        if natsCredentials {
+            volumes.append(["name": "log-shipper-nats", "secret": [
+                "secretName": .string(secretName(task)), "defaultMode": .integer(secretFileMode),
+                "items": [["key": .string(AgentTask.natsCredentialsKey), "path": .string(AgentTask.natsCredentialsKey)]],
+            ]])
+        }
         if let store = settings.objectStore {
             volumes += [
                 ["name": "object-store-client", "emptyDir": ["sizeLimit": "64Mi"]],

@@ -58,10 +58,30 @@ public enum TaskManifests {
         return ("logs.agent.\(id)", "events.agent.\(id)", "cmd.agent.\(id)")
     }
 
+    // MARK: - NATS identity
+
+    /// The JetStream stream operator commands are kept in, and the agent reads through its own
+    /// consumer (`commandsConsumer`).
+    public static let commandsStream = "FLIGHTDECK_COMMANDS"
+
+    /// `_INBOX.<id>`: the agent's inbox prefix. Its user may subscribe under this prefix only,
+    /// so no job sees the replies (JetStream acks, fetched commands) another job receives.
+    public static func natsInboxPrefix(_ task: AgentTask) -> String { "_INBOX.\(jobID(task))" }
+
+    /// `cmd-<id>`: the agent's durable consumer on `commandsStream`.
+    public static func commandsConsumer(_ task: AgentTask) -> String { "cmd-\(jobID(task))" }
+
     // MARK: - Objects
 
     /// The agent's Job. `suspended: true` for step 1 of the submit flow above.
-    public static func job(_ task: AgentTask, settings: ClusterSettings, suspended: Bool) -> JSONValue {
+    ///
+    /// `natsCredentials`: whether the job's Secret will hold a NATS user's credentials (the
+    /// cluster has NATS identities; pass the same answer as to `secret`'s `natsCredentials`).
+    /// The agent then reads them from `/var/secrets/nats.creds` and the log shipper from a
+    /// mount of its own; without, both connect anonymously, as before identities.
+    public static func job(_ task: AgentTask, settings: ClusterSettings, suspended: Bool, natsCredentials: Bool = false)
+        -> JSONValue
+    {
         let labels = labels(task)
         var annotations: [String: String] = [:]
         if let title = task.title, !title.isEmpty { annotations[FlightdeckLabels.title] = title }
@@ -76,7 +96,7 @@ public enum TaskManifests {
         templateAnnotations[FlightdeckLabels.defaultContainer] = "agent"
         spec.setMember("template", [
             "metadata": ["labels": ManifestJSON.stringMap(labels), "annotations": ManifestJSON.stringMap(templateAnnotations)],
-            "spec": podSpec(task, settings: settings),
+            "spec": podSpec(task, settings: settings, natsCredentials: natsCredentials),
         ])
         return ManifestJSON.object("batch/v1", "Job",
             ManifestJSON.metadata(name: jobName(task), namespace: settings.namespace, labels: labels, annotations: annotations),
@@ -129,10 +149,17 @@ public enum TaskManifests {
     /// user, and gone with the Job. A ConfigMap would do for size but is readable by anyone who
     /// may list ConfigMaps. It is projected on its own path (`/var/run/flightdeck/task-prompt`,
     /// `TASK_PROMPT_FILE`), apart from the secret files in `/var/secrets`.
-    public static func secret(_ task: AgentTask, settings: ClusterSettings, owner: OwnerReference) -> JSONValue {
+    ///
+    /// `natsCredentials`: the job's NATS user as a `.creds` file (user JWT and NKey seed),
+    /// under the key `nats.creds`; `nil` when the cluster has no NATS identities. The Job must
+    /// be built with `natsCredentials: true` to mount it.
+    public static func secret(_ task: AgentTask, settings: ClusterSettings, owner: OwnerReference,
+        natsCredentials: String? = nil) -> JSONValue
+    {
         var data: JSONValue = .emptyObject
         var files = task.secretFiles
         files[AgentTask.promptKey] = task.prompt
+        if let natsCredentials { files[AgentTask.natsCredentialsKey] = natsCredentials }
         for name in files.keys.sorted() {
             data.setMember(name, .string(Data(files[name]!.utf8).base64EncodedString()))
         }
@@ -146,13 +173,17 @@ public enum TaskManifests {
     /// last two owned by the Job whose uid is `ownerUID`. A Job's uid exists only once the
     /// Job is created, so without one the claim and Secret carry no ownerReferences (printed
     /// so, they would outlive the Job: `flightdeck submit` creates the Job first).
-    public static func all(_ task: AgentTask, settings: ClusterSettings, suspended: Bool, ownerUID: String?) -> [JSONValue] {
+    /// `natsCredentials` as for `secret`; the Job mounts them when given.
+    public static func all(_ task: AgentTask, settings: ClusterSettings, suspended: Bool, ownerUID: String?,
+        natsCredentials: String? = nil) -> [JSONValue]
+    {
         let owner = OwnerReference(apiVersion: "batch/v1", kind: "Job", name: jobName(task), uid: ownerUID ?? "")
-        var dependents = [workspaceClaim(task, settings: settings, owner: owner), secret(task, settings: settings, owner: owner)]
+        var dependents = [workspaceClaim(task, settings: settings, owner: owner),
+            secret(task, settings: settings, owner: owner, natsCredentials: natsCredentials)]
         if ownerUID == nil {
             for index in dependents.indices { dependents[index][path: ["metadata", "ownerReferences"]] = nil }
         }
-        return [job(task, settings: settings, suspended: suspended)] + dependents
+        return [job(task, settings: settings, suspended: suspended, natsCredentials: natsCredentials != nil)] + dependents
     }
 
     /// `owner` as a controller reference that blocks the owner's foreground deletion until the

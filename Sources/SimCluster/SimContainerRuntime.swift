@@ -1,5 +1,6 @@
 import FlightdeckCore
 import Foundation
+import KubeModel
 import SimAgent
 import Synchronization
 
@@ -64,21 +65,11 @@ public struct SimContainerRuntime: ContainerRuntime {
             return ContainerExitStatus(code: exit.code, oomKilled: exit.oomKilled)
 
         case .logShipper:
-            let stamp = { () -> String in
-                let text = RFC3339.string(from: clock())  // 2026-11-29T04:23:08.123Z
-                return "[" + text.prefix(10).replacingOccurrences(of: "-", with: "/") + " " + text.dropFirst(11).prefix(8) + "]"
-            }
-            log.append("Fluent Bit v3.1.4")
-            log.append("* Copyright (C) 2015-2024 The Fluent Bit Authors")
-            log.append("\(stamp()) [ info] [fluent bit] version=3.1.4, commit=9d17f1d3ef, pid=1")
-            log.append("\(stamp()) [ info] [input:tail:tail.0] initializing")
-            log.append("\(stamp()) [ info] [input:tail:tail.0] storage_strategy='memory' (memory only)")
-            log.append("\(stamp()) [ info] [output:forward:forward.0] worker #0 started")
-            log.append("\(stamp()) [ info] [sp] stream processor started")
+            let image = (launch.container.image ?? "").lowercased()
+            let shipper = image.contains("timberio/vector") ? LogShipperBanner.vector : LogShipperBanner.fluentBit
+            for line in shipper.startLines(container: launch.container, at: clock()) { log.append(line) }
             guard await process.waitForTerminate() else { return .killed }
-            log.append("\(stamp()) [engine] caught signal (SIGTERM)")
-            log.append("\(stamp()) [ info] [input] pausing tail.0")
-            log.append("\(stamp()) [ info] [engine] service has stopped (0 pending tasks)")
+            for line in shipper.stopLines(at: clock()) { log.append(line) }
             return ContainerExitStatus(code: 0)
 
         case .service(let program):
@@ -212,5 +203,84 @@ final class SimProcess: ContainerProcess {
         if control.current.terminateRequested { return true }
         await control.changes.wait(after: generation, timeout: timing.duration(seconds: seconds))
         return control.current.terminateRequested || Task.isCancelled
+    }
+}
+
+/// What the log shipper prints, by its image: the simulation's stand-in for the program's own
+/// start-up and shutdown lines. Vector (the sidecar Flightdeck deploys) says which config it
+/// loads and what it tails; Fluent Bit (what it deployed before, still recognised) prints its
+/// banner. Nested here because it is the runtime's business only.
+extension SimContainerRuntime {
+    enum LogShipperBanner {
+        case vector
+        case fluentBit
+
+        func startLines(container: Container, at now: Date) -> [String] {
+            switch self {
+            case .vector:
+                // `vector --config PATH` (or `--config=PATH`); the version from the image tag.
+                let words = container.command + container.args
+                var configs: [String] = []
+                for (index, word) in words.enumerated() {
+                    if word.hasPrefix("--config=") { configs.append(String(word.dropFirst("--config=".count))) }
+                    if word == "--config" || word == "-c", index + 1 < words.count { configs.append(words[index + 1]) }
+                }
+                if configs.isEmpty { configs = ["/etc/vector/vector.yaml"] }
+                let tag = (container.image ?? "").split(separator: ":").last.map(String.init) ?? ""
+                let version = tag.split(separator: "-").first.map(String.init) ?? tag
+                let stamp = Self.vectorStamp(now)
+                let paths = configs.map { "\"\($0)\"" }.joined(separator: ", ")
+                return [
+                    "\(stamp)  INFO vector::app: Log level is enabled. level=\"info\"",
+                    "\(stamp)  INFO vector::app: Loading configs. paths=[\(paths)]",
+                    "\(stamp)  INFO vector::topology::running: Running healthchecks.",
+                    "\(stamp)  INFO vector: Vector has started. debug=\"false\" version=\"\(version)\" arch=\"x86_64\" revision=\"\"",
+                    "\(stamp)  INFO vector::app: API is disabled, enable by setting `api.enabled` to `true` and use commands like `vector top`.",
+                    "\(stamp)  INFO source{component_kind=\"source\" component_id=agent_logs component_type=file}: vector::sources::file: Starting file server. include=[\"/var/log/agent/*.log\"] exclude=[]",
+                    "\(stamp)  INFO vector::topology::builder: Healthcheck passed.",
+                ]
+            case .fluentBit:
+                let stamp = Self.fluentBitStamp(now)
+                return [
+                    "Fluent Bit v3.1.4",
+                    "* Copyright (C) 2015-2024 The Fluent Bit Authors",
+                    "\(stamp) [ info] [fluent bit] version=3.1.4, commit=9d17f1d3ef, pid=1",
+                    "\(stamp) [ info] [input:tail:tail.0] initializing",
+                    "\(stamp) [ info] [input:tail:tail.0] storage_strategy='memory' (memory only)",
+                    "\(stamp) [ info] [output:forward:forward.0] worker #0 started",
+                    "\(stamp) [ info] [sp] stream processor started",
+                ]
+            }
+        }
+
+        func stopLines(at now: Date) -> [String] {
+            switch self {
+            case .vector:
+                let stamp = Self.vectorStamp(now)
+                return [
+                    "\(stamp)  INFO vector::signal: Signal received. signal=\"SIGTERM\"",
+                    "\(stamp)  INFO vector: Vector has stopped.",
+                ]
+            case .fluentBit:
+                let stamp = Self.fluentBitStamp(now)
+                return [
+                    "\(stamp) [engine] caught signal (SIGTERM)",
+                    "\(stamp) [ info] [input] pausing tail.0",
+                    "\(stamp) [ info] [engine] service has stopped (0 pending tasks)",
+                ]
+            }
+        }
+
+        /// Vector's (tracing's) stamp: `2026-11-29T04:23:08.123456Z`.
+        static func vectorStamp(_ date: Date) -> String {
+            let text = RFC3339.string(from: date)  // 2026-11-29T04:23:08.123Z
+            return text.dropLast() + "000Z"
+        }
+
+        /// Fluent Bit's stamp: `[2026/11/29 04:23:08]`.
+        static func fluentBitStamp(_ date: Date) -> String {
+            let text = RFC3339.string(from: date)
+            return "[" + text.prefix(10).replacingOccurrences(of: "-", with: "/") + " " + text.dropFirst(11).prefix(8) + "]"
+        }
     }
 }

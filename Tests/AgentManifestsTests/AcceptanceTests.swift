@@ -52,7 +52,7 @@ import Testing
             for settings in [Fixtures.settings.with(namespace: "fd-default"), Fixtures.objectStoreSettings.with(namespace: "fd-store"),
                 Fixtures.externalSettings.with(namespace: "fd-external")]
             {
-                let bundle = InstallManifests.all(settings)
+                let bundle = Fixtures.installObjects(settings)
                 for object in bundle {
                     let (_, warnings) = try await cluster.create(object)
                     #expect(warnings.isEmpty, "\(object["kind"]!) \(object[path: ["metadata", "name"]]!): \(warnings)")
@@ -61,7 +61,7 @@ import Testing
             // The Deployments' pods are created by their ReplicaSets under `restricted`
             // enforcement (a refused pod would be a FailedCreate, never a pod) and run ready.
             for settings in [Fixtures.settings.with(namespace: "fd-default"), Fixtures.objectStoreSettings.with(namespace: "fd-store")] {
-                for deployment in InstallManifests.all(settings) where deployment["kind"] == "Deployment" {
+                for deployment in Fixtures.installObjects(settings) where deployment["kind"] == "Deployment" {
                     let name = deployment[path: ["metadata", "name"]]!.stringValue!
                     while true {
                         let live = try await cluster.api.get(.deployments, namespace: settings.namespace, name: name)
@@ -78,16 +78,21 @@ import Testing
         }
     }
 
-    @Test(arguments: [false, true])
-    func anAgentTaskRunsUnderRestrictedEnforcement(objectStore: Bool) async throws {
+    /// Without identities and with an object store, and with the job's NATS credentials (the
+    /// Secret's item mounted in the agent and, alone, in the Vector sidecar).
+    @Test(arguments: [(objectStore: false, natsCredentials: false), (objectStore: true, natsCredentials: false),
+        (objectStore: false, natsCredentials: true)])
+    func anAgentTaskRunsUnderRestrictedEnforcement(objectStore: Bool, natsCredentials: Bool) async throws {
         try await Self.withCluster { cluster in
-            try await Self.runTask(on: cluster, objectStore: objectStore)
+            try await Self.runTask(on: cluster, objectStore: objectStore, natsCredentials: natsCredentials)
         }
     }
 
-    static func runTask(on cluster: Cluster, objectStore: Bool) async throws {
+    static func runTask(on cluster: Cluster, objectStore: Bool, natsCredentials: Bool = false) async throws {
         let settings = (objectStore ? Fixtures.objectStoreSettings : Fixtures.settings).with(namespace: "fd-task")
-        for object in InstallManifests.all(settings) { _ = try await cluster.create(object) }
+        for object in InstallManifests.all(settings, natsAuthorization: natsCredentials ? Fixtures.natsAuthorization : .insecure) {
+            _ = try await cluster.create(object)
+        }
         if let store = settings.objectStore {
             _ = try await cluster.create(["apiVersion": "v1", "kind": "Secret",
                 "metadata": ["name": .string(store.credentialsSecret), "namespace": .string(settings.namespace)],
@@ -96,11 +101,13 @@ import Testing
 
         // The submit flow: the Job suspended, then its claim and Secret owned by it, then go.
         let task = Fixtures.task
-        let (job, jobWarnings) = try await cluster.create(TaskManifests.job(task, settings: settings, suspended: true))
+        let credentials = natsCredentials ? Fixtures.natsCredentials : nil
+        let (job, jobWarnings) = try await cluster.create(TaskManifests.job(task, settings: settings, suspended: true,
+            natsCredentials: natsCredentials))
         #expect(jobWarnings.isEmpty, "\(jobWarnings)")
         let owner = OwnerReference.controller(Job(json: job))
         for object in [TaskManifests.workspaceClaim(task, settings: settings, owner: owner),
-            TaskManifests.secret(task, settings: settings, owner: owner)]
+            TaskManifests.secret(task, settings: settings, owner: owner, natsCredentials: credentials)]
         {
             let (stored, warnings) = try await cluster.create(object)
             #expect(warnings.isEmpty)
@@ -139,6 +146,20 @@ import Testing
         let events = try await cluster.api.list(.events, namespace: settings.namespace)
         let reasons = events["items"]?.arrayValue?.compactMap { $0["reason"]?.stringValue } ?? []
         #expect(!reasons.contains("FailedCreate"), "\(reasons)")
+
+        // The sidecar ran Vector with the config that matches the Job: with credentials, the one
+        // that authenticates.
+        let podName = try #require(pod[path: ["metadata", "name"]]?.stringValue)
+        var log: [UInt8] = []
+        for try await chunk in cluster.api.logs(namespace: settings.namespace, pod: podName,
+            options: PodLogOptions(container: "log-shipper"))
+        {
+            log += chunk
+        }
+        let text = String(decoding: log, as: UTF8.self)
+        let config = natsCredentials ? "/etc/vector/vector.yaml" : "/etc/vector/vector-no-auth.yaml"
+        #expect(text.contains("Loading configs. paths=[\"\(config)\"]"), "\(text)")
+        #expect(text.contains("Vector has started."))
     }
 }
 

@@ -39,6 +39,25 @@ import Testing
         #expect(try ManifestConfig.parse("", file: "x") == ManifestConfig())
     }
 
+    /// `cluster.nats.operatorCIDRs`: who besides the node reaches the in-cluster NATS; and the
+    /// log shipper's image key, the same as in the Fluent Bit days, now wanting Vector.
+    @Test func natsOperatorCIDRsAndTheLogShipperImageAreRead() throws {
+        let config = try ManifestConfig.parse("""
+            cluster:
+              nats: {operatorCIDRs: [192.168.1.30/32, "fd00::/64"]}
+              images: {logShipper: "mirror.local/timberio/vector:0.56.0-distroless-libc"}
+            """, file: "/c/config.yaml")
+        #expect(config.settings.natsOperatorCIDRs == ["192.168.1.30/32", "fd00::/64"])
+        #expect(config.settings.images.logShipper == "mirror.local/timberio/vector:0.56.0-distroless-libc")
+        #expect(config.settings.validationErrors.isEmpty)
+        #expect(ClusterSettings().natsOperatorCIDRs == [], "the node itself is always admitted")
+        #expect(ClusterSettings(natsOperatorCIDRs: ["192.168.1.300/32"]).validationErrors
+            == ["nats.operatorCIDRs \"192.168.1.300/32\" is not a CIDR like 192.168.1.20/32"])
+        var fluent = ClusterSettings()
+        fluent.images.logShipper = "cr.fluentbit.io/fluent/fluent-bit:3.1.4"
+        #expect(fluent.validationErrors.first?.contains("is Fluent Bit") == true)
+    }
+
     @Test(arguments: [
         ("cluster:\n  fatalExitCode: forty-two\n", "/c/config.yaml:2:18: cluster.fatalExitCode should be an integer between 1 and 255, not \"forty-two\""),
         ("cluster:\n  fatalExitCode: 300\n", "/c/config.yaml:2:18: cluster.fatalExitCode should be an integer between 1 and 255, not \"300\""),
@@ -51,6 +70,8 @@ import Testing
         ("cluster:\n  objectStore: {endpoint: minio:9000, bucket: b}\n", "/c/config.yaml:2:27: cluster.objectStore.endpoint should be a URL like http://"),
         ("cluster:\n  objectStore: {endpoint: \"http://m:9000\"}\n", "/c/config.yaml:2:16: cluster.objectStore.bucket is missing"),
         ("cluster: [a]\n", "/c/config.yaml:1:10: cluster should be a mapping of fields, not a list"),
+        ("cluster:\n  nats: {operatorCIDRs: [10.0.0.1]}\n", "cluster.nats.operatorCIDRs should be a list of CIDRs like 192.168.1.20/32 (\"10.0.0.1\" is not one)"),
+        ("cluster:\n  images: {logShipper: \"cr.fluentbit.io/fluent/fluent-bit:3.1.4\"}\n", "cluster.images.logShipper should be a Vector image (timberio/vector:…): the log shipper is Vector now"),
         ("agents:\n  backoffLimit: -1\n", "/c/config.yaml:2:17: agents.backoffLimit should be an integer between 0 and 1000, not \"-1\""),
         ("cluster: {\n", "/c/config.yaml:2:1: not valid YAML: "),
         ("- cluster\n", "/c/config.yaml:1:1: the top level should be a mapping of sections (cluster:, agents:, trace:), not a list"),
@@ -86,11 +107,13 @@ import Testing
 
     @Test func validationNamesEachBadField() {
         var task = AgentTask(uuid: "not a label!", image: "", prompt: "",
-            secretFiles: ["task-prompt": "x", "../escape": "y"],
-            resources: TaskResources(cpu: "lots", memory: "0"), backoffLimit: -1, environment: ["PATH": "/evil", "1X": "y"])
+            secretFiles: ["task-prompt": "x", "../escape": "y", "nats.creds": "z"],
+            resources: TaskResources(cpu: "lots", memory: "0"), backoffLimit: -1,
+            environment: ["PATH": "/evil", "1X": "y", "NATS_CREDS_FILE": "/tmp/mine"])
         let errors = task.validationErrors.joined(separator: "\n")
         for phrase in ["uuid", "image", "prompt is empty", "\"task-prompt\" is reserved", "\"../escape\"", "resources.cpu",
-            "resources.memory \"0\" must be positive", "backoffLimit", "environment PATH is set by Flightdeck", "\"1X\""]
+            "resources.memory \"0\" must be positive", "backoffLimit", "environment PATH is set by Flightdeck", "\"1X\"",
+            "\"nats.creds\" is reserved for the job's NATS credentials", "environment NATS_CREDS_FILE is set by Flightdeck"]
         {
             #expect(errors.contains(phrase), "\(phrase) in \(errors)")
         }

@@ -1,5 +1,6 @@
 import AgentManifests
 import FlightdeckCore
+import Foundation
 import KubeModel
 
 /// The tasks and settings the tests build manifests from: fixed values, so golden files are stable.
@@ -38,15 +39,66 @@ enum Fixtures {
     static let owner = OwnerReference(apiVersion: "batch/v1", kind: "Job", name: "agent-3f2a9c1e4b7d",
         uid: "8d1c2b3a-0000-4000-8000-000000000001")
 
-    /// Every manifest of the task for `settings`, Job first.
-    static func taskObjects(_ task: AgentTask = task, _ settings: ClusterSettings = settings, suspended: Bool = true)
-        -> [JSONValue]
+    /// Every manifest of the task for `settings`, Job first; with `natsCredentials`, the job's
+    /// NATS user is in its Secret and mounted.
+    static func taskObjects(_ task: AgentTask = task, _ settings: ClusterSettings = settings, suspended: Bool = true,
+        natsCredentials: String? = nil) -> [JSONValue]
     {
         [
-            TaskManifests.job(task, settings: settings, suspended: suspended),
+            TaskManifests.job(task, settings: settings, suspended: suspended, natsCredentials: natsCredentials != nil),
             TaskManifests.workspaceClaim(task, settings: settings, owner: owner),
-            TaskManifests.secret(task, settings: settings, owner: owner),
+            TaskManifests.secret(task, settings: settings, owner: owner, natsCredentials: natsCredentials),
         ]
+    }
+
+    // MARK: - NATS identities
+
+    /// Public keys of the fixture operator and accounts (NKey shape: role letter + 55 base32).
+    static let operatorKey = "OFLIGHTDECKOPERATORAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    static let accountKey = "AFLIGHTDECKACCOUNTAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    static let systemAccountKey = "ASYSTEMACCOUNTAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+    /// A JWT of the shape nsc and Flightdeck mint (`{"typ":"JWT","alg":"ed25519-nkey"}`, the
+    /// claims, a signature): the claims are real, the signature is not (nothing here checks it).
+    static func jwt(subject: String, type: String, name: String) -> String {
+        func segment(_ json: String) -> String {
+            Data(json.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let claims = #"{"jti":"\#(name)-jti","iat":1764400000,"iss":"\#(operatorKey)","name":"\#(name)","sub":"\#(subject)","nats":{"type":"\#(type)","version":2}}"#
+        return segment(#"{"typ":"JWT","alg":"ed25519-nkey"}"#) + "." + segment(claims) + "." + segment("not a signature")
+    }
+
+    static var natsAuthorizationSettings: NATSAuthorizationSettings {
+        NATSAuthorizationSettings(operatorJWT: jwt(subject: operatorKey, type: "operator", name: "flightdeck"),
+            systemAccount: systemAccountKey,
+            accountJWTs: [accountKey: jwt(subject: accountKey, type: "account", name: "FLIGHTDECK"),
+                systemAccountKey: jwt(subject: systemAccountKey, type: "account", name: "SYS")])
+    }
+
+    static var natsAuthorization: NATSAuthorization { .jwt(natsAuthorizationSettings) }
+
+    /// A job's `.creds` file in the NATS format (the JWT and seed are placeholders).
+    static let natsCredentials = """
+        -----BEGIN NATS USER JWT-----
+        eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJzdWIiOiJVSk9CIn0.bm90LWEtc2lnbmF0dXJl
+        ------END NATS USER JWT------
+
+        ************************* IMPORTANT *************************
+        NKEY Seed printed below can be used to sign and prove identity.
+        NKEYs are sensitive and should be treated as secrets.
+
+        -----BEGIN USER NKEY SEED-----
+        SUANOTAREALSEEDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+        ------END USER NKEY SEED------
+
+        *************************************************************
+
+        """
+
+    /// The bundle as `flightdeck install` makes it: with NATS identities.
+    static func installObjects(_ settings: ClusterSettings = settings) -> [JSONValue] {
+        InstallManifests.all(settings, natsAuthorization: natsAuthorization)
     }
 
     static let allSettings: [(String, ClusterSettings)] = [

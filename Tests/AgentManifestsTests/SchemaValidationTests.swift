@@ -30,8 +30,10 @@ import Testing
         let directory = TemporaryDirectory("flightdeck-schema")
         var objects: [JSONValue] = []
         for (_, settings) in Fixtures.allSettings {
-            objects += Fixtures.taskObjects(Fixtures.task, settings) + InstallManifests.all(settings)
+            objects += Fixtures.taskObjects(Fixtures.task, settings) + Fixtures.installObjects(settings)
+            objects += Fixtures.taskObjects(Fixtures.task, settings, natsCredentials: Fixtures.natsCredentials)
         }
+        objects += InstallManifests.all(Fixtures.settings, natsAuthorization: .insecure)
         objects += Fixtures.taskObjects(AgentTask(uuid: "t-1", image: "python:3.12-slim", prompt: "hi"), Fixtures.settings)
         let file = directory.file("all.yaml")
         try ManifestYAML.encode(objects).write(toFile: file, atomically: true, encoding: .utf8)

@@ -14,8 +14,12 @@ import Testing
         }
     }
 
+    /// Every object under every settings, the task with and without NATS credentials.
     static var everyObject: [JSONValue] {
-        Fixtures.allSettings.flatMap { Fixtures.taskObjects(Fixtures.task, $0.1) + InstallManifests.all($0.1) }
+        Fixtures.allSettings.flatMap {
+            Fixtures.taskObjects(Fixtures.task, $0.1) + Fixtures.installObjects($0.1)
+                + Fixtures.taskObjects(Fixtures.task, $0.1, natsCredentials: Fixtures.natsCredentials)
+        }
     }
 
     static func containers(_ spec: JSONValue) -> [JSONValue] {
@@ -76,7 +80,7 @@ import Testing
 
     @Test func everyInstallObjectIsManagedByFlightdeck() {
         for (_, settings) in Fixtures.allSettings {
-            for object in InstallManifests.all(settings) {
+            for object in Fixtures.installObjects(settings) {
                 #expect(ObjectMeta(json: object["metadata"]!).labels["app.kubernetes.io/managed-by"] == "flightdeck")
             }
         }
@@ -193,16 +197,17 @@ import Testing
         #expect(agent[path: ["resources", "limits", "memory"]] == "2Gi")
     }
 
-    @Test func theLogShipperIsANativeSidecarPublishingToTheLogsSubject() {
+    @Test func theLogShipperIsANativeSidecarPublishingToTheLogsSubject() throws {
         let spec = Self.job()[path: ["spec", "template", "spec"]]!
         let shipper = spec["initContainers"]!.arrayValue!.first { $0["name"] == "log-shipper" }!
         #expect(shipper["restartPolicy"] == "Always")
-        #expect(shipper["env"]!.arrayValue!.contains(["name": "LOG_SUBJECT", "value": "logs.agent.3f2a9c1e4b7d"]))
-        #expect(shipper["volumeMounts"]!.arrayValue!.contains { $0["mountPath"] == "/var/log/agent" })
-        let config = InstallManifests.all(Fixtures.settings).first { $0[path: ["metadata", "name"]] == "flightdeck-fluent-bit" }!
-        let text = config[path: ["data", "fluent-bit.conf"]]!.stringValue!
-        #expect(text.contains("/var/log/agent/*.log") && text.contains("Tag               ${LOG_SUBJECT}"))
-        #expect(text.contains("Name              nats"))
+        #expect(shipper["env"]!.arrayValue!.contains(["name": "JOB_ID", "value": "3f2a9c1e4b7d"]))
+        #expect(shipper["volumeMounts"]!.arrayValue!.contains { $0["mountPath"] == "/var/log/agent" && $0["readOnly"] == true })
+        let config = Fixtures.installObjects().first { $0[path: ["metadata", "name"]] == "flightdeck-log-shipper" }!
+        let text = try #require(config[path: ["data", "vector-no-auth.yaml"]]?.stringValue)
+        #expect(text.contains("      - /var/log/agent/*.log\n"))
+        // JOB_ID, the agent's own id, makes the shared config publish to the job's subject.
+        #expect(text.contains("    subject: \"logs.agent.${JOB_ID}\"\n"))
     }
 
     @Test func tier2ContainersOnlyWithAnObjectStore() {
@@ -239,14 +244,14 @@ import Testing
     // MARK: - The bundle
 
     @Test func theNamespaceEnforcesRestricted() {
-        let namespace = InstallManifests.all(Fixtures.settings)[0]
+        let namespace = Fixtures.installObjects()[0]
         #expect(namespace["kind"] == "Namespace")
         let labels = ObjectMeta(json: namespace["metadata"]!).labels
         for mode in ["enforce", "audit", "warn"] { #expect(labels["pod-security.kubernetes.io/\(mode)"] == "restricted") }
     }
 
     @Test func theOrchestratorRoleIsMinimal() {
-        let role = InstallManifests.all(Fixtures.settings).first { $0["kind"] == "Role" }!
+        let role = Fixtures.installObjects().first { $0["kind"] == "Role" }!
         var grants: [String: Set<String>] = [:]
         for rule in role["rules"]!.arrayValue! {
             let groups = rule["apiGroups"]!.arrayValue!.compactMap(\.stringValue)
@@ -273,7 +278,7 @@ import Testing
     @Test(arguments: Fixtures.allSettings.map(\.0))
     func agentEgressAllowsOnlyProxyDNSNATSAndTheObjectStore(settingsName: String) throws {
         let settings = Fixtures.allSettings.first { $0.0 == settingsName }!.1
-        let policy = InstallManifests.all(settings).first { $0[path: ["metadata", "name"]] == "flightdeck-agents" }!
+        let policy = Fixtures.installObjects(settings).first { $0[path: ["metadata", "name"]] == "flightdeck-agents" }!
         let spec = policy["spec"]!
         #expect(spec[path: ["podSelector", "matchLabels", "app.kubernetes.io/component"]] == "agent")
         #expect(spec["policyTypes"] == ["Ingress", "Egress"])
@@ -301,7 +306,7 @@ import Testing
     }
 
     @Test func theProxyReachesOnlyPublicAddresses() {
-        let objects = InstallManifests.all(Fixtures.settings)
+        let objects = Fixtures.installObjects()
         let policy = objects.first { $0[path: ["metadata", "name"]] == "egress-proxy" && $0["kind"] == "NetworkPolicy" }!
         for rule in policy[path: ["spec", "egress"]]!.arrayValue! {
             for peer in rule["to"]!.arrayValue! {
@@ -318,9 +323,9 @@ import Testing
     }
 
     @Test func externalServicesAreNotDeployed() {
-        let kinds = InstallManifests.all(Fixtures.externalSettings).map { "\($0["kind"]!.stringValue!)/\($0[path: ["metadata", "name"]]!.stringValue!)" }
+        let kinds = Fixtures.installObjects(Fixtures.externalSettings).map { "\($0["kind"]!.stringValue!)/\($0[path: ["metadata", "name"]]!.stringValue!)" }
         #expect(!kinds.contains("Deployment/nats") && !kinds.contains("Deployment/egress-proxy"))
-        let all = InstallManifests.all(Fixtures.settings).map { "\($0["kind"]!.stringValue!)/\($0[path: ["metadata", "name"]]!.stringValue!)" }
+        let all = Fixtures.installObjects().map { "\($0["kind"]!.stringValue!)/\($0[path: ["metadata", "name"]]!.stringValue!)" }
         #expect(all.first == "Namespace/agents")
         #expect(all.contains("Deployment/nats") && all.contains("PersistentVolumeClaim/nats-jetstream"))
         #expect(all.contains("Deployment/egress-proxy") && all.contains("Service/egress-proxy"))

@@ -26,7 +26,7 @@ struct KubeletBed {
         _ = try store.create(pvc.json, type: .persistentVolumeClaims)
     }
 
-    /// An agent pod: restore init container, fluent-bit native sidecar, the agent on the PVC.
+    /// An agent pod: restore init container, Vector native sidecar, the agent on the PVC.
     func agentPod(_ name: String, restartPolicy: String = "Never", env: [String: String] = [:],
         finalizers: [String] = [], livenessProbe: JSONValue? = nil) -> JSONValue
     {
@@ -45,8 +45,9 @@ struct KubeletBed {
         var restore = Container(name: "restore-workspace", image: "minio/mc:RELEASE.2024-10-02")
         restore.env = [EnvVar(name: "JOB_ID", value: "job-1"), EnvVar(name: "WORKSPACE_PATH", value: "/workspace")]
         restore.volumeMounts = [VolumeMount(name: "workspace", mountPath: "/workspace")]
-        var shipper = Container(name: "log-shipper", image: "fluent/fluent-bit:3.1")
+        var shipper = Container(name: "log-shipper", image: "timberio/vector:0.56.0-distroless-libc")
         shipper.restartPolicy = "Always"
+        shipper.args = ["--config", "/etc/vector/vector.yaml"]
         shipper.volumeMounts = [VolumeMount(name: "agent-logs", mountPath: "/var/log/agent")]
         pod.spec.initContainers = [restore, shipper]
         var agent = Container(name: "agent", image: "flightdeck/agent:dev")

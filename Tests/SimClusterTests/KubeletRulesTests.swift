@@ -18,6 +18,7 @@ struct KubeletRulesTests {
             return ContainerBehavior.of(container, isSidecar: sidecar)
         }
         #expect(behavior("agent", "ghcr.io/acme/agent:1") == .agent)
+        #expect(behavior("log-shipper", "docker.io/timberio/vector:0.56.0-distroless-libc", sidecar: true) == .logShipper)
         #expect(behavior("log-shipper", "fluent/fluent-bit:3.1", sidecar: true) == .logShipper)
         #expect(behavior("restore-workspace", "minio/mc:latest") == .restore)
         #expect(behavior("fetch", "amazon/aws-cli:2") == .restore)
@@ -36,6 +37,25 @@ struct KubeletRulesTests {
             == .logGenerator(lines: 1000, lineBytes: 0))
         #expect(behavior("gen", "log-generator", command: ["sh", "-c", "echo hi"]) == .logGenerator(lines: 1000, lineBytes: 120))
         #expect(behavior("gen", "log-generator", env: ["SIM_AGENT_STEPS"]) == .agent)
+    }
+
+    /// The shipper prints what its image would: Vector's start-up lines naming the config it
+    /// was given and its version, or Fluent Bit's banner for a Fluent Bit image.
+    @Test func theLogShipperSpeaksAsItsImage() {
+        let now = Date(timeIntervalSince1970: 1_764_390_188.123)
+        var vector = Container(name: "log-shipper", image: "docker.io/timberio/vector:0.56.0-distroless-libc")
+        vector.args = ["--config", "/etc/vector/vector-no-auth.yaml"]
+        let lines = SimContainerRuntime.LogShipperBanner.vector.startLines(container: vector, at: now)
+        #expect(lines.first == #"2025-11-29T04:23:08.123000Z  INFO vector::app: Log level is enabled. level="info""#)
+        #expect(lines.contains(#"2025-11-29T04:23:08.123000Z  INFO vector::app: Loading configs. paths=["/etc/vector/vector-no-auth.yaml"]"#))
+        #expect(lines.contains { $0.hasSuffix(#"Vector has started. debug="false" version="0.56.0" arch="x86_64" revision="""#) })
+        vector.args = ["--config=/etc/v.toml"]
+        #expect(SimContainerRuntime.LogShipperBanner.vector.startLines(container: vector, at: now)
+            .contains { $0.hasSuffix(#"Loading configs. paths=["/etc/v.toml"]"#) })
+        let fluent = SimContainerRuntime.LogShipperBanner.fluentBit.startLines(
+            container: Container(name: "log-shipper", image: "fluent/fluent-bit:3.1"), at: now)
+        #expect(fluent.first == "Fluent Bit v3.1.4")
+        #expect(SimContainerRuntime.LogShipperBanner.fluentBit.stopLines(at: now).first == "[2025/11/29 04:23:08] [engine] caught signal (SIGTERM)")
     }
 
     @Test func syntheticLogLinesAreNumberedFixedLengthAndValidJSON() throws {

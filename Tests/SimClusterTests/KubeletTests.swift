@@ -68,8 +68,10 @@ struct KubeletTests {
         #expect(records.contains { $0.kind == .action && $0.tool != nil })
         let shipperLog = try await bed.kubelet.podLogs(namespace: "default", name: "agent-1",
             options: PodLogOptions(container: "log-shipper")).text()
-        #expect(shipperLog.contains("Fluent Bit v3.1.4"))
-        #expect(shipperLog.contains("caught signal (SIGTERM)"))
+        #expect(shipperLog.contains(#"INFO vector::app: Loading configs. paths=["/etc/vector/vector.yaml"]"#))
+        #expect(shipperLog.contains(#"INFO vector: Vector has started. debug="false" version="0.56.0""#))
+        #expect(shipperLog.contains(#"INFO vector::signal: Signal received. signal="SIGTERM""#))
+        #expect(shipperLog.hasSuffix("INFO vector: Vector has stopped.\n") || shipperLog.hasSuffix("INFO vector: Vector has stopped."))
 
         let events = bed.events("agent-1")
         #expect(events.allSatisfy { $0.component == "kubelet" })
@@ -77,7 +79,7 @@ struct KubeletTests {
             #expect(events.contains { $0.reason == "Created" && $0.message == "Created container: \(name)" })
             #expect(events.contains { $0.reason == "Started" && $0.message == "Started container \(name)" })
         }
-        #expect(events.contains { $0.reason == "Pulled" && $0.message == "Container image \"fluent/fluent-bit:3.1\" already present on machine" })
+        #expect(events.contains { $0.reason == "Pulled" && $0.message == "Container image \"timberio/vector:0.56.0-distroless-libc\" already present on machine" })
         #expect(events.contains { $0.reason == "Killing" && $0.message == "Stopping container log-shipper" })
         await bed.kubelet.stop()
     }
