@@ -96,7 +96,7 @@ extension TaskManifests {
             env += [
                 ManifestJSON.env("NATS_CREDS_FILE", Paths.natsCredentials),
                 ManifestJSON.env("NATS_INBOX_PREFIX", natsInboxPrefix(task)),
-                ManifestJSON.env("NATS_COMMANDS_STREAM", commandsStream),
+                ManifestJSON.env("NATS_COMMANDS_STREAM", BusNames.commandStream),
                 ManifestJSON.env("NATS_COMMANDS_CONSUMER", commandsConsumer(task)),
             ]
         }

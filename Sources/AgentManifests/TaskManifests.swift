@@ -60,16 +60,12 @@ public enum TaskManifests {
 
     // MARK: - NATS identity
 
-    /// The JetStream stream operator commands are kept in, and the agent reads through its own
-    /// consumer (`commandsConsumer`).
-    public static let commandsStream = "FLIGHTDECK_COMMANDS"
-
     /// `_INBOX.<id>`: the agent's inbox prefix. Its user may subscribe under this prefix only,
     /// so no job sees the replies (JetStream acks, fetched commands) another job receives.
-    public static func natsInboxPrefix(_ task: AgentTask) -> String { "_INBOX.\(jobID(task))" }
+    public static func natsInboxPrefix(_ task: AgentTask) -> String { BusNames.inboxPrefix(forJob: jobID(task)) }
 
-    /// `cmd-<id>`: the agent's durable consumer on `commandsStream`.
-    public static func commandsConsumer(_ task: AgentTask) -> String { "cmd-\(jobID(task))" }
+    /// `cmd-<id>`: the agent's durable consumer on the command stream (`BusNames.commandStream`).
+    public static func commandsConsumer(_ task: AgentTask) -> String { BusNames.commandConsumer(forJob: jobID(task)) }
 
     // MARK: - Objects
 

@@ -1,5 +1,4 @@
 import FlightdeckCore
-import NATSClient
 
 /// What a NATS user may publish and subscribe to: the allow and deny lists of its JWT.
 public struct BusPermissions: Sendable, Hashable {
@@ -15,11 +14,6 @@ public struct BusPermissions: Sendable, Hashable {
         self.subscribeDeny = subscribeDeny
     }
 
-    /// The stream that keeps every agent's trace and events.
-    public static let traceStream = "FLIGHTDECK_TRACE"
-    /// The prefix of a job's reply subjects: its JetStream acks and pulls come back there.
-    public static func inboxPrefix(forJob jobID: String) -> String { "_INBOX.\(jobID)" }
-
     /// One agent: its own trace and events, its own commands through its own consumer, and
     /// replies on its own inbox prefix. Nothing of `$JS.API` but reading and pulling from
     /// that consumer: it cannot create, delete or read any stream or consumer, nor any other
@@ -29,11 +23,11 @@ public struct BusPermissions: Sendable, Hashable {
             let events = OperatorCommand.subject(.events, forJob: jobID),
             let commands = OperatorCommand.subject(.commands, forJob: jobID)
         else { return nil }
-        let consumer = "\(CommandStream.name).\(CommandStream.consumerName(forJob: jobID))"
+        let consumer = "\(BusNames.commandStream).\(BusNames.commandConsumer(forJob: jobID))"
         return BusPermissions(
             publish: [logs, events, "$JS.API.CONSUMER.INFO.\(consumer)", "$JS.API.CONSUMER.MSG.NEXT.\(consumer)",
                 "$JS.ACK.\(consumer).>"],
-            subscribe: [commands, inboxPrefix(forJob: jobID) + ".>"])
+            subscribe: [commands, BusNames.inboxPrefix(forJob: jobID) + ".>"])
     }
 
     /// The operator's tools (cockpit, `record`, `logs -f`, `jobs steer`): JetStream's API to

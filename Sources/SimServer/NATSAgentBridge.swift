@@ -39,7 +39,7 @@ public final class NATSAgentBridge: Sendable {
         if let path = request.environment["NATS_CREDS_FILE"] {
             guard let credentials = try? NATSCredentials.read(request.resolvePath(path)) else { return nil }
             let own = NATSConnection(options: .init(servers: [address], credentials: credentials.proof,
-                inboxPrefix: request.environment["NATS_INBOX_PREFIX"] ?? BusPermissions.inboxPrefix(forJob: request.jobID),
+                inboxPrefix: request.environment["NATS_INBOX_PREFIX"] ?? BusNames.inboxPrefix(forJob: request.jobID),
                 name: "agent \(request.jobID)"))
             own.start()
             let consumer = request.environment["NATS_COMMANDS_CONSUMER"] ?? CommandStream.consumerName(forJob: request.jobID)

@@ -52,7 +52,7 @@ struct BusAuthorizationTests {
 
     static func makeStreams(_ connection: NATSConnection) async throws {
         let jetStream = JetStream(connection: connection)
-        _ = try await jetStream.ensureStream(StreamConfig(name: BusPermissions.traceStream, subjects: ["logs.agent.>", "events.agent.>"]))
+        _ = try await jetStream.ensureStream(StreamConfig(name: BusNames.traceStream, subjects: ["logs.agent.>", "events.agent.>"]))
     }
 
     @Test func anAgentReachesOnlyItsOwnSubjects() async throws {
@@ -62,11 +62,11 @@ struct BusAuthorizationTests {
         try await Self.makeStreams(operatorConnection)
 
         let a = try #require(keys.jobUser("agent-a", expires: Date().addingTimeInterval(600)))
-        let agent = try await Self.connect(server, a, inboxPrefix: BusPermissions.inboxPrefix(forJob: "agent-a"))
+        let agent = try await Self.connect(server, a, inboxPrefix: BusNames.inboxPrefix(forJob: "agent-a"))
 
         // Its own trace, as a JetStream publish: stored, acknowledged on its own inbox.
         let ack = try await agent.request("logs.agent.agent-a", payload: Array(#"{"kind":"thought","text":"hi"}"#.utf8))
-        #expect(try JSONParser(maxDepth: 4).parse(ack.payload)["stream"]?.stringValue == BusPermissions.traceStream)
+        #expect(try JSONParser(maxDepth: 4).parse(ack.payload)["stream"]?.stringValue == BusNames.traceStream)
 
         let denials: [(String, () async throws -> Void)] = [
             ("Publish to \"logs.agent.agent-b\"", { try agent.publish("logs.agent.agent-b", payload: Array("forged".utf8)) }),
@@ -95,7 +95,7 @@ struct BusAuthorizationTests {
             #expect(error?.contains("Permissions Violation for \(expected)") == true, "\(expected): the server said \(error ?? "nothing")")
         }
         // The stream still holds exactly the one record, and the connection survived.
-        let info = try await JetStream(connection: operatorConnection).streamInfo(BusPermissions.traceStream)
+        let info = try await JetStream(connection: operatorConnection).streamInfo(BusNames.traceStream)
         #expect(info?["state"]?["messages"]?.int64Value == 1)
         if case .connected = agent.state {} else { Issue.record("the agent's connection dropped: \(agent.state)") }
         await agent.close()
@@ -110,14 +110,14 @@ struct BusAuthorizationTests {
         try await Self.makeStreams(tools)
         _ = try await jetStream.ensureStream(StreamConfig(name: CommandStream.name, subjects: ["cmd.agent.>"],
             retention: .workQueue))
-        #expect(try await jetStream.ensureConsumer(stream: BusPermissions.traceStream,
+        #expect(try await jetStream.ensureConsumer(stream: BusNames.traceStream,
             ConsumerConfig(durableName: "cockpit-1", ackPolicy: .all)))
         let agentCredentials = try #require(keys.jobUser("agent-a", expires: Date().addingTimeInterval(600)))
-        let agent = try await Self.connect(server, agentCredentials, inboxPrefix: BusPermissions.inboxPrefix(forJob: "agent-a"))
+        let agent = try await Self.connect(server, agentCredentials, inboxPrefix: BusNames.inboxPrefix(forJob: "agent-a"))
         _ = try await agent.request("logs.agent.agent-a", payload: Array("line".utf8))
 
         // Reads the trace through its consumer, and acks.
-        let consumer = PullConsumer(jetStream: jetStream, stream: BusPermissions.traceStream, consumer: "cockpit-1", batch: 10)
+        let consumer = PullConsumer(jetStream: jetStream, stream: BusNames.traceStream, consumer: "cockpit-1", batch: 10)
         var iterator = consumer.batches().makeAsyncIterator()
         let batch = try #require(try await iterator.next())
         #expect(batch.first.map { String(decoding: $0.payload, as: UTF8.self) } == "line")
@@ -134,7 +134,7 @@ struct BusAuthorizationTests {
             let error = try await Self.serverError(on: tools) { try tools.publish(subject, payload: [], replyTo: tools.newInbox()) }
             #expect(error?.contains("Permissions Violation for Publish to \"\(subject)\"") == true, "\(subject): \(error ?? "nothing")")
         }
-        #expect(try await jetStream.streamInfo(BusPermissions.traceStream) != nil)
+        #expect(try await jetStream.streamInfo(BusNames.traceStream) != nil)
         await agent.close()
         await tools.close()
     }
@@ -151,7 +151,7 @@ struct BusAuthorizationTests {
         }
 
         let job = try #require(keys.jobUser("agent-r", expires: Date().addingTimeInterval(600)))
-        let running = try await Self.connect(server, job, inboxPrefix: BusPermissions.inboxPrefix(forJob: "agent-r"))
+        let running = try await Self.connect(server, job, inboxPrefix: BusNames.inboxPrefix(forJob: "agent-r"))
         let states = running.states()
         keys.revoke(user: job.key.publicKey, now: Date().addingTimeInterval(1))
         try await AccountUpdate.push(keys, to: [NATSServerAddress(url: server.url)!])
@@ -172,7 +172,7 @@ struct BusAuthorizationTests {
         }
         // Another job's credentials from the same key still work.
         let other = try #require(keys.jobUser("agent-s", expires: Date().addingTimeInterval(600)))
-        await try Self.connect(server, other, inboxPrefix: BusPermissions.inboxPrefix(forJob: "agent-s")).close()
+        await try Self.connect(server, other, inboxPrefix: BusNames.inboxPrefix(forJob: "agent-s")).close()
     }
 
     @Test func rotationKeepsRunningJobsWorkingUntilTheirKeyIsDropped() async throws {

@@ -5,7 +5,7 @@ import FlightdeckCore
 /// pull consumer filtered to its own subject, which the agent reads and acks. The operator's
 /// side makes both (at submit, and again before each command); an agent only reads its own.
 public enum CommandStream {
-    public static let name = "FLIGHTDECK_COMMANDS"
+    public static let name = BusNames.commandStream
 
     /// Commands wait up to a week for their agent; a retried publish within 10 minutes is
     /// dropped by its `Nats-Msg-Id`.
@@ -14,7 +14,7 @@ public enum CommandStream {
             maxMessageSize: 1 << 20, retention: .workQueue, duplicateWindow: .seconds(600))
     }
 
-    public static func consumerName(forJob jobID: String) -> String { "cmd-\(jobID)" }
+    public static func consumerName(forJob jobID: String) -> String { BusNames.commandConsumer(forJob: jobID) }
 
     /// The job's consumer: everything for it from the start, each command acked on its own,
     /// redelivered 30 s after a delivery nobody acked.

@@ -24,7 +24,7 @@ public struct StreamConfig: Sendable, Hashable {
         case workQueue = "workqueue"
     }
 
-    public init(name: String = "FLIGHTDECK_TRACE", subjects: [String] = ["logs.agent.>", "events.agent.>"],
+    public init(name: String = BusNames.traceStream, subjects: [String] = ["logs.agent.>", "events.agent.>"],
         maxAge: Duration = .seconds(14 * 86_400), maxBytes: Int64 = 8 << 30, maxMessageSize: Int32 = 8 << 20,
         memoryStorage: Bool = false, retention: Retention = .limits, duplicateWindow: Duration = .seconds(120))
     {
