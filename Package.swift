@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "FlightdeckApp",
             dependencies: ["FlightdeckCore", "FlowControl", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "Orchestrator",
-                "NATSClient", "CockpitUI", "TerminalIO", "SimAgent"]
+                "NATSClient", "NATSAuth", "CockpitUI", "TerminalIO", "SimAgent"]
         ),
 
         // MARK: - I/O edges
@@ -172,6 +172,7 @@ let package = Package(
                 "KubeModel",
                 "AgentManifests",
                 "NATSClient",
+                "NATSAuth",
                 "CockpitUI",
                 "TerminalIO",
                 .product(name: "Yams", package: "Yams"),
@@ -209,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "FlightdeckAppTests",
             dependencies: ["FlightdeckApp", "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests", "HistoryStore",
-                "KubeClient", "KubeModel", "Orchestrator", "SimCluster", "SimServer", "CockpitUI", "NATSClient", "TerminalIO"]
+                "KubeClient", "KubeModel", "Orchestrator", "SimCluster", "SimServer", "CockpitUI", "NATSClient", "TerminalIO", "NATSAuth"]
         ),
         .testTarget(
             name: "FlowControlTests",
@@ -246,7 +247,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NATSAuthTests",
-            dependencies: ["NATSAuth", "NATSClient", "FlightdeckCore", "FlightdeckTestSupport"]
+            dependencies: ["NATSAuth", "NATSClient", "FlightdeckCore", "FlightdeckApp", "AgentManifests", "FlightdeckTestSupport"]
         ),
         .testTarget(
             name: "NATSClientTests",

@@ -22,6 +22,12 @@ public struct ClusterSettings: Sendable, Hashable, Codable {
     /// admit every pod again, and a host range differs per install. Add the other nodes'
     /// addresses of a multi-node cluster, or a workstation's `/32` behind a NodePort.
     public var natsOperatorCIDRs: [String]
+    /// The bus keys on this machine (`flightdeck install` makes them, mode 0600): from them
+    /// Flightdeck mints each job's NATS user at submit and its own at every connection.
+    /// `nil`: none here (the bus then has no identities, or `natsCredentialsPath` says who we are).
+    public var natsKeysPath: String?
+    /// A `.creds` file the operator's tools connect with, on a machine without the keys.
+    public var natsCredentialsPath: String?
     public var egressProxy: EgressProxySettings
     /// Workspace archival (Tier 2); `nil`: no restore/snapshot containers.
     public var objectStore: ObjectStoreSettings?

@@ -29,25 +29,7 @@ extension InstallManifests {
             """
         switch authorization {
         case .jwt(let jwt):
-            config += """
-
-                # Decentralized JWT authorization: Flightdeck's operator signs its account and the
-                # system account; every client (each job, the operator's own user) presents a user
-                # JWT signed by the account, with its own subjects only.
-                operator: "\(jwt.operatorJWT)"
-                system_account: "\(jwt.systemAccount)"
-                resolver: {
-                  type: full
-                  dir: "\(natsResolverDirectory)"
-                  allow_delete: false
-                  interval: "2m"
-                  timeout: "1.9s"
-                }
-                resolver_preload: {
-
-                """
-            for key in jwt.accountJWTs.keys.sorted() { config += "  \(key): \"\(jwt.accountJWTs[key]!)\"\n" }
-            config += "}\n"
+            config += "\n" + jwt.serverConfiguration(resolverDirectory: natsResolverDirectory)
         case .insecure:
             config += """
 

@@ -42,14 +42,6 @@ public enum InstallManifests {
         return objects
     }
 
-    /// The bundle with an unauthenticated NATS: what `all(_:)` printed before NATS had
-    /// identities. Kept only so callers written before it keep building while they move to
-    /// `all(_:natsAuthorization:)`; to be deleted once `flightdeck install` passes one.
-    @available(*, deprecated, message: "say how NATS authorizes clients: all(_:natsAuthorization:), .jwt(...) or .insecure")
-    public static func all(_ settings: ClusterSettings) -> [JSONValue] {
-        all(settings, natsAuthorization: .insecure)
-    }
-
     /// Labels of a bundle object; `component` also selects its pods.
     static func labels(_ component: String? = nil) -> [String: String] {
         var labels = [FlightdeckLabels.managedBy: FlightdeckLabels.managedByValue]

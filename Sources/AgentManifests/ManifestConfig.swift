@@ -66,7 +66,9 @@ public struct ManifestConfig: Sendable, Hashable {
             settings.namespace = name
         }
         if let nats = try cluster.mapping("nats", expected: "a mapping of fields") {
-            try nats.rejectUnknownKeys(["url", "cidr", "storage", "operatorCIDRs"])
+            try nats.rejectUnknownKeys(["url", "cidr", "storage", "operatorCIDRs", "keys", "credentials"])
+            settings.natsKeysPath = try nats.string("keys")
+            settings.natsCredentialsPath = try nats.string("credentials")
             if let url = nats["url"] {
                 let text = try url.string()
                 guard let text, text.hasPrefix("nats://") || text.hasPrefix("tls://") else {

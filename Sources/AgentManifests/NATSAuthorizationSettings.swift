@@ -26,6 +26,30 @@ public struct NATSAuthorizationSettings: Sendable, Hashable, Codable {
         self.accountJWTs = accountJWTs
     }
 
+    /// The authorization part of a nats-server configuration (the in-cluster one, and those
+    /// the demo and the tests start): the operator, the system account, and a full resolver
+    /// keeping account JWTs in `resolverDirectory`, seeded with `accountJWTs`.
+    public func serverConfiguration(resolverDirectory: String) -> String {
+        var text = """
+            # Decentralized JWT authorization: Flightdeck's operator signs its account and the
+            # system account; every client (each job, the operator's own user) presents a user
+            # JWT signed by the account, with its own subjects only.
+            operator: "\(operatorJWT)"
+            system_account: "\(systemAccount)"
+            resolver: {
+              type: full
+              dir: "\(resolverDirectory.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))"
+              allow_delete: false
+              interval: "2m"
+              timeout: "1.9s"
+            }
+            resolver_preload: {
+
+            """
+        for key in accountJWTs.keys.sorted() { text += "  \(key): \"\(accountJWTs[key]!)\"\n" }
+        return text + "}\n"
+    }
+
     /// Everything wrong, one sentence each. Checked because these strings are written into
     /// `nats.conf` verbatim: a value outside the JWT and NKey alphabets could end a quoted
     /// string and add directives, and a mismatched key/JWT pair would only show up as a

@@ -8,8 +8,10 @@ import KubeModel
 /// second run finds every object unchanged.
 public enum ClusterBootstrap {
     /// Applies every object of `settings`' bundle in order, handing each line to `report`.
-    public static func apply(_ settings: ClusterSettings, api: KubeAPI, report: (String) -> Void) async throws {
-        for object in InstallManifests.all(settings) { report(try await apply(object, api: api)) }
+    public static func apply(_ settings: ClusterSettings, authorization: NATSAuthorization, api: KubeAPI,
+        report: (String) -> Void) async throws
+    {
+        for object in InstallManifests.all(settings, natsAuthorization: authorization) { report(try await apply(object, api: api)) }
     }
 
     /// Applies one object and returns kubectl's line for it (`namespace/agents created`,

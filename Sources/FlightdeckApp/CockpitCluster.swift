@@ -28,7 +28,7 @@ public struct CockpitCluster: Sendable {
     /// and a keeper of `store` for its namespace (trace from the config's NATS, else pod logs).
     public init(connection: ClusterConnection, config: ManifestConfig, store: HistoryStore, readOnly: Bool) async throws {
         let api = KubeAPI(connection: connection)
-        let nats = try NATSLink.options(url: config.settings.natsURL, name: "flightdeck cockpit")
+        let nats = try await NATSLink.options(config.settings, name: "flightdeck cockpit")
         let keeper = await HistoryKeeper.opening(store: store, api: api, options: .onThisMachine(connection: connection,
             trace: config.trace, nats: nats, historyPath: store.path, readOnly: readOnly))
         self.init(api: api, keeper: keeper, namespace: connection.namespace, context: connection.contextName,

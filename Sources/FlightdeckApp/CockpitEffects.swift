@@ -197,7 +197,13 @@ public struct CockpitEffects: Sendable {
         let jobID = job?.id ?? name
         do {
             switch intent {
-            case .delete: try await actions.delete(job: name)
+            case .delete:
+                let revoked = try await BusRevocation.revoke(jobName: name, api: cluster.api, namespace: cluster.namespace,
+                    settings: cluster.config.settings)
+                try await actions.delete(job: name)
+                if case .recordedOnly(_, let reason) = revoked {
+                    return send(.actionFinished("delete \(name): done; its NATS user is revoked in the keys, but the server was not told (\(reason))"))
+                }
             case .pin: try await actions.pin(job: name)
             case .cancel: try await actions.cancel(job: name, jobID: jobID)
             case .steer(_, let command): try await actions.steer(jobID: jobID, command)

@@ -3,6 +3,7 @@ import FlightdeckCore
 import Foundation
 import HistoryStore
 import KubeClient
+import NATSAuth
 import NATSClient
 import Orchestrator
 
@@ -24,18 +25,28 @@ public struct DemoRun: Sendable {
     public let server: String
     /// The local nats-server's port, when the trace goes over NATS.
     public let natsPort: Int?
+    /// The bus keys the local nats-server trusts, and where they are kept: each agent gets its
+    /// own NATS user at submit, the cockpit one of its own, as against a real install.
+    public let bus: BusIdentity?
+    /// `settings` as the tools see them: the bus keys, and the local NATS to tell revocations.
+    public let toolSettings: ClusterSettings
     /// Real agents on the agent runtime (else simulated ones).
     public let realAgents: Bool
     public let tasks: [AgentTask]
 
-    public init(api: KubeAPI, store: HistoryStore, feed: DemoFeed, server: String, natsPort: Int?, realAgents: Bool,
-        agents: Int, seed: UInt64, speed: Double)
+    public init(api: KubeAPI, store: HistoryStore, feed: DemoFeed, server: String, natsPort: Int?, bus: BusIdentity? = nil,
+        realAgents: Bool, agents: Int, seed: UInt64, speed: Double)
     {
         self.api = api
         self.store = store
         self.feed = feed
         self.server = server
         self.natsPort = natsPort
+        self.bus = bus
+        var toolSettings = Self.settings
+        if case .keys(_, let path)? = bus?.source { toolSettings.natsKeysPath = path }
+        toolSettings.natsURL = natsPort.map { "nats://127.0.0.1:\($0)" }
+        self.toolSettings = toolSettings
         self.realAgents = realAgents
         tasks = realAgents ? DemoScenario.runtimeTasks(count: agents, seed: seed, stepDelay: 1.5 / speed)
             : DemoScenario.tasks(count: agents, seed: seed, image: Self.simulatedImage)
@@ -56,7 +67,7 @@ public struct DemoRun: Sendable {
 
     /// Applies Flightdeck's bundle to the demo's cluster.
     public func install() async throws {
-        try await ClusterBootstrap.apply(Self.settings, api: api) { _ in }
+        try await ClusterBootstrap.apply(Self.settings, authorization: bus?.authorization ?? .insecure, api: api) { _ in }
         feed.say("installed: namespace agents (PodSecurity restricted), RBAC, NetworkPolicies, egress proxy, NATS")
     }
 
@@ -64,7 +75,10 @@ public struct DemoRun: Sendable {
     public func keeper() async -> HistoryKeeper {
         await HistoryKeeper.opening(store: store, api: api, options: .init(
             namespace: Self.settings.namespace, context: Self.context,
-            nats: natsPort.map { NATSConnection.Options(servers: [NATSServerAddress(host: "127.0.0.1", port: $0)], name: "flightdeck demo") },
+            nats: natsPort.map {
+                NATSConnection.Options(servers: [NATSServerAddress(host: "127.0.0.1", port: $0)],
+                    credentials: bus?.proof(name: "flightdeck demo"), name: "flightdeck demo")
+            },
             durableName: "flightdeck-demo", trace: TraceSettings(startFrom: .all)))
     }
 
@@ -73,21 +87,21 @@ public struct DemoRun: Sendable {
         var defaults = TaskTemplate()
         defaults.image = realAgents ? TaskTemplate.defaultImage : Self.simulatedImage
         if realAgents { defaults.environment = ["AGENT_MODEL": "scripted:demo"] }
-        return ManifestConfig(settings: Self.settings, taskDefaults: defaults, trace: TraceSettings(startFrom: .all))
+        return ManifestConfig(settings: toolSettings, taskDefaults: defaults, trace: TraceSettings(startFrom: .all))
     }
 
     /// The cockpit on the demo: the tasks are submitted (and recorded as `flightdeck submit`
     /// records them, so that `R` can retry a failed one) while it opens. Returns the signal
     /// that ended it, if one did.
     public func runCockpit(theme: String, mouse: Bool, quitAfter: Double?) async throws -> Int32? {
-        let (tasks, api, store) = (tasks, api, store)
+        let (tasks, api, store, settings) = (tasks, api, store, toolSettings)
         let cluster = CockpitCluster(api: api, keeper: await keeper(), namespace: Self.settings.namespace, context: Self.context,
             server: server, config: config)
         return try await CockpitSession.open(cluster: cluster, store: store, readOnly: false, theme: theme, mouse: mouse,
             quitAfter: quitAfter, whileOpen: {
                 for task in tasks where !Task.isCancelled {
                     _ = try? await TaskSubmission.submit(task, secretFilePaths: [:], api: api, context: Self.context,
-                        settings: Self.settings, store: store)
+                        settings: settings, store: store)
                 }
             }) { name in
             throw OperatorError("the demo runs on its own simulated cluster: quit it and run `flightdeck --context \(name)`")
@@ -98,7 +112,7 @@ public struct DemoRun: Sendable {
     /// and the agents' trace lines as history commits them, while the tasks are submitted.
     public func runPlain(until stop: @escaping @Sendable () async -> Void) async {
         let keeper = await keeper()
-        let (feed, store, api, tasks) = (feed, store, api, tasks)
+        let (feed, store, api, tasks, bus) = (feed, store, api, tasks, bus)
         let titles = Dictionary(uniqueKeysWithValues: tasks.map { (TaskManifests.jobName($0), $0.title ?? "") })
         let (jobUpdates, jobUpdate) = AsyncStream<Reconciler.Update>.makeStream()
         await withTaskGroup(of: Bool.self) { group in
@@ -124,7 +138,8 @@ public struct DemoRun: Sendable {
             group.addTask {
                 for task in tasks where !Task.isCancelled {
                     do {
-                        _ = try await Submitter(api: api).submit(SubmitPlan(task: task, settings: Self.settings))
+                        _ = try await Submitter(api: api).submit(SubmitPlan(task: task, settings: Self.settings,
+                            natsCredentials: bus?.jobCredentials(task)?.fileText))
                         feed.say("submitted \(TaskManifests.jobName(task)): \(task.prompt)")
                     } catch {
                         feed.say("could not submit \(TaskManifests.jobName(task)): \(error)")

@@ -27,10 +27,24 @@ public struct JobActions: Sendable {
         AgentActions(api: api, namespace: namespace, commands: nats.map(NATSCommandChannel.init(connection:)))
     }
 
-    /// Deletes the Job; its pods, workspace claim and Secret follow.
-    public func delete(_ name: String) async throws -> String {
-        try await ClusterSync.report { try await actions.delete(job: name) }
-        return "job.batch/\(TerminalText.line(name)) deleted (its pods, workspace claim and Secret follow)"
+    /// Deletes the Job; its pods, workspace claim and Secret follow. With `settings` holding
+    /// the bus keys, the job's NATS user is revoked first (`BusRevocation`).
+    public func delete(_ name: String, settings: ClusterSettings? = nil) async throws -> String {
+        var revocation = BusRevocation.Outcome.none
+        try await ClusterSync.report {
+            if let settings {
+                revocation = try await BusRevocation.revoke(jobName: name, api: api, namespace: namespace, settings: settings)
+            }
+            try await actions.delete(job: name)
+        }
+        let line = "job.batch/\(TerminalText.line(name)) deleted (its pods, workspace claim and Secret follow)"
+        return switch revocation {
+        case .none: line
+        case .revoked: line + "; its NATS user is revoked"
+        case .recordedOnly(_, let reason):
+            line + "; its NATS user is revoked in the keys, but the NATS server was not told (\(TerminalText.line(reason))): "
+                + "`flightdeck install` tells it"
+        }
     }
 
     /// Keeps the finished Job for debugging (no `ttlSecondsAfterFinished`).

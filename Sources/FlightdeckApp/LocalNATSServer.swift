@@ -1,8 +1,12 @@
+import AgentManifests
 import Foundation
+import NATSAuth
 import NATSClient
 
-/// A nats-server with JetStream that Flightdeck starts itself for the demo: on a free
-/// loopback port, its store in the demo's data directory, stopped with the demo.
+/// A nats-server with JetStream that Flightdeck starts itself for the demo and `flightdeck
+/// sim --nats`: on a free loopback port, its store in the demo's data directory, stopped with
+/// the demo — and, given bus keys, with the JWT authorization the install bundle gives the
+/// in-cluster server, so the demo exercises what production runs.
 public final class LocalNATSServer: @unchecked Sendable {
     let process = Process()
     public private(set) var port = 0
@@ -14,16 +18,16 @@ public final class LocalNATSServer: @unchecked Sendable {
 
     /// `nil` when nats-server is not installed; throws when it is but would not start.
     /// Waits for its ports file without holding a thread of the cooperative pool.
-    public static func startIfInstalled(storeDirectory: String) async throws -> LocalNATSServer? {
+    public static func startIfInstalled(storeDirectory: String, keys: BusKeys? = nil) async throws -> LocalNATSServer? {
         guard let executable = Executables.find("nats-server", environment: ProcessInfo.processInfo.environment)
         else { return nil }
-        let server = try LocalNATSServer(executable: executable, storeDirectory: storeDirectory)
+        let server = try LocalNATSServer(executable: executable, storeDirectory: storeDirectory, keys: keys)
         try await Self.launchOnThreadOfItsOwn(server.process)
         try await server.waitUntilListening()
         return server
     }
 
-    private init(executable: String, storeDirectory: String) throws {
+    private init(executable: String, storeDirectory: String, keys: BusKeys?) throws {
         // The server picks a free port itself and says which in a ports file: no window in
         // which another process takes a port probed free beforehand.
         let portsDirectory = storeDirectory + "/ports"
@@ -32,7 +36,13 @@ public final class LocalNATSServer: @unchecked Sendable {
         self.executable = executable
         try? FileManager.default.removeItem(atPath: portsDirectory)
         try FileManager.default.createDirectory(atPath: portsDirectory, withIntermediateDirectories: true)
-        let arguments = ["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", portsDirectory, "-js", "-sd", storeDirectory]
+        var arguments = ["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", portsDirectory, "-js", "-sd", storeDirectory]
+        if let keys {
+            let config = storeDirectory + "/nats.conf"
+            try BusIdentity.authorization(keys).serverConfiguration(resolverDirectory: storeDirectory + "/jwt")
+                .write(toFile: config, atomically: true, encoding: .utf8)
+            arguments = ["-c", config] + arguments
+        }
         // Through setpriv (util-linux) where there is one, the server gets SIGTERM when the
         // demo dies however it dies (SIGKILL, a crash), instead of living on unowned.
         if FileManager.default.isExecutableFile(atPath: Self.setpriv) {

@@ -12,7 +12,9 @@ public enum TaskSubmission {
     public static func submit(_ task: AgentTask, secretFilePaths: [String: String], api: KubeAPI, context: String?,
         settings: ClusterSettings, store: HistoryStore) async throws -> SubmitOutcome
     {
-        let plan = SubmitPlan(task: task, settings: settings)
+        // The job's own NATS user, when this machine holds the bus keys.
+        let identity = try await offThePool { try BusIdentity.load(settings) }
+        let plan = SubmitPlan(task: task, settings: settings, natsCredentials: identity?.jobCredentials(task)?.fileText)
         let outcome = try await Submitter(api: api).submit(plan)
         let redactor = SecretRedactor()
         let job = AgentJob(

@@ -13,8 +13,8 @@ public enum AccountUpdate {
 
     /// Sends `keys`' account JWT through `connection` (a system-account user's) and returns
     /// the server's message ("jwt updated"); throws the server's refusal.
-    public static func push(_ keys: BusKeys, through connection: NATSConnection, now: Date = Date()) async throws {
-        let jwt = keys.accountJWT(now: now)
+    public static func push(_ keys: BusKeys, through connection: NATSConnection) async throws {
+        let jwt = keys.accountJWT()
         let subject = "$SYS.REQ.ACCOUNT.\(keys.account.publicKey).CLAIMS.UPDATE"
         let reply = try await connection.request(subject, payload: Array(jwt.token.utf8), timeout: .seconds(5))
         let answer = try? JSONParser(maxDepth: 8).parse(reply.payload)
@@ -34,7 +34,7 @@ public enum AccountUpdate {
             name: "flightdeck-account-update"))
         do {
             try await connection.connect(timeout: .seconds(10))
-            try await push(keys, through: connection, now: now)
+            try await push(keys, through: connection)
         } catch {
             await connection.close()
             throw error

@@ -6,7 +6,7 @@ import Foundation
 ///
 ///     {"version": 1, "operator": "SO…", "account": "SA…", "system": "SA…",
 ///      "signing_keys": [{"seed": "SA…", "created": "2026-12-04T19:00:00Z"}],
-///      "revocations": {"U…": "2026-12-04T20:00:00Z"}}
+///      "revocations": {"U…": "2026-12-04T20:00:00Z"}, "updated": "2026-12-04T20:00:00Z"}
 public enum BusKeyFile {
     /// `$XDG_CONFIG_HOME/flightdeck/nats-keys.json`, else `~/.config/flightdeck/nats-keys.json`.
     public static func defaultPath(environment: [String: String], home: String) -> String {
@@ -56,7 +56,8 @@ public enum BusKeyFile {
             revocations[member.key] = date
         }
         return BusKeys(operatorKey: try seed(json["operator"], "operator"), account: try seed(json["account"], "account"),
-            signingKeys: signing, system: try seed(json["system"], "system"), revocations: revocations)
+            signingKeys: signing, system: try seed(json["system"], "system"), revocations: revocations,
+            updated: json["updated"]?.stringValue.flatMap(RFC3339.date(from:)) ?? signing.map(\.created).max()!)
     }
 
     static func format(_ keys: BusKeys) -> String {
@@ -71,7 +72,30 @@ public enum BusKeyFile {
             .init("revocations", .object(keys.revocations.sorted { $0.key < $1.key }.map {
                 .init($0.key, .string(RFC3339.string(from: $0.value)))
             })),
+            .init("updated", .string(RFC3339.string(from: keys.updated))),
         ])
         return json.serialized + "\n"
+    }
+}
+
+extension BusKeyFile {
+    /// Reads, changes and writes the keys under an exclusive lock (`<path>.lock`, `flock`),
+    /// so two commands revoking at once both count. Blocks: call off the cooperative pool.
+    public static func update(_ path: String, _ change: (inout BusKeys) throws -> Void) throws -> BusKeys {
+        let lockPath = path + ".lock"
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw SecretFile.Failure("the NATS keys: cannot open \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                throw SecretFile.Failure("the NATS keys: cannot lock \(lockPath): \(String(cString: strerror(errno)))")
+            }
+        }
+        var keys = try read(path)
+        try change(&keys)
+        try write(keys, to: path)
+        return keys
     }
 }

@@ -26,6 +26,10 @@ public struct BusKeys: Sendable, Hashable {
     public var system: NKey
     /// Revoked user public keys, with when: the server refuses their JWTs issued before then.
     public var revocations: [String: Date]
+    /// When the keys last changed: the issue time of the operator and account JWTs, so the
+    /// same keys always give the same JWTs (the install bundle stays unchanged between runs)
+    /// and every change gives later ones (a server keeps the newer account JWT).
+    public var updated: Date
 
     /// The longest any credential minted here lives: job credentials are capped to it, and a
     /// revocation older than it can be forgotten (everything it covered has expired).
@@ -33,18 +37,22 @@ public struct BusKeys: Sendable, Hashable {
     /// Signing keys kept at once (the current one and those running jobs may still use).
     public static let signingKeysKept = 3
 
-    public init(operatorKey: NKey, account: NKey, signingKeys: [SigningKey], system: NKey, revocations: [String: Date] = [:]) {
+    public init(operatorKey: NKey, account: NKey, signingKeys: [SigningKey], system: NKey, revocations: [String: Date] = [:],
+        updated: Date)
+    {
         self.operatorKey = operatorKey
         self.account = account
         self.signingKeys = signingKeys
         self.system = system
         self.revocations = revocations
+        self.updated = updated
     }
 
     /// A new set of keys.
     public static func generate(now: Date = Date()) -> BusKeys {
         BusKeys(operatorKey: .generate(.operator_), account: .generate(.account),
-            signingKeys: [SigningKey(key: .generate(.account), created: now)], system: .generate(.account))
+            signingKeys: [SigningKey(key: .generate(.account), created: now)], system: .generate(.account),
+            updated: Self.whole(now))
     }
 
     /// The signing key users are issued by now.
@@ -55,6 +63,7 @@ public struct BusKeys: Sendable, Hashable {
     public mutating func rotate(now: Date = Date()) {
         signingKeys.append(SigningKey(key: .generate(.account), created: now))
         if signingKeys.count > Self.signingKeysKept { signingKeys.removeFirst(signingKeys.count - Self.signingKeysKept) }
+        touch(now)
     }
 
     /// Revokes `user` (a public key) from `now` on, and forgets revocations older than any
@@ -62,19 +71,28 @@ public struct BusKeys: Sendable, Hashable {
     public mutating func revoke(user: String, now: Date = Date()) {
         revocations[user] = now
         revocations = revocations.filter { now.timeIntervalSince($0.value) <= Self.longestCredential }
+        touch(now)
     }
+
+    /// Moves `updated` on: to `now`, and at least a second past the last change (JWT times
+    /// are whole seconds).
+    private mutating func touch(_ now: Date) {
+        updated = max(Self.whole(now), updated.addingTimeInterval(1))
+    }
+
+    static func whole(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
 
     // MARK: - JWTs the server trusts
 
-    public func operatorJWT(now: Date = Date()) -> NATSJWT {
+    public func operatorJWT() -> NATSJWT {
         NATSJWT.sign(subject: operatorKey.publicKey, name: "flightdeck",
             nats: ["system_account": .string(system.publicKey), "type": "operator", "version": 2],
-            issuer: operatorKey, issuedAt: now)
+            issuer: operatorKey, issuedAt: updated)
     }
 
     /// The account agents and tools live in: JetStream on without limits of its own (the
     /// streams carry theirs), users only from the signing keys, revocations.
-    public func accountJWT(now: Date = Date()) -> NATSJWT {
+    public func accountJWT() -> NATSJWT {
         var nats: [JSONValue.Member] = [
             .init("limits", [
                 "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": true, "conn": -1,
@@ -89,14 +107,15 @@ public struct BusKeys: Sendable, Hashable {
             })))
         }
         nats += [.init("type", "account"), .init("version", 2)]
-        return NATSJWT.sign(subject: account.publicKey, name: "flightdeck", nats: .object(nats), issuer: operatorKey, issuedAt: now)
+        return NATSJWT.sign(subject: account.publicKey, name: "flightdeck", nats: .object(nats), issuer: operatorKey,
+            issuedAt: updated)
     }
 
-    public func systemAccountJWT(now: Date = Date()) -> NATSJWT {
+    public func systemAccountJWT() -> NATSJWT {
         NATSJWT.sign(subject: system.publicKey, name: "SYS",
             nats: ["limits": ["subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": true,
                 "conn": -1, "leaf": -1], "type": "account", "version": 2],
-            issuer: operatorKey, issuedAt: now)
+            issuer: operatorKey, issuedAt: updated)
     }
 
     // MARK: - Users
@@ -125,33 +144,5 @@ public struct BusKeys: Sendable, Hashable {
             nats: ["pub": ["allow": [">"]], "sub": ["allow": [">"]], "subs": -1, "data": -1, "payload": -1,
                 "type": "user", "version": 2],
             issuer: system, issuedAt: now, expires: now.addingTimeInterval(3600)), key: key)
-    }
-
-    // MARK: - Server configuration
-
-    /// The authorization part of a nats-server configuration: the operator, the system
-    /// account, and a full resolver (account JWTs kept in `resolverDirectory`, so revocations
-    /// pushed later survive a restart) seeded with both accounts.
-    public func serverConfiguration(resolverDirectory: String, now: Date = Date()) -> String {
-        """
-        operator: \(operatorJWT(now: now).token)
-        system_account: \(system.publicKey)
-        resolver: {
-          type: full
-          dir: \(Self.quoted(resolverDirectory))
-          allow_delete: false
-          interval: "2m"
-          timeout: "1.9s"
-        }
-        resolver_preload: {
-          \(account.publicKey): \(accountJWT(now: now).token)
-          \(system.publicKey): \(systemAccountJWT(now: now).token)
-        }
-
-        """
-    }
-
-    static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

@@ -441,12 +441,13 @@ struct PodRun {
             } else if let configMap = volume.configMapName {
                 path = base + "/kubernetes.io~configmap/\(volumeName)"
                 if let object = try? context.store.get(type: .configMaps, namespace: namespace, name: configMap) {
-                    writeKeys(ConfigMap(json: object).data.mapValues { Array($0.utf8) }, into: path!)
+                    writeKeys(ConfigMap(json: object).data.mapValues { Array($0.utf8) }, source: volume.json["configMap"],
+                        into: path!)
                 }
             } else if let secret = volume.secretName {
                 path = base + "/kubernetes.io~secret/\(volumeName)"
                 if let object = try? context.store.get(type: .secrets, namespace: namespace, name: secret) {
-                    writeKeys(Secret(json: object).data, into: path!)
+                    writeKeys(Secret(json: object).data, source: volume.json["secret"], into: path!)
                 }
             } else {
                 path = base + "/other/\(volumeName)"
@@ -475,10 +476,29 @@ struct PodRun {
         return true
     }
 
-    func writeKeys(_ data: [String: [UInt8]], into directory: String) {
+    /// Projects a config map's or secret's keys into the volume as the kubelet does: only
+    /// the `items` listed (at their `path`, with their `mode`) when there are any, else every
+    /// key; files get `defaultMode` (0644 unless the volume says).
+    func writeKeys(_ data: [String: [UInt8]], source: JSONValue?, into directory: String) {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for (key, value) in data where !key.contains("/") {
-            try? Data(value).write(to: URL(fileURLWithPath: directory + "/" + key))
+        let defaultMode = source?["defaultMode"]?.int64Value.map { mode_t(clamping: $0) } ?? 0o644
+        var files: [(path: String, bytes: [UInt8], mode: mode_t)] = []
+        if let items = source?["items"]?.arrayValue {
+            for item in items {
+                guard let key = item["key"]?.stringValue, let bytes = data[key] else { continue }
+                let path = item["path"]?.stringValue ?? key
+                guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else { continue }
+                files.append((path, bytes, item["mode"]?.int64Value.map { mode_t(clamping: $0) } ?? defaultMode))
+            }
+        } else {
+            files = data.filter { !$0.key.contains("/") }.map { ($0.key, $0.value, defaultMode) }
+        }
+        for file in files {
+            let target = directory + "/" + file.path
+            try? FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
+            try? Data(file.bytes).write(to: URL(fileURLWithPath: target))
+            chmod(target, file.mode & 0o777)
         }
     }
 

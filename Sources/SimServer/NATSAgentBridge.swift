@@ -4,6 +4,7 @@ import NATSAuth
 import NATSClient
 import SimAgent
 import SimCluster
+import Synchronization
 
 /// Connects the simulated agents to a real NATS server, as the real ones are.
 ///
@@ -14,22 +15,32 @@ import SimCluster
 ///   exercises exactly what a real agent is granted.
 /// - On a server without authorization, pods without credentials share one connection, and
 ///   what operators publish on `cmd.agent.<id>` reaches the agent through the kubelet's
-///   command bus.
+///   command bus. A server that refuses a connection without credentials is one in JWT
+///   mode: then there is no shared connection.
 public final class NATSAgentBridge: Sendable {
     public let address: NATSServerAddress
-    /// The shared connection; `nil` on a server that requires credentials.
-    public let connection: NATSConnection?
+    private let shared: Mutex<NATSConnection?>
 
     public init(url: String, authorized: Bool = false) throws {
         guard let address = NATSServerAddress(url: url) else { throw NATSError.invalidSubject(url) }
         self.address = address
-        connection = authorized ? nil : NATSConnection(options: .init(servers: [address], name: "flightdeck-sim"))
+        shared = Mutex(authorized ? nil : NATSConnection(options: .init(servers: [address], name: "flightdeck-sim")))
     }
+
+    /// The shared connection; `nil` on a server that requires credentials.
+    public var connection: NATSConnection? { shared.withLock { $0 } }
 
     /// Connects the shared connection (waiting up to `timeout` for the first connection;
     /// generous, because a machine busy starting a whole cluster can be slow to get to it).
     public func start(timeout: Duration = .seconds(60)) async throws {
-        try await connection?.connect(timeout: timeout)
+        guard let connection else { return }
+        do {
+            try await connection.connect(timeout: timeout)
+        } catch NATSError.refused(_, let message) where message.localizedCaseInsensitiveContains("authorization") {
+            // JWT mode: agents connect as their jobs' users.
+            shared.withLock { $0 = nil }
+            await connection.close()
+        }
     }
 
     /// The link a starting agent pod makes: its own connection when it has credentials, the
@@ -37,7 +48,10 @@ public final class NATSAgentBridge: Sendable {
     public func link(_ request: AgentBusRequest) -> AgentBusLink? {
         guard OperatorCommand.isValidJobID(request.jobID) else { return nil }
         if let path = request.environment["NATS_CREDS_FILE"] {
-            guard let credentials = try? NATSCredentials.read(request.resolvePath(path)) else { return nil }
+            // The file's mode is the pod's (the Secret volume's defaultMode), not ours to judge.
+            guard let text = try? String(contentsOfFile: request.resolvePath(path), encoding: .utf8),
+                let credentials = try? NATSCredentials(fileText: text)
+            else { return nil }
             let own = NATSConnection(options: .init(servers: [address], credentials: credentials.proof,
                 inboxPrefix: request.environment["NATS_INBOX_PREFIX"] ?? BusNames.inboxPrefix(forJob: request.jobID),
                 name: "agent \(request.jobID)"))

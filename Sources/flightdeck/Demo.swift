@@ -3,6 +3,7 @@ import FlightdeckApp
 import Foundation
 import HistoryStore
 import KubeClient
+import NATSAuth
 import SimCluster
 import SimServer
 
@@ -59,13 +60,17 @@ extension Flightdeck {
             let farewell = keepData ? "stopped; history kept in \(history)"
                 : "stopped; removed \(data.path) (--keep or --data-dir keeps it)"
             defer { if !keepData { try? FileManager.default.removeItem(at: data) } }
-            // The trace goes over NATS JetStream when nats-server is installed, else through pod logs.
-            let natsServer = noNATS ? nil : try await LocalNATSServer.startIfInstalled(storeDirectory: data.appendingPathComponent("nats").path)
+            // The trace goes over NATS JetStream when nats-server is installed, else through pod
+            // logs; NATS with JWT authorization from keys made for this demo, as an install's.
+            let bus = noNATS ? nil : try BusIdentity.generate(in: data.path)
+            let natsServer = noNATS ? nil : try await LocalNATSServer.startIfInstalled(
+                storeDirectory: data.appendingPathComponent("nats").path, keys: bus?.keys)
             defer { natsServer?.stop() }
             let cluster: SimulatedCluster
             do {
                 cluster = try await SimulatedCluster.start(.init(dataDirectory: data, timing: SimTiming(scale: 1 / speed),
-                    seed: seed, bookmarkInterval: .seconds(5), natsURL: natsServer?.url, agentRuntimePython: python))
+                    seed: seed, bookmarkInterval: .seconds(5), natsURL: natsServer?.url, natsAuthorized: bus != nil,
+                    agentRuntimePython: python))
             } catch {
                 throw OperatorError("cannot start the simulated cluster in \(data.path): \(error)")
             }
@@ -82,7 +87,8 @@ extension Flightdeck {
                 k3sConfigPath: data.path + "/none", serviceAccountDirectory: data.path + "/none")
                 .load(kubeconfig: cluster.kubeconfigURL.path)
             let demo = DemoRun(api: KubeAPI(connection: connection, qps: 50, burst: 100), store: try await HistoryStore.opening(path: history),
-                feed: feed, server: cluster.url, natsPort: natsServer?.port, realAgents: python != nil, agents: agents, seed: seed,
+                feed: feed, server: cluster.url, natsPort: natsServer?.port, bus: natsServer == nil ? nil : bus,
+                realAgents: python != nil, agents: agents, seed: seed,
                 speed: speed)
             try await demo.install()
 

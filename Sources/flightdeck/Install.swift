@@ -1,6 +1,7 @@
 import AgentManifests
 import ArgumentParser
 import FlightdeckApp
+import Foundation
 import KubeClient
 
 extension Flightdeck {
@@ -13,6 +14,9 @@ extension Flightdeck {
             discussion: """
                 Settings come from the cluster: section of Flightdeck's config file and the flags.
                 --apply needs rights to create namespaces, RBAC and NetworkPolicies (a cluster admin).
+                The first run makes the NATS bus keys (cluster.nats.keys, else
+                $XDG_CONFIG_HOME/flightdeck/nats-keys.json, mode 0600): the in-cluster NATS trusts
+                them, each job gets its own user from them, and whoever holds them may use the bus.
                 """)
 
         @OptionGroup var cluster: ClusterOptions
@@ -24,14 +28,27 @@ extension Flightdeck {
         @Option(name: [.customShort("o"), .customLong("output")], help: "yaml or json (when printing).")
         var output: ManifestOutput = .yaml
 
+        @Flag(name: .customLong("rotate-nats-keys"), help: "Sign new agents' NATS users with a new key (the oldest of three retires; jobs it signed then stop being accepted) and tell the NATS server.")
+        var rotateNATSKeys = false
+
+        @Flag(name: .customLong("insecure-nats"), help: "Deploy NATS without authorization: any agent can read and steer every other agent. Only for trying things out.")
+        var insecureNATS = false
+
+        func validate() throws {
+            if rotateNATSKeys, insecureNATS { throw ValidationError("--rotate-nats-keys and --insecure-nats exclude each other") }
+        }
+
         func run() async throws {
             let config = try settings.load(namespace: cluster.namespace)
+            let bus = try await BusInstall.prepare(config.settings, insecure: insecureNATS, rotate: rotateNATSKeys,
+                defaultKeysPath: SettingsOptions.defaultKeysPath) { FileHandle.standardError.write(Data(("flightdeck: " + $0 + "\n").utf8)) }
             guard apply else {
-                print(output.render(InstallManifests.all(config.settings)), terminator: "")
+                print(output.render(InstallManifests.all(config.settings, natsAuthorization: bus.authorization)), terminator: "")
                 return
             }
             let api = KubeAPI(connection: try cluster.connection())
-            try await ClusterBootstrap.apply(config.settings, api: api) { print($0) }
+            try await ClusterBootstrap.apply(config.settings, authorization: bus.authorization, api: api) { print($0) }
+            if let line = await bus.tellServer(config.settings) { print(line) }
         }
     }
 }

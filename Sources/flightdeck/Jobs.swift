@@ -50,12 +50,14 @@ extension Flightdeck.Jobs {
         static let configuration = CommandConfiguration(
             abstract: "Delete an agent Job with its pods, workspace claim and Secret.")
         @OptionGroup var cluster: ClusterOptions
+        @OptionGroup var settings: SettingsOptions
         @Argument(help: "The Job's name.") var name: String
 
         func run() async throws {
             let connection = try cluster.connection()
+            let config = try settings.load(namespace: connection.namespace)
             let actions = JobActions(api: KubeAPI(connection: connection), namespace: connection.namespace)
-            print(try await actions.delete(name))
+            print(try await actions.delete(name, settings: config.settings))
         }
     }
 
@@ -85,7 +87,7 @@ extension Flightdeck.Jobs {
             let connection = try cluster.connection()
             let api = KubeAPI(connection: connection)
             let config = try settings.load(namespace: connection.namespace)
-            let nats = try await NATSLink.connect(url: config.settings.natsURL, required: false, configPath: settings.configPath)
+            let nats = try await NATSLink.connect(config.settings, required: false, configPath: settings.configPath)
             let actions = JobActions(api: api, namespace: connection.namespace, nats: nats)
             let line: String
             do { line = try await actions.cancel(name, grace: .seconds(grace)) } catch {
@@ -112,7 +114,7 @@ extension Flightdeck.Jobs {
             let connection = try cluster.connection()
             let api = KubeAPI(connection: connection)
             let config = try settings.load(namespace: connection.namespace)
-            guard let nats = try await NATSLink.connect(url: config.settings.natsURL, required: true,
+            guard let nats = try await NATSLink.connect(config.settings, required: true,
                 configPath: settings.configPath)
             else { return }
             let actions = JobActions(api: api, namespace: connection.namespace, nats: nats)

@@ -45,7 +45,7 @@ extension Flightdeck {
             let connection = try cluster.connection()
             let api = KubeAPI(connection: connection)
             let config = try settings.load(namespace: connection.namespace)
-            let nats = try NATSLink.options(url: config.settings.natsURL, name: "flightdeck logs")
+            let nats = try await NATSLink.options(config.settings, name: "flightdeck logs")
             let known = try await store.reading { try JobLookup.find(job, in: $0) }
             let keeper = await HistoryKeeper.opening(store: store, api: api, options: .onThisMachine(connection: connection,
                 trace: config.trace, nats: nats, historyPath: store.path, jobName: known?.name ?? job, readOnly: true))

@@ -1,10 +1,12 @@
 import AgentManifests
 import ArgumentParser
+import FlightdeckApp
+import Foundation
 
 extension Flightdeck.Manifests {
-    struct InstallManifestsCommand: ParsableCommand {
+    struct InstallManifestsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "install",
-            abstract: "Print the cluster bootstrap: namespace, RBAC, NetworkPolicies, egress proxy, NATS, Fluent Bit config.")
+            abstract: "Print the cluster bootstrap: namespace, RBAC, NetworkPolicies, egress proxy, NATS, the log shipper's config.")
 
         @OptionGroup var settings: SettingsOptions
 
@@ -14,9 +16,14 @@ extension Flightdeck.Manifests {
         @Option(name: [.customShort("o"), .customLong("output")], help: "yaml or json.")
         var output: ManifestOutput = .yaml
 
-        func run() throws {
+        @Flag(name: .customLong("insecure-nats"), help: "NATS without authorization (see flightdeck install).")
+        var insecureNATS = false
+
+        func run() async throws {
             let config = try settings.load(namespace: namespace)
-            print(output.render(InstallManifests.all(config.settings)), terminator: "")
+            let bus = try await BusInstall.prepare(config.settings, insecure: insecureNATS, rotate: false,
+                defaultKeysPath: SettingsOptions.defaultKeysPath) { FileHandle.standardError.write(Data(("flightdeck: " + $0 + "\n").utf8)) }
+            print(output.render(InstallManifests.all(config.settings, natsAuthorization: bus.authorization)), terminator: "")
         }
     }
 }

@@ -25,7 +25,7 @@ extension Flightdeck {
             let api = KubeAPI(connection: connection)
             var config = try settings.load(namespace: connection.namespace)
             if let startFrom { config.trace.startFrom = try HeadlessRecorder.startPoint(startFrom, now: Date()) }
-            let nats = try NATSLink.options(url: config.settings.natsURL, name: "flightdeck record")
+            let nats = try await NATSLink.options(config.settings, name: "flightdeck record")
             let keeper = await HistoryKeeper.opening(store: store, api: api, options: .onThisMachine(connection: connection,
                 trace: config.trace, nats: nats, historyPath: store.path))
             let recorder = HeadlessRecorder(keeper: keeper, server: connection.server.absoluteString,

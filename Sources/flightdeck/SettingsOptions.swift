@@ -3,6 +3,7 @@ import ArgumentParser
 import FlightdeckApp
 import Foundation
 import KubeClient
+import NATSAuth
 
 /// Where the cluster settings come from: the `cluster:`/`agents:` sections of Flightdeck's
 /// config file (`--config`, else `$XDG_CONFIG_HOME/flightdeck/config.yaml`, else
@@ -32,6 +33,12 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("fatal-exit-code"), help: "The agent exit code that fails the Job without retry (default 42).")
     var fatalExitCode: Int?
 
+    /// Where the bus keys are when the config does not say: `$XDG_CONFIG_HOME/flightdeck/nats-keys.json`.
+    static var defaultKeysPath: String {
+        BusKeyFile.defaultPath(environment: ProcessInfo.processInfo.environment,
+            home: ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory())
+    }
+
     var configPath: String {
         configFile ?? FlightdeckConfig.defaultPath(environment: ProcessInfo.processInfo.environment,
             homeDirectory: ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory())
@@ -55,6 +62,12 @@ struct SettingsOptions: ParsableArguments {
         }
         var settings = config.settings
         if let namespace { settings.namespace = namespace }
+        // The keys `flightdeck install` made, when the config names none.
+        if settings.natsKeysPath == nil, settings.natsCredentialsPath == nil,
+            FileManager.default.fileExists(atPath: Self.defaultKeysPath)
+        {
+            settings.natsKeysPath = Self.defaultKeysPath
+        }
         if let natsURL { settings.natsURL = natsURL }
         if let proxyHost { settings.egressProxy.host = proxyHost }
         if let proxyPort { settings.egressProxy.port = proxyPort }

@@ -26,6 +26,9 @@ extension Flightdeck {
         @Option(name: .customLong("nats-url"), help: "A NATS server the simulated agents publish their trace to and take commands from.")
         var natsURL: String?
 
+        @Flag(name: .customLong("nats"), help: "Start a local nats-server for the agents, with JetStream and the JWT authorization an install has (its keys kept in the data directory).")
+        var startNATS = false
+
         @Option(name: .customLong("agent-runtime"), help: "Containers of the agent runtime's image run as real local processes (python), are simulated (sim), or python when it is installed (auto).")
         var agentRuntime: AgentRuntimeOption = .auto
 
@@ -33,16 +36,20 @@ extension Flightdeck {
         var plainHTTP = false
 
         func validate() throws {
+            if startNATS, natsURL != nil { throw ValidationError("--nats starts a server of its own: leave out --nats-url") }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
         }
 
         func run() async throws {
             let data = URL(fileURLWithPath: dataDirectory ?? SimulatedClusterLaunch.defaultDataDirectory(environment: ProcessInfo.processInfo.environment))
             let python = try agentRuntime.interpreter()
+            let local = startNATS ? try await SimulatedClusterLaunch.startNATS(in: data.path) : nil
+            defer { local?.server.stop() }
+            let natsURL = local?.server.url ?? natsURL
             let cluster: SimulatedCluster
             do {
                 cluster = try await SimulatedCluster.start(.init(dataDirectory: data, port: port, useTLS: !plainHTTP, seed: seed,
-                    natsURL: natsURL, agentRuntimePython: python))
+                    natsURL: natsURL, natsAuthorized: local != nil, agentRuntimePython: python))
             } catch let error as SimServerError {
                 throw OperatorError("\(error)")
             } catch let error as NATSError {
@@ -51,7 +58,7 @@ extension Flightdeck {
                 throw OperatorError("cannot start the simulated cluster in \(data.path): \(error)")
             }
             let banner = SimulatedClusterLaunch.banner(version: Discovery.gitVersion, url: cluster.url,
-                kubeconfig: cluster.kubeconfigURL.path, python: python)
+                kubeconfig: cluster.kubeconfigURL.path, python: python, nats: local.map { ($0.server.url, $0.keysPath) })
             FileHandle.standardOutput.write(Data(banner.utf8))
             await Signals.waitForTermination()
             await cluster.stop()

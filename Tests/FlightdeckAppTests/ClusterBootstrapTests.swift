@@ -2,6 +2,7 @@ import AgentManifests
 import FlightdeckApp
 import FlightdeckCore
 import FlightdeckTestSupport
+import NATSAuth
 import Foundation
 import Testing
 
@@ -11,22 +12,24 @@ import Testing
     @Test func applyingTwiceChangesNothingAndAChangedSettingIsPatched() async throws {
         let fixture = try await SimulatedClusterFixture("flightdeck-bootstrap")
         var settings = ClusterSettings(namespace: "fleet")
+        // The bus keys as `flightdeck install` makes them: the same keys give the same bundle.
+        let authorization = NATSAuthorization.jwt(BusIdentity.authorization(BusKeys.generate()))
         var first: [String] = []
-        try await ClusterBootstrap.apply(settings, api: fixture.api) { first.append($0) }
-        #expect(first.count == InstallManifests.all(settings).count)
+        try await ClusterBootstrap.apply(settings, authorization: authorization, api: fixture.api) { first.append($0) }
+        #expect(first.count == InstallManifests.all(settings, natsAuthorization: authorization).count)
         #expect(first.allSatisfy { $0.hasSuffix(" created") }, "\(first)")
         #expect(first.contains("namespace/fleet created"))
         #expect(first.contains("deployment.apps/egress-proxy created"))
 
         var second: [String] = []
-        try await ClusterBootstrap.apply(settings, api: fixture.api) { second.append($0) }
+        try await ClusterBootstrap.apply(settings, authorization: authorization, api: fixture.api) { second.append($0) }
         #expect(second.allSatisfy { $0.hasSuffix(" unchanged") }, "\(second)")
         #expect(second.map { $0.replacingOccurrences(of: " unchanged", with: "") }
             == first.map { $0.replacingOccurrences(of: " created", with: "") })
 
         settings.egressProxy.port = 3129
         var third: [String] = []
-        try await ClusterBootstrap.apply(settings, api: fixture.api) { third.append($0) }
+        try await ClusterBootstrap.apply(settings, authorization: authorization, api: fixture.api) { third.append($0) }
         #expect(third.contains { $0.hasSuffix(" configured") }, "\(third)")
         #expect(!third.contains { $0.hasSuffix(" created") }, "\(third)")
         await fixture.stop()

@@ -4,6 +4,7 @@ import FlightdeckTestSupport
 import Foundation
 import HistoryStore
 import KubeClient
+import NATSAuth
 import Testing
 
 /// `flightdeck doctor`: the report's lines and exit status (pure), the machine's checks on
@@ -135,7 +136,8 @@ import Testing
         #expect(Self.line(before, "proxy")?.detail.hasPrefix("no deployment egress-proxy in agents") == true)
         #expect(Self.line(before, "nats")?.detail.hasPrefix("no deployment nats in agents") == true)
 
-        try await ClusterBootstrap.apply(ClusterSettings(namespace: "agents"), api: fixture.api) { _ in }
+        try await ClusterBootstrap.apply(ClusterSettings(namespace: "agents"),
+            authorization: .jwt(BusIdentity.authorization(BusKeys.generate())), api: fixture.api) { _ in }
         let after = try await checks(fixture) { ClusterSettings(namespace: $0) }.run()
         #expect(Self.line(after, "podsecurity") == DoctorCheck(name: "podsecurity", ok: true, required: false,
             detail: "namespace agents enforces restricted"))

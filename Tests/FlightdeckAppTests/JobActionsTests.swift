@@ -95,7 +95,7 @@ import Testing
         let inbox = try agent.subscribe("cmd.agent.\(TaskManifests.jobID(task))")
         try await agent.flush()
 
-        let nats = try #require(try await NATSLink.connect(url: server.url, required: true, configPath: "/etc/flightdeck.yaml"))
+        let nats = try #require(try await NATSLink.connect(ClusterSettings(natsURL: server.url), required: true, configPath: "/etc/flightdeck.yaml"))
         let actions = JobActions(api: fixture.api, namespace: fixture.namespace, nats: nats)
         let name = TaskManifests.jobName(task)
         #expect(try await actions.steer(name, .instruct("prefer small diffs")) == "instruct sent to \(name)")
@@ -128,14 +128,14 @@ import Testing
     @Test func natsIsOptionalOrRequiredAsTheCommandNeedsIt() async throws {
         #expect(try NATSLink.options(url: nil, name: "x") == nil)
         #expect(throws: OperatorError("not a NATS URL: http://example.com")) { try NATSLink.options(url: "http://example.com", name: "x") }
-        #expect(try await NATSLink.connect(url: nil, required: false, configPath: "/c.yaml") == nil)
+        #expect(try await NATSLink.connect(ClusterSettings(), required: false, configPath: "/c.yaml") == nil)
         await #expect(throws: OperatorError("no NATS server reachable from here: pass --nats-url or set cluster.nats.url in /c.yaml")) {
-            _ = try await NATSLink.connect(url: nil, required: true, configPath: "/c.yaml")
+            _ = try await NATSLink.connect(ClusterSettings(), required: true, configPath: "/c.yaml")
         }
         // Nothing listens on the discard port: optional means no channel, required means one line.
-        #expect(try await NATSLink.connect(url: "nats://127.0.0.1:9", required: false, configPath: "/c.yaml", timeout: .seconds(2)) == nil)
+        #expect(try await NATSLink.connect(ClusterSettings(natsURL: "nats://127.0.0.1:9"), required: false, configPath: "/c.yaml", timeout: .seconds(2)) == nil)
         await #expect(throws: OperatorError.self) {
-            _ = try await NATSLink.connect(url: "nats://127.0.0.1:9", required: true, configPath: "/c.yaml", timeout: .seconds(2))
+            _ = try await NATSLink.connect(ClusterSettings(natsURL: "nats://127.0.0.1:9"), required: true, configPath: "/c.yaml", timeout: .seconds(2))
         }
     }
 }

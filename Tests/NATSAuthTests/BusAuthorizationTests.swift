@@ -1,3 +1,4 @@
+import FlightdeckApp
 import FlightdeckCore
 import FlightdeckTestSupport
 import Foundation
@@ -13,7 +14,8 @@ struct BusAuthorizationTests {
     /// A nats-server trusting `keys`' operator, JetStream on, a full resolver in its directory.
     static func server(_ keys: BusKeys) async throws -> NATSServerProcess {
         try await NATSServerProcess { directory in
-            keys.serverConfiguration(resolverDirectory: directory + "/jwt") + "jetstream { store_dir: \(BusKeys.quoted(directory + "/js")) }\n"
+            BusIdentity.authorization(keys).serverConfiguration(resolverDirectory: directory + "/jwt")
+                + "jetstream { store_dir: \"\(directory)/js\" }\n"
         }
     }
 

@@ -19,7 +19,7 @@ import Testing
         let fixture = try await SubmitterTests.Fixture()
         var settings = ClusterSettings(namespace: "fleet")
         settings.natsURL = "nats://10.0.0.5:4222"
-        for object in InstallManifests.all(settings) {
+        for object in InstallManifests.all(settings, natsAuthorization: .insecure) {
             let kind = object["kind"]?.stringValue ?? ""
             let apiVersion = object["apiVersion"]?.stringValue ?? ""
             let type = try #require(ResourceType.forKind(kind, apiVersion: apiVersion), "\(kind) is served")

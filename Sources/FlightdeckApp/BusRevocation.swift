@@ -1,0 +1,55 @@
+import AgentManifests
+import FlightdeckCore
+import Foundation
+import KubeClient
+import KubeModel
+import NATSAuth
+import NATSClient
+
+/// Revoking a job's NATS user when its Job is deleted: the user's key comes from the
+/// credentials in the Job's Secret (read before the Job and its Secret go), the revocation is
+/// kept in this machine's bus keys, and the account JWT carrying it is pushed to the server —
+/// which closes the user's connections and refuses it from then on.
+public enum BusRevocation {
+    public enum Outcome: Sendable, Hashable {
+        /// The job had no NATS user of its own (a bus without identities).
+        case none
+        case revoked(user: String)
+        /// Kept in the keys, but the server could not be told (it learns at the next
+        /// `flightdeck install`, which pushes the account).
+        case recordedOnly(user: String, reason: String)
+    }
+
+    /// The user of job `name`'s Secret, revoked (see the type's note). `nil` settings keys or
+    /// no Secret: `.none`.
+    public static func revoke(jobName name: String, api: KubeAPI, namespace: String, settings: ClusterSettings) async throws
+        -> Outcome
+    {
+        guard let keysPath = settings.natsKeysPath else { return .none }
+        let secret: Secret
+        do {
+            secret = try await api.get(Secret.self, namespace: namespace, name: name + "-task")
+        } catch let error as APIError where error.code == 404 {
+            return .none
+        }
+        guard let text = secret.string(forKey: AgentTask.natsCredentialsKey),
+            let credentials = try? NATSCredentials(fileText: text)
+        else { return .none }
+        let user = credentials.key.publicKey
+        let keys: BusKeys
+        do {
+            keys = try await offThePool { try BusKeyFile.update(keysPath) { $0.revoke(user: user) } }
+        } catch {
+            throw OperatorError("\(error)")
+        }
+        guard let url = settings.natsURL, let address = NATSServerAddress(url: url) else {
+            return .recordedOnly(user: user, reason: "no NATS URL is configured here")
+        }
+        do {
+            try await AccountUpdate.push(keys, to: [address])
+        } catch {
+            return .recordedOnly(user: user, reason: "\(error)")
+        }
+        return .revoked(user: user)
+    }
+}
