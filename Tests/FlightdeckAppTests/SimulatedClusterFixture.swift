@@ -16,11 +16,11 @@ final class SimulatedClusterFixture: Sendable {
     var namespace: String { connection.namespace }
 
     init(_ label: String = "flightdeck-app", timing: SimTiming = SimTiming(scale: 0.02), natsURL: String? = nil,
-        storeOptions: HistoryStore.Options = .init()) async throws
+        natsAuthorized: Bool = false, storeOptions: HistoryStore.Options = .init()) async throws
     {
         directory = TemporaryDirectory(label)
         sim = try await SimulatedCluster.start(.init(dataDirectory: URL(fileURLWithPath: directory.file("data")),
-            timing: timing, bookmarkInterval: .seconds(1), natsURL: natsURL))
+            timing: timing, bookmarkInterval: .seconds(1), natsURL: natsURL, natsAuthorized: natsAuthorized))
         connection = try Self.loader(home: directory.path).load(kubeconfig: sim.kubeconfigURL.path)
         api = KubeAPI(connection: connection, qps: 1000, burst: 1000)
         store = try HistoryStore(path: directory.file("history.db"), options: storeOptions)
