@@ -91,7 +91,7 @@ let package = Package(
         /// each agent's Job, workspace claim and Secret, and the install bundle.
         .target(
             name: "AgentManifests",
-            dependencies: ["FlightdeckCore", "KubeModel", "ConfigYAML", .product(name: "Yams", package: "Yams")]
+            dependencies: ["FlightdeckCore", "KubeModel", "ConfigYAML", "NATSAuth", .product(name: "Yams", package: "Yams")]
         ),
 
         /// Keeps the history true to the cluster (reconcile), and deploys and steers agent Jobs.
@@ -201,7 +201,7 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "FlightdeckTestSupport",
-            dependencies: ["FlightdeckCore", "NATSClient"]
+            dependencies: ["FlightdeckCore", "NATSClient", "NATSAuth", "AgentManifests"]
         ),
         .testTarget(
             name: "FlightdeckCoreTests",
@@ -243,11 +243,11 @@ let package = Package(
         .testTarget(
             name: "OrchestratorTests",
             dependencies: ["Orchestrator", "SimServer", "SimCluster", "KubeClient", "KubeModel", "HistoryStore",
-                "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests", "NATSClient"]
+                "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests", "NATSClient", "NATSAuth"]
         ),
         .testTarget(
             name: "NATSAuthTests",
-            dependencies: ["NATSAuth", "NATSClient", "FlightdeckCore", "FlightdeckApp", "AgentManifests", "FlightdeckTestSupport"]
+            dependencies: ["NATSAuth", "NATSClient", "FlightdeckCore", "FlightdeckTestSupport"]
         ),
         .testTarget(
             name: "NATSClientTests",

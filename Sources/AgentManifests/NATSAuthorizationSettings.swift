@@ -1,5 +1,6 @@
 import FlightdeckCore
 import Foundation
+import NATSAuth
 
 /// What the in-cluster nats-server needs to enforce decentralized JWT authorization: the
 /// operator that signs Flightdeck's accounts, the system account, and the account JWTs to seed
@@ -24,6 +25,13 @@ public struct NATSAuthorizationSettings: Sendable, Hashable, Codable {
         self.operatorJWT = operatorJWT
         self.systemAccount = systemAccount
         self.accountJWTs = accountJWTs
+    }
+
+    /// What nats-server needs to trust `keys`: the operator, the system account, and both
+    /// accounts' JWTs (with the signing keys and revocations the keys hold now).
+    public init(keys: BusKeys) {
+        self.init(operatorJWT: keys.operatorJWT().token, systemAccount: keys.system.publicKey,
+            accountJWTs: [keys.account.publicKey: keys.accountJWT().token, keys.system.publicKey: keys.systemAccountJWT().token])
     }
 
     /// The authorization part of a nats-server configuration (the in-cluster one, and those

@@ -62,13 +62,6 @@ public struct BusIdentity: Sendable {
         return keys.jobUser(TaskManifests.jobID(task), expires: now.addingTimeInterval(lifetime), now: now)
     }
 
-    /// What nats-server needs to trust `keys`: the operator, the system account, and both
-    /// accounts' JWTs (with the revocations and signing keys of now).
-    public static func authorization(_ keys: BusKeys) -> NATSAuthorizationSettings {
-        NATSAuthorizationSettings(operatorJWT: keys.operatorJWT().token, systemAccount: keys.system.publicKey,
-            accountJWTs: [keys.account.publicKey: keys.accountJWT().token, keys.system.publicKey: keys.systemAccountJWT().token])
-    }
-
     /// New keys kept in `directory` (`nats-keys.json`, mode 0600): the demo's and `flightdeck
     /// sim --nats`'s bus, made on the fly.
     public static func generate(in directory: String) throws -> BusIdentity {
@@ -87,7 +80,7 @@ public struct BusIdentity: Sendable {
     /// What the install bundle's nats-server trusts: these keys' `authorization` (`.insecure`
     /// for a credentials file, which cannot say who signed it).
     public var authorization: NATSAuthorization {
-        if case .keys(let keys, _) = source { return .jwt(Self.authorization(keys)) }
+        if case .keys(let keys, _) = source { return .jwt(NATSAuthorizationSettings(keys: keys)) }
         return .insecure
     }
 

@@ -43,7 +43,7 @@ public struct BusInstall: Sendable {
             }
         }
         guard let keys else { return BusInstall(keys: nil, authorization: .insecure) }
-        let authorization = NATSAuthorization.jwt(BusIdentity.authorization(keys))
+        let authorization = NATSAuthorization.jwt(NATSAuthorizationSettings(keys: keys))
         if let problem = authorization.validationErrors.first { throw OperatorError("the NATS keys \(path): \(problem)") }
         return BusInstall(keys: keys, authorization: authorization)
     }

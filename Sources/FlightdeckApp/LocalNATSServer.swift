@@ -39,7 +39,7 @@ public final class LocalNATSServer: @unchecked Sendable {
         var arguments = ["-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", portsDirectory, "-js", "-sd", storeDirectory]
         if let keys {
             let config = storeDirectory + "/nats.conf"
-            try BusIdentity.authorization(keys).serverConfiguration(resolverDirectory: storeDirectory + "/jwt")
+            try NATSAuthorizationSettings(keys: keys).serverConfiguration(resolverDirectory: storeDirectory + "/jwt")
                 .write(toFile: config, atomically: true, encoding: .utf8)
             arguments = ["-c", config] + arguments
         }

@@ -99,3 +99,17 @@ public final class NATSServerProcess: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
+
+import AgentManifests
+import NATSAuth
+
+extension NATSServerProcess {
+    /// A nats-server in JWT mode trusting `keys` (JetStream on, a full resolver in its own
+    /// directory), configured as the install bundle configures the in-cluster one.
+    public static func trusting(_ keys: BusKeys) async throws -> NATSServerProcess {
+        try await NATSServerProcess { directory in
+            NATSAuthorizationSettings(keys: keys).serverConfiguration(resolverDirectory: directory + "/jwt")
+                + "jetstream { store_dir: \"\(directory)/js\" }\n"
+        }
+    }
+}

@@ -24,11 +24,7 @@ struct BusIdentityRunTests {
 
         init(_ label: String, pace: Double = 1) async throws {
             keys = BusKeys.generate()
-            let keys = keys
-            server = try await NATSServerProcess { directory in
-                BusIdentity.authorization(keys).serverConfiguration(resolverDirectory: directory + "/jwt")
-                    + "jetstream { store_dir: \"\(directory)/js\" }\n"
-            }
+            server = try await .trusting(keys)
             fixture = try await SimulatedClusterFixture(label, natsURL: server.url, natsAuthorized: true)
             var settings = ClusterSettings(namespace: fixture.namespace, natsURL: server.url)
             settings.natsKeysPath = fixture.directory.file("nats-keys.json")

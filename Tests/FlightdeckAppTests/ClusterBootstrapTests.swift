@@ -13,7 +13,7 @@ import Testing
         let fixture = try await SimulatedClusterFixture("flightdeck-bootstrap")
         var settings = ClusterSettings(namespace: "fleet")
         // The bus keys as `flightdeck install` makes them: the same keys give the same bundle.
-        let authorization = NATSAuthorization.jwt(BusIdentity.authorization(BusKeys.generate()))
+        let authorization = NATSAuthorization.jwt(NATSAuthorizationSettings(keys: BusKeys.generate()))
         var first: [String] = []
         try await ClusterBootstrap.apply(settings, authorization: authorization, api: fixture.api) { first.append($0) }
         #expect(first.count == InstallManifests.all(settings, natsAuthorization: authorization).count)

@@ -137,7 +137,7 @@ import Testing
         #expect(Self.line(before, "nats")?.detail.hasPrefix("no deployment nats in agents") == true)
 
         try await ClusterBootstrap.apply(ClusterSettings(namespace: "agents"),
-            authorization: .jwt(BusIdentity.authorization(BusKeys.generate())), api: fixture.api) { _ in }
+            authorization: .jwt(NATSAuthorizationSettings(keys: BusKeys.generate())), api: fixture.api) { _ in }
         let after = try await checks(fixture) { ClusterSettings(namespace: $0) }.run()
         #expect(Self.line(after, "podsecurity") == DoctorCheck(name: "podsecurity", ok: true, required: false,
             detail: "namespace agents enforces restricted"))

@@ -1,4 +1,3 @@
-import FlightdeckApp
 import FlightdeckCore
 import FlightdeckTestSupport
 import Foundation
@@ -12,12 +11,7 @@ import Testing
 @Suite(.enabled(if: NATSServerProcess.executable != nil, "needs nats-server (Debian's package)"))
 struct BusAuthorizationTests {
     /// A nats-server trusting `keys`' operator, JetStream on, a full resolver in its directory.
-    static func server(_ keys: BusKeys) async throws -> NATSServerProcess {
-        try await NATSServerProcess { directory in
-            BusIdentity.authorization(keys).serverConfiguration(resolverDirectory: directory + "/jwt")
-                + "jetstream { store_dir: \"\(directory)/js\" }\n"
-        }
-    }
+    static func server(_ keys: BusKeys) async throws -> NATSServerProcess { try await .trusting(keys) }
 
     static func connect(_ server: NATSServerProcess, _ credentials: NATSCredentials, inboxPrefix: String = "_INBOX")
         async throws -> NATSConnection

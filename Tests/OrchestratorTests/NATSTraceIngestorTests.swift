@@ -3,6 +3,7 @@ import FlightdeckCore
 import FlightdeckTestSupport
 import Foundation
 import HistoryStore
+import NATSAuth
 import NATSClient
 import Testing
 @testable import Orchestrator
@@ -15,8 +16,9 @@ import Testing
 struct NATSTraceIngestorTests {
     let dir = TemporaryDirectory("flightdeck-ingest")
 
-    func connection(port: Int) -> NATSConnection {
+    func connection(port: Int, as user: NATSCredentials? = nil, inboxPrefix: String = "_INBOX") -> NATSConnection {
         NATSConnection(options: .init(servers: [NATSServerAddress(host: "127.0.0.1", port: port)],
+            credentials: user?.proof, inboxPrefix: inboxPrefix,
             pingInterval: .milliseconds(300), maxPingsOut: 2, reconnectWait: .milliseconds(50),
             maxReconnectWait: .milliseconds(300)))
     }
@@ -57,24 +59,36 @@ struct NATSTraceIngestorTests {
         try store.trace(jobID: job, after: 0, limit: 1_000_000).compactMap(\.agentSeq)
     }
 
-    @Test func everyPublishedRecordIsStoredOnceAcrossARestartAFrozenLinkAndAStoppedIngester() async throws {
-        let server = try await NATSServerProcess(jetStream: true)
+    /// Also under authorization: each job publishes as its own user, the ingester reads as the
+    /// operator's tools do.
+    @Test(arguments: [false, true])
+    func everyPublishedRecordIsStoredOnceAcrossARestartAFrozenLinkAndAStoppedIngester(authorized: Bool) async throws {
+        let keys = BusKeys.generate()
+        let server = try await authorized ? NATSServerProcess.trusting(keys) : NATSServerProcess(jetStream: true)
         let proxy = try FreezingProxy(target: server.port)
         defer { proxy.stop() }
-        let publisher = connection(port: server.port)
-        try await prepareStream(publisher)
+        let tools = authorized ? keys.user(name: "tools", permissions: .operatorTools, expires: Date().addingTimeInterval(3600)) : nil
+        func publisher(_ job: String) -> NATSConnection {
+            authorized ? connection(port: server.port, as: keys.jobUser(job, expires: Date().addingTimeInterval(3600)),
+                inboxPrefix: BusNames.inboxPrefix(forJob: job)) : connection(port: server.port)
+        }
+        let operatorLink = connection(port: server.port, as: tools)
+        try await prepareStream(operatorLink)
+        let (publisher1, publisher2) = (publisher("j1"), publisher("j2"))
+        try await publisher1.connect(timeout: .seconds(30))
+        try await publisher2.connect(timeout: .seconds(30))
         let store = try HistoryStore(path: dir.file("history.db"))
 
         func startIngester() -> (Task<Void, Never>, HistoryWriter, NATSConnection, NATSTraceIngestor) {
             let writer = HistoryWriter(store: store, limits: .init(maxRows: 200, maxDelay: 0.02))
-            let nats = connection(port: proxy.port)
+            let nats = connection(port: proxy.port, as: tools)
             let ingestor = NATSTraceIngestor(connection: nats, writer: writer,
                 options: .init(durableName: "cockpit-a", startFrom: .all, batch: 100, ackWait: .seconds(2)))
             return (Task { await ingestor.run() }, writer, nats, ingestor)
         }
 
         var (task, writer, nats, ingestor) = startIngester()
-        try await publish(publisher, job: "j1", seqs: 0..<600)
+        try await publish(publisher1, job: "j1", seqs: 0..<600)
         try await eventually { try store.traceCount(jobID: "j1") >= 300 }
 
         // Stopped mid-stream without a goodbye: what it committed but had not acked comes again.
@@ -82,16 +96,16 @@ struct NATSTraceIngestorTests {
         await nats.close()
         try await writer.closed()
         (task, writer, nats, ingestor) = startIngester()
-        try await publish(publisher, job: "j1", seqs: 600..<900)
+        try await publish(publisher1, job: "j1", seqs: 600..<900)
 
         // The server restarts (its JetStream store on disk survives).
         server.kill()
         try await server.start()
-        try await publish(publisher, job: "j2", seqs: 0..<300)
+        try await publish(publisher2, job: "j2", seqs: 0..<300)
 
         // The link freezes: no error, no close — only missed PONGs tell.
         try await proxy.freeze()
-        try await publish(publisher, job: "j2", seqs: 300..<600)
+        try await publish(publisher2, job: "j2", seqs: 300..<600)
 
         // (A deadline inside the time limit, so that a miss says what was stored.)
         let deadline = ContinuousClock.now + .seconds(240)
@@ -111,7 +125,9 @@ struct NATSTraceIngestorTests {
         task.cancel()
         await nats.close()
         try await writer.closed()
-        await publisher.close()
+        await publisher1.close()
+        await publisher2.close()
+        await operatorLink.close()
     }
 
     @Test func aFirstStartCanTakeOnlyTheLastRecordsOfEachJob() async throws {
