@@ -78,6 +78,17 @@ extension SecretRedactor.Scanner {
         return Match(start: i, keep: 5, end: end)
     }
 
+    /// NATS NKey seeds, the private half of a NATS identity (a `.creds` file holds one):
+    /// `SUA…` (user), `SAA…` (account), `SOA…` (operator), 58 base32 characters in all — the
+    /// encoding makes the third always `A`, the anchor. The role stays as the hint.
+    func nkeySeed(at i: Int) -> Match? {
+        guard i >= floor, i + 58 <= bytes.count, bytes[i] == UInt8(ascii: "S"), bytes[i + 2] == UInt8(ascii: "A"),
+              "UAO".utf8.contains(bytes[i + 1]), isBoundary(before: i) else { return nil }
+        let end = skip(from: i, limit: 59) { ByteClass.isUppercase($0) || (UInt8(ascii: "2")...UInt8(ascii: "7")).contains($0) }
+        guard end == i + 58, end == bytes.count || !ByteClass.isTokenCharacter(bytes[end]) else { return nil }
+        return Match(start: i, keep: 2, end: end)
+    }
+
     /// JSON Web Tokens: `eyJ` header, payload and signature in base64url, each at least 10
     /// characters; further `.part`s (JWE has five) belong to the token too.
     private func jwt(at i: Int) -> Match? {

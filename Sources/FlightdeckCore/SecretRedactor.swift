@@ -142,8 +142,8 @@ extension SecretRedactor {
         /// are looked at, so ordinary text costs a few instructions per chunk. Anchors are bytes
         /// where a rule is checked, chosen to be rare in ordinary text: the `-` of `sk-`, `xoxb-`
         /// and `-----BEGIN`; the `_` of `ghp_`, `github_pat_` and `sk_live_`; the `J` of `eyJ`;
-        /// the `A` of `AKIA` and `AIza`; the `B`/`b` of `Bearer` and `Basic`; the `:` of a URL or
-        /// a key; the `=` of a key.
+        /// the `A` of `AKIA`, `AIza` and of an NKey seed's `SUA`; the `B`/`b` of `Bearer` and
+        /// `Basic`; the `:` of a URL or a key; the `=` of a key.
         func nextMatch() -> Match? {
             let count = bytes.count
             guard let base = bytes.baseAddress else { return nil }
@@ -211,14 +211,14 @@ extension SecretRedactor {
             }
             if anchor == UInt8(ascii: "=") { return keyValue(at: i) }
             if anchor == UInt8(ascii: "J") { return token(at: i - 2) } // eyJ
-            if anchor == UInt8(ascii: "A") { return token(at: i) } // AKIA  AIza
+            if anchor == UInt8(ascii: "A") { return token(at: i) ?? nkeySeed(at: i - 2) } // AKIA  AIza  SUA…
             return authorizationCredential(at: i) // B, b: Bearer, Basic
         }
 
         /// A secret that identifies itself, starting exactly at `i`. Context rules (key-value
         /// pairs, URLs, auth schemes) defer to these, which give the better hint.
         func selfIdentifying(at i: Int) -> Match? {
-            token(at: i) ?? privateKey(at: i)
+            token(at: i) ?? nkeySeed(at: i) ?? privateKey(at: i)
         }
     }
 }

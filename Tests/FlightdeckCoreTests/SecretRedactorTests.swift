@@ -30,6 +30,9 @@ struct SecretRedactorTests {
             + ".eyJ" + "zdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkFkYSJ9"
             + "." + String(repeating: "q7Rw_t2Y-", count: 5)
         static let randomValue = "Zq8vN2mK7pL4xR9tW3yB"
+        /// NKey seeds (the Python reference's encoding of the bytes 0…31).
+        static let nkeyUser = "SU" + "AAAAICAMCAKBQHBAEQUCYMBUHA6EARCIJRIFIWC4MBSGQ3DQOR4H776Y"
+        static let nkeyOperator = "SO" + "AAAAICAMCAKBQHBAEQUCYMBUHA6EARCIJRIFIWC4MBSGQ3DQOR4H2AJA"
         static let pemBody = (0 ..< 4).map { _ in String(repeating: "MIIEowIBAAKCAQEA", count: 4) }
     }
 
@@ -57,6 +60,9 @@ struct SecretRedactorTests {
         // AWS, Google, Stripe
         TextCase("AWS access key id", "aws id \(Fake.awsKeyID).", "aws id AKIA…[redacted]."),
         TextCase("AWS session key id", Fake.awsSessionKeyID, "ASIA…[redacted]"),
+        TextCase("NATS user seed", "seed \(Fake.nkeyUser) here", "seed SU…[redacted] here"),
+        TextCase("NATS operator seed in a creds block", "-----BEGIN USER NKEY SEED-----\n\(Fake.nkeyOperator)\n------END",
+            "-----BEGIN USER NKEY SEED-----\nSO…[redacted]\n------END"),
         TextCase("Google API key", "AI" + "za" + "Sy" + String(repeating: "A1b2C", count: 6) + "3d4", "AIza…[redacted]"),
         TextCase("Stripe secret key", "sk_" + "live_" + String(repeating: "4eC3q9Hz", count: 3), "sk_live_…[redacted]"),
         // Slack
@@ -259,7 +265,7 @@ struct SecretRedactorTests {
     @Test func secretBodiesNeverSurvive() {
         let secrets = [
             Fake.openAI, Fake.openAIProject, Fake.anthropic, Fake.gitHubClassic, Fake.gitHubFineGrained,
-            Fake.awsKeyID, Fake.slackBot, Fake.slackApp, Fake.jwt,
+            Fake.awsKeyID, Fake.slackBot, Fake.slackApp, Fake.jwt, Fake.nkeyUser,
         ]
         for secret in secrets {
             let body = String(secret.dropFirst(5))
@@ -297,6 +303,9 @@ struct SecretRedactorTests {
         "request 550e8400-e29b-41d4-a716-446655440000 done",
         "ghp_short",
         "AKIAEXAMPLE",
+        "SUAAAAICAMCAKBQHBAEQUCYMBUHA6EARCIJRIFIWC4MBSGQ3DQOR4H77",  // one short
+        "USAGE: SUA is not a seed",
+        "UAB2CB576PHBBPQ5ODORRZ2LYCMWPZGWGCN2KDK7DXOIMZASKUY3RLKK",  // a public key is not secret
         "AK" + "IA" + "Q3ZL7XM2PD9KW4TB9",
         "eyJhbGciOi",
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0",
