@@ -110,6 +110,9 @@ public final class NATSTraceIngestor: Sendable {
         let jetStream = JetStream(connection: connection)
         try await connection.connect(timeout: .seconds(30))
         try await jetStream.ensureStream(options.stream)
+        // The command stream too, so that agents started from now on find their queue (an agent
+        // that finds no command stream listens on the core subject, and holds nothing).
+        try await jetStream.ensureStream(CommandStream.config)
         // What an earlier reader left unacked comes again first: acking past it would ack it unread.
         let placement = try await jetStream.placeConsumer(stream: options.stream.name, consumerConfig,
             restartUnacked: true)
