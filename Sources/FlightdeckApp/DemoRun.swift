@@ -112,7 +112,7 @@ public struct DemoRun: Sendable {
     /// and the agents' trace lines as history commits them, while the tasks are submitted.
     public func runPlain(until stop: @escaping @Sendable () async -> Void) async {
         let keeper = await keeper()
-        let (feed, store, api, tasks, bus) = (feed, store, api, tasks, bus)
+        let (feed, store, api, tasks, bus, settings) = (feed, store, api, tasks, bus, toolSettings)
         let titles = Dictionary(uniqueKeysWithValues: tasks.map { (TaskManifests.jobName($0), $0.title ?? "") })
         let (jobUpdates, jobUpdate) = AsyncStream<Reconciler.Update>.makeStream()
         await withTaskGroup(of: Bool.self) { group in
@@ -140,6 +140,7 @@ public struct DemoRun: Sendable {
                     do {
                         _ = try await Submitter(api: api).submit(SubmitPlan(task: task, settings: Self.settings,
                             natsCredentials: bus?.jobCredentials(task)?.fileText))
+                        await TaskSubmission.prepareCommandQueue(forJob: TaskManifests.jobID(task), settings: settings)
                         feed.say("submitted \(TaskManifests.jobName(task)): \(task.prompt)")
                     } catch {
                         feed.say("could not submit \(TaskManifests.jobName(task)): \(error)")

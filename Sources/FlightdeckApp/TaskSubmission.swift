@@ -24,7 +24,19 @@ public enum TaskSubmission {
             image: task.image, createdAt: Date(), status: .pending, backoffLimit: task.backoffLimit,
             taskSpec: TaskSpec(task: task, secretFilePaths: secretFilePaths, redactor: redactor).json)
         _ = try await offThePool { try store.write([.job(job)]) }
+        await prepareCommandQueue(forJob: job.id, settings: settings)
         return outcome
+    }
+
+    /// Makes the job's command queue when NATS is reachable, so its agent finds it at once
+    /// (otherwise the first command makes it, and the agent asks until then): best effort,
+    /// never failing or holding up the submission for long.
+    static func prepareCommandQueue(forJob jobID: String, settings: ClusterSettings) async {
+        guard let connection = try? await NATSLink.connect(settings, name: "flightdeck submit", required: false,
+            configPath: "", timeout: .seconds(2))
+        else { return }
+        try? await NATSCommandChannel(connection: connection).prepare(forJob: jobID)
+        await connection.close()
     }
 
     /// The line confirming a submission: started, finished an earlier one, or nothing to do.
