@@ -60,7 +60,11 @@ public final class NATSAgentBridge: Sendable {
             return AgentBusLink(sink: Publisher(connection: own, jobID: request.jobID),
                 commands: JobCommandSource(connection: own, stream: request.environment["NATS_COMMANDS_STREAM"]
                     ?? CommandStream.name, consumer: consumer),
-                close: { await own.close() })
+                close: {
+                    // What the agent said last (its status) is still queued: out before hanging up.
+                    try? await own.flush(timeout: .seconds(5))
+                    await own.close()
+                })
         }
         return connection.map { AgentBusLink(sink: Publisher(connection: $0, jobID: request.jobID)) }
     }
