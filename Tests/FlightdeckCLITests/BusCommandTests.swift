@@ -239,6 +239,63 @@ import Testing
         _ = await running.finish()
     }
 
+    /// `flightdeck doctor` against `flightdeck sim --nats` with the sim's keys in the config:
+    /// the bus's lines, then the keys file opened to others failing the doctor.
+    @Test func doctorChecksTheBusOfTheSimsNATS() async throws {
+        let running = try flightdeck.start(["sim", "--nats", "--data-dir", dir.file("s")], environment: env)
+        defer { running.kill(SIGKILL) }
+        let kubeconfig = dir.file("s/kubeconfig.yaml")
+        let keys = dir.file("s/nats-keys.json")
+        let ports = dir.file("s/nats/ports")
+        var natsURL = ""
+        try await eventually {
+            guard FileManager.default.fileExists(atPath: kubeconfig),
+                let name = try? FileManager.default.contentsOfDirectory(atPath: ports).first(where: { $0.hasSuffix(".ports") }),
+                let data = FileManager.default.contents(atPath: ports + "/" + name),
+                let url = try? JSONParser().parse(Array(data))["nats"]?.arrayValue?.first?.stringValue
+            else { return false }
+            natsURL = url
+            return true
+        }
+        let config = try write("config.yaml", "cluster:\n  nats:\n    url: \(natsURL)\n    keys: \(keys)\n")
+        let withCluster = env.merging(["KUBECONFIG": kubeconfig]) { $1 }
+        var install = try await flightdeck.run(["install", "--apply", "--config", config], environment: withCluster)
+        for _ in 0..<50 where install.status != 0 && install.stderr.contains("connect") {
+            try await Task.sleep(for: .milliseconds(100))  // the server writes its kubeconfig before it listens
+            install = try await flightdeck.run(["install", "--apply", "--config", config], environment: withCluster)
+        }
+        #expect(install.status == 0, "\(install.stderr)")
+        #expect(install.stdout.contains("nats account "), "install tells the server: \(install.stdout)")
+
+        func line(_ result: ProductProcess.Result, _ name: String) -> String {
+            result.stdout.split(separator: "\n").first { $0.split(separator: " ").dropFirst().first == Substring(name) }
+                .map(String.init) ?? ""
+        }
+        func detail(_ text: String) -> String {
+            // `✓  name   detail`: what follows the name's column.
+            text.split(separator: " ", maxSplits: 2).dropFirst(2).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        }
+        let doctor = try await flightdeck.run(["doctor", "--config", config], environment: withCluster)
+        #expect(line(doctor, "nats").hasPrefix("✓"), "\(doctor.stdout)")
+        #expect(detail(line(doctor, "nats")).hasPrefix("\(natsURL) answers (nats-server "), "\(doctor.stdout)")
+        #expect(line(doctor, "nats:credentials").hasPrefix("✓"))
+        #expect(detail(line(doctor, "nats:credentials")).hasPrefix("minted per connection from \(keys) (account A"), "\(doctor.stdout)")
+        #expect(detail(line(doctor, "nats:auth")) == "\(natsURL): JWT mode; a user minted from the NATS keys is accepted", "\(doctor.stdout)")
+        #expect(line(doctor, "nats:auth").hasPrefix("✓"))
+        #expect(!line(doctor, "nats:stream").isEmpty, "\(doctor.stdout)")
+        #expect(doctor.status != 1, "nothing failed: \(doctor.stdout)")
+
+        chmod(keys, 0o644)
+        let open = try await flightdeck.run(["doctor", "--config", config], environment: withCluster)
+        #expect(open.status == 1)
+        #expect(line(open, "nats:credentials").hasPrefix("✗"), "\(open.stdout)")
+        #expect(detail(line(open, "nats:credentials")) == "the NATS keys \(keys) is open to others (mode 644): run chmod 600 \(keys)")
+        #expect(open.stderr == "flightdeck: doctor found a problem (marked above)\n")
+        chmod(keys, 0o600)
+        running.kill(SIGINT)
+        _ = await running.finish()
+    }
+
     /// Any command that connects with a `.creds` file refuses one open to others, or damaged,
     /// before connecting.
     @Test func aCredentialsFileOpenToOthersOrDamagedIsRefused() async throws {
