@@ -364,11 +364,13 @@ extension ClusterChecks {
         return "\(messages) message\(messages == 1 ? "" : "s")"
     }
 
-    /// A connection made with `options` within 5 s, or why not (closed then).
+    /// A connection made with `options` within 10 s, or why not (closed then). Generous: a
+    /// server in JWT mode refuses a user of an account it does not know only after its
+    /// resolver gave up looking for it (2 s in Flightdeck's configuration).
     static func connected(_ options: NATSConnection.Options) async -> (connection: NATSConnection?, error: (any Error)?) {
         let connection = NATSConnection(options: options)
         do {
-            try await connection.connect(timeout: .seconds(5))
+            try await connection.connect(timeout: .seconds(10))
             return (connection, nil)
         } catch {
             await connection.close()
