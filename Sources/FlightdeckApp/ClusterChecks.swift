@@ -348,7 +348,7 @@ extension ClusterChecks {
             return DoctorCheck(name: "nats:stream", ok: false, required: false, detail: "\(address): \(error)")
         }
         let commandPart = commands.map { "\(BusNames.commandStream) holds \(count($0)) waiting" }
-            ?? "no \(BusNames.commandStream) yet (the first command makes it)"
+            ?? "no \(BusNames.commandStream) yet (fine before the first command)"
         guard let trace else {
             return DoctorCheck(name: "nats:stream", ok: false, required: false,
                 detail: "no stream \(BusNames.traceStream) on \(address) yet: the agents' trace is not kept until a cockpit "
