@@ -15,8 +15,9 @@ public enum BusRevocation {
         /// The job had no NATS user of its own (a bus without identities).
         case none
         case revoked(user: String)
-        /// Kept in the keys, but the server could not be told (it learns at the next
-        /// `flightdeck install`, which pushes the account).
+        /// Kept in the keys, but the server could not be told: it learns at the next
+        /// `flightdeck install --apply` (which pushes the account to a server it can reach,
+        /// and puts it in the in-cluster server's configuration, read when its pod restarts).
         case recordedOnly(user: String, reason: String)
     }
 

@@ -8,11 +8,13 @@ public struct DoctorReport: Sendable, Hashable {
     }
 
     /// One line per check: its mark (ASCII words when the terminal is not UTF-8), its name
-    /// in a column, and its terminal-safe detail.
+    /// in a column (12 wide, or as wide as the longest name: never cut), and its
+    /// terminal-safe detail.
     public func lines(ascii: Bool) -> [String] {
-        checks.map { check in
+        let width = max(12, checks.map(\.name.count).max() ?? 0)
+        return checks.map { check in
             let mark = check.ok ? (ascii ? "ok  " : "✓ ") : (check.required ? (ascii ? "FAIL" : "✗ ") : (ascii ? "warn" : "! "))
-            return "\(mark) \(check.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(TerminalText.line(check.detail))"
+            return "\(mark) \(check.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(TerminalText.line(check.detail))"
         }
     }
 

@@ -16,6 +16,9 @@ extension NATSConnection {
             do {
                 try await session(server) { attempt = 0 }
                 reason = "the server closed the connection"
+            } catch NATSError.refused(_, let message) {
+                // The server is named once, below: not again inside the reason.
+                reason = message
             } catch {
                 reason = "\(error)"
             }

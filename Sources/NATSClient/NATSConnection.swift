@@ -137,7 +137,12 @@ public final class NATSConnection: Sendable {
                     case .closed: throw NATSError.closed
                     case .connecting: continue
                     }
-                    if case .refused = Self.classify(last) { throw NATSError.refused(server: self.serverList, message: last) }
+                    if case .refused = Self.classify(last) {
+                        // `last` is "<server>: <what it said>": the server that refused, and its words.
+                        let refusing = self.options.servers.map(\.description).first { last.hasPrefix($0 + ": ") }
+                        throw NATSError.refused(server: refusing ?? self.serverList,
+                            message: refusing.map { String(last.dropFirst($0.count + 2)) } ?? last)
+                    }
                 }
                 throw NATSError.closed
             }

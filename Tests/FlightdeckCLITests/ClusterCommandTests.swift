@@ -9,7 +9,8 @@ import Testing
     let dir = TemporaryDirectory()
 
     var env: [String: String] {
-        ["FLIGHTDECK_HISTORY_DB": dir.file("history.db"), "HOME": dir.path, "KUBECONFIG": ""]
+        // XDG_CONFIG_HOME too: `install --apply` writes the NATS keys there, never into the real ~/.config.
+        ["FLIGHTDECK_HISTORY_DB": dir.file("history.db"), "HOME": dir.path, "KUBECONFIG": "", "XDG_CONFIG_HOME": dir.file("xdg")]
     }
 
     func doctor(_ arguments: [String]) async throws -> ProductProcess.Result {
