@@ -29,6 +29,9 @@ public struct ProductProcess: Sendable {
         self.executable = executable
     }
 
+    /// An empty config directory for runs that do not bring one.
+    static let isolatedConfigHome = TemporaryDirectory("flightdeck-xdg-config")
+
     /// Starts the process; stdout/stderr go to pipes read on completion.
     public func start(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> Running {
         let process = Process()
@@ -36,6 +39,11 @@ public struct ProductProcess: Sendable {
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["LANG"] = env["LANG"].flatMap { $0.isEmpty ? nil : $0 } ?? "C.UTF-8"
+        // Never this machine's own config: a run that names neither a home nor a config
+        // directory gets an empty one of its own (`install` writes the NATS keys there).
+        if environment["HOME"] == nil, environment["XDG_CONFIG_HOME"] == nil {
+            env["XDG_CONFIG_HOME"] = Self.isolatedConfigHome.path
+        }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let out = Pipe()

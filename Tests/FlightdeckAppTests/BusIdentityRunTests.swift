@@ -34,7 +34,9 @@ struct BusIdentityRunTests {
 
         /// The operator's tools: a connection as a user minted from the keys.
         func tools() async throws -> NATSConnection {
-            try #require(try await NATSLink.connect(settings, name: "test tools", required: true, configPath: "/c.yaml"))
+            // (A loaded machine can take seconds to answer a JWT handshake.)
+            try #require(try await NATSLink.connect(settings, name: "test tools", required: true, configPath: "/c.yaml",
+                timeout: .seconds(60)))
         }
 
         func submit(_ task: AgentTask) async throws {
