@@ -43,7 +43,7 @@ public struct JobActions: Sendable {
         case .revoked: line + "; its NATS user is revoked"
         case .recordedOnly(_, let reason):
             line + "; its NATS user is revoked in the keys, but the NATS server was not told (\(TerminalText.line(reason))): "
-                + "`flightdeck install` tells it"
+                + "`flightdeck install --apply` tells it"
         }
     }
 

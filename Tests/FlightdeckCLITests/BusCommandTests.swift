@@ -232,7 +232,7 @@ import Testing
         let quiet = try await flightdeck.run(["jobs", "delete", "--config", untold, second], environment: withCluster)
         #expect(quiet.status == 0, "\(quiet.stderr)")
         #expect(quiet.stdout == "job.batch/\(second) deleted (its pods, workspace claim and Secret follow); its NATS user is revoked "
-            + "in the keys, but the NATS server was not told (no NATS URL is configured here): `flightdeck install` tells it\n")
+            + "in the keys, but the NATS server was not told (no NATS URL is configured here): `flightdeck install --apply` tells it\n")
         let revocations = try Self.json(keys)["revocations"]
         #expect(revocations?[secondUser]?.stringValue != nil && revocations?[user]?.stringValue != nil)
         running.kill(SIGINT)
