@@ -33,14 +33,12 @@ public struct BusPermissions: Sendable, Hashable {
     /// The operator's tools (cockpit, `record`, `logs -f`, `jobs steer`): JetStream's API to
     /// read the trace through consumers of their own and to manage the command stream and
     /// its consumers, acks, and commands to every agent — never deleting or purging a stream
-    /// or its messages (that takes `administrator`).
+    /// or its messages (no Flightdeck command does; resetting history would need a user of
+    /// its own).
     public static let operatorTools = BusPermissions(
         publish: ["$JS.API.>", "$JS.ACK.>", "cmd.agent.*"],
         publishDeny: ["$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.MSG.DELETE.>"],
         subscribe: ["_INBOX.>", "logs.agent.>", "events.agent.>"])
-
-    /// Everything, for the one explicit history reset (and tests).
-    public static let administrator = BusPermissions(publish: [">"], subscribe: [">"])
 
     /// The `pub`/`sub` members of a user JWT.
     var claims: [JSONValue.Member] {
