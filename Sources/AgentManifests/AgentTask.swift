@@ -30,11 +30,16 @@ public struct AgentTask: Sendable, Hashable, Codable {
     /// For a retry: the job id whose workspace snapshot this run restores from (its own
     /// snapshots are still written under its own id).
     public var restoreFromJobID: String?
+    /// The queue the task waits in (`QueueConfiguration`); `nil`: the default queue. Submit
+    /// writes the resolved name, so a Job always says which queue it is in.
+    public var queue: String?
+    /// Its urgency within the queue.
+    public var priority: TaskPriority
 
     public init(uuid: String, image: String, prompt: String, repoURL: String? = nil, title: String? = nil,
         secretFiles: [String: String] = [:], resources: TaskResources = TaskResources(), backoffLimit: Int = 3,
         activeDeadlineSeconds: Int? = nil, ttlSecondsAfterFinished: Int = 86_400, environment: [String: String] = [:],
-        labels: [String: String] = [:])
+        labels: [String: String] = [:], queue: String? = nil, priority: TaskPriority = .normal)
     {
         self.uuid = uuid
         self.image = image
@@ -49,6 +54,35 @@ public struct AgentTask: Sendable, Hashable, Codable {
         self.environment = environment
         self.labels = labels
         restoreFromJobID = nil
+        self.queue = queue
+        self.priority = priority
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case uuid, image, prompt, repoURL, title, secretFiles, resources, backoffLimit, activeDeadlineSeconds,
+            ttlSecondsAfterFinished, environment, labels, restoreFromJobID, queue, priority
+    }
+
+    /// Decodes what `encode(to:)` writes, and the specs history kept before tasks had a queue
+    /// and a priority (those read as the default queue, normal priority): a retry of an old
+    /// task must still work.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        uuid = try container.decode(String.self, forKey: .uuid)
+        image = try container.decode(String.self, forKey: .image)
+        prompt = try container.decode(String.self, forKey: .prompt)
+        repoURL = try container.decodeIfPresent(String.self, forKey: .repoURL)
+        title = try container.decodeIfPresent(String.self, forKey: .title)
+        secretFiles = try container.decode([String: String].self, forKey: .secretFiles)
+        resources = try container.decode(TaskResources.self, forKey: .resources)
+        backoffLimit = try container.decode(Int.self, forKey: .backoffLimit)
+        activeDeadlineSeconds = try container.decodeIfPresent(Int.self, forKey: .activeDeadlineSeconds)
+        ttlSecondsAfterFinished = try container.decode(Int.self, forKey: .ttlSecondsAfterFinished)
+        environment = try container.decode([String: String].self, forKey: .environment)
+        labels = try container.decode([String: String].self, forKey: .labels)
+        restoreFromJobID = try container.decodeIfPresent(String.self, forKey: .restoreFromJobID)
+        queue = try container.decodeIfPresent(String.self, forKey: .queue)
+        priority = try container.decodeIfPresent(TaskPriority.self, forKey: .priority) ?? .normal
     }
 
     /// The Secret key holding the prompt; no secret file may use it.
@@ -111,6 +145,9 @@ public struct AgentTask: Sendable, Hashable, Codable {
             {
                 errors.append("environment name \"\(name)\" must consist of letters, digits, '_', '-' or '.', not starting with a digit")
             }
+        }
+        if let queue, !ClusterSettings.isDNSLabel(queue) {
+            errors.append("queue \"\(queue)\" is not a queue name (lower-case letters, digits, '-')")
         }
         for (key, value) in labels.sorted(by: { $0.key < $1.key }) where !Self.isLabelValue(value) {
             errors.append("label \(key) value \"\(value)\" is not a valid label value")

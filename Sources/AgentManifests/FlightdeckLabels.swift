@@ -16,6 +16,13 @@ public enum FlightdeckLabels {
     public static let taskUUID = "flightdeck.dev/task-uuid"
     /// The Job's name (`agent-<short id>`), also on its pod, PVC and Secret.
     public static let job = "flightdeck.dev/job"
+    /// On an agent Job: the queue it waits in (`QueueConfiguration`).
+    public static let queue = "flightdeck.dev/queue"
+    /// On an agent Job: `high`, `normal` or `low` (`TaskPriority`).
+    public static let priority = "flightdeck.dev/priority"
+    /// Kueue's label naming the LocalQueue a Job is submitted to; set when the cluster has
+    /// Kueue, which then admits (unsuspends) the Job itself. Not written yet.
+    public static let kueueQueueName = "kueue.x-k8s.io/queue-name"
     /// Annotation: the task's human title, when it has one (never the prompt itself).
     public static let title = "flightdeck.dev/task"
     /// Annotation on a pod template: a hash of the config its program reads only at start, so a

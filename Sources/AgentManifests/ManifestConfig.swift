@@ -1,7 +1,7 @@
 import ConfigYAML
 import Foundation
 
-/// The `cluster:`, `agents:` and `trace:` (`TraceSettings`) sections of Flightdeck's config file
+/// The `cluster:`, `agents:`, `trace:` (`TraceSettings`) and `queues:` (`QueueConfiguration`) sections of Flightdeck's config file
 /// (`~/.config/flightdeck/config.yaml`): cluster settings, and defaults for every task.
 ///
 /// ```yaml
@@ -26,13 +26,16 @@ public struct ManifestConfig: Sendable, Hashable {
     public var settings: ClusterSettings
     public var taskDefaults: TaskTemplate
     public var trace: TraceSettings
+    /// The task queues; without a `queues:` section, one implicit queue without a limit.
+    public var queues: QueueConfiguration
 
     public init(settings: ClusterSettings = ClusterSettings(), taskDefaults: TaskTemplate = TaskTemplate(),
-        trace: TraceSettings = TraceSettings())
+        trace: TraceSettings = TraceSettings(), queues: QueueConfiguration = QueueConfiguration())
     {
         self.settings = settings
         self.taskDefaults = taskDefaults
         self.trace = trace
+        self.queues = queues
     }
 
     /// Reads the config file's text; `file` names it in errors.
@@ -46,7 +49,7 @@ public struct ManifestConfig: Sendable, Hashable {
 
     private static func read(_ document: YAMLDocument, now: Date) throws(YAMLError) -> ManifestConfig {
         var config = ManifestConfig()
-        guard let top = try document.root?.mapping(expected: "a mapping of sections (cluster:, agents:, trace:)") else {
+        guard let top = try document.root?.mapping(expected: "a mapping of sections (cluster:, agents:, trace:, queues:)") else {
             return config
         }
         if let agents = try top.mapping("agents", expected: "a mapping of fields") {
@@ -54,6 +57,16 @@ public struct ManifestConfig: Sendable, Hashable {
         }
         if let trace = try top.mapping("trace", expected: "a mapping of fields") {
             config.trace = try TraceSettings.read(trace, now: now)
+        }
+        if let queues = top["queues"] {
+            config.queues = try QueueConfiguration.read(queues)
+        }
+        // A default queue for every task that the config does not have is a typo: say so here,
+        // not at every submit.
+        if let agents = try top.mapping("agents"), let queueValue = agents["queue"], let name = try queueValue.string(),
+            config.queues.queue(named: name) == nil
+        {
+            throw queueValue.error("agents.queue \"\(name)\" is not a configured queue (\(config.queues.names))")
         }
         guard let cluster = try top.mapping("cluster", expected: "a mapping of fields") else { return config }
         try cluster.rejectUnknownKeys(["namespace", "nats", "egressProxy", "objectStore", "fatalExitCode",

@@ -95,8 +95,19 @@ public enum TaskManifests {
             "spec": podSpec(task, settings: settings, natsCredentials: natsCredentials),
         ])
         return ManifestJSON.object("batch/v1", "Job",
-            ManifestJSON.metadata(name: jobName(task), namespace: settings.namespace, labels: labels, annotations: annotations),
+            ManifestJSON.metadata(name: jobName(task), namespace: settings.namespace, labels: jobLabels(task),
+                annotations: annotations),
             ["spec": spec])
+    }
+
+    /// The Job's own labels: the task's (`labels`) and where it waits — its queue (when the task
+    /// names one; submit always does) and priority — so an admitter selects queued Jobs by label.
+    /// Only on the Job: its pod, PVC and Secret are not queued.
+    public static func jobLabels(_ task: AgentTask) -> [String: String] {
+        var labels = labels(task)
+        if let queue = task.queue { labels[FlightdeckLabels.queue] = queue }
+        labels[FlightdeckLabels.priority] = task.priority.rawValue
+        return labels
     }
 
     /// Why these two rules: an agent that exits with the fatal code found a logic error a retry

@@ -17,6 +17,8 @@ import ConfigYAML
 /// environment: {LOG_LEVEL: debug}
 /// labels: {team: compilers}
 /// secretFiles: {openai-key: ~/.secrets/openai}   # name -> a file to read (relative to the template)
+/// queue: homelab          # one of the config's queues: (default: the default queue)
+/// priority: high         # high | normal | low (default: normal)
 /// ```
 /// Why secret files are paths here: a template is shared and committed; the secrets stay in
 /// the operator's files and are read when the manifests are made.
@@ -34,6 +36,9 @@ public struct TaskTemplate: Sendable, Hashable {
     public var backoffLimit: Int?
     public var activeDeadlineSeconds: Int?
     public var ttlSecondsAfterFinished: Int?
+    /// The queue to wait in; `nil`: the config's default queue.
+    public var queue: String?
+    public var priority: TaskPriority?
     public var environment: [String: String]
     public var labels: [String: String]
     /// Secret file name -> path of the file holding it (as written; relative to the template).
@@ -46,7 +51,7 @@ public struct TaskTemplate: Sendable, Hashable {
     }
 
     static let fields: Set<String> = ["uuid", "image", "prompt", "repoURL", "title", "resources", "backoffLimit",
-        "activeDeadlineSeconds", "ttlSecondsAfterFinished", "environment", "labels", "secretFiles"]
+        "activeDeadlineSeconds", "ttlSecondsAfterFinished", "environment", "labels", "secretFiles", "queue", "priority"]
 
     /// Reads a template file's text (YAML, or JSON, which is YAML); `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigFileError) -> TaskTemplate {
@@ -81,6 +86,16 @@ public struct TaskTemplate: Sendable, Hashable {
             expected: "a positive number of seconds")
         template.ttlSecondsAfterFinished = try fields.int("ttlSecondsAfterFinished", in: 0...Int(Int32.max),
             expected: "a number of seconds")
+        if let queue = fields["queue"], let name = try queue.string() {
+            guard ClusterSettings.isDNSLabel(name) else {
+                throw queue.error(expected: "a queue name (lower-case letters, digits, '-')")
+            }
+            template.queue = name
+        }
+        if let priority = fields["priority"], let text = try priority.string() {
+            guard let level = TaskPriority(rawValue: text) else { throw priority.error(expected: TaskPriority.choices) }
+            template.priority = level
+        }
         template.environment = try fields.stringMap("environment") ?? [:]
         template.labels = try fields.stringMap("labels") ?? [:]
         template.secretFilePaths = try fields.stringMap("secretFiles") ?? [:]
@@ -103,6 +118,8 @@ public struct TaskTemplate: Sendable, Hashable {
         result.backoffLimit = backoffLimit ?? base.backoffLimit
         result.activeDeadlineSeconds = activeDeadlineSeconds ?? base.activeDeadlineSeconds
         result.ttlSecondsAfterFinished = ttlSecondsAfterFinished ?? base.ttlSecondsAfterFinished
+        result.queue = queue ?? base.queue
+        result.priority = priority ?? base.priority
         result.environment = base.environment.merging(environment) { $1 }
         result.labels = base.labels.merging(labels) { $1 }
         result.secretFilePaths = base.secretFilePaths.merging(secretFilePaths) { $1 }
@@ -126,6 +143,7 @@ public struct TaskTemplate: Sendable, Hashable {
                 memory: memory ?? defaults.memory, workspaceSize: workspaceSize ?? defaults.workspaceSize,
                 shmSize: shmSize ?? defaults.shmSize),
             backoffLimit: backoffLimit ?? 3, activeDeadlineSeconds: activeDeadlineSeconds,
-            ttlSecondsAfterFinished: ttlSecondsAfterFinished ?? 86_400, environment: environment, labels: labels)
+            ttlSecondsAfterFinished: ttlSecondsAfterFinished ?? 86_400, environment: environment, labels: labels,
+            queue: queue, priority: priority ?? .normal)
     }
 }

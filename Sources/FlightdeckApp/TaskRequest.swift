@@ -64,10 +64,26 @@ public struct TaskRequest: Sendable, Hashable {
         for (name, path) in paths.sorted(by: { $0.key < $1.key }) {
             secrets[name] = try Self.readFile(path, what: "secret file \(name)")
         }
-        let task = fields.task(uuid: UUID().uuidString.lowercased(), secretFiles: secrets)
+        var task = fields.task(uuid: UUID().uuidString.lowercased(), secretFiles: secrets)
+        // The queue is resolved here, once: the Job then names the queue it was submitted to
+        // even if the config's default changes later.
+        guard let queue = config.queues.resolve(task.queue) else {
+            let known = config.queues.isConfigured ? "(\(config.queues.names))" : "(the config has no queues: section; the only queue is \"default\")"
+            throw OperatorError("queue \"\(task.queue ?? "")\" is not configured \(known)")
+        }
+        task.queue = queue.name
         let errors = task.validationErrors
         if !errors.isEmpty { throw OperatorError("cannot make the task's manifests: " + errors.joined(separator: "; ")) }
         return Built(task: task, secretFilePaths: paths)
+    }
+
+    /// `--priority`'s value; one line naming the choices otherwise.
+    public static func priority(_ text: String?) throws(OperatorError) -> TaskPriority? {
+        guard let text else { return nil }
+        guard let priority = TaskPriority(rawValue: text.lowercased()) else {
+            throw OperatorError("--priority \(text): expected \(TaskPriority.choices)")
+        }
+        return priority
     }
 
     /// `NAME=VALUE` pairs (as flags give them) as a dictionary; `flag` names them in the error.

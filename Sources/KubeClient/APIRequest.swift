@@ -54,6 +54,18 @@ public struct APIRequest: Sendable, Hashable {
             contentType: "application/json", body: Array(object.serialized.utf8))
     }
 
+    /// PUT: replaces the object whole. The body's `metadata.resourceVersion`, when set, makes
+    /// it conditional: the server refuses a stale one with 409 Conflict (optimistic concurrency,
+    /// what leader election's Lease updates rely on).
+    public static func update(_ type: ResourceType, namespace: String?, name: String, object: JSONValue,
+        subresource: String? = nil, dryRun: Bool = false) -> APIRequest
+    {
+        APIRequest(
+            method: "PUT",
+            path: type.path(namespace: namespace, name: name, subresource: subresource) + (dryRun ? "?dryRun=All" : ""),
+            contentType: "application/json", body: Array(object.serialized.utf8))
+    }
+
     public static func patch(
         _ type: ResourceType, namespace: String?, name: String, patch: JSONValue, kind: PatchKind,
         subresource: String? = nil, dryRun: Bool = false

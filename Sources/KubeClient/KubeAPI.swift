@@ -125,6 +125,14 @@ public final class KubeAPI: Sendable {
         try await json(.create(type, namespace: namespace, object: object, dryRun: dryRun))
     }
 
+    /// Replaces the object (PUT); a stale `metadata.resourceVersion` in `object` is a 409 Conflict.
+    public func update(_ type: ResourceType, namespace: String? = nil, name: String, _ object: JSONValue,
+        subresource: String? = nil, dryRun: Bool = false) async throws -> JSONValue
+    {
+        try await json(.update(type, namespace: namespace, name: name, object: object, subresource: subresource,
+            dryRun: dryRun))
+    }
+
     public func patch(_ type: ResourceType, namespace: String? = nil, name: String, _ patch: JSONValue,
         kind: APIRequest.PatchKind = .merge, subresource: String? = nil, dryRun: Bool = false) async throws -> JSONValue
     {

@@ -118,6 +118,9 @@ extension ResourceType {
         plural: "storageclasses", shortNames: ["sc"], namespaced: false)
     public static let eventsV1 = ResourceType(group: "events.k8s.io", version: "v1", kind: "Event",
         plural: "events", shortNames: ["ev"], namespaced: true)
+    /// Leader election's claims; Flightdeck's admitter holds one (see `Lease`).
+    public static let leases = ResourceType(group: "coordination.k8s.io", version: "v1", kind: "Lease",
+        plural: "leases", namespaced: true)
     public static let selfSubjectAccessReviews = ResourceType(group: "authorization.k8s.io", version: "v1",
         kind: "SelfSubjectAccessReview", plural: "selfsubjectaccessreviews", namespaced: false,
         verbs: ["create"])
@@ -129,7 +132,7 @@ extension ResourceType {
     public static let all: [ResourceType] = [
         .namespaces, .pods, .persistentVolumeClaims, .persistentVolumes, .events, .secrets, .configMaps,
         .services, .serviceAccounts, .jobs, .deployments, .replicaSets, .roles, .roleBindings, .networkPolicies,
-        .storageClasses, .eventsV1, .selfSubjectAccessReviews, .selfSubjectReviews,
+        .storageClasses, .eventsV1, .leases, .selfSubjectAccessReviews, .selfSubjectReviews,
     ]
 
     /// The type served at `group`/`version` as `plural`.

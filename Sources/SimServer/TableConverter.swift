@@ -121,6 +121,9 @@ public struct TableConverter: Sendable {
                 Column(name: "Current", type: "integer", description: "Replicas is the most recently observed number of non-terminating pods."),
                 Column(name: "Ready", type: "integer", description: "The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition."),
                 age] + templateColumns(selector: "Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels.")
+        case .leases:
+            // kube-apiserver's lease printer: who holds it is what `kubectl get leases` is for.
+            return [name, Column(name: "Holder", description: "HolderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field."), age]
         default:
             return [name, Column(name: "Created At", type: "date", description: age.description)]
         }
@@ -175,6 +178,8 @@ public struct TableConverter: Sendable {
             let status = replicaSet.status
             return [name, .integer(Int64(replicaSet.replicas ?? 0)), .integer(Int64(status.replicas ?? 0)),
                 .integer(Int64(status.readyReplicas ?? 0)), age] + templateCells(object)
+        case .leases:
+            return [name, .string(Lease(json: object).holderIdentity ?? ""), age]
         default:
             return [name, .string(meta.creationTimestamp.map { KubeTime.string(from: $0) } ?? "")]
         }

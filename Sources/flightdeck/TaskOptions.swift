@@ -48,6 +48,12 @@ struct TaskOptions: ParsableArguments {
         @Option(name: .customLong("shm-size"), help: "/dev/shm size (e.g. 256Mi).")
         var shmSize: String?
 
+        @Option(help: "The queue to wait in (one of the config's queues:; default: its default queue).")
+        var queue: String?
+
+        @Option(help: "The task's priority in its queue: high, normal (default) or low.")
+        var priority: String?
+
         @Option(name: .customLong("backoff-limit"), help: "Retries of failed pods.")
         var backoffLimit: Int?
 
@@ -73,6 +79,8 @@ struct TaskOptions: ParsableArguments {
         request.fields.backoffLimit = backoffLimit
         request.fields.activeDeadlineSeconds = deadline
         request.fields.ttlSecondsAfterFinished = ttl
+        request.fields.queue = queue
+        request.fields.priority = try TaskRequest.priority(priority)
         return request
     }
 

@@ -74,7 +74,7 @@ import Testing
         ("cluster:\n  images: {logShipper: \"cr.fluentbit.io/fluent/fluent-bit:3.1.4\"}\n", "cluster.images.logShipper should be a Vector image (timberio/vector:…): the log shipper is Vector now"),
         ("agents:\n  backoffLimit: -1\n", "/c/config.yaml:2:17: agents.backoffLimit should be an integer between 0 and 1000, not \"-1\""),
         ("cluster: {\n", "/c/config.yaml:2:1: not valid YAML: "),
-        ("- cluster\n", "/c/config.yaml:1:1: the top level should be a mapping of sections (cluster:, agents:, trace:), not a list"),
+        ("- cluster\n", "/c/config.yaml:1:1: the top level should be a mapping of sections (cluster:, agents:, trace:, queues:), not a list"),
     ])
     func aBadValueIsOneLineNamingFileAndField(text: String, message: String) {
         do {

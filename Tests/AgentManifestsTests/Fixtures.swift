@@ -14,7 +14,8 @@ enum Fixtures {
             secretFiles: ["openai-key": "sk-not-a-real-key", "github-token": "ghp_not_a_real_token"],
             resources: TaskResources(cpu: "500m", cpuLimit: "2", memory: "2Gi", workspaceSize: "5Gi", shmSize: "256Mi"),
             backoffLimit: 3, activeDeadlineSeconds: 14_400, ttlSecondsAfterFinished: 86_400,
-            environment: ["SIM_AGENT_STEPS": "3", "SIM_AGENT_PACE": "0"], labels: ["team": "compilers"])
+            environment: ["SIM_AGENT_STEPS": "3", "SIM_AGENT_PACE": "0"], labels: ["team": "compilers"],
+            queue: "homelab", priority: .high)
     }
 
     static var settings: ClusterSettings { ClusterSettings() }

@@ -58,4 +58,40 @@ import Testing
         let error = #expect(throws: OperatorError.self) { try request.build(config: ManifestConfig(), workingDirectory: directory.path) }
         #expect(error?.message.hasPrefix("cannot make the task's manifests: ") == true)
     }
+
+    /// The queue is resolved at submit: none named is the config's default queue (the implicit
+    /// `default` without a `queues:` section); a queue the config lacks is refused in one line.
+    @Test func theQueueIsResolvedAtSubmitAndAnUnknownOneRefused() throws {
+        let queued = ManifestConfig(queues: QueueConfiguration(
+            queues: [QueueSettings(name: "homelab", limit: 2), QueueSettings(name: "batch", limit: 1)], defaultQueue: "batch"))
+        var request = TaskRequest(prompt: "p")
+        let defaulted = try request.build(config: queued, workingDirectory: directory.path).task
+        #expect(defaulted.queue == "batch")
+        #expect(defaulted.priority == .normal)
+        request.fields.queue = "homelab"
+        request.fields.priority = try TaskRequest.priority("high")
+        let named = try request.build(config: queued, workingDirectory: directory.path).task
+        #expect(named.queue == "homelab")
+        #expect(named.priority == .high)
+
+        request.fields.queue = "gpu"
+        do {
+            _ = try request.build(config: queued, workingDirectory: directory.path)
+            Issue.record("accepted an unknown queue")
+        } catch {
+            #expect(error.description == "queue \"gpu\" is not configured (queues: homelab, batch)")
+        }
+        request.fields.queue = "homelab"
+        do {
+            _ = try request.build(config: ManifestConfig(), workingDirectory: directory.path)
+            Issue.record("accepted a queue without a queues: section")
+        } catch {
+            #expect(error.description
+                == "queue \"homelab\" is not configured (the config has no queues: section; the only queue is \"default\")")
+        }
+        request.fields.queue = nil
+        #expect(try request.build(config: ManifestConfig(), workingDirectory: directory.path).task.queue == "default")
+        #expect(throws: OperatorError.self) { _ = try TaskRequest.priority("urgent") }
+        #expect(try TaskRequest.priority(nil) == nil)
+    }
 }

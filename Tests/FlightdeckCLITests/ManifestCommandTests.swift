@@ -83,6 +83,30 @@ import Testing
         }
     }
 
+    /// `--queue` and `--priority` (what `submit` shares): the Job's labels, the config's default
+    /// queue when none is named, and an unknown queue or priority refused in one line.
+    @Test func queueAndPriorityLabelTheJobAndAnUnknownQueueIsRefused() async throws {
+        let config = try write("queues.yaml", "queues:\n  - {name: homelab, limit: 2}\n  - {name: batch, limit: 1, default: true}\n")
+        let named = try await flightdeck.run(["manifests", "task", "--config", config, "--prompt", "p", "--queue", "homelab",
+            "--priority", "high", "-o", "json"], environment: env)
+        #expect(named.status == 0, "\(named.stderr)")
+        #expect(named.stdout.contains("\"flightdeck.dev/queue\": \"homelab\""), "\(named.stdout)")
+        #expect(named.stdout.contains("\"flightdeck.dev/priority\": \"high\""))
+        let defaulted = try await flightdeck.run(["manifests", "task", "--config", config, "--prompt", "p", "-o", "json"],
+            environment: env)
+        #expect(defaulted.status == 0, "\(defaulted.stderr)")
+        #expect(defaulted.stdout.contains("\"flightdeck.dev/queue\": \"batch\""))
+        #expect(defaulted.stdout.contains("\"flightdeck.dev/priority\": \"normal\""))
+        for (arguments, message) in [
+            (["--config", config, "--queue", "gpu"], "flightdeck: queue \"gpu\" is not configured (queues: homelab, batch)"),
+            (["--priority", "urgent"], "flightdeck: --priority urgent: expected high|normal|low"),
+        ] {
+            let result = try await flightdeck.run(["manifests", "task", "--prompt", "p"] + arguments, environment: env)
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.stderr.trimmingCharacters(in: .newlines) == message, "\(arguments): \(result.stderr)")
+        }
+    }
+
     @Test func installPrintsTheBundleWithTheConfigsSettings() async throws {
         _ = try write("xdg/flightdeck/config.yaml", "cluster:\n  namespace: lab\n  nats: {url: \"nats://nats.example:4222\"}\n")
         let result = try await flightdeck.run(["install"], environment: env)

@@ -273,4 +273,46 @@ struct KubectlTests {
         #expect(yes.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "yes")
         await session.sim.stop()
     }
+
+    /// Leases as an operator inspects leader election: `kubectl apply`, `get` with the HOLDER
+    /// column, and a `replace` from a stale copy refused with the apiserver's Conflict.
+    @Test func leasesApplyGetAndStaleReplace() async throws {
+        let session = try await Session()
+        let lease = """
+            apiVersion: coordination.k8s.io/v1
+            kind: Lease
+            metadata:
+              name: flightdeck-admitter
+              namespace: agents
+            spec:
+              holderIdentity: keeper-a
+              leaseDurationSeconds: 15
+              acquireTime: "2026-12-04T20:00:00.000000Z"
+              renewTime: "2026-12-04T20:00:00.000000Z"
+              leaseTransitions: 0
+            """
+        let applied = try await session.kubectl("apply", "-f", try session.write("lease.yaml", lease))
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(applied.stdout.contains("lease.coordination.k8s.io/flightdeck-admitter created"), "\(applied.stdout)")
+        let listed = try await session.kubectl("get", "leases", "-n", "agents")
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let header = listed.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(header.split(separator: " ", omittingEmptySubsequences: true) == ["NAME", "HOLDER", "AGE"], "\(listed.stdout)")
+        #expect(listed.stdout.contains("flightdeck-admitter") && listed.stdout.contains("keeper-a"), "\(listed.stdout)")
+
+        // A copy at the current version, then someone else renews: replacing from the copy is a conflict.
+        let stale = try await session.kubectl("get", "lease", "flightdeck-admitter", "-n", "agents", "-o", "yaml")
+        #expect(stale.status == 0, "\(stale.stderr)")
+        let renewed = try await session.kubectl("patch", "lease", "flightdeck-admitter", "-n", "agents", "--type=merge",
+            "-p", #"{"spec":{"renewTime":"2026-12-04T20:00:05.000000Z"}}"#)
+        #expect(renewed.status == 0, "\(renewed.stderr)")
+        let takeover = stale.stdout.replacingOccurrences(of: "holderIdentity: keeper-a", with: "holderIdentity: keeper-b")
+        let replaced = try await session.kubectl("replace", "-f", try session.write("stale.yaml", takeover))
+        #expect(replaced.status != 0)
+        #expect(replaced.stderr.contains("Conflict") || replaced.stderr.contains("the object has been modified"), "\(replaced.stderr)")
+        let holder = try await session.kubectl("get", "lease", "flightdeck-admitter", "-n", "agents",
+            "-o", "jsonpath={.spec.holderIdentity}")
+        #expect(holder.stdout == "keeper-a")
+        await session.sim.stop()
+    }
 }
