@@ -64,6 +64,7 @@ public final class ControlPlane: Sendable {
         store.registerAdmissionPlugin(DefaultStorageClassAdmission())
         store.registerAdmissionPlugin(StorageProtectionAdmission())
         store.registerAdmissionPlugin(PodSecurityAdmission())
+        store.registerAdmissionPlugin(LeaseValidation())
     }
 
     public var isRunning: Bool { running.withLock { $0 != nil } }

@@ -23,6 +23,7 @@ import Testing
             (.networkPolicies, "/apis/networking.k8s.io/v1/namespaces/agents/networkpolicies", "/apis/networking.k8s.io/v1/namespaces/agents/networkpolicies/x"),
             (.storageClasses, "/apis/storage.k8s.io/v1/storageclasses", "/apis/storage.k8s.io/v1/storageclasses/x"),
             (.eventsV1, "/apis/events.k8s.io/v1/namespaces/agents/events", "/apis/events.k8s.io/v1/namespaces/agents/events/x"),
+            (.leases, "/apis/coordination.k8s.io/v1/namespaces/agents/leases", "/apis/coordination.k8s.io/v1/namespaces/agents/leases/x"),
             (.selfSubjectAccessReviews, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews/x"),
             (.selfSubjectReviews, "/apis/authentication.k8s.io/v1/selfsubjectreviews", "/apis/authentication.k8s.io/v1/selfsubjectreviews/x"),
         ]

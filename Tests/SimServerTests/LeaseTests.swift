@@ -119,4 +119,20 @@ import Testing
             #expect(seen.map { $0.1 } == ["keeper-a", "keeper-a", "keeper-b", "keeper-b"])
         }
     }
+
+    /// kube-apiserver's Lease validation: a duration that is not positive is a 422 naming the field.
+    @Test func aLeaseWithoutAPositiveDurationIsInvalid() async throws {
+        try await withCluster { cluster in
+            var lease = Self.lease("bad", namespace: cluster.namespace, holder: "keeper-a", at: Date(timeIntervalSince1970: 1_800_000_000))
+            lease.leaseDurationSeconds = 0
+            do {
+                _ = try await cluster.api.create(.leases, namespace: cluster.namespace, lease.json)
+                Issue.record("accepted leaseDurationSeconds 0")
+            } catch let error as APIError {
+                #expect(error.code == 422)
+                #expect(error.reason == "Invalid")
+                #expect(error.status.details?.causes.map { $0.field } == ["spec.leaseDurationSeconds"])
+            }
+        }
+    }
 }
