@@ -175,4 +175,36 @@ import Testing
         #expect(plan.admit == (0..<20).map { "j\($0)" })
         #expect(plan.entries.allSatisfy { $0.isAdmitted })
     }
+
+    /// What an admitter reads off a Job: labels, suspension, conditions, the pod's requests.
+    @Test func aCandidateIsReadOffAnAgentJob() throws {
+        let task = AgentTask(uuid: "3f2a9c1e-4b7d-4e2a-9f10-6c5d8e7a1b20", image: "img", prompt: "p", queue: "homelab",
+            priority: .high)
+        var job = Job(json: TaskManifests.job(task, settings: ClusterSettings(), suspended: true))
+        job.metadata.creationTimestamp = Self.t0
+        let queued = AdmissionCandidate(job: job)
+        #expect(queued.id == "agent-3f2a9c1e4b7d")
+        #expect(queued.queue == "homelab")
+        #expect(queued.priority == .high)
+        #expect(queued.state == .queued)
+        #expect(queued.submitted == Self.t0)
+        #expect((queued.cpu?.value ?? 0) >= Decimal(string: "0.5")!, "at least the agent's own 500m")
+
+        job.spec.suspend = false
+        #expect(AdmissionCandidate(job: job).state == .running)
+
+        let finished = try Job(decoding: """
+            {"metadata":{"name":"agent-x"},"spec":{"suspend":false,"template":{"spec":{
+              "containers":[{"name":"agent","resources":{"requests":{"cpu":"500m","memory":"2Gi"}}},
+                            {"name":"other","resources":{"requests":{"cpu":"250m"}}}],
+              "initContainers":[{"name":"restore","resources":{"requests":{"cpu":"4","memory":"8Gi"}}},
+                                {"name":"shipper","restartPolicy":"Always","resources":{"requests":{"cpu":"100m","memory":"64Mi"}}}]}}},
+             "status":{"conditions":[{"type":"Complete","status":"True"}]}}
+            """)
+        let done = AdmissionCandidate(job: finished)
+        #expect(done.state == .finished)
+        #expect(done.queue == nil && done.priority == .normal, "no labels: the default queue, normal")
+        #expect(done.cpu == Quantity("850m"), "containers and native sidecars; not the init container")
+        #expect(done.memory == Quantity("2112Mi"))
+    }
 }
