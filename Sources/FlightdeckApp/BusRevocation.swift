@@ -19,6 +19,9 @@ public enum BusRevocation {
         /// `flightdeck install --apply` (which pushes the account to a server it can reach,
         /// and puts it in the in-cluster server's configuration, read when its pod restarts).
         case recordedOnly(user: String, reason: String)
+        /// Which user it was could not be read (the Secret is not ours to read): nothing
+        /// revoked; its credentials die when they expire.
+        case unknown(reason: String)
     }
 
     /// The user of job `name`'s Secret, revoked (see the type's note). `nil` settings keys or
@@ -32,6 +35,9 @@ public enum BusRevocation {
             secret = try await api.get(Secret.self, namespace: namespace, name: name + "-task")
         } catch let error as APIError where error.code == 404 {
             return .none
+        } catch let error as APIError where error.code == 403 {
+            // Deleting the Job must not depend on also being allowed to read Secrets.
+            return .unknown(reason: "not allowed to read its Secret \(name)-task")
         }
         guard let text = secret.string(forKey: AgentTask.natsCredentialsKey),
             let credentials = try? NATSCredentials(fileText: text)

@@ -201,8 +201,12 @@ public struct CockpitEffects: Sendable {
                 let revoked = try await BusRevocation.revoke(jobName: name, api: cluster.api, namespace: cluster.namespace,
                     settings: cluster.config.settings)
                 try await actions.delete(job: name)
-                if case .recordedOnly(_, let reason) = revoked {
+                switch revoked {
+                case .recordedOnly(_, let reason):
                     return send(.actionFinished("delete \(name): done; its NATS user is revoked in the keys, but the server was not told (\(reason))"))
+                case .unknown(let reason):
+                    return send(.actionFinished("delete \(name): done; its NATS user is not revoked (\(reason))"))
+                case .none, .revoked: break
                 }
             case .pin: try await actions.pin(job: name)
             case .cancel: try await actions.cancel(job: name, jobID: jobID)

@@ -41,6 +41,8 @@ public struct JobActions: Sendable {
         return switch revocation {
         case .none: line
         case .revoked: line + "; its NATS user is revoked"
+        case .unknown(let reason):
+            line + "; its NATS user is not revoked (\(TerminalText.line(reason))): its credentials work until they expire"
         case .recordedOnly(_, let reason):
             line + "; its NATS user is revoked in the keys, but the NATS server was not told (\(TerminalText.line(reason))): "
                 + "`flightdeck install --apply` tells it"

@@ -4,7 +4,9 @@ import FlightdeckCore
 import FlightdeckTestSupport
 import Foundation
 import HistoryStore
+import KubeClient
 import KubeModel
+import NATSAuth
 import NATSClient
 import Orchestrator
 import Testing
@@ -46,6 +48,37 @@ import Testing
 
         #expect(try await actions.delete(name) == "job.batch/\(name) deleted (its pods, workspace claim and Secret follow)")
         await #expect(throws: OperatorError("jobs.batch \"\(name)\" not found")) { try await actions.delete(name) }
+        await fixture.stop()
+    }
+
+    /// Deleting a job must not need the right to read Secrets: its NATS user then cannot be
+    /// named, and the line says it was not revoked.
+    @Test func deletingWithoutTheRightToReadSecretsSaysTheUserIsNotRevoked() async throws {
+        let fixture = try await SimulatedClusterFixture("flightdeck-jobdelete-rbac")
+        var settings = ClusterSettings(namespace: fixture.namespace)
+        settings.natsKeysPath = fixture.directory.file("nats-keys.json")
+        try BusKeyFile.write(BusKeys.generate(), to: settings.natsKeysPath!)
+        let task = Self.task("dddddddd-1234-4123-8123-123456789abc")
+        _ = try await TaskSubmission.submit(task, secretFilePaths: [:], api: fixture.api, context: "sim",
+            settings: settings, store: fixture.store)
+        _ = try await fixture.api.create(.roles, namespace: fixture.namespace, [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": ["name": "reaper"],
+            "rules": [["apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list", "delete"]]],
+        ])
+        _ = try await fixture.api.create(.roleBindings, namespace: fixture.namespace, [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": ["name": "reaper"],
+            "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reaper"],
+            "subjects": [["kind": "User", "name": "reaper", "apiGroup": "rbac.authorization.k8s.io"]],
+        ])
+        let path = fixture.directory.file("reaper.yaml")
+        try fixture.sim.writeKubeconfig(user: "reaper", to: URL(fileURLWithPath: path))
+        let connection = try SimulatedClusterFixture.loader(home: fixture.directory.path).load(kubeconfig: path)
+        let actions = JobActions(api: KubeAPI(connection: connection), namespace: fixture.namespace)
+        let name = TaskManifests.jobName(task)
+        #expect(try await actions.delete(name, settings: settings) == "job.batch/\(name) deleted (its pods, workspace claim and "
+            + "Secret follow); its NATS user is not revoked (not allowed to read its Secret \(name)-task): "
+            + "its credentials work until they expire")
+        #expect(try BusKeyFile.read(settings.natsKeysPath!).revocations.isEmpty)
         await fixture.stop()
     }
 

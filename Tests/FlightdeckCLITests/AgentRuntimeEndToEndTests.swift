@@ -61,14 +61,16 @@ struct AgentRuntimeEndToEndTests {
         return Cluster(nats: nats, sim: sim, record: record, kubeconfig: kubeconfig, environment: withCluster)
     }
 
-    /// Submits the reference agent with `model` (an `AGENT_MODEL`) and the API key as a secret file.
+    /// Submits the reference agent with `model` (an `AGENT_MODEL`) and the API key as a secret
+    /// file, as an operator whose config names the NATS server (so the job's command queue is
+    /// made at submit, and its agent reads it from its first step).
     func submit(_ cluster: Cluster, uuid: String, model: String, key: String) async throws {
         let keyFile = dir.file("openai-api-key")
         try key.write(toFile: keyFile, atomically: true, encoding: .utf8)
         // No --image: the default image is the agent runtime's.
         let submitted = try await flightdeck.run(["submit", "--prompt", "Write wordfreq.top_words(text, n) with a test, and make the test pass",
             "--env", "AGENT_MODEL=\(model)", "--env", "AGENT_STEP_DELAY=0.4", "--secret-file", "openai-api-key=\(keyFile)",
-            "--uuid", uuid], environment: cluster.environment)
+            "--uuid", uuid, "--nats-url", cluster.nats.url], environment: cluster.environment)
         #expect(submitted.status == 0, "\(submitted.stderr)")
     }
 
@@ -149,9 +151,9 @@ struct AgentRuntimeEndToEndTests {
         _ = try await tmux.waitFor(text: "RESTORED")
     }
 
-    /// The operator steers the real agent with Flightdeck's own commands (core NATS on
-    /// `cmd.agent.<id>`): it pauses between steps and says so, takes an instruction into its
-    /// next strategic step, resumes and finishes.
+    /// The operator steers the real agent with Flightdeck's own commands (through the job's
+    /// JetStream queue, which the submit made): it pauses between steps and says so, takes an
+    /// instruction into its next strategic step, resumes and finishes.
     @Test func flightdeckSteersTheRealAgentPauseInstructResume() async throws {
         let cluster = try await startCluster()
         defer { cluster.stop() }
