@@ -20,9 +20,24 @@ public enum FlightdeckLabels {
     public static let queue = "flightdeck.dev/queue"
     /// On an agent Job: `high`, `normal` or `low` (`TaskPriority`).
     public static let priority = "flightdeck.dev/priority"
+    /// On an agent Job: where it stands in admission. Absent while its submission is still
+    /// making the claim and Secret (the Job is suspended but not in line yet); `queued` once
+    /// it waits in its queue; `admitted` once an admitter started it; `started` when an
+    /// operator started it ahead of its queue.
+    public static let admission = "flightdeck.dev/admission"
+    public static let admissionQueued = "queued"
+    public static let admissionAdmitted = "admitted"
+    public static let admissionStarted = "started"
     /// Kueue's label naming the LocalQueue a Job is submitted to; set when the cluster has
-    /// Kueue, which then admits (unsuspends) the Job itself. Not written yet.
+    /// Kueue, which then admits (unsuspends) the Job itself. The LocalQueue has the Flightdeck
+    /// queue's name.
     public static let kueueQueueName = "kueue.x-k8s.io/queue-name"
+    /// Kueue's label naming the WorkloadPriorityClass of a Job (`kueuePriorityClass(_:)`).
+    public static let kueuePriorityClassLabel = "kueue.x-k8s.io/priority-class"
+
+    /// `flightdeck-high`, `flightdeck-normal`, `flightdeck-low`: the WorkloadPriorityClass
+    /// `flightdeck install` makes for each priority when the cluster has Kueue.
+    public static func kueuePriorityClass(_ priority: TaskPriority) -> String { "flightdeck-\(priority.rawValue)" }
     /// Annotation: the task's human title, when it has one (never the prompt itself).
     public static let title = "flightdeck.dev/task"
     /// Annotation on a pod template: a hash of the config its program reads only at start, so a

@@ -214,7 +214,7 @@ public struct CockpitEffects: Sendable {
             case .retry:
                 guard let job else { throw OperatorError("history has no job \(name)") }
                 let started = try await TaskSubmission.retry(job, prompt: nil, api: cluster.api, context: cluster.context,
-                    settings: cluster.config.settings, store: store)
+                    settings: cluster.config.settings, queues: cluster.config.queues, store: store)
                 return send(.actionFinished("retry \(name): started \(started), restoring its workspace"))
             }
             send(.actionFinished("\(intent.kind.rawValue) \(name): done"))
@@ -238,7 +238,7 @@ public struct CockpitEffects: Sendable {
         do {
             let built = try Self.request(for: draft).build(config: cluster.config)
             _ = try await TaskSubmission.submit(built.task, secretFilePaths: built.secretFilePaths, api: cluster.api,
-                context: cluster.context, settings: cluster.config.settings, store: store)
+                context: cluster.context, settings: cluster.config.settings, queues: cluster.config.queues, store: store)
             send(.actionFinished("submitted \(TaskManifests.jobName(built.task))"))
         } catch {
             send(.actionFailed("submit: \(error)"))

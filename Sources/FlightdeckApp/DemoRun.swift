@@ -101,7 +101,7 @@ public struct DemoRun: Sendable {
             quitAfter: quitAfter, whileOpen: {
                 for task in tasks where !Task.isCancelled {
                     _ = try? await TaskSubmission.submit(task, secretFilePaths: [:], api: api, context: Self.context,
-                        settings: settings, store: store)
+                        settings: settings, queues: QueueConfiguration(), store: store)
                 }
             }) { name in
             throw OperatorError("the demo runs on its own simulated cluster: quit it and run `flightdeck --context \(name)`")

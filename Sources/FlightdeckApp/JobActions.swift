@@ -76,7 +76,8 @@ public struct JobActions: Sendable {
 
     /// Starts the task of the Job history knows as `name` again, as a new Job restoring the
     /// previous run's workspace snapshot; `prompt` replaces one history kept only redacted.
-    public func retry(_ name: String, prompt: String?, settings: ClusterSettings, store: HistoryStore) async throws
+    public func retry(_ name: String, prompt: String?, settings: ClusterSettings, queues: QueueConfiguration,
+        store: HistoryStore) async throws
         -> String
     {
         let namespace = namespace
@@ -86,7 +87,7 @@ public struct JobActions: Sendable {
         var started = ""
         try await ClusterSync.report {
             started = try await TaskSubmission.retry(previous, prompt: prompt, api: api, context: context, settings: settings,
-                store: store)
+                queues: queues, store: store)
         }
         return "job.batch/\(TerminalText.line(started)) started: a retry of \(TerminalText.line(name)), "
             + "restoring from job \(TerminalText.line(previous.id))"

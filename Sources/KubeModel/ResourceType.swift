@@ -128,6 +128,24 @@ extension ResourceType {
     public static let selfSubjectReviews = ResourceType(group: "authentication.k8s.io", version: "v1",
         kind: "SelfSubjectReview", plural: "selfsubjectreviews", namespaced: false, verbs: ["create"])
 
+    // MARK: Kueue (kueue.x-k8s.io/v1beta1): custom resources, served only where Kueue is installed
+
+    public static let clusterQueues = ResourceType(group: "kueue.x-k8s.io", version: "v1beta1", kind: "ClusterQueue",
+        plural: "clusterqueues", shortNames: ["cq"], namespaced: false, subresources: ["status"])
+    public static let localQueues = ResourceType(group: "kueue.x-k8s.io", version: "v1beta1", kind: "LocalQueue",
+        plural: "localqueues", shortNames: ["queue", "queues", "lq"], namespaced: true, subresources: ["status"])
+    public static let resourceFlavors = ResourceType(group: "kueue.x-k8s.io", version: "v1beta1", kind: "ResourceFlavor",
+        plural: "resourceflavors", shortNames: ["flavor", "flavors", "rf"], namespaced: false)
+    public static let workloads = ResourceType(group: "kueue.x-k8s.io", version: "v1beta1", kind: "Workload",
+        plural: "workloads", shortNames: ["wl"], namespaced: true, subresources: ["status"])
+    public static let workloadPriorityClasses = ResourceType(group: "kueue.x-k8s.io", version: "v1beta1",
+        kind: "WorkloadPriorityClass", plural: "workloadpriorityclasses", namespaced: false)
+
+    /// Kueue's types, which a cluster has only when Kueue is installed (not in `all`).
+    public static let kueue: [ResourceType] = [
+        .clusterQueues, .localQueues, .resourceFlavors, .workloads, .workloadPriorityClasses,
+    ]
+
     /// Every registered type.
     public static let all: [ResourceType] = [
         .namespaces, .pods, .persistentVolumeClaims, .persistentVolumes, .events, .secrets, .configMaps,
@@ -140,9 +158,9 @@ extension ResourceType {
         all.first { $0.plural == plural && $0.group == group && $0.version == version }
     }
 
-    /// The type of `kind` in `apiVersion` (`batch/v1`).
+    /// The type of `kind` in `apiVersion` (`batch/v1`), Kueue's included.
     public static func forKind(_ kind: String, apiVersion: String) -> ResourceType? {
-        all.first { $0.kind == kind && $0.apiVersion == apiVersion }
+        (all + kueue).first { $0.kind == kind && $0.apiVersion == apiVersion }
     }
 
     /// What `kubectl get NAME` accepts: plural, singular, short name or kind, any case,

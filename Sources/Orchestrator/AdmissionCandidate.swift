@@ -15,6 +15,9 @@ public struct AdmissionCandidate: Sendable, Hashable {
         case running
         /// Complete or failed: it holds nothing.
         case finished
+        /// Suspended but not in line: its submission is still making the claim and Secret (or
+        /// someone suspended it by hand). It holds nothing and is not admitted.
+        case preparing
     }
 
     /// The Job's name (`agent-…`).

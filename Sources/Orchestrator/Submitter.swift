@@ -6,7 +6,7 @@ import KubeModel
 
 /// Submits a task without the race the usual "create the PVC, then the Job" leaves open:
 /// the Job is created suspended, its uid then owns the workspace claim and the Secret, and
-/// only then is it started. So the claim and Secret can never outlive the Job (the garbage
+/// only then is it started (or put in its queue, for an admitter to start). So the claim and Secret can never outlive the Job (the garbage
 /// collector removes them with it), and a pod never starts before its workspace exists.
 ///
 /// A step that fails rolls back what was created (the Job, deleted with Background
@@ -59,6 +59,11 @@ public struct Submitter: Sendable {
                 throw Failure(step: .createJob, underlying: "the existing Job has no uid", rolledBack: false)
             }
             if job.spec.suspend != true { return .alreadyRunning(uid: uid) }
+            if plan.admission != .immediate,
+                job.metadata.labels[FlightdeckLabels.admission] == FlightdeckLabels.admissionQueued
+            {
+                return .alreadyQueued(uid: uid)
+            }
             try await complete(plan, job: job, uid: uid, createdJob: false)
             return .resumed(uid: uid)
         }
@@ -78,10 +83,11 @@ public struct Submitter: Sendable {
         }
         try await afterStep?(.createJob)
         try await complete(plan, job: job, uid: uid, createdJob: true)
-        return .started(uid: uid)
+        return plan.admission == .immediate ? .started(uid: uid) : .queued(uid: uid)
     }
 
-    /// Creates what is missing of the claim and Secret, owned by the Job, then unsuspends.
+    /// Creates what is missing of the claim and Secret, owned by the Job, then unsuspends it or
+    /// puts it in its queue.
     private func complete(_ plan: SubmitPlan, job: Job, uid: String, createdJob: Bool) async throws {
         let owner = OwnerReference(apiVersion: "batch/v1", kind: "Job", name: plan.jobName, uid: uid, controller: true,
             blockOwnerDeletion: true)
@@ -94,10 +100,9 @@ public struct Submitter: Sendable {
                 try await createOwned(.secrets, secret(owner), namespace: plan.namespace, ownerUID: uid)
             }
             try await afterStep?(.createSecret)
-            step = .unsuspend
-            _ = try await api.patch(.jobs, namespace: plan.namespace, name: plan.jobName,
-                ["spec": ["suspend": false]], kind: .merge)
-            try await afterStep?(.unsuspend)
+            step = plan.admission == .immediate ? .unsuspend : .enqueue
+            _ = try await api.patch(.jobs, namespace: plan.namespace, name: plan.jobName, plan.enqueuePatch, kind: .merge)
+            try await afterStep?(step)
         } catch let interrupted as Interrupted {
             throw interrupted
         } catch is CancellationError {

@@ -153,7 +153,8 @@ extension Flightdeck.Jobs {
             let config = try settings.load(namespace: connection.namespace)
             let actions = JobActions(api: KubeAPI(connection: connection), namespace: connection.namespace,
                 context: connection.contextName)
-            print(try await actions.retry(name, prompt: newPrompt, settings: config.settings, store: store))
+            print(try await actions.retry(name, prompt: newPrompt, settings: config.settings, queues: config.queues,
+                store: store))
         }
     }
 }

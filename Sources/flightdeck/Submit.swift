@@ -27,7 +27,7 @@ extension Flightdeck {
             let store = try await history.opened()
             try await ClusterSync.report {
                 let outcome = try await TaskSubmission.submit(built.task, secretFilePaths: built.secretFilePaths, api: api,
-                    context: connection.contextName, settings: config.settings, store: store)
+                    context: connection.contextName, settings: config.settings, queues: config.queues, store: store)
                 print(TaskSubmission.confirmation(outcome, task: built.task))
             }
         }

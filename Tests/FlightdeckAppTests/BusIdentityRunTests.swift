@@ -41,7 +41,7 @@ struct BusIdentityRunTests {
 
         func submit(_ task: AgentTask) async throws {
             _ = try await TaskSubmission.submit(task, secretFilePaths: [:], api: fixture.api, context: "sim",
-                settings: settings, store: fixture.store)
+                settings: settings, queues: QueueConfiguration(), store: fixture.store)
         }
 
         /// The history keeper, running, as `flightdeck record` runs before agents start: it

@@ -21,7 +21,7 @@ import Testing
     /// Submits `task` as `flightdeck submit` does (recorded in history, with what a retry needs).
     static func submit(_ task: AgentTask, _ fixture: SimulatedClusterFixture) async throws {
         _ = try await TaskSubmission.submit(task, secretFilePaths: [:], api: fixture.api, context: "sim",
-            settings: ClusterSettings(namespace: fixture.namespace), store: fixture.store)
+            settings: ClusterSettings(namespace: fixture.namespace), queues: QueueConfiguration(), store: fixture.store)
     }
 
     @Test func pinRetryAndDeleteSayWhatTheyDid() async throws {
@@ -37,7 +37,7 @@ import Testing
         #expect(pinned[path: ["spec", "ttlSecondsAfterFinished"]] == nil)
 
         let retried = try await actions.retry(name, prompt: nil, settings: ClusterSettings(namespace: fixture.namespace),
-            store: fixture.store)
+            queues: QueueConfiguration(), store: fixture.store)
         #expect(retried.hasPrefix("job.batch/agent-"))
         #expect(retried.hasSuffix("started: a retry of \(name), restoring from job \(TaskManifests.jobID(task))"))
         let recorded = try await fixture.store.reading { try $0.jobs(JobQuery(namespace: "agents")) }
@@ -60,7 +60,7 @@ import Testing
         try BusKeyFile.write(BusKeys.generate(), to: settings.natsKeysPath!)
         let task = Self.task("dddddddd-1234-4123-8123-123456789abc")
         _ = try await TaskSubmission.submit(task, secretFilePaths: [:], api: fixture.api, context: "sim",
-            settings: settings, store: fixture.store)
+            settings: settings, queues: QueueConfiguration(), store: fixture.store)
         _ = try await fixture.api.create(.roles, namespace: fixture.namespace, [
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": ["name": "reaper"],
             "rules": [["apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list", "delete"]]],
@@ -87,17 +87,18 @@ import Testing
         let actions = JobActions(api: fixture.api, namespace: fixture.namespace)
         let settings = ClusterSettings(namespace: fixture.namespace)
         await #expect(throws: OperatorError("history has no job agent-nope in agents")) {
-            try await actions.retry("agent-nope", prompt: nil, settings: settings, store: fixture.store)
+            try await actions.retry("agent-nope", prompt: nil, settings: settings, queues: QueueConfiguration(), store: fixture.store)
         }
         // A prompt that held a secret was kept redacted: it must be given again.
         let secretive = Self.task("aaaaaaaa-1234-4123-8123-123456789abc", prompt: "use token ghp_abcdefghijklmnopqrstuvwxyz0123456789")
         try await Self.submit(secretive, fixture)
         let refused = await #expect(throws: OperatorError.self) {
-            try await actions.retry(TaskManifests.jobName(secretive), prompt: nil, settings: settings, store: fixture.store)
+            try await actions.retry(TaskManifests.jobName(secretive), prompt: nil, settings: settings,
+                queues: QueueConfiguration(), store: fixture.store)
         }
         #expect(refused?.message.contains("pass the prompt again") == true)
         let line = try await actions.retry(TaskManifests.jobName(secretive), prompt: "the token is in the Secret",
-            settings: settings, store: fixture.store)
+            settings: settings, queues: QueueConfiguration(), store: fixture.store)
         #expect(line.contains("a retry of \(TaskManifests.jobName(secretive))"))
         await fixture.stop()
     }

@@ -182,6 +182,8 @@ import Testing
             priority: .high)
         var job = Job(json: TaskManifests.job(task, settings: ClusterSettings(), suspended: true))
         job.metadata.creationTimestamp = Self.t0
+        #expect(AdmissionCandidate(job: job).state == .preparing, "suspended, submission not finished: not in line")
+        job.metadata.labels[FlightdeckLabels.admission] = FlightdeckLabels.admissionQueued
         let queued = AdmissionCandidate(job: job)
         #expect(queued.id == "agent-3f2a9c1e4b7d")
         #expect(queued.queue == "homelab")

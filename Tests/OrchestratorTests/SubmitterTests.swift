@@ -42,7 +42,9 @@ import Testing
         }
     }
 
-    static func plan(_ uuid: String = "7c9e6679-7425-40de-944b-e07fc1f90ae7", namespace: String = "agents") -> SubmitPlan {
+    static func plan(_ uuid: String = "7c9e6679-7425-40de-944b-e07fc1f90ae7", namespace: String = "agents",
+        admission: AdmissionMode = .immediate) -> SubmitPlan
+    {
         let name = "agent-" + uuid.prefix(8)
         return SubmitPlan(
             namespace: namespace, jobName: name, taskUUID: uuid,
@@ -69,7 +71,8 @@ import Testing
                 ["apiVersion": "v1", "kind": "Secret",
                     "metadata": ["name": .string("task-\(name)"), "ownerReferences": [owner.json]],
                     "stringData": ["api-key": "not-real"]]
-            })
+            },
+            admission: admission, enqueuePatch: admission.enqueuePatch(queue: "homelab", priority: .high))
     }
 
     @Test func startsTheJobOnlyAfterItsWorkspaceAndSecretExistOwnedByIt() async throws {
@@ -87,24 +90,35 @@ import Testing
         await fixture.sim.stop()
     }
 
-    @Test(arguments: SubmitStep.allCases)
-    func aSubmissionThatDiesAfterAnyStepConvergesWhenRunAgain(step: SubmitStep) async throws {
+    /// Every step of both kinds of submission: one that starts the Job, one that queues it.
+    static let crashPoints: [(AdmissionMode, SubmitStep)] =
+        [SubmitStep.createJob, .createClaim, .createSecret, .unsuspend].map { (AdmissionMode.immediate, $0) }
+            + [SubmitStep.createJob, .createClaim, .createSecret, .enqueue].map { (AdmissionMode.flightdeck, $0) }
+
+    @Test(arguments: crashPoints)
+    func aSubmissionThatDiesAfterAnyStepConvergesWhenRunAgain(mode: AdmissionMode, step: SubmitStep) async throws {
         let fixture = try await Fixture()
-        let plan = Self.plan()
+        let plan = Self.plan(admission: mode)
         let crashing = Submitter(api: fixture.api) { done in
             if done == step { throw Submitter.Interrupted(after: done) }
         }
         await #expect(throws: Submitter.Interrupted.self) { _ = try await crashing.submit(plan) }
         let outcome = try await Submitter(api: fixture.api).submit(plan)
         switch (step, outcome) {
-        case (.unsuspend, .alreadyRunning), (.createJob, .resumed), (.createClaim, .resumed), (.createSecret, .resumed):
+        case (.unsuspend, .alreadyRunning), (.enqueue, .alreadyQueued), (.createJob, .resumed), (.createClaim, .resumed),
+            (.createSecret, .resumed):
             break
         default:
             Issue.record("after a crash at \(step): \(outcome)")
         }
         #expect(try await fixture.names(.jobs) == [plan.jobName], "one Job")
         let job = Job(json: try await fixture.api.get(.jobs, namespace: "agents", name: plan.jobName))
-        #expect(job.spec.suspend == false)
+        if mode == .immediate {
+            #expect(job.spec.suspend == false)
+        } else {
+            #expect(job.spec.suspend == true, "an admitter starts it")
+            #expect(job.metadata.labels["flightdeck.dev/admission"] == "queued")
+        }
         let uid = job.metadata.uid ?? ""
         #expect(try await fixture.names(.persistentVolumeClaims) == ["workspace-\(plan.jobName)"], "one claim")
         #expect(try await fixture.owners(.persistentVolumeClaims, "workspace-\(plan.jobName)") == [uid])
