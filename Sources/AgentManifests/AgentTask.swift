@@ -1,3 +1,4 @@
+import FlightdeckCore
 import KubeModel
 
 /// One agent run as the operator asked for it: what the manifest builders turn into a Job,

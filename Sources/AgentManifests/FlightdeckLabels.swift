@@ -1,3 +1,5 @@
+import FlightdeckCore
+
 /// The label and annotation keys Flightdeck writes, in one place so the manifests, the
 /// NetworkPolicies that select by them and the orchestrator that lists by them agree.
 ///

@@ -1,3 +1,4 @@
+import FlightdeckCore
 import ConfigYAML
 
 /// A task template file to start from (`flightdeck manifests task --template FILE`), and the

@@ -36,6 +36,12 @@ public struct AgentJob: Sendable, Hashable, Codable, Identifiable {
     public var deletedAt: Date?
     /// The task as submitted, for a retry (`TaskSpec` JSON: no secret contents).
     public var taskSpec: String?
+    /// The task queue it was submitted to (`nil`: submitted before queues, or not by Flightdeck).
+    public var queue: String?
+    /// Its priority in that queue; `nil` with `queue`.
+    public var priority: TaskPriority?
+    /// While `queued`: its 1-based place in its queue (`pendingReason` says why it waits).
+    public var queuePosition: Int?
 
     public init(
         id: String, uid: String? = nil, name: String, namespace: String, context: String? = nil,
@@ -43,7 +49,8 @@ public struct AgentJob: Sendable, Hashable, Codable, Identifiable {
         createdAt: Date? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
         status: JobStatus = .pending, retries: Int = 0, backoffLimit: Int? = nil,
         node: String? = nil, pvc: String? = nil, pendingReason: String? = nil, phase: Phase? = nil,
-        deletedAt: Date? = nil, taskSpec: String? = nil
+        deletedAt: Date? = nil, taskSpec: String? = nil, queue: String? = nil, priority: TaskPriority? = nil,
+        queuePosition: Int? = nil
     ) {
         self.id = id
         self.uid = uid
@@ -65,6 +72,9 @@ public struct AgentJob: Sendable, Hashable, Codable, Identifiable {
         self.phase = phase
         self.deletedAt = deletedAt
         self.taskSpec = taskSpec
+        self.queue = queue
+        self.priority = priority
+        self.queuePosition = queuePosition
     }
 
     /// `true` when every allowed retry has been used.

@@ -3,6 +3,8 @@
 /// `deleted` is Flightdeck's own state: the cluster no longer has the Job (TTL, or an
 /// operator deleted it) but its history is still in the store and stays readable.
 public enum JobStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Waiting in its task queue for an admitter (Flightdeck's or Kueue) to start it.
+    case queued
     case pending
     case suspended
     case running
@@ -14,7 +16,7 @@ public enum JobStatus: String, Sendable, Hashable, Codable, CaseIterable {
     public var isFinished: Bool {
         switch self {
         case .succeeded, .failed, .deleted: true
-        case .pending, .suspended, .running: false
+        case .queued, .pending, .suspended, .running: false
         }
     }
 }

@@ -255,7 +255,8 @@ extension HistoryStore {
     static let jobColumns = """
         job_id, uid, name, namespace, context, task_uuid, t.task_text, image, created_at, started_at,
         finished_at, status, retries, backoff_limit, node, pvc, pending_reason, deleted_at, t.task_spec,
-        (SELECT phase FROM phase_changes p WHERE p.job = jobs.id ORDER BY time DESC, source_id DESC LIMIT 1) AS phase
+        (SELECT phase FROM phase_changes p WHERE p.job = jobs.id ORDER BY time DESC, source_id DESC LIMIT 1) AS phase,
+        queue, priority, queue_position
         """
 
     /// `jobColumns` without the task's text and spec (NULL in their place): no join.
@@ -271,7 +272,8 @@ extension HistoryStore {
             image: row[7], createdAt: date(row[8]), startedAt: date(row[9]), finishedAt: date(row[10]),
             status: JobStatus(rawValue: row[11]) ?? .pending, retries: row[12], backoffLimit: row[13], node: row[14],
             pvc: row[15], pendingReason: row[16], phase: (row[19] as String?).map(Phase.init(rawValue:)),
-            deletedAt: date(row[17]), taskSpec: row[18])
+            deletedAt: date(row[17]), taskSpec: row[18], queue: row[20],
+            priority: (row[21] as String?).flatMap(TaskPriority.init(rawValue:)), queuePosition: row[22])
     }
 
     static let traceColumns = """

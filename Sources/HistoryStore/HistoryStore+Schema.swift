@@ -109,6 +109,13 @@ extension HistoryStore {
         ALTER TABLE jobs DROP COLUMN task_text;
         ALTER TABLE jobs DROP COLUMN task_spec;
         """,
+        // 6: Task queues: the queue and priority a job was submitted with, and its place in
+        // line while it waits.
+        """
+        ALTER TABLE jobs ADD COLUMN queue TEXT;
+        ALTER TABLE jobs ADD COLUMN priority TEXT;
+        ALTER TABLE jobs ADD COLUMN queue_position INTEGER;
+        """,
     ]
 
     static var schemaVersion: Int { migrations.count }

@@ -104,8 +104,8 @@ extension HistoryStore {
             sql: """
                 INSERT INTO jobs (job_id, uid, name, namespace, context, task_uuid, image,
                                   created_at, started_at, finished_at, status, retries, backoff_limit,
-                                  node, pvc, pending_reason, updated_at, deleted_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  node, pvc, pending_reason, updated_at, deleted_at, queue, priority, queue_position)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (job_id) DO UPDATE SET
                     uid = coalesce(excluded.uid, uid),
                     name = excluded.name,
@@ -123,13 +123,17 @@ extension HistoryStore {
                     pvc = coalesce(excluded.pvc, pvc),
                     pending_reason = excluded.pending_reason,
                     updated_at = excluded.updated_at,
-                    deleted_at = coalesce(excluded.deleted_at, deleted_at)
+                    deleted_at = coalesce(excluded.deleted_at, deleted_at),
+                    queue = coalesce(excluded.queue, queue),
+                    priority = coalesce(excluded.priority, priority),
+                    queue_position = excluded.queue_position
                 """,
             arguments: [
                 job.id, job.uid, job.name, job.namespace, job.context, job.taskUUID, job.image,
                 job.createdAt?.timeIntervalSince1970, job.startedAt?.timeIntervalSince1970,
                 job.finishedAt?.timeIntervalSince1970, job.status.rawValue, job.retries, job.backoffLimit,
                 job.node, job.pvc, job.pendingReason, now, job.deletedAt?.timeIntervalSince1970,
+                job.queue, job.priority?.rawValue, job.queuePosition,
             ])
         guard job.taskText != nil || job.taskSpec != nil else { return }
         try db.execute(

@@ -1,3 +1,4 @@
+import FlightdeckCore
 import AgentManifests
 import Foundation
 import KubeModel

@@ -42,15 +42,19 @@ public enum JobProjection {
             status: status, retries: job.status.failed ?? 0, backoffLimit: job.spec.backoffLimit ?? 6,
             node: (newest?.spec.nodeName).map { clean($0, limit: 253) },
             pvc: claimName.map { clean($0, limit: 253) },
-            pendingReason: reason(job: job, status: status, pod: newest, claim: claim, warnings: warnings))
+            pendingReason: reason(job: job, status: status, pod: newest, claim: claim, warnings: warnings),
+            queue: meta.labels[FlightdeckLabels.queue].map { clean($0, limit: 63) },
+            priority: meta.labels[FlightdeckLabels.priority].flatMap(TaskPriority.init(rawValue:)))
     }
 
-    /// Failed or Complete by condition; suspended; running once a pod is ready (or
-    /// running); pending before that.
+    /// Failed or Complete by condition; queued (suspended, waiting in its task queue) or
+    /// suspended; running once a pod is ready (or running); pending before that.
     public static func status(of job: Job, pods: [Pod] = []) -> FlightdeckCore.JobStatus {
         if job.status.condition(.failed)?.isTrue == true { return .failed }
         if job.status.condition(.complete)?.isTrue == true { return .succeeded }
-        if job.spec.suspend == true { return .suspended }
+        if job.spec.suspend == true {
+            return job.metadata.labels[FlightdeckLabels.admission] == FlightdeckLabels.admissionQueued ? .queued : .suspended
+        }
         if (job.status.ready ?? 0) > 0 || pods.contains(where: { $0.status.phase == .running }) { return .running }
         return .pending
     }
@@ -67,6 +71,7 @@ public enum JobProjection {
             let text = [condition?.reason, condition?.message].compactMap { $0 }.joined(separator: ": ")
             return clean(text.isEmpty ? "failed" : text)
         case .suspended: return "suspended"
+        case .queued: return "queued"
         case .running: return nil
         case .pending: break
         }

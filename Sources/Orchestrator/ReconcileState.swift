@@ -1,3 +1,4 @@
+import AgentManifests
 import FlightdeckCore
 import Foundation
 import HistoryStore
@@ -9,13 +10,29 @@ import KubeModel
 /// state when it changed, and timeline markers (pod restarts, retries, failure) with ids
 /// that are the same in every cockpit, so several cockpits sharing a history store write
 /// each marker once.
+///
+/// Queued Jobs are also given their place in line and why they wait (`AdmissionPlan` over
+/// every Job of the namespace, the admission Lease, and under Kueue its Workloads' reasons);
+/// a change to any Job can move the others, so each is written again when its place changes.
 public struct ReconcileState: Sendable {
     /// Which collection a delta came from.
     public enum Source: Sendable, Hashable {
         case jobs, pods, claims, events
+        /// The admission Lease (`Admitter.leaseName`): whether a keeper admits.
+        case leases
+        /// Kueue's Workloads, under `AdmissionMode.kueue`: why Kueue has not admitted a Job.
+        case workloads
     }
 
     public let context: String?
+    public let queues: QueueConfiguration
+    public let admission: AdmissionMode
+    /// The admission Lease as last seen; `nil`: none.
+    private var lease: Lease?
+    /// Kueue's one line on a Job it has not admitted (by Job name).
+    private var kueueReasons: [String: String] = [:]
+    /// Workload name → its Job's name, to forget a reason when the Workload goes.
+    private var workloadJobs: [String: String] = [:]
     private var jobs: [String: Job] = [:]
     private var pods: [String: Pod] = [:]
     private var claims: [String: JSONValue] = [:]
@@ -28,7 +45,11 @@ public struct ReconcileState: Sendable {
     /// Pods seen per Job, to tell a retry (a second pod) from the first.
     private var podsSeen: [String: Set<String>] = [:]
 
-    public init(context: String?) { self.context = context }
+    public init(context: String?, queues: QueueConfiguration = QueueConfiguration(), admission: AdmissionMode = .immediate) {
+        self.context = context
+        self.queues = queues
+        self.admission = admission
+    }
 
     public mutating func apply(_ source: Source, _ delta: Reflector.Delta, now: Date) -> [HistoryWrite] {
         switch (source, delta) {
@@ -36,7 +57,23 @@ public struct ReconcileState: Sendable {
             let job = Job(json: json)
             guard let name = job.metadata.name else { return [] }
             jobs[name] = job
-            return project(name, now: now)
+            return project(name, now: now) + requeue(except: name, now: now)
+        case (.leases, .added(let json)), (.leases, .modified(let json)):
+            lease = Lease(json: json)
+            return requeue(except: nil, now: now)
+        case (.leases, .deleted):
+            lease = nil
+            return requeue(except: nil, now: now)
+        case (.workloads, .added(let json)), (.workloads, .modified(let json)):
+            guard let workload = json[path: ["metadata", "name"]]?.stringValue, let job = Self.owningJob(json) else { return [] }
+            workloadJobs[workload] = job
+            kueueReasons[job] = Self.kueueReason(json)
+            return project(job, now: now)
+        case (.workloads, .deleted(let json)):
+            guard let workload = json[path: ["metadata", "name"]]?.stringValue, let job = workloadJobs[workload] else { return [] }
+            workloadJobs[workload] = nil
+            kueueReasons[job] = nil
+            return project(job, now: now)
         case (.jobs, .deleted(let json)):
             let job = Job(json: json)
             guard let name = job.metadata.name else { return [] }
@@ -49,7 +86,7 @@ public struct ReconcileState: Sendable {
             last.pendingReason = last.status == .deleted ? "deleted while it ran" : last.pendingReason
             written[name] = nil
             podsSeen[name] = nil
-            return [.job(last)]
+            return [.job(last)] + requeue(except: nil, now: now)
         case (.pods, .added(let json)), (.pods, .modified(let json)):
             let pod = Pod(json: json)
             guard let name = pod.metadata.name else { return [] }
@@ -114,8 +151,9 @@ public struct ReconcileState: Sendable {
         for pod in jobPods { related += warnings[pod.metadata.name ?? "", default: []] }
         if let claimName { related += warnings[claimName, default: []] }
         related.sort { ($0.lastTimestamp ?? .distantPast) < ($1.lastTimestamp ?? .distantPast) }
-        let projected = JobProjection.agentJob(job: job, pods: jobPods, claim: claimName.flatMap { claims[$0] },
+        var projected = JobProjection.agentJob(job: job, pods: jobPods, claim: claimName.flatMap { claims[$0] },
             warnings: related, context: context)
+        if projected.status == .queued { placeInLine(&projected, name: name, now: now) }
         var writes: [HistoryWrite] = []
         if let previous = written[name], previous.status != .failed, projected.status == .failed,
             let uid = projected.uid
@@ -128,6 +166,58 @@ public struct ReconcileState: Sendable {
             writes.insert(.job(projected), at: 0)
         }
         return writes
+    }
+
+    // MARK: - Queues
+
+    /// The queued Jobs' projections again (but `except`'s, just made): one Job starting,
+    /// finishing or changing priority moves the others in line.
+    private mutating func requeue(except: String?, now: Date) -> [HistoryWrite] {
+        guard queues.isConfigured else { return [] }
+        let queued = jobs.filter { $0.key != except && JobProjection.status(of: $0.value) == .queued }.keys.sorted()
+        return queued.flatMap { project($0, now: now) }
+    }
+
+    /// A queued Job's place in line and why it waits.
+    private func placeInLine(_ job: inout AgentJob, name: String, now: Date) {
+        let plan = AdmissionPlan(queues: queues, jobs: jobs.values.map(AdmissionCandidate.init(job:)), now: now)
+        guard let entry = plan.entry(name) else { return }
+        job.queuePosition = entry.position
+        var reason: String
+        switch admission {
+        case .kueue:
+            reason = kueueReasons[name].map { "Kueue: " + $0 } ?? entry.reason ?? "waiting for Kueue to admit it"
+        case .flightdeck, .immediate:
+            if let why = entry.reason {
+                reason = why
+            } else if lease?.isHeld(at: now) == true {
+                reason = "next in queue \(entry.queue): being started"
+            } else {
+                reason = "next in queue \(entry.queue), but nothing admits it: no keeper holds the admission lease "
+                    + "(run `flightdeck record`)"
+            }
+        }
+        if entry.promoted { reason += " (raised to \(entry.priority) for its wait)" }
+        job.pendingReason = JobProjection.clean(reason)
+    }
+
+    /// The Job a Workload was made for (its controller owner).
+    static func owningJob(_ workload: JSONValue) -> String? {
+        ObjectMeta(json: workload["metadata"] ?? .emptyObject).controllerReference.flatMap { $0.kind == "Job" ? $0.name : nil }
+    }
+
+    /// Kueue's one line on a Workload not admitted yet: its `QuotaReserved` (else `Admitted`)
+    /// condition's message when that is False; `nil` once admitted.
+    static func kueueReason(_ workload: JSONValue) -> String? {
+        let conditions = workload[path: ["status", "conditions"]]?.arrayValue ?? []
+        func condition(_ type: String) -> JSONValue? { conditions.first { $0["type"]?.stringValue == type } }
+        if condition("Admitted")?["status"]?.stringValue == "True" { return nil }
+        for type in ["QuotaReserved", "Admitted"] {
+            guard let found = condition(type), found["status"]?.stringValue == "False" else { continue }
+            let text = found["message"]?.stringValue ?? found["reason"]?.stringValue ?? ""
+            if !text.isEmpty { return JobProjection.clean(text, limit: 200) }
+        }
+        return nil
     }
 
     /// Restarts of a pod's containers, and a retry when a Job gets another pod.

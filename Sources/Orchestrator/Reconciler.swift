@@ -1,3 +1,4 @@
+import AgentManifests
 import FlightdeckCore
 import FlowControl
 import Foundation
@@ -18,6 +19,11 @@ public final class Reconciler: Sendable {
     public let namespace: String
     public let context: String?
     public let selector: String
+    /// The task queues, to give queued Jobs their place in line.
+    public let queues: QueueConfiguration
+    /// Who admits queued Jobs: what their reasons say, and what else is watched for them
+    /// (the admission Lease, or Kueue's Workloads).
+    public let admission: AdmissionMode
     private let writer: HistoryWriter
     private let backoff: Backoff
     private let silenceTimeout: Double
@@ -26,9 +32,12 @@ public final class Reconciler: Sendable {
     public static let managedSelector = "app.kubernetes.io/managed-by=flightdeck"
 
     public init(api: KubeAPI, namespace: String, writer: HistoryWriter, context: String? = nil,
-        selector: String = Reconciler.managedSelector, backoff: Backoff = Backoff(), silenceTimeout: Double = 15,
+        selector: String = Reconciler.managedSelector, queues: QueueConfiguration = QueueConfiguration(),
+        admission: AdmissionMode = .immediate, backoff: Backoff = Backoff(), silenceTimeout: Double = 15,
         storeFailure: @escaping @Sendable (HistoryStoreError?) -> Void = { _ in })
     {
+        self.queues = queues
+        self.admission = admission
         self.storeFailure = storeFailure
         self.api = api
         self.namespace = namespace
@@ -52,12 +61,20 @@ public final class Reconciler: Sendable {
     /// stopped writing, so its owner may close the writer then (a write after `close()` is
     /// not stored).
     public func run(report: @escaping @Sendable (Update) -> Void = { _ in }) async {
-        let sources: [(ReconcileState.Source, Informer)] = [
+        var sources: [(ReconcileState.Source, Informer)] = [
             (.jobs, informer(.jobs, labels: selector)),
             (.pods, informer(.pods, labels: selector)),
             (.claims, informer(.persistentVolumeClaims, labels: selector)),
             (.events, informer(.events, fields: "type=Warning")),
         ]
+        // The history reflects the cluster once these four are listed; the queue's extras
+        // (which an identity may not be allowed to read) only refine the reasons.
+        let essential = sources.count
+        switch admission {
+        case .flightdeck: sources.append((.leases, informer(.leases, fields: "metadata.name=\(Admitter.leaseName)")))
+        case .kueue: sources.append((.workloads, informer(.workloads)))
+        case .immediate: break
+        }
         // Bounded: while the store is behind, the informers stop reading their watches.
         let (merged, input) = BoundedChannel<(ReconcileState.Source, Informer.Event), Never>.make(
             highWater: Informer.eventsBuffered)
@@ -73,7 +90,7 @@ public final class Reconciler: Sendable {
                     }
                 }
             }
-            var state = ReconcileState(context: context)
+            var state = ReconcileState(context: context, queues: queues, admission: admission)
             var synced: Set<ReconcileState.Source> = []
             loop: for await (source, event) in merged {
                 if Task.isCancelled { break }
@@ -97,8 +114,8 @@ public final class Reconciler: Sendable {
                         }
                     }
                     let before = synced.count
-                    synced.insert(source)
-                    if synced.count == sources.count, before < sources.count { report(.synced) }
+                    if [.jobs, .pods, .claims, .events].contains(source) { synced.insert(source) }
+                    if synced.count == essential, before < essential { report(.synced) }
                 case .connection(let state):
                     if source == .jobs { report(.connection(state)) }
                 }

@@ -82,7 +82,7 @@ import Testing
         h.press(.character("f"))
         #expect(h.state.jobs.statusFilter == .active)
         #expect(Set(h.state.jobs.visible.map(\.id)) == ["j1", "j2", "j6", "j7"])
-        h.press(.character("f"), .character("f"), .character("f"))
+        h.press(.character("f"), .character("f"), .character("f"), .character("f"))
         #expect(h.state.jobs.statusFilter == .failed)
         #expect(h.state.jobs.visible.map(\.id) == ["j4"])
         #expect(h.state.jobs.selectedID == "j4")

@@ -32,6 +32,7 @@ import Testing
         _ = sqliteScalar(path, "ALTER TABLE jobs ADD COLUMN task_text TEXT")
         _ = sqliteScalar(path, "UPDATE jobs SET task_text = 'the task as first stored'")
         _ = sqliteScalar(path, "DROP TABLE workspace_snapshots")
+        for column in ["queue", "priority", "queue_position"] { _ = sqliteScalar(path, "ALTER TABLE jobs DROP COLUMN \(column)") }
         _ = sqliteScalar(path, "PRAGMA user_version = 1")
         #expect(sqliteScalar(path, "PRAGMA user_version") == "1")
         let store = try HistoryStore(path: path)

@@ -129,9 +129,10 @@ public struct JobListState: Sendable, Hashable {
         case .failed: 0
         case .pending: 1
         case .suspended: 2
-        case .running: 3
-        case .succeeded: 4
-        case .deleted: 5
+        case .queued: 3
+        case .running: 4
+        case .succeeded: 5
+        case .deleted: 6
         }
     }
 }

@@ -79,7 +79,7 @@ struct JobListPane {
     private func statusSlot(_ status: JobStatus) -> ThemeSlot {
         switch status {
         case .pending: .jobListStatusPending
-        case .suspended: .jobListStatusSuspended
+        case .suspended, .queued: .jobListStatusSuspended
         case .running: .jobListStatusRunning
         case .succeeded: .jobListStatusSucceeded
         case .failed: .jobListStatusFailed

@@ -44,7 +44,7 @@ public struct GlyphSet: Sendable, Hashable {
     public func status(_ status: JobStatus) -> String {
         switch status {
         case .pending: pending
-        case .suspended: suspended
+        case .suspended, .queued: suspended
         case .running: running
         case .succeeded: succeeded
         case .failed: failed

@@ -1,0 +1,4 @@
+/// placeholder
+public enum Admitter {
+    public static let leaseName = "flightdeck-admission"
+}
