@@ -33,10 +33,20 @@ public struct DemoRun: Sendable {
     /// Real agents on the agent runtime (else simulated ones).
     public let realAgents: Bool
     public let tasks: [AgentTask]
+    /// With `--queue-limit`: one queue, `demo`, whose tasks the demo's keeper admits as the
+    /// limit allows; otherwise no queues, every task starts at once.
+    public let queues: QueueConfiguration
+
+    /// The queue `--queue-limit N` makes.
+    public static func queues(limit: Int?) -> QueueConfiguration {
+        guard let limit else { return QueueConfiguration() }
+        return QueueConfiguration(queues: [QueueSettings(name: "demo", limit: limit)])
+    }
 
     public init(api: KubeAPI, store: HistoryStore, feed: DemoFeed, server: String, natsPort: Int?, bus: BusIdentity? = nil,
-        realAgents: Bool, agents: Int, seed: UInt64, speed: Double)
+        realAgents: Bool, agents: Int, seed: UInt64, speed: Double, queueLimit: Int? = nil)
     {
+        queues = Self.queues(limit: queueLimit)
         self.api = api
         self.store = store
         self.feed = feed
@@ -48,8 +58,13 @@ public struct DemoRun: Sendable {
         toolSettings.natsURL = natsPort.map { "nats://127.0.0.1:\($0)" }
         self.toolSettings = toolSettings
         self.realAgents = realAgents
-        tasks = realAgents ? DemoScenario.runtimeTasks(count: agents, seed: seed, stepDelay: 1.5 / speed)
-            : DemoScenario.tasks(count: agents, seed: seed, image: Self.simulatedImage)
+        let queue = queues.isConfigured ? queues.defaultQueueName : nil
+        tasks = (realAgents ? DemoScenario.runtimeTasks(count: agents, seed: seed, stepDelay: 1.5 / speed)
+            : DemoScenario.tasks(count: agents, seed: seed, image: Self.simulatedImage)).map { task in
+            var task = task
+            task.queue = queue
+            return task
+        }
     }
 
     /// The first lines: which Kubernetes version the simulated cluster serves where (and how
@@ -79,7 +94,8 @@ public struct DemoRun: Sendable {
                 NATSConnection.Options(servers: [NATSServerAddress(host: "127.0.0.1", port: $0)],
                     credentials: bus?.proof(name: "flightdeck demo"), name: "flightdeck demo")
             },
-            durableName: "flightdeck-demo", trace: TraceSettings(startFrom: .all)))
+            durableName: "flightdeck-demo", trace: TraceSettings(startFrom: .all), queues: queues,
+            admission: queues.isConfigured ? Admitter.Options(queues: queues) : nil))
     }
 
     /// What the cockpit's form fills in: the demo's kind of agent unless another image is named.
@@ -87,21 +103,22 @@ public struct DemoRun: Sendable {
         var defaults = TaskTemplate()
         defaults.image = realAgents ? TaskTemplate.defaultImage : Self.simulatedImage
         if realAgents { defaults.environment = ["AGENT_MODEL": "scripted:demo"] }
-        return ManifestConfig(settings: toolSettings, taskDefaults: defaults, trace: TraceSettings(startFrom: .all))
+        return ManifestConfig(settings: toolSettings, taskDefaults: defaults, trace: TraceSettings(startFrom: .all),
+            queues: queues)
     }
 
     /// The cockpit on the demo: the tasks are submitted (and recorded as `flightdeck submit`
     /// records them, so that `R` can retry a failed one) while it opens. Returns the signal
     /// that ended it, if one did.
     public func runCockpit(theme: String, mouse: Bool, quitAfter: Double?) async throws -> Int32? {
-        let (tasks, api, store, settings) = (tasks, api, store, toolSettings)
+        let (tasks, api, store, settings, queues) = (tasks, api, store, toolSettings, queues)
         let cluster = CockpitCluster(api: api, keeper: await keeper(), namespace: Self.settings.namespace, context: Self.context,
             server: server, config: config)
         return try await CockpitSession.open(cluster: cluster, store: store, readOnly: false, theme: theme, mouse: mouse,
             quitAfter: quitAfter, whileOpen: {
                 for task in tasks where !Task.isCancelled {
                     _ = try? await TaskSubmission.submit(task, secretFilePaths: [:], api: api, context: Self.context,
-                        settings: settings, queues: QueueConfiguration(), store: store)
+                        settings: settings, queues: queues, store: store)
                 }
             }) { name in
             throw OperatorError("the demo runs on its own simulated cluster: quit it and run `flightdeck --context \(name)`")
@@ -112,7 +129,7 @@ public struct DemoRun: Sendable {
     /// and the agents' trace lines as history commits them, while the tasks are submitted.
     public func runPlain(until stop: @escaping @Sendable () async -> Void) async {
         let keeper = await keeper()
-        let (feed, store, api, tasks, bus, settings) = (feed, store, api, tasks, bus, toolSettings)
+        let (feed, store, api, tasks, bus, settings, queues) = (feed, store, api, tasks, bus, toolSettings, queues)
         let titles = Dictionary(uniqueKeysWithValues: tasks.map { (TaskManifests.jobName($0), $0.title ?? "") })
         let (jobUpdates, jobUpdate) = AsyncStream<Reconciler.Update>.makeStream()
         await withTaskGroup(of: Bool.self) { group in
@@ -122,6 +139,8 @@ public struct DemoRun: Sendable {
                     case .reconciler(let update): jobUpdate.yield(update)
                     case .note(let text): feed.say(text)
                     case .store(let failure?): feed.say("history store: \(failure); retrying")
+                    case .admission(.admitted(let job, let queue)): feed.say("\(job) admitted from queue \(queue)")
+                    case .admission(.problem(let text)): feed.say("admission: \(text)")
                     case .nats, .store(nil), .admission: break
                     }
                 }
@@ -139,7 +158,8 @@ public struct DemoRun: Sendable {
                 for task in tasks where !Task.isCancelled {
                     do {
                         _ = try await Submitter(api: api).submit(SubmitPlan(task: task, settings: Self.settings,
-                            natsCredentials: bus?.jobCredentials(task)?.fileText))
+                            natsCredentials: bus?.jobCredentials(task)?.fileText,
+                            admission: queues.isConfigured ? .flightdeck : .immediate, defaultQueue: queues.defaultQueueName))
                         await TaskSubmission.prepareCommandQueue(forJob: TaskManifests.jobID(task), settings: settings)
                         feed.say("submitted \(TaskManifests.jobName(task)): \(task.prompt)")
                     } catch {

@@ -27,6 +27,8 @@ extension Flightdeck {
                 """)
 
         @Option(help: "How many agents to start.") var agents: Int = 4
+        @Option(name: .customLong("queue-limit"), help: "Queue the agents in one queue that runs at most this many at once (default: no queue, all start at once).")
+        var queueLimit: Int?
         @Option(help: "Simulated seconds per wall second (2 runs twice as fast).") var speed: Double = 1
         @Option(help: "Seed of the agents' behaviour and the task ids.") var seed: UInt64 = 7
         @Option(help: "Stop by itself after this many seconds (default: at Ctrl-C).") var duration: Double?
@@ -46,6 +48,9 @@ extension Flightdeck {
         func validate() throws {
             guard (1...24).contains(agents) else { throw ValidationError("--agents must be between 1 and 24, not \(agents)") }
             guard speed > 0, speed <= 100 else { throw ValidationError("--speed must be above 0 and at most 100, not \(speed)") }
+            if let queueLimit, !(1...24).contains(queueLimit) {
+                throw ValidationError("--queue-limit must be between 1 and 24, not \(queueLimit)")
+            }
         }
 
         func run() async throws {
@@ -89,7 +94,7 @@ extension Flightdeck {
             let demo = DemoRun(api: KubeAPI(connection: connection, qps: 50, burst: 100), store: try await HistoryStore.opening(path: history),
                 feed: feed, server: cluster.url, natsPort: natsServer?.port, bus: natsServer == nil ? nil : bus,
                 realAgents: python != nil, agents: agents, seed: seed,
-                speed: speed)
+                speed: speed, queueLimit: queueLimit)
             try await demo.install()
 
             if cockpit {

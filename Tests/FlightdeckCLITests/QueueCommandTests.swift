@@ -24,6 +24,19 @@ import Testing
 
     func waiting(_ report: [String: Any]) -> [[String: Any]] { report["waiting"] as? [[String: Any]] ?? [] }
 
+    /// The demo with a queue: its agents wait their turn, and its keeper admits them one by one.
+    @Test func theDemoQueuesItsAgentsWithALimit() async throws {
+        let result = try await flightdeck.run(["demo", "--plain", "--agents", "3", "--queue-limit", "1", "--speed", "20",
+            "--duration", "12", "--agent-runtime", "sim", "--no-nats", "--data-dir", dir.file("demo")], environment: env)
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = result.stdout
+        #expect(out.contains("queued: queue demo: 1/1 running"), "\(out.suffix(3000))")
+        #expect(out.components(separatedBy: " admitted from queue demo").count - 1 >= 2, "\(out.suffix(3000))")
+        let refused = try await flightdeck.run(["demo", "--plain", "--queue-limit", "0"], environment: env)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--queue-limit must be between 1 and 24, not 0"))
+    }
+
     @Test func tasksWaitInLineAndAreChangedStartedAndAdmitted() async throws {
         let sim = try flightdeck.start(["sim", "--data-dir", dir.file("s"), "--agent-runtime", "sim"], environment: env)
         defer { sim.kill(SIGKILL) }
