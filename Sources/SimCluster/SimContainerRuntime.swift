@@ -54,7 +54,15 @@ public struct SimContainerRuntime: ContainerRuntime {
         switch behavior {
         case .agent:
             let filesystem = launch.filesystem
-            let link = bus?(AgentBusRequest(jobID: jobID, environment: env, resolvePath: { filesystem.hostPath($0) }))
+            // Making the link reads the pod's credentials file: on a thread of its own, not the pool's.
+            let request = AgentBusRequest(jobID: jobID, environment: env, resolvePath: { filesystem.hostPath($0) })
+            let link: AgentBusLink? = if let bus {
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().async { continuation.resume(returning: bus(request)) }
+                }
+            } else {
+                nil
+            }
             let exit = await SimAgent.run(environment: env, resolvePath: launch.filesystem.hostPath,
                 timeScale: timing.scale,
                 sink: FanOutSink([LineSink { log.append($0) }] + [link?.sink].compactMap { $0 }),

@@ -65,11 +65,14 @@ class NatsServer:
         port = str(self.port) if self.port is not None else "-1"
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [NATS_SERVER, "-a", "127.0.0.1", "-p", port, "-js", "-sd", str(self.store_dir),
-             "--ports_file_dir", str(self.ports_dir)],
+            [NATS_SERVER, *self.arguments(), "-a", "127.0.0.1", "-p", port, "--ports_file_dir", str(self.ports_dir)],
             stdout=log, stderr=subprocess.STDOUT)
         log.close()
         return self._wait_for_port()
+
+    def arguments(self) -> list[str]:
+        """What the server runs with besides its address: JetStream, stored in `store_dir`."""
+        return ["-js", "-sd", str(self.store_dir)]
 
     def _wait_for_port(self) -> str:
         """Waits for the started server's ports file; returns its URL."""

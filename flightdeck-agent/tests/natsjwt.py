@@ -19,14 +19,13 @@ import base64
 import json
 import os
 import secrets
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import nkeys
 
-from conftest import NATS_SERVER, NatsServer
+from conftest import NatsServer
 
 COMMANDS_STREAM = "FLIGHTDECK_COMMANDS"
 
@@ -104,18 +103,9 @@ class JwtNats(NatsServer):
             "}\n"
             f"jetstream {{ store_dir: {json.dumps(str(self.store_dir))} }}\n")
 
-    def start(self) -> str:
-        if not os.path.exists(NATS_SERVER):
-            import pytest
-
-            pytest.skip(f"nats-server is not installed ({NATS_SERVER})")
-        port = str(self.port) if self.port is not None else "-1"
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [NATS_SERVER, "-c", str(self.config_path), "-a", "127.0.0.1", "-p", port,
-             "--ports_file_dir", str(self.ports_dir)], stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        return self._wait_for_port()
+    def arguments(self) -> list[str]:
+        """The JWT configuration (it enables JetStream in `store_dir` itself)."""
+        return ["-c", str(self.config_path)]
 
     def user_creds(self, name: str, publish: list[str], subscribe: list[str]) -> Path:
         """A .creds file for a user of the account, allowed `publish` and `subscribe` only."""
