@@ -267,8 +267,9 @@ import Testing
         #expect(grants["/pods"] == ["get", "list", "watch"])
         #expect(grants["/pods/log"] == ["get", "list", "watch"])
         #expect(grants["/events"] == ["get", "list", "watch"])
+        #expect(grants["coordination.k8s.io/leases"] == ["create", "get", "list", "watch", "update"], "the admission Lease")
         #expect(Set(grants.keys) == ["batch/jobs", "/persistentvolumeclaims", "/secrets", "/pods", "/pods/log", "/events",
-            "events.k8s.io/events"])
+            "events.k8s.io/events", "coordination.k8s.io/leases"])
     }
 
     /// Addresses an agent must never reach directly: the metadata service, the k3s API server's
