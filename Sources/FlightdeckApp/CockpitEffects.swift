@@ -216,19 +216,48 @@ public struct CockpitEffects: Sendable {
                 let started = try await TaskSubmission.retry(job, prompt: nil, api: cluster.api, context: cluster.context,
                     settings: cluster.config.settings, queues: cluster.config.queues, store: store)
                 return send(.actionFinished("retry \(name): started \(started), restoring its workspace"))
+            case .prioritize(_, let priority):
+                try await actions.change(job: name, .priority(priority), mode: await admissionMode())
+                return send(.actionFinished("\(name): priority \(priority.rawValue)"))
+            case .move(_, let queue):
+                guard cluster.config.queues.queue(named: queue) != nil else {
+                    throw OperatorError("queue \"\(queue)\" is not configured (\(cluster.config.queues.names))")
+                }
+                try await actions.change(job: name, .queue(queue), mode: await admissionMode())
+                return send(.actionFinished("\(name): moved to queue \(queue)"))
+            case .startNow:
+                try await actions.change(job: name, .startNow, mode: await admissionMode())
+                return send(.actionFinished("\(name): started now, ahead of its queue"))
             }
             send(.actionFinished("\(intent.kind.rawValue) \(name): done"))
+        } catch let refused as AgentActions.Refused where JobIntentKind.queueChanges.contains(intent.kind) {
+            send(.actionFailed(refused.description))
+        } catch let refused as QueueChange.Refusal {
+            send(.actionFailed("\(name): \(refused.description)"))
         } catch {
-            send(.actionFailed("\(intent.kind.rawValue) \(name): \(error)"))
+            let what = JobIntentKind.queueChanges.contains(intent.kind) ? name : "\(intent.kind.rawValue) \(name)"
+            send(.actionFailed("\(what): \(error)"))
         }
     }
 
+    /// Who admits this cluster's queued Jobs, asked when a queued Job is changed (the Kueue
+    /// labels go along under Kueue); a discovery that fails counts as Flightdeck's own.
+    private func admissionMode() async -> AdmissionMode {
+        let queues = cluster.config.queues
+        return (try? await KueueDiscovery.mode(queues, api: cluster.api)) ?? (queues.isConfigured ? .flightdeck : .immediate)
+    }
+
     /// The form's fields as the typed request `flightdeck submit` makes from its flags: empty
-    /// fields say nothing (the config's defaults or the template's apply).
-    public static func request(for draft: TaskDraft) -> TaskRequest {
+    /// fields say nothing (the config's defaults or the template's apply). A priority that is
+    /// not one is refused as `--priority` refuses it (the queue is checked by `build`).
+    public static func request(for draft: TaskDraft) throws(OperatorError) -> TaskRequest {
         func given(_ text: String) -> String? { text.isEmpty ? nil : text }
-        return TaskRequest(prompt: draft.prompt, image: given(draft.image), repoURL: given(draft.repoURL),
+        func word(_ text: String) -> String? { given(text.trimmingCharacters(in: .whitespaces)) }
+        var request = TaskRequest(prompt: draft.prompt, image: given(draft.image), repoURL: given(draft.repoURL),
             template: given(draft.templatePath))
+        request.fields.queue = word(draft.queue)
+        request.fields.priority = try TaskRequest.priority(word(draft.priority))
+        return request
     }
 
     /// The form's task, built as `flightdeck submit` builds one: the config's defaults, then
