@@ -16,7 +16,9 @@ struct CockpitQueueTests {
     }
 
     /// The screen's row naming `job`, if it shows.
-    static func row(_ screen: [String], _ job: String) -> String? { screen.first { $0.contains(job) } }
+    static func row(_ screen: [String], _ job: String) -> String? {
+        screen.first { $0.contains(job) && !$0.contains("Trace: \(job)") }
+    }
 
     @Test func queuedJobsShowTheirPlaceAndTheKeysReorderAndStartThem() async throws {
         // ~/.config/flightdeck/config.yaml (HOME is the test's directory): one queue, one at a time.
@@ -50,12 +52,12 @@ struct CockpitQueueTests {
         // behind the one the limit lets through.
         let line = try await tmux.waitFor("three queued jobs in line", timeout: .seconds(90)) { screen in
             guard let first = Self.row(screen, a), let second = Self.row(screen, b), let third = Self.row(screen, c) else { return false }
-            return first.contains("#1 normal") && first.contains("nothing admits it")
-                && second.contains("#2 normal") && second.contains("queue homelab: 1/1 running")
-                && third.contains("#3 low") && third.contains("queue homelab: 1/1 running")
+            return first.contains("#1 normal") && first.contains("homelab: nothing admits it")
+                && second.contains("#2 normal") && second.contains("homelab: 1/1 running")
+                && third.contains("#3 low") && third.contains("homelab: 1/1 running")
         }
         #expect(line.contains { $0.contains("3 queued") }, "\(line)")
-        let rows = [a, b, c].compactMap { job in line.firstIndex { $0.contains(job) } }
+        let rows = [a, b, c].compactMap { job in line.firstIndex { $0.contains(job) && !$0.contains("Trace: \(job)") } }
         #expect(rows == rows.sorted() && rows.count == 3, "in line order: \(line)")
 
         // The last one, raised twice: low → normal (still third, after the older two), then
@@ -70,7 +72,7 @@ struct CockpitQueueTests {
             Self.row(screen, c)?.contains("#1 high") == true && Self.row(screen, a)?.contains("#2 normal") == true
                 && Self.row(screen, b)?.contains("#3 normal") == true
         }
-        let reordered = [c, a, b].compactMap { job in raised.firstIndex { $0.contains(job) } }
+        let reordered = [c, a, b].compactMap { job in raised.firstIndex { $0.contains(job) && !$0.contains("Trace: \(job)") } }
         #expect(reordered == reordered.sorted() && reordered.count == 3, "first in line, first in the list: \(raised)")
         #expect(Self.row(raised, c)?.contains("nothing admits it") == true, "\(raised)")
 
@@ -82,7 +84,7 @@ struct CockpitQueueTests {
         try await tmux.sendKeys("y")
         let started = try await tmux.waitFor("the job started, the others behind it", timeout: .seconds(60)) { screen in
             guard let row = Self.row(screen, c), let first = Self.row(screen, a) else { return false }
-            return !row.contains("#1") && first.contains("#1 normal") && first.contains("queue homelab: 1/1 running")
+            return !row.contains("#1") && first.contains("#1 normal") && first.contains("homelab: 1/1 running")
                 && screen.contains { $0.contains("2 queued") }
         }
         #expect(Self.row(started, b)?.contains("#2 normal") == true, "\(started)")

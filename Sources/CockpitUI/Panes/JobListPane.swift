@@ -73,7 +73,10 @@ struct JobListPane {
         cell(job.backoffLimit.map { "\(job.retries)/\($0)" } ?? "\(job.retries)", columns.retries, rowStyle)
         let why = queued ? Self.queueReason(job)
             : (job.status == .pending || job.status == .failed || job.status == .suspended) ? job.pendingReason : nil
-        if columns.reason.width > 0 {
+        if queued, job.node == nil, let why, columns.reason.width > 0 {
+            // Not on a node yet: why it waits takes the node column too.
+            cell(safe(why), (columns.node.x, columns.node.width + 1 + columns.reason.width), over(.jobListReason))
+        } else if columns.reason.width > 0 {
             cell(safe(job.node ?? "-"), columns.node, rowStyle)
             if let why { cell(safe(why), columns.reason, over(.jobListReason)) }
         } else if let why {
@@ -102,11 +105,18 @@ struct JobListPane {
         return job.queuePosition.map { "#\($0) \(priority)" } ?? priority
     }
 
-    /// Why a queued job waits, naming its queue (the reconciler's reasons mostly do already).
+    /// Why a queued job waits, after its queue's name: "homelab: 1/1 running", "homelab:
+    /// nothing admits it: …". The reconciler's "queue homelab: " and "next in queue homelab,
+    /// but " are said shorter (the place column says it is next): the column is narrow.
     static func queueReason(_ job: AgentJob) -> String? {
         guard let queue = job.queue else { return job.pendingReason }
-        guard let reason = job.pendingReason, !reason.isEmpty else { return "queue \(queue)" }
-        return reason.contains(queue) ? reason : "queue \(queue): \(reason)"
+        guard var reason = job.pendingReason, !reason.isEmpty else { return queue }
+        for prefix in ["queue \(queue): ", "next in queue \(queue), but ", "next in queue \(queue): "]
+        where reason.hasPrefix(prefix) {
+            reason.removeFirst(prefix.count)
+            break
+        }
+        return "\(queue): \(reason)"
     }
 
     /// Running or finished: how long it ran; not started: how long it has waited.
