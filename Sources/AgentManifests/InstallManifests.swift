@@ -72,7 +72,8 @@ public enum InstallManifests {
 
     /// What the orchestrator does and nothing more: manage Jobs and workspace claims, create and
     /// delete task Secrets (never read them: a leaked orchestrator token must not leak every
-    /// task's keys), and read pods, logs and events. No `exec`, no wildcard.
+    /// task's keys), read pods, logs and events, and hold the admission Lease. No `exec`, no
+    /// wildcard.
     static func orchestratorRole(_ settings: ClusterSettings) -> JSONValue {
         let manage: JSONValue = ["create", "delete", "get", "list", "patch", "watch"]
         let read: JSONValue = ["get", "list", "watch"]
@@ -86,6 +87,9 @@ public enum InstallManifests {
                     ["apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": read],
                     ["apiGroups": [""], "resources": ["events"], "verbs": read],
                     ["apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": read],
+                    // The admission Lease: one keeper at a time starts queued Jobs.
+                    ["apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+                        "verbs": ["create", "get", "list", "update", "watch"]],
                 ],
             ])
     }

@@ -1,3 +1,4 @@
+import AgentManifests
 import FlightdeckCore
 import Foundation
 import HistoryStore
@@ -18,11 +19,16 @@ public enum ClusterSync {
         }
     }
 
-    /// Reconciles the namespace into `store` until every collection was listed once.
-    public static func once(connection: ClusterConnection, store: HistoryStore, timeout: Duration = .seconds(20)) async throws {
+    /// Reconciles the namespace into `store` until every collection was listed once; queued
+    /// Jobs get their places in `queues`.
+    public static func once(connection: ClusterConnection, store: HistoryStore, queues: QueueConfiguration,
+        timeout: Duration = .seconds(20)) async throws
+    {
         let writer = HistoryWriter(store: store)
-        let reconciler = Reconciler(api: KubeAPI(connection: connection), namespace: connection.namespace, writer: writer,
-            context: connection.contextName)
+        let api = KubeAPI(connection: connection)
+        let mode = (try? await KueueDiscovery.mode(queues, api: api)) ?? .flightdeck
+        let reconciler = Reconciler(api: api, namespace: connection.namespace, writer: writer,
+            context: connection.contextName, queues: queues, admission: mode)
         let (updates, sink) = AsyncStream<Reconciler.Update>.makeStream()
         // The group ends only when the reconciler has: the writer is closed after it.
         let outcome = await withTaskGroup(of: String?.self) { group in

@@ -26,11 +26,16 @@ public struct CockpitCluster: Sendable {
 
     /// Everything the cockpit needs of one kubeconfig context: a client for `connection`,
     /// and a keeper of `store` for its namespace (trace from the config's NATS, else pod logs).
-    public init(connection: ClusterConnection, config: ManifestConfig, store: HistoryStore, readOnly: Bool) async throws {
+    /// `admits`: it also admits queued Jobs (`--admit`), which a cockpit otherwise leaves to
+    /// `flightdeck record`.
+    public init(connection: ClusterConnection, config: ManifestConfig, store: HistoryStore, readOnly: Bool,
+        admits: Bool = false) async throws
+    {
         let api = KubeAPI(connection: connection)
         let nats = try await NATSLink.options(config.settings, name: "flightdeck cockpit")
         let keeper = await HistoryKeeper.opening(store: store, api: api, options: .onThisMachine(connection: connection,
-            trace: config.trace, nats: nats, historyPath: store.path, readOnly: readOnly))
+            trace: config.trace, nats: nats, historyPath: store.path, readOnly: readOnly, queues: config.queues,
+            admission: admits ? Admitter.Options(queues: config.queues) : nil))
         self.init(api: api, keeper: keeper, namespace: connection.namespace, context: connection.contextName,
             server: connection.server.absoluteString, config: config)
     }

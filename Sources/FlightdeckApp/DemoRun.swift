@@ -122,7 +122,7 @@ public struct DemoRun: Sendable {
                     case .reconciler(let update): jobUpdate.yield(update)
                     case .note(let text): feed.say(text)
                     case .store(let failure?): feed.say("history store: \(failure); retrying")
-                    case .nats, .store(nil): break
+                    case .nats, .store(nil), .admission: break
                     }
                 }
                 return false

@@ -55,7 +55,20 @@ public struct HeadlessRecorder: Sendable {
         case .note(let text): quiet ? nil : text
         case .store(let failure?): "history: \(failure); retrying"
         case .store(nil): "history: writing again"
+        case .admission(let event): line(for: event, quiet: quiet)
         default: nil
+        }
+    }
+
+    /// What the admitter's lines say; its trouble even when quiet.
+    static func line(for event: Admitter.Event, quiet: Bool) -> String? {
+        switch event {
+        case .leading: quiet ? nil : "admission: this keeper admits queued jobs (it holds the lease \(Admitter.leaseName))"
+        case .following(let holder?): quiet ? nil : "admission: \(TerminalText.line(holder)) admits queued jobs; standing by"
+        case .following(nil): quiet ? nil : "admission: another keeper admits queued jobs; standing by"
+        case .kueue: quiet ? nil : "admission: Kueue admits queued jobs in this cluster; standing by"
+        case .admitted(let job, let queue): quiet ? nil : "\(TerminalText.line(job)) admitted from queue \(TerminalText.line(queue))"
+        case .problem(let text): "admission: \(text); retrying"
         }
     }
 

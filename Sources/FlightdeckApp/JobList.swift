@@ -1,3 +1,4 @@
+import AgentManifests
 import FlightdeckCore
 import Foundation
 import HistoryStore
@@ -8,11 +9,11 @@ import KubeClient
 public enum JobList {
     /// One reconcile pass into `store`. When the cluster does not answer, history still
     /// does: returns the line saying why the list may be stale; `nil` once it is current.
-    public static func refresh(store: HistoryStore, connection: ClusterConnection, timeout: Duration = .seconds(20)) async
-        -> String?
+    public static func refresh(store: HistoryStore, connection: ClusterConnection, queues: QueueConfiguration,
+        timeout: Duration = .seconds(20)) async -> String?
     {
         do {
-            try await ClusterSync.once(connection: connection, store: store, timeout: timeout)
+            try await ClusterSync.once(connection: connection, store: store, queues: queues, timeout: timeout)
             return nil
         } catch {
             return "showing history only: \((error as? OperatorError)?.message ?? "\(error)")"

@@ -94,7 +94,10 @@ public struct AdmissionPlan: Sendable, Hashable {
                 continue
             }
             if let limit = queue.limit, count >= limit {
-                let reason = "queue \(name): \(count)/\(limit) running"
+                // Those admitted in this plan have not started yet: say so, not "running".
+                let starting = count - running.count
+                let reason = "queue \(name): \(running.count)/\(limit) running"
+                    + (starting > 0 ? ", \(starting) starting" : "")
                 blocked = reason
                 entry.reason = reason
                 continue
@@ -139,10 +142,10 @@ public struct AdmissionPlan: Sendable, Hashable {
     }
 
     /// Cores as people write them: `4`, `3.5`, `0.25`.
-    static func cores(_ value: Decimal) -> String { rounded(value, places: 3) }
+    public static func cores(_ value: Decimal) -> String { rounded(value, places: 3) }
 
     /// Bytes in the largest binary unit that keeps it readable: `512Mi`, `1.5Gi`, `16Gi`.
-    static func bytes(_ value: Decimal) -> String {
+    public static func bytes(_ value: Decimal) -> String {
         let gibi = Decimal(1 << 30)
         let mebi = Decimal(1 << 20)
         if value >= gibi { return rounded(value / gibi, places: 2) + "Gi" }

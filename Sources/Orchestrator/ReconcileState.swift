@@ -29,10 +29,15 @@ public struct ReconcileState: Sendable {
     public let admission: AdmissionMode
     /// The admission Lease as last seen; `nil`: none.
     private var lease: Lease?
+    /// Whether the Lease was listed at all: until then nothing is said of who admits.
+    private var leaseKnown = false
     /// Kueue's one line on a Job it has not admitted (by Job name).
     private var kueueReasons: [String: String] = [:]
     /// Workload name → its Job's name, to forget a reason when the Workload goes.
     private var workloadJobs: [String: String] = [:]
+    /// The admission plan over `jobs`, and when it was made: one plan serves every queued Job
+    /// re-projected for the same change (promotion by age needs it remade as time passes).
+    private var plan: (at: Date, plan: AdmissionPlan)?
     private var jobs: [String: Job] = [:]
     private var pods: [String: Pod] = [:]
     private var claims: [String: JSONValue] = [:]
@@ -57,9 +62,11 @@ public struct ReconcileState: Sendable {
             let job = Job(json: json)
             guard let name = job.metadata.name else { return [] }
             jobs[name] = job
+            plan = nil
             return project(name, now: now) + requeue(except: name, now: now)
         case (.leases, .added(let json)), (.leases, .modified(let json)):
             lease = Lease(json: json)
+            leaseKnown = true
             return requeue(except: nil, now: now)
         case (.leases, .deleted):
             lease = nil
@@ -78,6 +85,7 @@ public struct ReconcileState: Sendable {
             let job = Job(json: json)
             guard let name = job.metadata.name else { return [] }
             jobs[name] = nil
+            plan = nil
             guard var last = written[name] ?? Optional(JobProjection.agentJob(job: job, pods: [], claim: nil,
                 warnings: [], context: context))
             else { return [] }
@@ -124,6 +132,13 @@ public struct ReconcileState: Sendable {
         case (.events, .deleted):
             return []
         }
+    }
+
+    /// A collection was listed in full: once the Lease's was, a missing Lease means nobody admits.
+    public mutating func listed(_ source: Source, now: Date) -> [HistoryWrite] {
+        guard source == .leases, !leaseKnown else { return [] }
+        leaseKnown = true
+        return requeue(except: nil, now: now)
     }
 
     /// After the Jobs were listed: Jobs history still holds as present in this namespace
@@ -179,36 +194,24 @@ public struct ReconcileState: Sendable {
     }
 
     /// A queued Job's place in line and why it waits.
-    private func placeInLine(_ job: inout AgentJob, name: String, now: Date) {
-        let plan = AdmissionPlan(queues: queues, jobs: jobs.values.map(AdmissionCandidate.init(job:)), now: now)
-        guard let entry = plan.entry(name) else { return }
-        job.queuePosition = entry.position
-        var reason: String
-        switch admission {
-        case .kueue:
-            reason = kueueReasons[name].map { "Kueue: " + $0 } ?? entry.reason ?? "waiting for Kueue to admit it"
-        case .flightdeck, .immediate:
-            if let why = entry.reason {
-                reason = why
-            } else if lease?.isHeld(at: now) == true {
-                reason = "next in queue \(entry.queue): being started"
-            } else {
-                reason = "next in queue \(entry.queue), but nothing admits it: no keeper holds the admission lease "
-                    + "(run `flightdeck record`)"
-            }
+    private mutating func placeInLine(_ job: inout AgentJob, name: String, now: Date) {
+        if plan == nil || abs(now.timeIntervalSince(plan?.at ?? now)) > 1 {
+            plan = (now, AdmissionPlan(queues: queues, jobs: jobs.values.map(AdmissionCandidate.init(job:)), now: now))
         }
-        if entry.promoted { reason += " (raised to \(entry.priority) for its wait)" }
-        job.pendingReason = JobProjection.clean(reason)
+        guard let entry = plan?.plan.entry(name) else { return }
+        job.queuePosition = entry.position
+        job.pendingReason = JobProjection.clean(QueueReport.reason(entry, mode: admission,
+            admitterHeld: leaseKnown ? lease?.isHeld(at: now) == true : nil, kueueReason: kueueReasons[name]))
     }
 
     /// The Job a Workload was made for (its controller owner).
-    static func owningJob(_ workload: JSONValue) -> String? {
+    public static func owningJob(_ workload: JSONValue) -> String? {
         ObjectMeta(json: workload["metadata"] ?? .emptyObject).controllerReference.flatMap { $0.kind == "Job" ? $0.name : nil }
     }
 
     /// Kueue's one line on a Workload not admitted yet: its `QuotaReserved` (else `Admitted`)
     /// condition's message when that is False; `nil` once admitted.
-    static func kueueReason(_ workload: JSONValue) -> String? {
+    public static func kueueReason(_ workload: JSONValue) -> String? {
         let conditions = workload[path: ["status", "conditions"]]?.arrayValue ?? []
         func condition(_ type: String) -> JSONValue? { conditions.first { $0["type"]?.stringValue == type } }
         if condition("Admitted")?["status"]?.stringValue == "True" { return nil }

@@ -101,6 +101,11 @@ public final class Reconciler: Sendable {
                     do { try await store.write(writes) } catch { break loop }
                     for case .job(let job) in writes { report(.job(job)) }
                 case .synced:
+                    let listed = state.listed(source, now: Date())
+                    if !listed.isEmpty {
+                        do { try await store.write(listed) } catch { break loop }
+                        for case .job(let job) in listed { report(.job(job)) }
+                    }
                     if source == .jobs, !synced.contains(.jobs) {
                         // Catch up on deletions that happened while no cockpit watched. What
                         // the history remembers is read off the cooperative pool; a store that

@@ -21,6 +21,7 @@ extension Flightdeck.Jobs {
 
         @OptionGroup var cluster: ClusterOptions
         @OptionGroup var history: HistoryOptions
+        @OptionGroup var settings: SettingsOptions
 
         @Flag(help: "Only show history; do not contact the cluster.")
         var offline = false
@@ -37,7 +38,8 @@ extension Flightdeck.Jobs {
             if !offline {
                 let connection = try cluster.connection()
                 namespace = connection.namespace
-                if let stale = await JobList.refresh(store: store, connection: connection) {
+                let queues = try settings.load(namespace: connection.namespace).queues
+                if let stale = await JobList.refresh(store: store, connection: connection, queues: queues) {
                     FileHandle.standardError.write(Data("flightdeck: \(stale)\n".utf8))
                 }
             }

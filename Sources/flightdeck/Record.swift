@@ -18,6 +18,16 @@ extension Flightdeck {
         @Flag(help: "Print nothing but errors.") var quiet = false
         @Option(help: "Where the trace starts the first time: new, all, last N, since 2h (default: the config's trace.startFrom).")
         var startFrom: String?
+        @Flag(name: .customLong("no-admit"), help: "Do not admit queued jobs (by default the keeper holding the admission lease starts them as their queues have room; where the cluster runs Kueue, Kueue does).")
+        var noAdmit = false
+        @Option(name: .customLong("lease-duration"), help: "Seconds another keeper waits to take admission over after this one stops renewing its lease (default: 15).")
+        var leaseDuration: Int = 15
+
+        func validate() throws {
+            guard (1...3600).contains(leaseDuration) else {
+                throw ValidationError("--lease-duration must be between 1 and 3600 seconds, not \(leaseDuration)")
+            }
+        }
 
         func run() async throws {
             let store = try await history.opened()
@@ -27,7 +37,8 @@ extension Flightdeck {
             if let startFrom { config.trace.startFrom = try HeadlessRecorder.startPoint(startFrom, now: Date()) }
             let nats = try await NATSLink.options(config.settings, name: "flightdeck record")
             let keeper = await HistoryKeeper.opening(store: store, api: api, options: .onThisMachine(connection: connection,
-                trace: config.trace, nats: nats, historyPath: store.path))
+                trace: config.trace, nats: nats, historyPath: store.path, queues: config.queues,
+                admission: noAdmit ? nil : Admitter.Options(queues: config.queues, leaseDuration: leaseDuration)))
             let recorder = HeadlessRecorder(keeper: keeper, server: connection.server.absoluteString,
                 natsURL: nats != nil ? config.settings.natsURL : nil, quiet: quiet) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))

@@ -58,7 +58,7 @@ import Testing
         _ = try await Submitter(api: fixture.api).submit(SubmitPlan(task: task, settings: ClusterSettings(namespace: "agents")))
         #expect(try await JobList.jobs(store: fixture.store, namespace: "agents", limit: 50).isEmpty)
 
-        #expect(await JobList.refresh(store: fixture.store, connection: fixture.connection) == nil)
+        #expect(await JobList.refresh(store: fixture.store, connection: fixture.connection, queues: QueueConfiguration()) == nil)
         let listed = try await JobList.jobs(store: fixture.store, namespace: "agents", limit: 50)
         #expect(listed.map(\.name) == [TaskManifests.jobName(task)])
         #expect(listed.first?.taskUUID == task.uuid)
@@ -66,7 +66,7 @@ import Testing
 
         // The cluster gone: history still answers, and the reason is one line.
         await fixture.stop()
-        let stale = try #require(await JobList.refresh(store: fixture.store, connection: fixture.connection,
+        let stale = try #require(await JobList.refresh(store: fixture.store, connection: fixture.connection, queues: QueueConfiguration(),
             timeout: .seconds(10)))
         #expect(stale.hasPrefix("showing history only: "), "\(stale)")
         #expect(!stale.contains("\n"))

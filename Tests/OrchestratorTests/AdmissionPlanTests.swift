@@ -32,7 +32,7 @@ import Testing
         #expect(plan.entries.map(\.id) == ["c", "e", "b", "d", "a"])
         #expect(plan.entries.map(\.position) == [1, 2, 3, 4, 5])
         for id in ["b", "d", "a"] {
-            #expect(plan.entry(id)?.reason == "queue homelab: 2/2 running", "\(id)")
+            #expect(plan.entry(id)?.reason == "queue homelab: 0/2 running, 2 starting", "\(id)")
         }
         #expect(plan.entry("c")?.isAdmitted == true)
 
@@ -51,7 +51,7 @@ import Testing
         let next = AdmissionPlan(queues: Self.homelab, jobs: cDone, now: Self.t0.addingTimeInterval(600))
         #expect(next.admit == ["b"])
         #expect(next.entry("d")?.position == 2)
-        #expect(next.entry("d")?.reason == "queue homelab: 2/2 running")
+        #expect(next.entry("d")?.reason == "queue homelab: 1/2 running, 1 starting")
     }
 
     @Test func sameSubmissionTimeIsFirstComeByName() {
@@ -74,7 +74,7 @@ import Testing
             Self.job("new-1", minute: 1), Self.job("new-2", minute: 2)]
         let plan = AdmissionPlan(queues: Self.homelab, jobs: jobs, now: Self.t0)
         #expect(plan.admit == ["new-1"])
-        #expect(plan.entry("new-2")?.reason == "queue homelab: 2/2 running")
+        #expect(plan.entry("new-2")?.reason == "queue homelab: 1/2 running, 1 starting")
     }
 
     /// The queue's CPU quota counts the running Jobs' requests; the first that does not fit

@@ -23,10 +23,18 @@ public final class HistoryKeeper: Sendable {
         /// Only this Job's pod logs (`logs -f`); `nil`: every managed Job's.
         public var jobName: String?
         public var readOnly: Bool
+        /// The task queues: queued Jobs' places in line.
+        public var queues: QueueConfiguration
+        /// Admit queued Jobs (Flightdeck's own admission, under the admission Lease); `nil`:
+        /// admit nothing (a cockpit, `logs -f`, a read-only keeper).
+        public var admission: Admitter.Options?
 
         public init(namespace: String, context: String? = nil, nats: NATSConnection.Options? = nil,
-            durableName: String, trace: TraceSettings = TraceSettings(), jobName: String? = nil, readOnly: Bool = false)
+            durableName: String, trace: TraceSettings = TraceSettings(), jobName: String? = nil, readOnly: Bool = false,
+            queues: QueueConfiguration = QueueConfiguration(), admission: Admitter.Options? = nil)
         {
+            self.queues = queues
+            self.admission = admission
             self.namespace = namespace
             self.context = context
             self.nats = nats
@@ -42,6 +50,8 @@ public final class HistoryKeeper: Sendable {
         case reconciler(Reconciler.Update)
         case nats(NATSConnection.State)
         case note(String)
+        /// What the admitter did (`flightdeck record`, a cockpit with `--admit`).
+        case admission(Admitter.Event)
         /// The store refused a batch (it is being retried: nothing is lost, the sources wait);
         /// `nil`: a retry went through.
         case store(HistoryStoreError?)
@@ -84,9 +94,15 @@ public final class HistoryKeeper: Sendable {
         let commands = nats.map { NATSCommandChannel(connection: $0) }
         let actions = AgentActions(api: api, namespace: options.namespace, readOnly: options.readOnly, commands: commands)
         await withTaskGroup(of: Void.self) { group in
-            // Always: a job's state is how `logs -f` knows it has finished.
+            // Always: a job's state is how `logs -f` knows it has finished. With queues, what
+            // admits them decides what a queued Job's reason says.
+            let mode: AdmissionMode = if options.queues.isConfigured {
+                (try? await KueueDiscovery.clusterHasKueue(api)) == true ? .kueue : .flightdeck
+            } else {
+                .immediate
+            }
             let reconciler = Reconciler(api: api, namespace: options.namespace, writer: writer, context: options.context,
-                storeFailure: { report(.store($0)) })
+                queues: options.queues, admission: mode, storeFailure: { report(.store($0)) })
             group.addTask { await reconciler.run { report(.reconciler($0)) } }
             if let nats {
                 let ingestor = NATSTraceIngestor(connection: nats, writer: writer, options: .init(
@@ -101,6 +117,10 @@ public final class HistoryKeeper: Sendable {
                 storeFailure: { report(.store($0)) })
             group.addTask { await podLogs.run() }
             group.addTask { await self.feed.followOtherWriters() }
+            if !options.readOnly, let admission = options.admission {
+                let admitter = Admitter(api: api, namespace: options.namespace, options: admission)
+                group.addTask { await admitter.run { report(.admission($0)) } }
+            }
             if !options.readOnly {
                 let pinner = AutoPinner(feed: feed, store: store, actions: actions,
                     keywords: options.trace.autoPinKeywords ?? AutoPin.defaultKeywords)

@@ -1,0 +1,113 @@
+import AgentManifests
+import FlightdeckCore
+import Foundation
+import KubeClient
+import KubeModel
+import Orchestrator
+
+/// `flightdeck queue`: the task queues' state read from the cluster — who admits, what runs
+/// and waits in each queue against its limit and quotas, and every waiting Job's place and
+/// reason — as a table, or one JSON document.
+public enum QueueListing {
+    /// Reads what the report needs: the agent Jobs, the admission Lease (an identity that may
+    /// not read it is told nothing about it), and under Kueue its Workloads' reasons.
+    public static func report(api: KubeAPI, namespace: String, queues: QueueConfiguration, now: Date = Date())
+        async throws -> QueueReport
+    {
+        let mode = try await KueueDiscovery.mode(queues, api: api)
+        let listed = try await api.list(.jobs, namespace: namespace, options: ListOptions(labelSelector: Admitter.agentSelector))
+        let jobs = (listed["items"]?.arrayValue ?? []).map(Job.init(json:))
+        var lease: Lease?
+        if mode == .flightdeck {
+            lease = try? await api.get(Lease.self, namespace: namespace, name: Admitter.leaseName)
+        }
+        var reasons: [String: String] = [:]
+        if mode == .kueue, let workloads = try? await api.list(.workloads, namespace: namespace)["items"]?.arrayValue {
+            for workload in workloads {
+                if let job = ReconcileState.owningJob(workload), let reason = ReconcileState.kueueReason(workload) {
+                    reasons[job] = reason
+                }
+            }
+        }
+        return QueueReport(queues: queues, jobs: jobs, mode: mode, lease: lease, kueueReasons: reasons, now: now)
+    }
+
+    public static func render(_ report: QueueReport, format: ListFormat, now: Date) -> String {
+        switch format {
+        case .table: table(report, now: now)
+        case .json: json(report).serialized + "\n"
+        }
+    }
+
+    /// Who admits, the queues, then what waits (when anything does).
+    static func table(_ report: QueueReport, now: Date) -> String {
+        var out = admittedBy(report) + "\n\n"
+        var rows = [["QUEUE", "RUNNING", "WAITING", "CPU", "MEMORY", "PROMOTE AFTER"]]
+        for queue in report.queues {
+            rows.append([
+                queue.name + (queue.isDefault ? " (default)" : ""),
+                "\(queue.running)/" + (queue.limit.map(String.init) ?? "∞"),
+                String(queue.waiting),
+                used(queue.cpu, of: queue.cpuQuota, AdmissionPlan.cores),
+                used(queue.memory, of: queue.memoryQuota, AdmissionPlan.bytes),
+                queue.promoteAfter.map { DurationText.short($0) } ?? "-",
+            ])
+        }
+        out += TextTable.render(rows)
+        guard !report.waiting.isEmpty else { return out }
+        var waiting = [["#", "JOB", "QUEUE", "PRIORITY", "WAITING", "REASON"]]
+        for job in report.waiting {
+            let priority = job.effectivePriority == job.priority
+                ? job.priority.rawValue : "\(job.priority.rawValue)→\(job.effectivePriority.rawValue)"
+            waiting.append([String(job.position), job.job, job.queue, priority,
+                DurationText.short(max(0, now.timeIntervalSince(job.submitted))), job.reason])
+        }
+        return out + "\n" + TextTable.render(waiting)
+    }
+
+    static func admittedBy(_ report: QueueReport) -> String {
+        switch report.mode {
+        case .immediate: "no queues configured: every task starts when submitted"
+        case .kueue: "admitted by Kueue"
+        case .flightdeck:
+            if let holder = report.admitter {
+                "admitted by the keeper \(TerminalText.line(holder)) (lease \(Admitter.leaseName))"
+            } else {
+                "nothing admits: no keeper holds the lease \(Admitter.leaseName) (run `flightdeck record`)"
+            }
+        }
+    }
+
+    static func used(_ value: Decimal, of quota: Decimal?, _ format: (Decimal) -> String) -> String {
+        guard let quota else { return value == 0 ? "-" : format(value) }
+        return "\(format(value))/\(format(quota))"
+    }
+
+    /// The report as JSON: every string is agent- or cluster-borne, so it is redacted here too.
+    static func json(_ report: QueueReport) -> JSONValue {
+        let redactor = SecretRedactor()
+        func text(_ value: String) -> JSONValue { .string(redactor.redact(value)) }
+        func number(_ value: Decimal) -> JSONValue { .string("\(value)") }
+        var document: JSONValue = ["admission": .string(report.mode.rawValue)]
+        if let admitter = report.admitter { document.setMember("admitter", text(admitter)) }
+        document.setMember("queues", .array(report.queues.map { queue in
+            var object: JSONValue = [
+                "name": text(queue.name), "default": .bool(queue.isDefault), "running": .integer(Int64(queue.running)),
+                "waiting": .integer(Int64(queue.waiting)), "cpu": number(queue.cpu), "memory": number(queue.memory),
+            ]
+            if let limit = queue.limit { object.setMember("limit", .integer(Int64(limit))) }
+            if let quota = queue.cpuQuota { object.setMember("cpuQuota", number(quota)) }
+            if let quota = queue.memoryQuota { object.setMember("memoryQuota", number(quota)) }
+            if let after = queue.promoteAfter { object.setMember("promoteAfterSeconds", .double(after)) }
+            return object
+        }))
+        document.setMember("waiting", .array(report.waiting.map { job in
+            [
+                "job": text(job.job), "queue": text(job.queue), "priority": .string(job.priority.rawValue),
+                "effectivePriority": .string(job.effectivePriority.rawValue), "position": .integer(Int64(job.position)),
+                "submitted": .string(RFC3339.string(from: job.submitted)), "reason": text(job.reason),
+            ]
+        }))
+        return document
+    }
+}

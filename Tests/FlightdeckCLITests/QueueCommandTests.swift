@@ -1,0 +1,111 @@
+import FlightdeckTestSupport
+import Foundation
+import Testing
+
+/// Task queues through the real binary against `flightdeck sim`: submit puts tasks in line,
+/// `flightdeck queue` shows places and reasons (table and JSON), a waiting job's priority,
+/// queue and start are changed, mistakes are one line, and `flightdeck record` admits.
+@Suite(.timeLimit(.minutes(3))) struct QueueCommandTests {
+    let flightdeck = ProductProcess("flightdeck")
+    let dir = TemporaryDirectory()
+
+    var env: [String: String] {
+        ["FLIGHTDECK_HISTORY_DB": dir.file("history.db"), "HOME": dir.path, "KUBECONFIG": "",
+         "XDG_CONFIG_HOME": dir.file("xdg"), "LANG": "C.UTF-8"]
+    }
+
+    static let uuids = ["low": "11111111-1111-4111-8111-111111111111", "normal": "22222222-2222-4222-8222-222222222222",
+        "high": "33333333-3333-4333-8333-333333333333"]
+    static func job(_ priority: String) -> String { "agent-" + uuids[priority]!.replacingOccurrences(of: "-", with: "").prefix(12) }
+
+    func json(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    func waiting(_ report: [String: Any]) -> [[String: Any]] { report["waiting"] as? [[String: Any]] ?? [] }
+
+    @Test func tasksWaitInLineAndAreChangedStartedAndAdmitted() async throws {
+        let sim = try flightdeck.start(["sim", "--data-dir", dir.file("s"), "--agent-runtime", "sim"], environment: env)
+        defer { sim.kill(SIGKILL) }
+        let kubeconfig = dir.file("s/kubeconfig.yaml")
+        try await eventually { FileManager.default.fileExists(atPath: kubeconfig) }
+        let config = dir.file("flightdeck.yaml")
+        try """
+            queues:
+              - name: homelab
+                limit: 1
+                default: true
+              - name: batch
+                limit: 1
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let withCluster = env.merging(["KUBECONFIG": kubeconfig]) { $1 }
+        func run(_ arguments: [String]) async throws -> ProductProcess.Result {
+            try await flightdeck.run(arguments + ["--config", config], environment: withCluster)
+        }
+
+        for priority in ["low", "normal", "high"] {
+            let submitted = try await run(["submit", "--image", "sim-agent", "--prompt", "Fix it", "--env", "SIM_AGENT_STEPS=400",
+                "--priority", priority, "--uuid", Self.uuids[priority]!])
+            #expect(submitted.status == 0, "\(submitted.stderr)")
+            #expect(submitted.stdout == "job.batch/\(Self.job(priority)) queued in queue homelab (task \(Self.uuids[priority]!))\n")
+        }
+
+        // Nothing admits yet: the head says so, the others wait behind it; high first.
+        let table = try await run(["queue"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.hasPrefix("nothing admits: no keeper holds the lease flightdeck-admission (run `flightdeck record`)"))
+        #expect(table.stdout.contains("homelab (default)  0/1"), "\(table.stdout)")
+        var report = json(try await run(["queue", "-o", "json"]).stdout)
+        #expect(report["admission"] as? String == "flightdeck")
+        #expect(waiting(report).map { $0["job"] as? String } == ["high", "normal", "low"].map(Self.job))
+        #expect(waiting(report).first?["reason"] as? String
+            == "next in queue homelab, but nothing admits it: no keeper holds the admission lease (run `flightdeck record`)")
+        #expect(waiting(report).last?["reason"] as? String == "queue homelab: 0/1 running, 1 starting")
+
+        // Raised to high, the low task (submitted first) goes ahead of the other high one.
+        let raised = try await run(["queue", "priority", Self.job("low"), "high"])
+        #expect(raised.stdout == "job.batch/\(Self.job("low")) priority high\n", "\(raised.stderr)")
+        try await eventually {
+            waiting(json(try await run(["queue", "-o", "json"]).stdout)).first?["job"] as? String == Self.job("low")
+        }
+
+        // Moved to batch, and the high one started ahead of its queue.
+        let moved = try await run(["queue", "move", Self.job("normal"), "batch"])
+        #expect(moved.stdout == "job.batch/\(Self.job("normal")) moved to queue batch\n", "\(moved.stderr)")
+        let started = try await run(["queue", "start", Self.job("high")])
+        #expect(started.stdout == "job.batch/\(Self.job("high")) started ahead of its queue\n", "\(started.stderr)")
+        report = json(try await run(["queue", "-o", "json"]).stdout)
+        let queues = report["queues"] as? [[String: Any]] ?? []
+        #expect(queues.first { $0["name"] as? String == "homelab" }?["running"] as? Int == 1)
+        #expect(waiting(report).map { $0["job"] as? String } == [Self.job("low"), Self.job("normal")])
+        #expect(waiting(report).first?["reason"] as? String == "queue homelab: 1/1 running")
+
+        // Mistakes are one line and change nothing.
+        let unknownQueue = try await run(["queue", "move", Self.job("low"), "gpu"])
+        #expect(unknownQueue.status == 1)
+        #expect(unknownQueue.stderr == "flightdeck: queue \"gpu\" is not configured (queues: homelab, batch)\n")
+        let notWaiting = try await run(["queue", "start", Self.job("high")])
+        #expect(notWaiting.status == 1)
+        #expect(notWaiting.stderr.hasPrefix("flightdeck: \(Self.job("high")) is not waiting in a queue (it is "))
+        let badPriority = try await run(["queue", "priority", Self.job("low"), "urgent"])
+        #expect(badPriority.stderr == "flightdeck: priority urgent: expected high|normal|low\n")
+        let noJob = try await run(["queue", "start", "agent-nope"])
+        #expect(noJob.stderr == "flightdeck: no Job agent-nope in agents\n")
+
+        // A keeper admits what has room: batch's job; homelab stays full.
+        let keeper = try flightdeck.start(["record", "--config", config, "--history-db", dir.file("keeper.db")],
+            environment: withCluster)
+        try await eventually {
+            let now = json(try await run(["queue", "-o", "json"]).stdout)
+            return waiting(now).map { $0["job"] as? String } == [Self.job("low")] && now["admitter"] != nil
+        }
+        keeper.kill(SIGTERM)
+        let said = await keeper.finish()
+        #expect(said.status == 0, "\(said.stderr)")
+        #expect(said.stderr.contains("\(Self.job("normal")) admitted from queue batch"), "\(said.stderr)")
+
+        // The job list shows the one still waiting with its place.
+        let jobs = try await run(["jobs"])
+        #expect(jobs.stdout.contains("queued"), "\(jobs.stdout)")
+    }
+}
