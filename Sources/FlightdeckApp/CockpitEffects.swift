@@ -216,35 +216,25 @@ public struct CockpitEffects: Sendable {
                 let started = try await TaskSubmission.retry(job, prompt: nil, api: cluster.api, context: cluster.context,
                     settings: cluster.config.settings, queues: cluster.config.queues, store: store)
                 return send(.actionFinished("retry \(name): started \(started), restoring its workspace"))
-            case .prioritize(_, let priority):
-                try await actions.change(job: name, .priority(priority), mode: await admissionMode())
-                return send(.actionFinished("\(name): priority \(priority.rawValue)"))
-            case .move(_, let queue):
-                guard cluster.config.queues.queue(named: queue) != nil else {
-                    throw OperatorError("queue \"\(queue)\" is not configured (\(cluster.config.queues.names))")
-                }
-                try await actions.change(job: name, .queue(queue), mode: await admissionMode())
-                return send(.actionFinished("\(name): moved to queue \(queue)"))
-            case .startNow:
-                try await actions.change(job: name, .startNow, mode: await admissionMode())
-                return send(.actionFinished("\(name): started now, ahead of its queue"))
+            case .prioritize(_, let priority): return send(.actionFinished(try await changeQueued(name, .priority(priority))))
+            case .move(_, let queue): return send(.actionFinished(try await changeQueued(name, .queue(queue))))
+            case .startNow: return send(.actionFinished(try await changeQueued(name, .startNow)))
             }
             send(.actionFinished("\(intent.kind.rawValue) \(name): done"))
-        } catch let refused as AgentActions.Refused where JobIntentKind.queueChanges.contains(intent.kind) {
-            send(.actionFailed(refused.description))
-        } catch let refused as QueueChange.Refusal {
-            send(.actionFailed("\(name): \(refused.description)"))
+        } catch let said as OperatorError where JobIntentKind.queueChanges.contains(intent.kind) {
+            send(.actionFailed(said.description))  // `QueueActions` names the job
         } catch {
             let what = JobIntentKind.queueChanges.contains(intent.kind) ? name : "\(intent.kind.rawValue) \(name)"
             send(.actionFailed("\(what): \(error)"))
         }
     }
 
-    /// Who admits this cluster's queued Jobs, asked when a queued Job is changed (the Kueue
-    /// labels go along under Kueue); a discovery that fails counts as Flightdeck's own.
-    private func admissionMode() async -> AdmissionMode {
-        let queues = cluster.config.queues
-        return (try? await KueueDiscovery.mode(queues, api: cluster.api)) ?? (queues.isConfigured ? .flightdeck : .immediate)
+    /// A queued Job's priority, queue or start, as `flightdeck queue priority|move|start` make
+    /// them (`QueueActions`: read, still queued, patched on the version read).
+    private func changeQueued(_ name: String, _ change: QueueChange) async throws -> String {
+        guard !readOnly else { throw OperatorError("read-only: changing queued jobs is refused") }
+        return try await QueueActions(api: cluster.api, namespace: cluster.namespace, queues: cluster.config.queues)
+            .apply(change, to: name)
     }
 
     /// The form's fields as the typed request `flightdeck submit` makes from its flags: empty

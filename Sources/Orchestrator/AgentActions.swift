@@ -1,4 +1,3 @@
-import AgentManifests
 import FlightdeckCore
 import Foundation
 import KubeClient
@@ -59,32 +58,6 @@ public struct AgentActions: Sendable {
             try await Task.sleep(for: .milliseconds(250))
         }
         try await delete(job: name)
-    }
-
-    /// Changes a queued Job's priority or queue, or starts it now (`QueueChange`): the Job is
-    /// read first and the patch carries its resourceVersion, so a Job admitted meanwhile is
-    /// not changed after it started; that is refused in one line ("… was started meanwhile").
-    public func change(job name: String, _ change: QueueChange, mode: AdmissionMode) async throws {
-        if readOnly { throw Refused(description: "read-only mode: not going to change \(name)") }
-        let job = try await api.get(.jobs, namespace: namespace, name: name)
-        guard Self.isWaiting(job) else { throw Refused(description: "\(name) was started meanwhile") }
-        let patch = try change.patch(mode: mode, resourceVersion: job["metadata"]?["resourceVersion"]?.stringValue)
-        do {
-            _ = try await api.patch(.jobs, namespace: namespace, name: name, patch, kind: .merge)
-        } catch let error as APIError where error.code == 409 {
-            // Changed between the read and the patch: started, or touched by someone else.
-            let now = try? await api.get(.jobs, namespace: namespace, name: name)
-            if let now, Self.isWaiting(now) {
-                throw Refused(description: "\(name) was changed meanwhile: try again")
-            }
-            throw Refused(description: "\(name) was started meanwhile")
-        }
-    }
-
-    /// Whether a Job (as JSON) still waits in its queue: suspended and labelled queued.
-    static func isWaiting(_ job: JSONValue) -> Bool {
-        job["spec"]?["suspend"]?.boolValue == true
-            && job["metadata"]?["labels"]?[FlightdeckLabels.admission]?.stringValue == FlightdeckLabels.admissionQueued
     }
 
     private func refuseIfReadOnly(_ action: AgentAction, _ name: String) throws {
