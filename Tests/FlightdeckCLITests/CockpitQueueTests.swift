@@ -44,7 +44,7 @@ struct CockpitQueueTests {
             #expect(submitted.status == 0, "\(submitted.stderr)")
         }
 
-        let tmux = try TmuxSession(width: 160, height: 45, command: "env HOME=\(dir.path) FLIGHTDECK_HISTORY_DB=\(dir.file("history.db")) "
+        let tmux = try TmuxSession(width: 240, height: 45, command: "env HOME=\(dir.path) FLIGHTDECK_HISTORY_DB=\(dir.file("history.db")) "
             + "KUBECONFIG=\(kubeconfig) \(flightdeck.executable.path); echo \"RESTORED $?\"; sleep 600")
         defer { tmux.kill() }
 
@@ -53,8 +53,8 @@ struct CockpitQueueTests {
         let line = try await tmux.waitFor("three queued jobs in line", timeout: .seconds(90)) { screen in
             guard let first = Self.row(screen, a), let second = Self.row(screen, b), let third = Self.row(screen, c) else { return false }
             return first.contains("#1 normal") && first.contains("homelab: nothing admits it")
-                && second.contains("#2 normal") && second.contains("homelab: 1/1 running")
-                && third.contains("#3 low") && third.contains("homelab: 1/1 running")
+                && second.contains("#2 normal") && second.contains("homelab: 0/1 running, 1 starting")
+                && third.contains("#3 low") && third.contains("homelab: 0/1 running, 1 starting")
         }
         #expect(line.contains { $0.contains("3 queued") }, "\(line)")
         let rows = [a, b, c].compactMap { job in line.firstIndex { $0.contains(job) && !$0.contains("Trace: \(job)") } }

@@ -111,6 +111,7 @@ struct JobListPane {
     static func queueReason(_ job: AgentJob) -> String? {
         guard let queue = job.queue else { return job.pendingReason }
         guard var reason = job.pendingReason, !reason.isEmpty else { return queue }
+        if reason == "next in queue \(queue)" { return "\(queue): next" }
         for prefix in ["queue \(queue): ", "next in queue \(queue), but ", "next in queue \(queue): "]
         where reason.hasPrefix(prefix) {
             reason.removeFirst(prefix.count)
