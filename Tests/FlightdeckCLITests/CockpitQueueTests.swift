@@ -89,6 +89,22 @@ struct CockpitQueueTests {
         }
         #expect(Self.row(started, b)?.contains("#2 normal") == true, "\(started)")
 
+        // The new-task form's queue and priority are checked as `flightdeck submit` checks them.
+        try await tmux.sendKeys("n")
+        _ = try await tmux.waitFor(text: "New task", timeout: .seconds(10))
+        try await tmux.sendKeys("-l", "Elsewhere")
+        try await tmux.sendKeys("Tab", "Tab", "Tab", "Tab")
+        try await tmux.sendKeys("-l", "gpu")
+        try await tmux.sendKeys("Enter")
+        _ = try await tmux.waitFor(text: "submit: queue \"gpu\" is not configured (queues: homelab)", timeout: .seconds(30))
+        try await tmux.sendKeys("n")
+        _ = try await tmux.waitFor(text: "New task", timeout: .seconds(10))
+        try await tmux.sendKeys("-l", "Urgently")
+        try await tmux.sendKeys("BTab")
+        try await tmux.sendKeys("-l", "urgent")
+        try await tmux.sendKeys("Enter")
+        _ = try await tmux.waitFor(text: "submit: --priority urgent: expected high|normal|low", timeout: .seconds(30))
+
         try await tmux.sendKeys("q")
         let after = try await tmux.waitFor(text: "RESTORED")
         #expect(after.contains { $0.hasPrefix("RESTORED 0") }, "\(after)")
