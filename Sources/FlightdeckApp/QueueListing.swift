@@ -1,5 +1,6 @@
 import AgentManifests
 import FlightdeckCore
+import HistoryStore
 import Foundation
 import KubeClient
 import KubeModel
@@ -11,9 +12,15 @@ import Orchestrator
 public enum QueueListing {
     /// Reads what the report needs: the agent Jobs, the admission Lease (an identity that may
     /// not read it is told nothing about it), and under Kueue its Workloads' reasons.
-    public static func report(api: KubeAPI, namespace: String, queues: QueueConfiguration, now: Date = Date())
-        async throws -> QueueReport
+    /// `history`: where the day's token use is summed, for the budgets (`nil`: not shown).
+    public static func report(api: KubeAPI, namespace: String, queues: QueueConfiguration, history: HistoryStore?,
+        now: Date = Date()) async throws -> QueueReport
     {
+        var tokens: [String: Int64]?
+        if let history, queues.queues.contains(where: { $0.budget?.tokensPerDay != nil }) {
+            let since = QueueBudgets.dayStart(now)
+            tokens = try await history.reading { try $0.tokensByQueue(since: since, defaultQueue: queues.defaultQueueName) }
+        }
         let mode = try await KueueDiscovery.mode(queues, api: api)
         let listed = try await api.list(.jobs, namespace: namespace, options: ListOptions(labelSelector: Admitter.agentSelector))
         let jobs = (listed["items"]?.arrayValue ?? []).map(Job.init(json:))
@@ -29,7 +36,8 @@ public enum QueueListing {
                 }
             }
         }
-        return QueueReport(queues: queues, jobs: jobs, mode: mode, lease: lease, kueueReasons: reasons, now: now)
+        return QueueReport(queues: queues, jobs: jobs, mode: mode, lease: lease, kueueReasons: reasons, tokensToday: tokens,
+            now: now)
     }
 
     public static func render(_ report: QueueReport, format: ListFormat, now: Date) -> String {
@@ -42,8 +50,15 @@ public enum QueueListing {
     /// Who admits, the queues, then what waits (when anything does).
     static func table(_ report: QueueReport, now: Date) -> String {
         var out = admittedBy(report) + "\n\n"
-        var rows = [["QUEUE", "RUNNING", "WAITING", "CPU", "MEMORY", "PROMOTE AFTER"]]
+        let budgets = report.queues.contains { $0.budget?.tokensPerDay != nil }
+        var rows = [["QUEUE", "RUNNING", "WAITING", "CPU", "MEMORY", "PROMOTE AFTER"] + (budgets ? ["TOKENS TODAY"] : [])]
         for queue in report.queues {
+            var tokens: [String] = []
+            if budgets {
+                let used = queue.tokensToday.map(count) ?? "?"
+                tokens = [queue.budget?.tokensPerDay.map { "\(used)/\(count(Int64($0)))" + (queue.budgetSpent ? " spent" : "") }
+                    ?? used]
+            }
             rows.append([
                 queue.name + (queue.isDefault ? " (default)" : ""),
                 "\(queue.running)/" + (queue.limit.map(String.init) ?? "∞"),
@@ -51,7 +66,7 @@ public enum QueueListing {
                 used(queue.cpu, of: queue.cpuQuota, AdmissionPlan.cores),
                 used(queue.memory, of: queue.memoryQuota, AdmissionPlan.bytes),
                 queue.promoteAfter.map { DurationText.short($0) } ?? "-",
-            ])
+            ] + tokens)
         }
         out += TextTable.render(rows)
         guard !report.waiting.isEmpty else { return out }
@@ -78,6 +93,17 @@ public enum QueueListing {
         }
     }
 
+    /// Tokens as people say them: `950`, `12.5k`, `2M`.
+    static func count(_ tokens: Int64) -> String {
+        func short(_ value: Double, _ unit: String) -> String {
+            let text = String(format: "%.1f", value)
+            return (text.hasSuffix(".0") ? String(text.dropLast(2)) : text) + unit
+        }
+        if tokens >= 1_000_000 { return short(Double(tokens) / 1_000_000, "M") }
+        if tokens >= 1_000 { return short(Double(tokens) / 1_000, "k") }
+        return String(tokens)
+    }
+
     static func used(_ value: Decimal, of quota: Decimal?, _ format: (Decimal) -> String) -> String {
         guard let quota else { return value == 0 ? "-" : format(value) }
         return "\(format(value))/\(format(quota))"
@@ -99,6 +125,9 @@ public enum QueueListing {
             if let quota = queue.cpuQuota { object.setMember("cpuQuota", number(quota)) }
             if let quota = queue.memoryQuota { object.setMember("memoryQuota", number(quota)) }
             if let after = queue.promoteAfter { object.setMember("promoteAfterSeconds", .double(after)) }
+            if let perDay = queue.budget?.tokensPerDay { object.setMember("tokensPerDay", .integer(Int64(perDay))) }
+            if let today = queue.tokensToday { object.setMember("tokensToday", .integer(today)) }
+            if queue.budget != nil { object.setMember("budgetSpent", .bool(queue.budgetSpent)) }
             return object
         }))
         document.setMember("waiting", .array(report.waiting.map { job in

@@ -147,7 +147,7 @@ public struct TraceLineParser: Sendable {
     /// The protocol's keys. Matched with a `switch` rather than `init(rawValue:)`, which
     /// goes through a slower generic string table lookup.
     private enum Field {
-        case ts, seq, kind, phase, tool, args, exitCode, durationMs
+        case ts, seq, kind, phase, tool, args, exitCode, durationMs, usage
         /// `text`, or a stand-in for it; lower ranks win.
         case text(rank: Int)
 
@@ -162,6 +162,7 @@ public struct TraceLineParser: Sendable {
             case "args": self = .args
             case "exit_code": self = .exitCode
             case "duration_ms": self = .durationMs
+            case "usage": self = .usage
             case "message": self = .text(rank: 1)
             case "msg": self = .text(rank: 2)
             case "content": self = .text(rank: 3)
@@ -220,6 +221,12 @@ public struct TraceLineParser: Sendable {
                 } else {
                     understood = false
                 }
+            case .usage:
+                if let usage = usage(from: value, truncated: &truncated) {
+                    record.usage = usage
+                } else {
+                    understood = false
+                }
             case .text(let rank):
                 // The best candidate so far waits in `textSource`; a displaced one is unknown.
                 if rank <= textSource?.rank ?? .max {
@@ -240,6 +247,29 @@ public struct TraceLineParser: Sendable {
             let rawMembers = unknown.sorted().map { members[$0] }
             record.raw = cleanJSON(.object(rawMembers), truncated: &truncated)
         }
+    }
+
+    /// `usage`: an object with non-negative integral `input_tokens` and `output_tokens` (either
+    /// may be missing: 0) and an optional `model` string; anything else is not understood.
+    private func usage(from value: JSONValue, truncated: inout Bool) -> TokenUsage? {
+        guard case .object(let members) = value else { return nil }
+        var usage = TokenUsage(inputTokens: 0, outputTokens: 0)
+        var counted = false
+        for member in members where !member.value.isNull {
+            switch member.key {
+            case "input_tokens", "output_tokens":
+                guard let count = member.value.lenientInteger, count >= 0 else { return nil }
+                if member.key == "input_tokens" { usage.inputTokens = count } else { usage.outputTokens = count }
+                counted = true
+            case "model":
+                guard let name = member.value.stringValue else { return nil }
+                let model = clean(String(name.prefix(200)), truncated: &truncated)
+                usage.model = model.isEmpty ? nil : model
+            default:
+                continue
+            }
+        }
+        return counted ? usage : nil
     }
 
     /// A `kind`, exact or in any case.

@@ -25,6 +25,8 @@ public struct TraceRecord: Sendable, Hashable, Codable {
     public var args: String?
     public var exitCode: Int?
     public var durationMs: Int64?
+    /// The model tokens of the answer this record begins (`usage`), when the agent said.
+    public var usage: TokenUsage?
     /// What of the JSON object the parser did not understand, as compact JSON in source order,
     /// every key and string value decoded, redacted and sanitised: unknown keys, and protocol
     /// keys whose value could not be used (`"kind":"plan"`, `"ts":"yesterday"`). `nil` when
@@ -37,8 +39,10 @@ public struct TraceRecord: Sendable, Hashable, Codable {
     public init(
         jobID: String, seq: Int64 = 0, sourceID: String, time: Date, agentSeq: Int64? = nil,
         kind: TraceKind, phase: Phase? = nil, text: String, tool: String? = nil, args: String? = nil,
-        exitCode: Int? = nil, durationMs: Int64? = nil, raw: String? = nil, truncated: Bool = false
+        exitCode: Int? = nil, durationMs: Int64? = nil, raw: String? = nil, truncated: Bool = false,
+        usage: TokenUsage? = nil
     ) {
+        self.usage = usage
         self.jobID = jobID
         self.seq = seq
         self.sourceID = sourceID

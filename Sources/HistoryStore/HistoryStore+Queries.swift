@@ -105,6 +105,29 @@ extension HistoryStore {
         }
     }
 
+    // MARK: - Usage
+
+    /// Model tokens (input + output) the records stored since `since` report, by the queue
+    /// their job was submitted to (jobs without one count under `defaultQueue`): what a queue's
+    /// daily token budget is checked against.
+    public func tokensByQueue(since: Date, defaultQueue: String) throws -> [String: Int64] {
+        try read { db in
+            var used: [String: Int64] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT coalesce(j.queue, ?), sum(t.input_tokens + coalesce(t.output_tokens, 0))
+                FROM trace t INDEXED BY trace_usage_by_time JOIN jobs j ON j.id = t.job
+                WHERE t.input_tokens IS NOT NULL AND t.time >= ?
+                GROUP BY 1
+                """, arguments: [defaultQueue, since.timeIntervalSince1970])
+            while let row = try rows.next() {
+                let queue: String = row[0]
+                let tokens: Int64 = row[1] ?? 0
+                used[queue, default: 0] += tokens
+            }
+            return used
+        }
+    }
+
     /// Changes whenever any process commits to the file (the write-ahead log's and the
     /// database's sizes and modification times): two `stat` calls, so a poller can skip its
     /// query while nothing happens.
@@ -277,7 +300,8 @@ extension HistoryStore {
     }
 
     static let traceColumns = """
-        seq, source_id, time, agent_seq, kind, phase, text, tool, args, exit_code, duration_ms, raw, truncated
+        seq, source_id, time, agent_seq, kind, phase, text, tool, args, exit_code, duration_ms, raw, truncated,
+        input_tokens, output_tokens, model
         """
 
     /// Steps the statement through the C API and reads columns in place: scrollback maps
@@ -310,7 +334,9 @@ extension HistoryStore {
                 kind: text(handle, 4).flatMap(TraceKind.init(rawValue:)) ?? .message,
                 phase: text(handle, 5).map(Phase.init(rawValue:)), text: text(handle, 6) ?? "", tool: text(handle, 7),
                 args: text(handle, 8), exitCode: int64(handle, 9).map { Int(clamping: $0) },
-                durationMs: int64(handle, 10), raw: text(handle, 11), truncated: sqlite3_column_int64(handle, 12) != 0))
+                durationMs: int64(handle, 10), raw: text(handle, 11), truncated: sqlite3_column_int64(handle, 12) != 0,
+                usage: int64(handle, 13).map { TokenUsage(inputTokens: $0, outputTokens: int64(handle, 14) ?? 0,
+                    model: text(handle, 15)) }))
         }
         return records
     }

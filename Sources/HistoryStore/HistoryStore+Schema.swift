@@ -110,11 +110,16 @@ extension HistoryStore {
         ALTER TABLE jobs DROP COLUMN task_spec;
         """,
         // 6: Task queues: the queue and priority a job was submitted with, and its place in
-        // line while it waits.
+        // line while it waits; the model tokens a record reports (`usage`), indexed by time for
+        // the few records that carry it, so a queue's use today is summed without a scan.
         """
         ALTER TABLE jobs ADD COLUMN queue TEXT;
         ALTER TABLE jobs ADD COLUMN priority TEXT;
         ALTER TABLE jobs ADD COLUMN queue_position INTEGER;
+        ALTER TABLE trace ADD COLUMN input_tokens INTEGER;
+        ALTER TABLE trace ADD COLUMN output_tokens INTEGER;
+        ALTER TABLE trace ADD COLUMN model TEXT;
+        CREATE INDEX trace_usage_by_time ON trace(time, job) WHERE input_tokens IS NOT NULL;
         """,
     ]
 

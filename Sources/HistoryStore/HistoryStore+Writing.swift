@@ -41,8 +41,9 @@ extension HistoryStore {
         let now = Date().timeIntervalSince1970
         let insertTrace = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO trace
-                (job, seq, source_id, time, agent_seq, kind, phase, text, tool, args, exit_code, duration_ms, raw, truncated)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                (job, seq, source_id, time, agent_seq, kind, phase, text, tool, args, exit_code, duration_ms, raw, truncated,
+                 input_tokens, output_tokens, model)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         // As frequent as trace rows (a ReAct loop changes phase every few records).
         let insertPhase = try db.cachedStatement(sql: """
@@ -201,6 +202,11 @@ extension HistoryStore {
         bind(handle, 12, record.durationMs)
         bind(handle, 13, record.raw)
         sqlite3_bind_int64(handle, 14, record.truncated ? 1 : 0)
+        if let usage = record.usage {
+            sqlite3_bind_int64(handle, 15, usage.inputTokens)
+            sqlite3_bind_int64(handle, 16, usage.outputTokens)
+            bind(handle, 17, usage.model)
+        }
         try step(handle, db: db)
         return sqlite3_changes(db.sqliteConnection) > 0
     }

@@ -33,10 +33,14 @@ public final class Admitter: Sendable {
         public var identity: String
         /// A pass at least this often (promotion by age needs time to pass, not events).
         public var resync: TimeInterval
+        /// Tokens each queue's jobs used since a time (from history); `nil`: budgets are not
+        /// checked (and a failed read checks none, rather than stopping every queue).
+        public var tokensUsed: (@Sendable (_ since: Date) async -> [String: Int64]?)?
 
         public init(queues: QueueConfiguration, leaseDuration: Int = 15, identity: String = Admitter.defaultIdentity(),
-            resync: TimeInterval = 5)
+            resync: TimeInterval = 5, tokensUsed: (@Sendable (_ since: Date) async -> [String: Int64]?)? = nil)
         {
+            self.tokensUsed = tokensUsed
             self.queues = queues
             self.leaseDuration = leaseDuration
             self.identity = identity
@@ -176,7 +180,15 @@ public final class Admitter: Sendable {
         let listed = try await api.list(.jobs, namespace: namespace, options: ListOptions(labelSelector: Self.agentSelector))
         let jobs = (listed["items"]?.arrayValue ?? []).map(Job.init(json:))
         let byName = Dictionary(jobs.compactMap { job in job.metadata.name.map { ($0, job) } }) { first, _ in first }
-        let plan = AdmissionPlan(queues: options.queues, jobs: jobs.map(AdmissionCandidate.init(job:)), now: Date())
+        let now = Date()
+        var spent: Set<String> = []
+        if options.queues.queues.contains(where: { $0.budget?.tokensPerDay != nil }),
+            let used = await options.tokensUsed?(QueueBudgets.dayStart(now))
+        {
+            spent = QueueBudgets.spent(options.queues, tokensToday: used)
+        }
+        let plan = AdmissionPlan(queues: options.queues, jobs: jobs.map(AdmissionCandidate.init(job:)), now: now,
+            budgetSpent: spent)
         for name in plan.admit {
             guard elector.isLeading(at: Date()), let job = byName[name] else { return }
             let patch: JSONValue = [

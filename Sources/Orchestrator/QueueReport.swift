@@ -23,6 +23,9 @@ public struct QueueReport: Sendable, Hashable {
         public var memoryQuota: Decimal?
         public var promoteAfter: TimeInterval?
         public var budget: QueueBudget?
+        /// Model tokens its jobs used today (`nil`: not known); against `budget?.tokensPerDay`.
+        public var tokensToday: Int64?
+        public var budgetSpent: Bool
     }
 
     /// One waiting Job.
@@ -46,10 +49,11 @@ public struct QueueReport: Sendable, Hashable {
     public var waiting: [Waiting]
 
     public init(queues config: QueueConfiguration, jobs: [Job], mode: AdmissionMode, lease: Lease?,
-        kueueReasons: [String: String] = [:], now: Date)
+        kueueReasons: [String: String] = [:], tokensToday: [String: Int64]? = nil, now: Date)
     {
         let candidates = jobs.map(AdmissionCandidate.init(job:))
-        let plan = AdmissionPlan(queues: config, jobs: candidates, now: now)
+        let spent = tokensToday.map { QueueBudgets.spent(config, tokensToday: $0) } ?? []
+        let plan = AdmissionPlan(queues: config, jobs: candidates, now: now, budgetSpent: spent)
         let held = lease?.isHeld(at: now) == true ? lease?.holderIdentity : nil
         self.mode = mode
         admitter = mode == .flightdeck ? held : nil
@@ -60,7 +64,8 @@ public struct QueueReport: Sendable, Hashable {
                 running: running.count, waiting: mine.filter { $0.state == .queued }.count,
                 cpu: running.reduce(0) { $0 + ($1.cpu?.value ?? 0) }, cpuQuota: settings.cpu?.value,
                 memory: running.reduce(0) { $0 + ($1.memory?.value ?? 0) }, memoryQuota: settings.memory?.value,
-                promoteAfter: settings.promoteAfter, budget: settings.budget)
+                promoteAfter: settings.promoteAfter, budget: settings.budget,
+                tokensToday: tokensToday.map { $0[settings.name] ?? 0 }, budgetSpent: spent.contains(settings.name))
         }
         let submitted = Dictionary(candidates.map { ($0.id, $0) }) { first, _ in first }
         waiting = plan.entries.map { entry in

@@ -22,6 +22,9 @@ public struct ReconcileState: Sendable {
         case leases
         /// Kueue's Workloads, under `AdmissionMode.kueue`: why Kueue has not admitted a Job.
         case workloads
+        /// Which queues' daily budgets are spent: `{"spent": [names]}` as a modification, from
+        /// history rather than the cluster (`Reconciler`'s budget check).
+        case budgets
     }
 
     public let context: String?
@@ -38,6 +41,8 @@ public struct ReconcileState: Sendable {
     /// The admission plan over `jobs`, and when it was made: one plan serves every queued Job
     /// re-projected for the same change (promotion by age needs it remade as time passes).
     private var plan: (at: Date, plan: AdmissionPlan)?
+    /// The queues whose budget for today is spent.
+    private var budgetSpent: Set<String> = []
     private var jobs: [String: Job] = [:]
     private var pods: [String: Pod] = [:]
     private var claims: [String: JSONValue] = [:]
@@ -81,6 +86,14 @@ public struct ReconcileState: Sendable {
             workloadJobs[workload] = nil
             kueueReasons[job] = nil
             return project(job, now: now)
+        case (.budgets, .added(let json)), (.budgets, .modified(let json)):
+            let spent = Set(json["spent"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            guard spent != budgetSpent else { return [] }
+            budgetSpent = spent
+            plan = nil
+            return requeue(except: nil, now: now)
+        case (.budgets, .deleted):
+            return []
         case (.jobs, .deleted(let json)):
             let job = Job(json: json)
             guard let name = job.metadata.name else { return [] }
@@ -196,7 +209,8 @@ public struct ReconcileState: Sendable {
     /// A queued Job's place in line and why it waits.
     private mutating func placeInLine(_ job: inout AgentJob, name: String, now: Date) {
         if plan == nil || abs(now.timeIntervalSince(plan?.at ?? now)) > 1 {
-            plan = (now, AdmissionPlan(queues: queues, jobs: jobs.values.map(AdmissionCandidate.init(job:)), now: now))
+            plan = (now, AdmissionPlan(queues: queues, jobs: jobs.values.map(AdmissionCandidate.init(job:)), now: now,
+                budgetSpent: budgetSpent))
         }
         guard let entry = plan?.plan.entry(name) else { return }
         job.queuePosition = entry.position

@@ -24,6 +24,8 @@ public final class Reconciler: Sendable {
     /// Who admits queued Jobs: what their reasons say, and what else is watched for them
     /// (the admission Lease, or Kueue's Workloads).
     public let admission: AdmissionMode
+    /// Tokens used per queue since a time (history), to say which queues' budgets are spent.
+    private let tokensUsed: (@Sendable (_ since: Date) async -> [String: Int64]?)?
     private let writer: HistoryWriter
     private let backoff: Backoff
     private let silenceTimeout: Double
@@ -34,8 +36,10 @@ public final class Reconciler: Sendable {
     public init(api: KubeAPI, namespace: String, writer: HistoryWriter, context: String? = nil,
         selector: String = Reconciler.managedSelector, queues: QueueConfiguration = QueueConfiguration(),
         admission: AdmissionMode = .immediate, backoff: Backoff = Backoff(), silenceTimeout: Double = 15,
+        tokensUsed: (@Sendable (_ since: Date) async -> [String: Int64]?)? = nil,
         storeFailure: @escaping @Sendable (HistoryStoreError?) -> Void = { _ in })
     {
+        self.tokensUsed = tokensUsed
         self.queues = queues
         self.admission = admission
         self.storeFailure = storeFailure
@@ -87,6 +91,20 @@ public final class Reconciler: Sendable {
                 group.addTask {
                     for await event in stream {
                         do { try await input.send((source, event)) } catch { return }
+                    }
+                }
+            }
+            // Budgets come from history, not the cluster: checked every 15 s and fed in as a
+            // change of the `budgets` source.
+            if let tokensUsed, queues.queues.contains(where: { $0.budget?.tokensPerDay != nil }) {
+                let queues = queues
+                group.addTask {
+                    while !Task.isCancelled {
+                        if let used = await tokensUsed(QueueBudgets.dayStart(Date())) {
+                            let spent = QueueBudgets.spent(queues, tokensToday: used).sorted().map(JSONValue.string)
+                            do { try await input.send((.budgets, .delta(.modified(["spent": .array(spent)])))) } catch { return }
+                        }
+                        try? await Task.sleep(for: .seconds(15))
                     }
                 }
             }

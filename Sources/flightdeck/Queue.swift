@@ -23,6 +23,7 @@ extension Flightdeck {
 
             @OptionGroup var cluster: ClusterOptions
             @OptionGroup var settings: SettingsOptions
+            @OptionGroup var history: HistoryOptions
             @Option(name: .shortAndLong, help: "Output format: table or json.")
             var output: ListFormat = .table
 
@@ -30,8 +31,11 @@ extension Flightdeck {
                 let connection = try cluster.connection()
                 let config = try settings.load(namespace: connection.namespace)
                 let api = KubeAPI(connection: connection)
+                // Today's token use per queue comes from history, when budgets are set.
+                let store = config.queues.queues.contains { $0.budget?.tokensPerDay != nil } ? try await history.opened() : nil
                 try await ClusterSync.report {
-                    let report = try await QueueListing.report(api: api, namespace: connection.namespace, queues: config.queues)
+                    let report = try await QueueListing.report(api: api, namespace: connection.namespace, queues: config.queues,
+                        history: store)
                     print(QueueListing.render(report, format: output, now: Date()), terminator: "")
                 }
             }

@@ -75,6 +75,25 @@ struct TraceLineParserTests {
         #expect(record.raw == nil)
     }
 
+    // MARK: - usage
+
+    @Test func usageIsReadAndItsModelMadeSafe() {
+        let record = parse(#"{"kind":"thought","text":"t","usage":{"input_tokens":1200,"output_tokens":"35","model":"qwen\u001b[2J-coder"}}"#)
+        #expect(record.usage == TokenUsage(inputTokens: 1200, outputTokens: 35, model: "qwen^[[2J-coder"), "ESC shown, not sent")
+        #expect(record.raw == nil)
+        #expect(parse(#"{"usage":{"output_tokens":7}}"#).usage == TokenUsage(inputTokens: 0, outputTokens: 7))
+    }
+
+    @Test(arguments: [
+        #"{"usage":{"input_tokens":-1}}"#, #"{"usage":{"input_tokens":1.5}}"#, #"{"usage":{"model":"m"}}"#,
+        #"{"usage":[1,2]}"#, #"{"usage":{"input_tokens":1,"model":7}}"#,
+    ])
+    func unusableUsageGoesToRaw(_ line: String) {
+        let record = parse(line)
+        #expect(record.usage == nil)
+        #expect(record.raw?.hasPrefix(#"{"usage":"#) == true, "\(record.raw ?? "nil")")
+    }
+
     // MARK: - raw
 
     @Test func unknownFieldsAreKeptInRawInOrder() {

@@ -2,6 +2,7 @@ import AgentManifests
 import FlightdeckCore
 import FlightdeckTestSupport
 import Foundation
+import HistoryStore
 import KubeClient
 import KubeModel
 import Orchestrator
@@ -87,6 +88,41 @@ import Testing
         #expect(audit.value.maxRunning == 2)
         #expect(audit.value.startedTwice.isEmpty)
         #expect(audit.value.starts == Self.expectedOrder)
+        await cluster.finish()
+    }
+
+    /// A queue whose jobs used their tokens for today starts nothing more; another queue in the
+    /// same pass still does. The use is summed from a real history file's records.
+    @Test func aSpentTokenBudgetStartsNothingInItsQueue() async throws {
+        let cluster = try await AdmissionCluster()
+        let store = try HistoryStore(path: cluster.directory.file("history.db"))
+        var earlier = AgentJob(id: "earlier", name: "agent-earlier", namespace: cluster.namespace, queue: "homelab")
+        earlier.status = .succeeded
+        var answer = TraceRecord(jobID: "earlier", sourceID: "t:1", time: Date(), kind: .thought, text: "plan")
+        answer.usage = TokenUsage(inputTokens: 900, outputTokens: 150, model: "m")
+        try store.write([.job(earlier), .trace(answer)])
+        let queues = QueueConfiguration(queues: [
+            QueueSettings(name: "homelab", limit: 2, budget: QueueBudget(tokensPerDay: 1_000)),
+            QueueSettings(name: "batch", limit: 1),
+        ])
+        try await cluster.enqueue("q1", priority: .high)
+        try await cluster.enqueue("q2", priority: .normal, queue: "batch")
+        let tokensUsed: @Sendable (Date) async -> [String: Int64]? = { since in
+            try? await store.reading { try $0.tokensByQueue(since: since, defaultQueue: "homelab") }
+        }
+        let admitter = Task {
+            await Admitter(api: cluster.api, namespace: cluster.namespace, options: Admitter.Options(queues: queues,
+                leaseDuration: 2, identity: "keeper-a", resync: 0.5, tokensUsed: tokensUsed)).run()
+        }
+        try await eventually { (try? await cluster.running()) == ["q2"] }
+        admitter.cancel()
+        await admitter.value
+        #expect(try await cluster.running() == ["q2"], "homelab's budget is spent: q1 waits")
+        let jobs = (try await cluster.api.list(.jobs, namespace: cluster.namespace)["items"]?.arrayValue ?? []).map(Job.init(json:))
+        let report = QueueReport(queues: queues, jobs: jobs, mode: .flightdeck, lease: nil,
+            tokensToday: try store.tokensByQueue(since: QueueBudgets.dayStart(Date()), defaultQueue: "homelab"), now: Date())
+        #expect(report.waiting.first?.reason == "queue homelab: budget for today spent")
+        #expect(report.queues.first?.tokensToday == 1_050 && report.queues.first?.budgetSpent == true)
         await cluster.finish()
     }
 
