@@ -216,19 +216,38 @@ public struct CockpitEffects: Sendable {
                 let started = try await TaskSubmission.retry(job, prompt: nil, api: cluster.api, context: cluster.context,
                     settings: cluster.config.settings, queues: cluster.config.queues, store: store)
                 return send(.actionFinished("retry \(name): started \(started), restoring its workspace"))
+            case .prioritize(_, let priority): return send(.actionFinished(try await changeQueued(name, .priority(priority))))
+            case .move(_, let queue): return send(.actionFinished(try await changeQueued(name, .queue(queue))))
+            case .startNow: return send(.actionFinished(try await changeQueued(name, .startNow)))
             }
             send(.actionFinished("\(intent.kind.rawValue) \(name): done"))
+        } catch let said as OperatorError where JobIntentKind.queueChanges.contains(intent.kind) {
+            send(.actionFailed(said.description))  // `QueueActions` names the job
         } catch {
-            send(.actionFailed("\(intent.kind.rawValue) \(name): \(error)"))
+            let what = JobIntentKind.queueChanges.contains(intent.kind) ? name : "\(intent.kind.rawValue) \(name)"
+            send(.actionFailed("\(what): \(error)"))
         }
     }
 
+    /// A queued Job's priority, queue or start, as `flightdeck queue priority|move|start` make
+    /// them (`QueueActions`: read, still queued, patched on the version read).
+    private func changeQueued(_ name: String, _ change: QueueChange) async throws -> String {
+        guard !readOnly else { throw OperatorError("read-only: changing queued jobs is refused") }
+        return try await QueueActions(api: cluster.api, namespace: cluster.namespace, queues: cluster.config.queues)
+            .apply(change, to: name)
+    }
+
     /// The form's fields as the typed request `flightdeck submit` makes from its flags: empty
-    /// fields say nothing (the config's defaults or the template's apply).
-    public static func request(for draft: TaskDraft) -> TaskRequest {
+    /// fields say nothing (the config's defaults or the template's apply). A priority that is
+    /// not one is refused as `--priority` refuses it (the queue is checked by `build`).
+    public static func request(for draft: TaskDraft) throws(OperatorError) -> TaskRequest {
         func given(_ text: String) -> String? { text.isEmpty ? nil : text }
-        return TaskRequest(prompt: draft.prompt, image: given(draft.image), repoURL: given(draft.repoURL),
+        func word(_ text: String) -> String? { given(text.trimmingCharacters(in: .whitespaces)) }
+        var request = TaskRequest(prompt: draft.prompt, image: given(draft.image), repoURL: given(draft.repoURL),
             template: given(draft.templatePath))
+        request.fields.queue = word(draft.queue)
+        request.fields.priority = try TaskRequest.priority(word(draft.priority))
+        return request
     }
 
     /// The form's task, built as `flightdeck submit` builds one: the config's defaults, then

@@ -199,7 +199,17 @@ public final class CockpitRuntime: @unchecked Sendable {
                     for action in capabilities.unavailable.keys {
                         if let kind = JobIntentKind(rawValue: action.rawValue) { allowed.remove(kind) }
                     }
+                    // Changing a queued Job is a patch on batch/jobs: what pin needs, and nothing more.
+                    if !capabilities.allows(.pin) { allowed.subtract(JobIntentKind.queueChanges) }
                     self.send(.capabilitiesLoaded(allowed: allowed, readOnly: readOnly))
+                }
+                group.addTask {
+                    // The queues to move a job to, and whether Kueue (not Flightdeck) admits:
+                    // a cluster that cannot be asked counts as not running Kueue.
+                    let queues = cluster.config.queues
+                    let kueue = (try? await KueueDiscovery.mode(queues, api: cluster.api)) == .kueue
+                    self.send(.queuesLoaded(names: queues.isConfigured ? queues.queues.map(\.name) : [],
+                        default: queues.defaultQueueName, kueue: kueue))
                 }
                 // Until `:ctx` (or quitting) cancels this task: then every child is cancelled.
                 for await effect in queued {

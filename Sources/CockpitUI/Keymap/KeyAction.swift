@@ -9,6 +9,7 @@ public enum KeyAction: Sendable, Hashable {
     // MARK: Jobs
     case toggleMark, cycleSort, reverseSort, cycleStatusFilter, editJobFilter, newTask
     case deleteJob, cancelJob, retryJob, pinJob, steerJob, pauseResumeJob
+    case raisePriority, lowerPriority, moveQueue, startNow
     // MARK: Trace
     case search, nextMatch, previousMatch, toggleTimestamps, toggleWrap, toggleFollow, toggleFold
     case toggleKind(TraceKind), cyclePhaseFilter, clearTraceFilters, toggleInterleave

@@ -1,7 +1,7 @@
 /// Where a key is pressed: a pane with focus, or an overlay that takes the keys.
 public enum KeyContext: String, Sendable, Hashable, CaseIterable {
     case global, jobs, trace, timeline, files
-    case help, confirm, prompt, taskForm
+    case help, confirm, prompt, taskForm, picker
 
     public var title: String {
         switch self {
@@ -14,6 +14,7 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
         case .confirm: "Confirmation"
         case .prompt: "Command line, search, filter, steer"
         case .taskForm: "New task form"
+        case .picker: "Queue picker"
         }
     }
 }

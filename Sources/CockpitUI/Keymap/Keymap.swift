@@ -38,6 +38,12 @@ public enum Keymap {
         KeyBinding(.character("R"), .jobs, .retryJob, "retry the failed job", hint: "retry"),
         KeyBinding(.character("d"), .jobs, .deleteJob, "delete the job (asks first)", hint: "delete"),
         KeyBinding(.character("b"), .jobs, .pinJob, "pin the job's history", hint: "pin"),
+        KeyBinding(.character("+"), .jobs, .raisePriority, "queued job: raise its priority", hint: "priority"),
+        KeyBinding(.character("="), .jobs, .raisePriority, "queued job: raise its priority"),
+        KeyBinding(.character("-"), .jobs, .lowerPriority, "queued job: lower its priority"),
+        KeyBinding(.character("m"), .jobs, .moveQueue, "queued job: move it to another queue", hint: "move"),
+        KeyBinding(.character("S"), .jobs, .startNow, "queued job: start it now, ahead of its queue (asks first)",
+            hint: "start now"),
         // MARK: Trace
         KeyBinding(.character("/"), .trace, .search, "search the trace", hint: "search"),
         KeyBinding(.character("n"), .trace, .nextMatch, "next match", hint: "next"),
@@ -88,6 +94,13 @@ public enum Keymap {
         KeyBinding(.enter, .taskForm, .submit, "submit the task"),
         KeyBinding(.escape, .taskForm, .dismiss, "cancel"),
         KeyBinding(.backspace, .taskForm, .deleteBackward, "delete a character"),
+        KeyBinding(.character("j"), .picker, .moveDown, "next queue"),
+        KeyBinding(.down, .picker, .moveDown, "next queue"),
+        KeyBinding(.character("k"), .picker, .moveUp, "previous queue"),
+        KeyBinding(.up, .picker, .moveUp, "previous queue"),
+        KeyBinding(.enter, .picker, .confirm, "move the job to this queue"),
+        KeyBinding(.escape, .picker, .dismiss, "cancel"),
+        KeyBinding(.character("q"), .picker, .dismiss, "cancel"),
     ]
 
     /// Bindings by context, then key: one lookup per key press.
@@ -105,7 +118,7 @@ public enum Keymap {
         if let action = table[context]?[key] { return action }
         switch context {
         case .jobs, .trace, .timeline, .files: return table[.global]?[key]
-        case .global, .help, .confirm, .prompt, .taskForm: return nil
+        case .global, .help, .confirm, .prompt, .taskForm, .picker: return nil
         }
     }
 

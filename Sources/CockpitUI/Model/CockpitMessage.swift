@@ -33,4 +33,7 @@ public enum CockpitMessage: Sendable {
     /// A theme could not be used: the message is shown and the default theme is applied.
     case themeFailed(String)
     case contextInfo(context: String, cluster: String)
+    /// The config's task queues (`names` empty: it has none) and whether Kueue admits their
+    /// jobs: the move picker lists them, start-now is refused under Kueue.
+    case queuesLoaded(names: [String], default: String, kueue: Bool)
 }

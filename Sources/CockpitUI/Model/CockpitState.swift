@@ -48,6 +48,8 @@ public struct CockpitState: Sendable {
     public internal(set) var connection = ConnectionStatus()
     public internal(set) var allowed: Set<JobIntentKind> = Set(JobIntentKind.allCases)
     public internal(set) var readOnly = false
+    /// The config's task queues and their admitter, once the runtime said (`queuesLoaded`).
+    public internal(set) var queues: QueueInfo?
     public internal(set) var context: String?
     public internal(set) var cluster: String?
     public internal(set) var flash: Flash?

@@ -20,6 +20,8 @@ public struct JobListState: Sendable, Hashable {
     public internal(set) var descending = true
     public internal(set) var statusFilter: JobStatusFilter = .all
     public internal(set) var textFilter = ""
+    /// Jobs waiting in a task queue (the title counts them).
+    public private(set) var queuedCount = 0
     /// First visible row, kept so the selection stays on screen.
     public internal(set) var top = 0
 
@@ -75,6 +77,10 @@ public struct JobListState: Sendable, Hashable {
     /// Whether `a` and `b` (one job, before and after) sort and filter alike.
     private func sameRank(_ a: AgentJob, _ b: AgentJob) -> Bool {
         guard statusFilter.accepts(a) == statusFilter.accepts(b), a.name == b.name else { return false }
+        // A queued job's place orders it among its queue's, and the title counts them.
+        if (a.status == .queued) != (b.status == .queued) || a.queuePosition != b.queuePosition || a.queue != b.queue {
+            return false
+        }
         if !textFilter.isEmpty, Self.haystack(a) != Self.haystack(b) { return false }
         switch sort {
         case .age: return a.createdAt == b.createdAt
@@ -85,7 +91,7 @@ public struct JobListState: Sendable, Hashable {
     }
 
     private static func haystack(_ job: AgentJob) -> [String] {
-        [job.name, job.phase?.rawValue ?? "", job.node ?? "", job.status.rawValue, job.pendingReason ?? ""]
+        [job.name, job.phase?.rawValue ?? "", job.node ?? "", job.status.rawValue, job.pendingReason ?? "", job.queue ?? ""]
     }
 
     private static func positions(of jobs: [AgentJob]) -> [String: Int] {
@@ -119,8 +125,26 @@ public struct JobListState: Sendable, Hashable {
             return ordered
         }
         if descending { jobs.reverse() }
+        Self.orderQueues(&jobs)
         visible = jobs
+        queuedCount = all.reduce(0) { $0 + ($1.status == .queued && $1.deletedAt == nil ? 1 : 0) }
         indexInVisible = Self.positions(of: jobs)
+    }
+
+    /// Within each queue, its queued jobs by their place in line (the first on top), in the
+    /// rows the sort gave that queue's jobs: the other jobs stay where the sort put them.
+    static func orderQueues(_ jobs: inout [AgentJob]) {
+        var rows: [String: [Int]] = [:]
+        for (index, job) in jobs.enumerated() where job.status == .queued && job.queuePosition != nil {
+            rows[job.queue ?? "", default: []].append(index)
+        }
+        for indices in rows.values where indices.count > 1 {
+            let inLine: [AgentJob] = indices.map { jobs[$0] }.sorted { (a: AgentJob, b: AgentJob) -> Bool in
+                let (pa, pb) = (a.queuePosition ?? 0, b.queuePosition ?? 0)
+                return pa == pb ? a.name < b.name : pa < pb
+            }
+            for (index, job) in zip(indices, inLine) { jobs[index] = job }
+        }
     }
 
     /// Failed first in ascending order: what needs attention.

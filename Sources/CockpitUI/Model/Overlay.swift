@@ -13,4 +13,6 @@ public enum Overlay: Sendable, Hashable {
     case taskForm(TaskForm)
     /// Instructions for the agent of `job`, being typed.
     case steer(job: String, text: String)
+    /// The queues to move the queued `job` to, with the one under the cursor.
+    case pickQueue(job: String, queues: [String], cursor: Int)
 }

@@ -4,17 +4,25 @@ public struct TaskDraft: Sendable, Hashable {
     public var prompt: String
     public var repoURL: String
     public var templatePath: String
+    /// The task queue to wait in (empty: the config's default queue).
+    public var queue: String
+    /// `high`, `normal` or `low` (empty: the template's, else normal).
+    public var priority: String
 
-    public init(image: String = "", prompt: String = "", repoURL: String = "", templatePath: String = "") {
+    public init(image: String = "", prompt: String = "", repoURL: String = "", templatePath: String = "",
+        queue: String = "", priority: String = "")
+    {
         self.image = image
         self.prompt = prompt
         self.repoURL = repoURL
         self.templatePath = templatePath
+        self.queue = queue
+        self.priority = priority
     }
 
     /// The form's fields, in Tab order.
     public enum Field: Int, Sendable, Hashable, CaseIterable {
-        case prompt, image, repoURL, templatePath
+        case prompt, image, repoURL, templatePath, queue, priority
 
         public var label: String {
             switch self {
@@ -22,6 +30,8 @@ public struct TaskDraft: Sendable, Hashable {
             case .image: "Image"
             case .repoURL: "Repo URL"
             case .templatePath: "Template"
+            case .queue: "Queue"
+            case .priority: "Priority"
             }
         }
     }
@@ -33,6 +43,8 @@ public struct TaskDraft: Sendable, Hashable {
             case .image: image
             case .repoURL: repoURL
             case .templatePath: templatePath
+            case .queue: queue
+            case .priority: priority
             }
         }
         set {
@@ -41,6 +53,8 @@ public struct TaskDraft: Sendable, Hashable {
             case .image: image = newValue
             case .repoURL: repoURL = newValue
             case .templatePath: templatePath = newValue
+            case .queue: queue = newValue
+            case .priority: priority = newValue
             }
         }
     }

@@ -14,6 +14,7 @@ struct OverlayView {
         case .confirm(let intent): confirm(intent, into: &grid)
         case .taskForm(let form): taskForm(form, into: &grid)
         case .steer(let job, let text): steer(job: job, text: text, into: &grid)
+        case .pickQueue(let job, let queues, let cursor): pickQueue(job: job, queues: queues, cursor: cursor, into: &grid)
         case .none, .commandLine, .search, .jobFilter: break
         }
     }
@@ -48,6 +49,7 @@ struct OverlayView {
     }
 
     private func confirm(_ intent: JobIntent, into grid: inout CellGrid) {
+        if case .startNow(let job) = intent { return startNow(job, into: &grid) }
         let verb = intent.kind == .delete ? "Delete" : "Cancel"
         let name = AgentText.displayable(intent.jobName, ascii: glyphs.isASCII)
         let body = dialog(width: 60, height: 7, title: "\(verb) job", into: &grid)
@@ -71,6 +73,10 @@ struct OverlayView {
             // The end of what is typed stays in view.
             let shown = TextLayout.width(text) < box.width ? text : String(text.suffix(max(0, box.width - 1)))
             let end = grid.put(shown, x: box.x, y: y, style: theme.style(focused ? .dialogFieldFocused : .dialogField), clip: box)
+            if form.draft[field].isEmpty, let placeholder = placeholder(field) {
+                grid.put(placeholder, x: box.x + 1, y: y, style: theme.style(focused ? .dialogFieldFocused : .dialogField).adding(.dim),
+                    clip: box)
+            }
             if focused { grid.restyle(Rect(x: min(end, box.maxX - 1), y: y, width: 1, height: 1)) { $0.adding(.reverse) } }
             y += 2
         }
@@ -78,6 +84,65 @@ struct OverlayView {
             grid.put(AgentText.displayable(error, ascii: glyphs.isASCII), x: body.x, y: y, style: theme.style(.dialogDanger), clip: body)
         }
         grid.put("Tab next field  Enter submit  Esc cancel", x: body.x, y: body.maxY - 1, style: theme.style(.helpKey), clip: body)
+    }
+
+    /// "Start agent-x now, ahead of queue homelab (2/2 running)?": the queue's own words
+    /// (the job's reason) say what it jumps.
+    private func startNow(_ job: String, into grid: inout CellGrid) {
+        let safe = { (text: String) in AgentText.displayable(text, ascii: self.glyphs.isASCII) }
+        let queued = state.jobs.all.first { $0.name == job }
+        let body = dialog(width: 72, height: 7, title: "Start job now", into: &grid)
+        guard !body.isEmpty else { return }
+        var question = "Start \(safe(job)) now"
+        var note = "It starts whatever its queue's limits and quotas say."
+        if let queue = queued?.queue {
+            question += ", ahead of queue \(safe(queue))"
+            if let reason = queued?.pendingReason, reason.hasPrefix("queue \(queue): ") {
+                question += " (\(safe(String(reason.dropFirst("queue \(queue): ".count)))))"
+            } else if let reason = queued?.pendingReason {
+                note = safe(reason)
+            }
+        }
+        grid.put(TextLayout.truncate(question + "?", to: body.width, ellipsis: glyphs.ellipsis), x: body.x, y: body.y,
+            style: theme.style(.dialogDanger), clip: body)
+        grid.put(TextLayout.truncate(note, to: body.width, ellipsis: glyphs.ellipsis), x: body.x, y: body.y + 1,
+            style: theme.style(.dialogBase), clip: body)
+        grid.put("[y] yes   [n] no", x: body.x, y: body.y + 3, style: theme.style(.helpKey), clip: body)
+    }
+
+    /// The configured queues, the job's own marked, the cursor's highlighted.
+    private func pickQueue(job: String, queues: [String], cursor: Int, into grid: inout CellGrid) {
+        let current = state.jobs.all.first { $0.name == job }?.queue
+        let title = "Move \(AgentText.displayable(job, ascii: glyphs.isASCII)) to queue"
+        let body = dialog(width: 50, height: min(grid.height - 2, queues.count + 4), title: title, into: &grid)
+        guard !body.isEmpty else { return }
+        let rows = max(1, body.height - 2)
+        let top = max(0, min(cursor - rows + 1, queues.count - rows))
+        for (offset, name) in queues.dropFirst(top).prefix(rows).enumerated() {
+            let index = top + offset
+            let y = body.y + offset
+            let selected = index == cursor
+            let line = Rect(x: body.x, y: y, width: body.width, height: 1)
+            let style = theme.style(selected ? .dialogFieldFocused : .dialogBase)
+            if selected { grid.fill(line, style: style) }
+            var text = "\(selected ? glyphs.pointer : " ") \(AgentText.displayable(name, ascii: glyphs.isASCII))"
+            if name == current { text += "  (now)" }
+            if name == state.queues?.defaultName { text += "  (default)" }
+            grid.put(TextLayout.truncate(text, to: body.width, ellipsis: glyphs.ellipsis), x: body.x, y: y, style: style, clip: line)
+        }
+        grid.put("Enter move  Esc cancel", x: body.x, y: body.maxY - 1, style: theme.style(.helpKey), clip: body)
+    }
+
+    /// What an empty field means, where the form knows: the queue's and priority's defaults.
+    private func placeholder(_ field: TaskDraft.Field) -> String? {
+        switch field {
+        case .queue:
+            guard let queues = state.queues else { return nil }
+            let names = queues.names.isEmpty ? "" : " (" + queues.names.joined(separator: ", ") + ")"
+            return AgentText.displayable("default: \(queues.defaultName)\(names)", ascii: glyphs.isASCII)
+        case .priority: return "default: normal (high, normal, low)"
+        default: return nil
+        }
     }
 
     private func steer(job: String, text: String, into grid: inout CellGrid) {

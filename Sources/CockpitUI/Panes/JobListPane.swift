@@ -18,6 +18,7 @@ struct JobListPane {
         if jobs.statusFilter != .all { title += " [\(jobs.statusFilter.rawValue)]" }
         if !jobs.textFilter.isEmpty { title += " /\(AgentText.displayable(jobs.textFilter, ascii: glyphs.isASCII))" }
         if !jobs.marked.isEmpty { title += " \(jobs.marked.count) marked" }
+        if jobs.queuedCount > 0 { title += " \(jobs.queuedCount) queued" }
         let body = grid.frame(area, title: title, focused: focused, theme: theme, glyphs: glyphs)
         guard !body.isEmpty else { return }
 
@@ -62,11 +63,20 @@ struct JobListPane {
         if !state.jobs.marked.isEmpty, state.jobs.marked.contains(job.id) { cell(glyphs.mark, (0, 1), over(.jobListMarked)) }
         cell(glyphs.status(job.status), (1, 1), over(statusSlot(job.status)))
         cell(safe(job.name), columns.name, rowStyle)
-        cell(safe(job.phase?.rawValue ?? "-"), columns.phase, rowStyle)
+        let queued = job.status == .queued && !gone
+        if queued {
+            cell(Self.place(job), columns.phase, over(.jobListStatusQueued))
+        } else {
+            cell(safe(job.phase?.rawValue ?? "-"), columns.phase, rowStyle)
+        }
         cell(age(job), columns.age, rowStyle)
         cell(job.backoffLimit.map { "\(job.retries)/\($0)" } ?? "\(job.retries)", columns.retries, rowStyle)
-        let why = (job.status == .pending || job.status == .failed || job.status == .suspended) ? job.pendingReason : nil
-        if columns.reason.width > 0 {
+        let why = queued ? Self.queueReason(job)
+            : (job.status == .pending || job.status == .failed || job.status == .suspended) ? job.pendingReason : nil
+        if queued, job.node == nil, let why, columns.reason.width > 0 {
+            // Not on a node yet: why it waits takes the node column too.
+            cell(safe(why), (columns.node.x, columns.node.width + 1 + columns.reason.width), over(.jobListReason))
+        } else if columns.reason.width > 0 {
             cell(safe(job.node ?? "-"), columns.node, rowStyle)
             if let why { cell(safe(why), columns.reason, over(.jobListReason)) }
         } else if let why {
@@ -79,12 +89,35 @@ struct JobListPane {
     private func statusSlot(_ status: JobStatus) -> ThemeSlot {
         switch status {
         case .pending: .jobListStatusPending
-        case .suspended, .queued: .jobListStatusSuspended
+        case .suspended: .jobListStatusSuspended
+        case .queued: .jobListStatusQueued
         case .running: .jobListStatusRunning
         case .succeeded: .jobListStatusSucceeded
         case .failed: .jobListStatusFailed
         case .deleted: .jobListStatusDeleted
         }
+    }
+
+    /// A queued job's place in line and priority, in the phase column (it has no phase yet):
+    /// "#2 high".
+    static func place(_ job: AgentJob) -> String {
+        let priority = (job.priority ?? .normal).rawValue
+        return job.queuePosition.map { "#\($0) \(priority)" } ?? priority
+    }
+
+    /// Why a queued job waits, after its queue's name: "homelab: 1/1 running", "homelab:
+    /// nothing admits it: …". The reconciler's "queue homelab: " and "next in queue homelab,
+    /// but " are said shorter (the place column says it is next): the column is narrow.
+    static func queueReason(_ job: AgentJob) -> String? {
+        guard let queue = job.queue else { return job.pendingReason }
+        guard var reason = job.pendingReason, !reason.isEmpty else { return queue }
+        if reason == "next in queue \(queue)" { return "\(queue): next" }
+        for prefix in ["queue \(queue): ", "next in queue \(queue), but ", "next in queue \(queue): "]
+        where reason.hasPrefix(prefix) {
+            reason.removeFirst(prefix.count)
+            break
+        }
+        return "\(queue): \(reason)"
     }
 
     /// Running or finished: how long it ran; not started: how long it has waited.

@@ -76,6 +76,7 @@ struct StatusBar {
         case .confirm: return "y yes  n no"
         case .taskForm: return "Tab next field  Enter submit  Esc cancel"
         case .help: return "Esc close  j/k scroll"
+        case .picker: return "j/k choose  Enter move  Esc cancel"
         case .global, .jobs, .trace, .timeline, .files: break
         }
         // The pane's own first, then the global ones (help, quit).

@@ -42,7 +42,7 @@ extension Cockpit {
             glyphEpoch: GlyphTable.shared.epoch)
         let layout = Layout(width: width, height: height, focus: state.focus, secondary: state.secondary)
         let dialog: Bool = switch state.overlay {
-        case .help, .confirm, .taskForm, .steer: true  // drawn over the panes
+        case .help, .confirm, .taskForm, .steer, .pickQueue: true  // drawn over the panes
         case .none, .commandLine, .search, .jobFilter: false
         }
         let reusable = layout.mode != .tooSmall && !dialog

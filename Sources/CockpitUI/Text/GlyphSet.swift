@@ -20,6 +20,8 @@ public struct GlyphSet: Sendable, Hashable {
     public var mark: String
     public var pending: String
     public var suspended: String
+    /// A job waiting in a task queue for an admitter to start it.
+    public var queued: String
     public var running: String
     public var succeeded: String
     public var failed: String
@@ -44,7 +46,8 @@ public struct GlyphSet: Sendable, Hashable {
     public func status(_ status: JobStatus) -> String {
         switch status {
         case .pending: pending
-        case .suspended, .queued: suspended
+        case .suspended: suspended
+        case .queued: queued
         case .running: running
         case .succeeded: succeeded
         case .failed: failed
@@ -63,7 +66,7 @@ public struct GlyphSet: Sendable, Hashable {
 
     public static let unicode = GlyphSet(
         isASCII: false, horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
-        ellipsis: "…", pointer: "▶", mark: "◆", pending: "○", suspended: "◑", running: "●", succeeded: "✔",
+        ellipsis: "…", pointer: "▶", mark: "◆", pending: "○", suspended: "◑", queued: "◷", running: "●", succeeded: "✔",
         failed: "✖", deleted: "⊘", strategicFill: "█", tacticalFill: "▒", otherPhaseFill: "░", podRestart: "↻",
         retry: "⟲", checkpoint: "◆", failure: "✖", cursor: "┃", newBelow: "▼", separator: "│", folded: "⋯",
         connected: "●", reconnecting: "◌", down: "✖", treeBranch: "├─", treeLast: "└─"
@@ -71,7 +74,7 @@ public struct GlyphSet: Sendable, Hashable {
 
     public static let ascii = GlyphSet(
         isASCII: true, horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",
-        ellipsis: "~", pointer: ">", mark: "*", pending: ".", suspended: "=", running: "*", succeeded: "+",
+        ellipsis: "~", pointer: ">", mark: "*", pending: ".", suspended: "=", queued: "q", running: "*", succeeded: "+",
         failed: "x", deleted: "-", strategicFill: "#", tacticalFill: "=", otherPhaseFill: ".", podRestart: "R",
         retry: "r", checkpoint: "C", failure: "X", cursor: "|", newBelow: "v", separator: "|", folded: "...",
         connected: "+", reconnecting: "~", down: "x", treeBranch: "|-", treeLast: "`-"

@@ -37,6 +37,7 @@ slots:
   jobList.reason: { fg: orange, bg: bg, attrs: [italic] }
   jobList.status.pending: { fg: yellow, bg: bg }
   jobList.status.suspended: { fg: muted, bg: bg }
+  jobList.status.queued: { fg: blue, bg: bg }
   jobList.status.running: { fg: cyan, bg: bg, attrs: [bold] }
   jobList.status.succeeded: { fg: green, bg: bg }
   jobList.status.failed: { fg: red, bg: bg, attrs: [bold] }

@@ -18,6 +18,7 @@ public enum ThemeSlot: Int, CaseIterable, Sendable, Hashable {
     case jobListReason
     case jobListStatusPending
     case jobListStatusSuspended
+    case jobListStatusQueued
     case jobListStatusRunning
     case jobListStatusSucceeded
     case jobListStatusFailed
@@ -91,6 +92,7 @@ public enum ThemeSlot: Int, CaseIterable, Sendable, Hashable {
         case .jobListReason: "jobList.reason"
         case .jobListStatusPending: "jobList.status.pending"
         case .jobListStatusSuspended: "jobList.status.suspended"
+        case .jobListStatusQueued: "jobList.status.queued"
         case .jobListStatusRunning: "jobList.status.running"
         case .jobListStatusSucceeded: "jobList.status.succeeded"
         case .jobListStatusFailed: "jobList.status.failed"

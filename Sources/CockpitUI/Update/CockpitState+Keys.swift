@@ -16,6 +16,7 @@ extension CockpitState {
         case .help: .help
         case .confirm: .confirm
         case .taskForm: .taskForm
+        case .pickQueue: .picker
         case .commandLine, .search, .jobFilter, .steer: .prompt
         }
     }
@@ -40,7 +41,7 @@ extension CockpitState {
             form.draft[form.field].append(character)
             form.error = nil
             overlay = .taskForm(form)
-        case .none, .help, .confirm: break
+        case .none, .help, .confirm, .pickQueue: break
         }
     }
 
@@ -50,6 +51,7 @@ extension CockpitState {
         case .confirm: performConfirm(action, &effects)
         case .prompt: performPrompt(action, &effects)
         case .taskForm: performForm(action, &effects)
+        case .picker: performPicker(action, &effects)
         case .global, .jobs, .trace, .timeline, .files: performPane(action, &effects)
         }
     }
@@ -119,6 +121,8 @@ extension CockpitState {
             if let refusal = refusal(for: .submit) { show(refusal, error: true) } else { overlay = .taskForm(TaskForm()) }
         case .deleteJob, .cancelJob, .retryJob, .pinJob, .steerJob, .pauseResumeJob:
             requestJobAction(action, &effects)
+        case .raisePriority, .lowerPriority, .moveQueue, .startNow:
+            requestQueueChange(action, &effects)
         default: break
         }
     }
@@ -239,8 +243,8 @@ extension CockpitState {
 
     /// Why `kind` cannot be done at all with these credentials, or nil.
     public func refusal(for kind: JobIntentKind) -> String? {
-        if readOnly { return "read-only: the cockpit cannot \(kind.rawValue)" }
-        if !allowed.contains(kind) { return "not allowed: the credentials cannot \(kind.rawValue)" }
+        if readOnly { return "read-only: the cockpit cannot \(kind.verb)" }
+        if !allowed.contains(kind) { return "not allowed: the credentials cannot \(kind.verb)" }
         return nil
     }
 
@@ -255,6 +259,10 @@ extension CockpitState {
         case .pinJob: return refusal(for: .pin) == nil
         case .steerJob, .pauseResumeJob: return job.status == .running && !gone && refusal(for: .steer) == nil
         case .newTask: return refusal(for: .submit) == nil
+        case .raisePriority: return isQueued(job) && refusal(for: .prioritize) == nil && (job.priority ?? .normal) != .high
+        case .lowerPriority: return isQueued(job) && refusal(for: .prioritize) == nil && (job.priority ?? .normal) != .low
+        case .moveQueue: return isQueued(job) && refusal(for: .move) == nil && (queues?.names.count ?? 0) > 1
+        case .startNow: return isQueued(job) && refusal(for: .startNow) == nil && queues?.kueue != true
         default: return true
         }
     }
@@ -291,7 +299,72 @@ extension CockpitState {
 
     mutating func send(_ intent: JobIntent, _ effects: inout [CockpitEffect]) {
         effects.append(.perform(intent))
-        show("\(intent.kind.rawValue) \(intent.jobName): sent")
+        show(intent.sentText)
+    }
+
+    private func isQueued(_ job: AgentJob) -> Bool { job.status == .queued && job.deletedAt == nil }
+
+    /// `+`/`-`, `m` and `S` on the selected job: only a queued one, only with the right to
+    /// patch Jobs, and start-now only where Flightdeck (not Kueue) admits.
+    mutating func requestQueueChange(_ action: KeyAction, _ effects: inout [CockpitEffect]) {
+        guard let job = selectedJob else { return }
+        let kind: JobIntentKind
+        let what: String
+        switch action {
+        case .moveQueue: (kind, what) = (.move, "move to another queue")
+        case .startNow: (kind, what) = (.startNow, "start now")
+        default: (kind, what) = (.prioritize, "change its priority")
+        }
+        if let refusal = refusal(for: kind) { return show(refusal, error: true) }
+        guard isQueued(job) else {
+            let status = job.deletedAt != nil ? "deleted" : job.status.rawValue
+            return show("\(job.name) is \(status): only a queued job can \(what)", error: true)
+        }
+        let priority = job.priority ?? .normal
+        switch action {
+        case .raisePriority:
+            guard priority != .high else { return show("\(job.name) has priority high already", error: true) }
+            send(.prioritize(job: job.name, priority.raised), &effects)
+        case .lowerPriority:
+            guard priority != .low else { return show("\(job.name) has priority low already", error: true) }
+            send(.prioritize(job: job.name, priority == .high ? .normal : .low), &effects)
+        case .moveQueue:
+            let names = queues?.names ?? []
+            guard names.contains(where: { $0 != job.queue }) else {
+                let known = names.isEmpty ? "the config has no queues" : "queues: " + names.joined(separator: ", ")
+                return show("no other queue to move \(job.name) to (\(known))", error: true)
+            }
+            overlay = .pickQueue(job: job.name, queues: names, cursor: names.firstIndex { $0 == job.queue } ?? 0)
+        case .startNow:
+            if queues?.kueue == true {
+                return show("start now: Kueue admits \(job.name), not Flightdeck: raise its priority instead", error: true)
+            }
+            overlay = .confirm(.startNow(job: job.name))
+        default: break
+        }
+    }
+
+    mutating func performPicker(_ action: KeyAction, _ effects: inout [CockpitEffect]) {
+        guard case .pickQueue(let job, let queues, let cursor) = overlay, !queues.isEmpty else {
+            overlay = .none
+            return
+        }
+        switch action {
+        case .moveDown: overlay = .pickQueue(job: job, queues: queues, cursor: min(cursor + 1, queues.count - 1))
+        case .moveUp: overlay = .pickQueue(job: job, queues: queues, cursor: max(0, cursor - 1))
+        case .dismiss:
+            overlay = .none
+            show("move cancelled")
+        case .confirm:
+            overlay = .none
+            let target = queues[min(max(0, cursor), queues.count - 1)]
+            if jobs.all.first(where: { $0.name == job })?.queue == target {
+                show("\(job) is in queue \(target) already")
+            } else {
+                send(.move(job: job, queue: target), &effects)
+            }
+        default: break
+        }
     }
 
     // MARK: - Overlays
@@ -312,7 +385,9 @@ extension CockpitState {
     mutating func performConfirm(_ action: KeyAction, _ effects: inout [CockpitEffect]) {
         guard case .confirm(let intent) = overlay else { return }
         overlay = .none
-        if action == .confirm { send(intent, &effects) } else { show("\(intent.kind.rawValue) cancelled") }
+        if action == .confirm { send(intent, &effects) } else {
+            show(intent.kind == .startNow ? "start now cancelled" : "\(intent.kind.rawValue) cancelled")
+        }
     }
 
     mutating func performPrompt(_ action: KeyAction, _ effects: inout [CockpitEffect]) {

@@ -83,6 +83,8 @@ extension CockpitState {
             self.context = context
             self.cluster = cluster
             if switched { forgetSelection() }
+        case .queuesLoaded(let names, let defaultName, let kueue):
+            queues = QueueInfo(names: names, defaultName: defaultName, kueue: kueue)
         }
     }
 
