@@ -86,6 +86,7 @@ public enum InstallManifests {
                     ["apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": read],
                     ["apiGroups": [""], "resources": ["events"], "verbs": read],
                     ["apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": read],
+                    ["apiGroups": ["kueue.x-k8s.io"], "resources": ["workloads", "localqueues"], "verbs": read],
                 ],
             ])
     }
