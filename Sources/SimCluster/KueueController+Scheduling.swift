@@ -134,6 +134,10 @@ extension KueueController {
                 continue
             }
             localCounts[localKey, default: QueueCounts()].pending += 1
+            if let stop = localQueue[path: ["spec", "stopPolicy"]]?.stringValue, stop == "Hold" || stop == "HoldAndDrain" {
+                inadmissible.append((key, "LocalQueue \(queueName) is inactive"))
+                continue
+            }
             let cqName = localQueue[path: ["spec", "clusterQueue"]]?.stringValue ?? ""
             guard let cq = clusterQueues[cqName] else {
                 inadmissible.append((key, "ClusterQueue \(cqName) doesn't exist"))
@@ -335,7 +339,11 @@ extension KueueController {
             var status = object["status"]?.members != nil ? object["status"]! : .emptyObject
             let before = status
             var conditions = status["conditions"]?.arrayValue ?? []
-            if let clusterQueue, clusterQueue.inactive == nil {
+            let stop = object[path: ["spec", "stopPolicy"]]?.stringValue
+            if stop == "Hold" || stop == "HoldAndDrain" {
+                Self.setCondition(&conditions, type: "Active", status: "False", reason: "Stopped",
+                    message: "LocalQueue is stopped", now: now)
+            } else if let clusterQueue, clusterQueue.inactive == nil {
                 Self.setCondition(&conditions, type: "Active", status: "True", reason: "Ready",
                     message: "Can submit new workloads to localQueue", now: now)
             } else {

@@ -145,7 +145,7 @@ public final class KueueController: QueueDrivenController {
                 object[path: ["spec", "suspend"]] = .bool(true)
                 return true
             }
-            events.record(job, type: .normal, reason: "Stopped", message: "No matching Workload; restoring pod templates according to existent Workload")
+            events.record(job, type: .normal, reason: "Stopped", message: "Not admitted by cluster queue")
         }
     }
 
@@ -231,6 +231,7 @@ public final class KueueController: QueueDrivenController {
 
     func markFinished(_ name: String, namespace: String, job: Job) {
         let failed = job.status.condition(.failed)
+        let complete = job.status.condition(.complete)
         let now = KubeTime.string(from: store.clock())
         _ = try? ControllerRuntime.modify(store, .workloads, namespace: namespace, name: name, status: true) { object in
             guard !Self.isFinished(object) else { return false }
@@ -239,8 +240,9 @@ public final class KueueController: QueueDrivenController {
                 Self.setCondition(&conditions, type: "Finished", status: "True", reason: "Failed",
                     message: failed.message ?? "Job failed", now: now)
             } else {
+                // Kueue's batch/v1 integration carries the Job's condition message over.
                 Self.setCondition(&conditions, type: "Finished", status: "True", reason: "Succeeded",
-                    message: "Job finished successfully", now: now)
+                    message: complete?.message ?? "Job finished successfully", now: now)
             }
             object[path: ["status", "conditions"]] = .array(conditions)
             return true

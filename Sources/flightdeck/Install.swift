@@ -47,7 +47,12 @@ extension Flightdeck {
                 defaultKeysPath: SettingsOptions.defaultKeysPath) { FileHandle.standardError.write(Data(("flightdeck: " + $0 + "\n").utf8)) }
             guard apply else {
                 var objects = InstallManifests.all(config.settings, natsAuthorization: bus.authorization)
-                if kueue { objects += InstallManifests.kueue(config.queues, settings: config.settings) }
+                if kueue {
+                    if !config.queues.isConfigured {
+                        FileHandle.standardError.write(Data("flightdeck: --kueue: the config has no queues: section, so there is nothing for Kueue to admit\n".utf8))
+                    }
+                    objects += InstallManifests.kueue(config.queues, settings: config.settings)
+                }
                 print(output.render(objects), terminator: "")
                 return
             }

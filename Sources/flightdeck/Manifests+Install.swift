@@ -27,7 +27,12 @@ extension Flightdeck.Manifests {
             let bus = try await BusInstall.prepare(config.settings, insecure: insecureNATS, rotate: false,
                 defaultKeysPath: SettingsOptions.defaultKeysPath) { FileHandle.standardError.write(Data(("flightdeck: " + $0 + "\n").utf8)) }
             var objects = InstallManifests.all(config.settings, natsAuthorization: bus.authorization)
-            if kueue { objects += InstallManifests.kueue(config.queues, settings: config.settings) }
+            if kueue {
+                if !config.queues.isConfigured {
+                    FileHandle.standardError.write(Data("flightdeck: --kueue: the config has no queues: section, so there is nothing for Kueue to admit\n".utf8))
+                }
+                objects += InstallManifests.kueue(config.queues, settings: config.settings)
+            }
             print(output.render(objects), terminator: "")
         }
     }
