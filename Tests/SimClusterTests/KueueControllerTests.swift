@@ -228,6 +228,108 @@ import Testing
         }
     }
 
+    /// A ClusterQueue naming a flavor that does not exist is inactive, and says so; so does a
+    /// Workload from a namespace its selector does not admit.
+    @Test func inactiveClusterQueueAndForeignNamespace() async throws {
+        try await Self.withKueue { store in
+            var broken = Self.clusterQueue("broken", pods: 1)
+            broken[path: ["spec", "resourceGroups"]] = [[
+                "coveredResources": ["pods"],
+                "flavors": [["name": "no-such-flavor", "resources": [["name": "pods", "nominalQuota": 1]]]],
+            ]]
+            _ = try store.create(broken, type: .clusterQueues)
+            _ = try store.create(Self.localQueue("broken", clusterQueue: "broken"), type: .localQueues, namespace: "default")
+            _ = try store.create(Self.queuedJob("blocked", queue: "broken"), type: .jobs, namespace: "default")
+            try await eventually {
+                condition(Self.workload(store, job: "blocked") ?? .null, "QuotaReserved")?["message"]
+                    == "ClusterQueue broken is inactive"
+            }
+            let cq = try await eventually {
+                matching(fetch(store, .clusterQueues, nil, "broken")) { condition($0, "Active") != nil }
+            }
+            #expect(condition(cq, "Active")?["status"] == "False")
+            #expect(condition(cq, "Active")?["reason"] == "FlavorNotFound")
+
+            var picky = Self.clusterQueue("picky", pods: 1)
+            picky[path: ["spec", "namespaceSelector"]] = ["matchLabels": ["kubernetes.io/metadata.name": "elsewhere"]]
+            _ = try store.create(picky, type: .clusterQueues)
+            _ = try store.create(Self.localQueue("picky", clusterQueue: "picky"), type: .localQueues, namespace: "default")
+            _ = try store.create(Self.queuedJob("foreign", queue: "picky"), type: .jobs, namespace: "default")
+            try await eventually {
+                condition(Self.workload(store, job: "foreign") ?? .null, "QuotaReserved")?["message"]
+                    == "Workload namespace doesn't match ClusterQueue selector"
+            }
+            #expect(!Self.isRunning(store, "blocked") && !Self.isRunning(store, "foreign"))
+        }
+    }
+
+    /// A labelled Job that starts unsuspended runs only once admitted: Kueue suspends it,
+    /// then starts it with its flavor's node labels as node selector.
+    @Test func anUnsuspendedJobWaitsForAdmissionAndGetsTheFlavorsNodeLabels() async throws {
+        try await Self.withKueue(pods: 1) { store in
+            _ = try store.create(["apiVersion": "kueue.x-k8s.io/v1beta1", "kind": "ResourceFlavor",
+                "metadata": ["name": "labelled"], "spec": ["nodeLabels": ["flightdeck.dev/pool": "agents"]]],
+                type: .resourceFlavors)
+            var queue = Self.clusterQueue("pool", pods: 1)
+            queue[path: ["spec", "resourceGroups"]] = [[
+                "coveredResources": ["pods", "cpu", "memory"],
+                "flavors": [["name": "labelled", "resources": [
+                    ["name": "pods", "nominalQuota": 1], ["name": "cpu", "nominalQuota": "8"],
+                    ["name": "memory", "nominalQuota": "8Gi"],
+                ]]],
+            ]]
+            _ = try store.create(queue, type: .clusterQueues)
+            _ = try store.create(Self.localQueue("pool", clusterQueue: "pool"), type: .localQueues, namespace: "default")
+            var holder = Self.queuedJob("holder", queue: "pool")
+            holder[path: ["spec", "backoffLimit"]] = 0
+            _ = try store.create(holder, type: .jobs, namespace: "default")
+            try await eventually { Self.isRunning(store, "holder") }
+            let started = try #require(fetch(store, .jobs, "default", "holder"))
+            #expect(started[path: ["spec", "template", "spec", "nodeSelector"]] == ["flightdeck.dev/pool": "agents"])
+
+            var eager = Self.queuedJob("eager", queue: "pool")
+            eager[path: ["spec", "suspend"]] = false
+            _ = try store.create(eager, type: .jobs, namespace: "default")
+            try await eventually { fetch(store, .jobs, "default", "eager")?[path: ["spec", "suspend"]] == true }
+            try await eventually { hasEvent(store, "eager", "Stopped", "Not admitted by cluster queue") }
+
+            // The holder fails: its Workload finishes as Failed and the eager Job is started.
+            let pod = try await eventually { jobPods(store, job: "holder").first }
+            try finishPod(store, name(pod), exitCode: 1)
+            let finished = try await eventually {
+                matching(Self.workload(store, job: "holder")) { condition($0, "Finished")?["status"] == "True" }
+            }
+            #expect(condition(finished, "Finished")?["reason"] == "Failed")
+            try await eventually { Self.isRunning(store, "eager") }
+        }
+    }
+
+    @Test func bestEffortFIFOLetsASmallerWorkloadPass() async throws {
+        try await Self.withKueue { store in
+            var queue = Self.clusterQueue("effort", pods: 3)
+            queue[path: ["spec", "queueingStrategy"]] = "BestEffortFIFO"
+            queue[path: ["spec", "resourceGroups"]] = [[
+                "coveredResources": ["pods", "cpu", "memory"],
+                "flavors": [["name": "default-flavor", "resources": [
+                    ["name": "pods", "nominalQuota": 3], ["name": "cpu", "nominalQuota": "1"],
+                    ["name": "memory", "nominalQuota": "8Gi"],
+                ]]],
+            ]]
+            _ = try store.create(queue, type: .clusterQueues)
+            _ = try store.create(Self.localQueue("effort", clusterQueue: "effort"), type: .localQueues, namespace: "default")
+            var big = Self.queuedJob("big", queue: "effort", priority: "flightdeck-high")
+            big[path: ["spec", "template", "spec", "containers"]] = [["name": "agent", "image": "agent:1",
+                "resources": ["requests": ["cpu": "2"]]]]
+            _ = try store.create(big, type: .jobs, namespace: "default")
+            _ = try store.create(Self.queuedJob("small", queue: "effort", priority: "flightdeck-low"), type: .jobs,
+                namespace: "default")
+            try await eventually { Self.isRunning(store, "small") }
+            let pending = try #require(Self.workload(store, job: "big"))
+            #expect(condition(pending, "QuotaReserved")?["message"]
+                == "couldn't assign flavors to pod set main: insufficient quota for cpu in flavor default-flavor, request > maximum capacity")
+        }
+    }
+
     @Test func validationNamesTheField() async throws {
         try await Self.withKueue { store in
             do {
