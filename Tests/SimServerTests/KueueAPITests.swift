@@ -270,6 +270,35 @@ import Testing
         }
     }
 
+    /// A client watching Workloads sees one appear for a labelled Job and then its admission.
+    @Test func watchingWorkloadsSeesCreationThenAdmission() async throws {
+        try await Self.withSession { session in
+            let ns = session.namespace
+            try await session.setUpQueue(pods: 1)
+            let listed = try await session.api.list(.workloads, namespace: ns)
+            let version = listed[path: ["metadata", "resourceVersion"]]?.stringValue ?? "0"
+            let events = session.api.watch(.workloads, namespace: ns, options: ListOptions(resourceVersion: version,
+                timeoutSeconds: 60))
+            _ = try await session.api.create(.jobs, namespace: ns, session.suspendedJob("watched"))
+            try await session.enqueue("watched", priority: "high")
+            var added = false
+            for try await event in events where event.type != .bookmark {
+                if event.type == .added {
+                    added = true
+                    #expect(event.object[path: ["spec", "queueName"]] == "homelab")
+                    #expect(event.object[path: ["spec", "priority"]] == 300)
+                }
+                let admitted = (event.object[path: ["status", "conditions"]]?.arrayValue ?? [])
+                    .contains { $0["type"] == "Admitted" && $0["status"] == "True" }
+                if admitted {
+                    #expect(event.object[path: ["status", "admission", "clusterQueue"]] == .string(session.clusterQueue))
+                    break
+                }
+            }
+            #expect(added)
+        }
+    }
+
     /// The orchestrator's Role (get/list/watch workloads and localqueues) is enough to read them,
     /// and nothing more.
     @Test(.enabled(if: onSim, "needs a user whose certificate the sim's CA signs"))
