@@ -217,8 +217,8 @@ extension KueueController {
             for (resource, amount) in requests.total { total[resource, default: 0] += amount }
             count += podCount
         }
-        let priority = max(min(Int(jsonValue: workload[path: ["spec", "priority"]] ?? .null) ?? 0, 1_000_000_000),
-            -2_147_483_648)
+        let priority = max(min(Int(jsonValue: workload[path: ["spec", "priority"]] ?? .null) ?? 0, Int(Int32.max)),
+            Int(Int32.min))
         let created = ObjectMeta(json: workload["metadata"] ?? .emptyObject).creationTimestamp ?? .distantPast
         return KueueScheduler.Candidate(key: key.description, priority: priority, created: created,
             podSetName: podSetName, requests: KueuePodSetRequests(total: total, count: count))

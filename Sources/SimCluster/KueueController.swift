@@ -140,12 +140,14 @@ public final class KueueController: QueueDrivenController {
             unsuspend(job, workload: workload, namespace: namespace)
         } else if !reserved, !suspended {
             // Kueue stops a Job that runs without its Workload being admitted.
-            _ = try? ControllerRuntime.modify(store, .jobs, namespace: namespace, name: key.name) { object in
+            let stopped = try? ControllerRuntime.modify(store, .jobs, namespace: namespace, name: key.name) { object in
                 guard object[path: ["spec", "suspend"]]?.boolValue != true else { return false }
                 object[path: ["spec", "suspend"]] = .bool(true)
                 return true
             }
-            events.record(job, type: .normal, reason: "Stopped", message: "Not admitted by cluster queue")
+            if stopped != nil {
+                events.record(job, type: .normal, reason: "Stopped", message: "Not admitted by cluster queue")
+            }
         }
     }
 
@@ -167,7 +169,7 @@ public final class KueueController: QueueDrivenController {
         guard let className, !className.isEmpty else { return Priority(className: nil, value: 0) }
         guard let priorityClass = try? store.get(type: .workloadPriorityClasses, name: className) else { return nil }
         let value = Int(jsonValue: priorityClass["value"] ?? .null) ?? 0
-        return Priority(className: className, value: max(min(value, 1_000_000_000), -2_147_483_648))
+        return Priority(className: className, value: max(min(value, Int(Int32.max)), Int(Int32.min)))
     }
 
     static func setPriority(_ workload: inout JSONValue, _ priority: Priority) {

@@ -35,8 +35,13 @@ public struct KueueValidation: AdmissionPlugin {
         case .workloads: causes = Self.workload(&object)
         case .workloadPriorityClasses:
             if let value = object["value"] {
-                if value.int64Value == nil || abs(value.int64Value ?? 0) > 1_000_000_000 {
-                    causes.append(Status.invalidValue("value", value, "must be an integer between -1000000000 and 1000000000"))
+                // The CRD's `value` is an int32.
+                if let number = value.int64Value {
+                    if number < Int64(Int32.min) || number > Int64(Int32.max) {
+                        causes.append(Status.invalidValue("value", value, "value in body should be a 32-bit integer"))
+                    }
+                } else {
+                    causes.append(Status.invalidValue("value", value, "value in body must be of type integer: \"\(Self.typeName(value))\""))
                 }
             } else {
                 causes.append(Status.required("value"))
@@ -59,6 +64,18 @@ public struct KueueValidation: AdmissionPlugin {
     }
 
     static let strategies = ["StrictFIFO", "BestEffortFIFO"]
+
+    /// The JSON type name a structural-schema error quotes.
+    static func typeName(_ value: JSONValue) -> String {
+        switch value {
+        case .null: "null"
+        case .bool: "boolean"
+        case .integer, .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
 
     static func clusterQueue(_ object: inout JSONValue) -> [Status.Cause] {
         var causes: [Status.Cause] = []

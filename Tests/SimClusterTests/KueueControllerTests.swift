@@ -350,6 +350,14 @@ import Testing
                 #expect(error.code == 422)
                 #expect(error.details?.causes.first?.field == "spec.queueingStrategy")
             }
+            do {
+                _ = try store.create(["apiVersion": "kueue.x-k8s.io/v1beta1", "kind": "WorkloadPriorityClass",
+                    "metadata": ["name": "wordy"], "value": "high"], type: .workloadPriorityClasses)
+                Issue.record("a WorkloadPriorityClass with a string value was stored")
+            } catch let error as Status {
+                #expect(error.code == 422)
+                #expect(error.details?.causes.first?.field == "value")
+            }
             var defaulted = Self.clusterQueue("defaulted", pods: 1)
             defaulted[path: ["spec", "queueingStrategy"]] = nil
             let stored = try store.create(defaulted, type: .clusterQueues)
