@@ -152,7 +152,11 @@ extension KueueController {
                 inadmissible.append((key, "Workload namespace doesn't match ClusterQueue selector"))
                 continue
             }
-            candidates[cqName, default: []].append(Self.candidate(workload, key: key))
+            var candidate = Self.candidate(workload, key: key)
+            if let uid = workload[path: ["metadata", "uid"]]?.stringValue {
+                candidate.arrival = arrivals.withLock { $0.byUID[uid] } ?? Int.max
+            }
+            candidates[cqName, default: []].append(candidate)
         }
 
         for name in candidates.keys.sorted() {

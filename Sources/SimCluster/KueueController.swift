@@ -1,6 +1,7 @@
 import FlightdeckCore
 import Foundation
 import KubeModel
+import Synchronization
 
 /// Kueue (v1beta1) as the sim runs it when the cluster "has Kueue": the batch/v1 Job
 /// integration and the scheduler, for one flavor per resource group and no cohorts.
@@ -47,6 +48,10 @@ public final class KueueController: QueueDrivenController {
 
     let queue = WorkQueue<Key>()
 
+    /// Workload uid → the order the watch first delivered it (creation order, since a watch
+    /// delivers in revision order): the tie-break for Workloads created in the same second.
+    let arrivals = Mutex<(next: Int, byUID: [String: Int])>((0, [:]))
+
     public init(store: APIStore, timing: SimTiming = .realTime) {
         self.store = store
         self.timing = timing
@@ -60,8 +65,9 @@ public final class KueueController: QueueDrivenController {
             .watch(.jobs) { [queue] event in
                 if let key = ObjectKey(event.object) { queue.add(.job(key)) }
             },
-            .watch(.workloads) { [queue] event in
+            .watch(.workloads) { [queue, weak self] event in
                 let meta = ObjectMeta(json: event.object["metadata"] ?? .emptyObject)
+                if let uid = meta.uid { self?.noteArrival(uid: uid, deleted: event.type == .deleted) }
                 if let owner = meta.controllerReference, owner.kind == "Job", owner.apiVersion == "batch/v1",
                     let name = owner.name
                 {
@@ -78,6 +84,17 @@ public final class KueueController: QueueDrivenController {
                 self?.queue.add(.schedule)
             },
         ]
+    }
+
+    func noteArrival(uid: String, deleted: Bool) {
+        arrivals.withLock { state in
+            if deleted {
+                state.byUID[uid] = nil
+            } else if state.byUID[uid] == nil {
+                state.byUID[uid] = state.next
+                state.next += 1
+            }
+        }
     }
 
     func sync(_ key: Key) {

@@ -6,8 +6,9 @@ import Foundation
 ///
 /// What it models (Kueue v1beta1, one flavor per resource group, no cohorts/borrowing, no
 /// preemption): pending Workloads are taken by `priority` (higher first), then creation time
-/// (older first), then name — Kueue breaks the last tie arbitrarily, the sim by name so tests
-/// are deterministic. A Workload is admitted when, for every resource it requests, usage plus
+/// (older first), then the order the controller saw them created, then name. Creation times
+/// have one-second resolution on the wire, so Workloads made within a second tie; Kueue then
+/// takes them in no defined order, the sim in arrival order so tests are deterministic. A Workload is admitted when, for every resource it requests, usage plus
 /// its request stays within the nominal quota of the flavor covering that resource.
 /// - `StrictFIFO`: the first Workload that does not fit blocks every one behind it.
 /// - `BestEffortFIFO`: a Workload that does not fit is skipped and smaller ones behind it may
@@ -52,15 +53,18 @@ public struct KueueScheduler: Sendable {
         public var created: Date
         public var podSetName: String
         public var requests: KueuePodSetRequests
+        /// When the controller first saw it (lower: earlier); breaks ties of `created`.
+        public var arrival: Int
 
         public init(key: String, priority: Int, created: Date, podSetName: String = "main",
-            requests: KueuePodSetRequests)
+            requests: KueuePodSetRequests, arrival: Int = 0)
         {
             self.key = key
             self.priority = priority
             self.created = created
             self.podSetName = podSetName
             self.requests = requests
+            self.arrival = arrival
         }
     }
 
@@ -77,11 +81,12 @@ public struct KueueScheduler: Sendable {
 
     public init() {}
 
-    /// Kueue's queue order: priority descending, then creation time, then key.
+    /// Kueue's queue order: priority descending, then creation time, then arrival, then key.
     public static func ordered(_ candidates: [Candidate]) -> [Candidate] {
         candidates.sorted { a, b in
             if a.priority != b.priority { return a.priority > b.priority }
             if a.created != b.created { return a.created < b.created }
+            if a.arrival != b.arrival { return a.arrival < b.arrival }
             return a.key < b.key
         }
     }

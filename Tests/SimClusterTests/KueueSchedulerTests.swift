@@ -53,6 +53,16 @@ import Testing
             "agents/old-low"])
     }
 
+    /// Workloads created in the same second (timestamps have one-second resolution) go in the
+    /// order the controller saw them created, whatever their names.
+    @Test func sameSecondTiesGoInArrivalOrder() {
+        var later = Self.candidate("a-later", priority: 200, secondsAfterStart: 3)
+        later.arrival = 8
+        var earlier = Self.candidate("z-earlier", priority: 200, secondsAfterStart: 3)
+        earlier.arrival = 7
+        #expect(KueueScheduler.ordered([later, earlier]).map(\.key) == ["agents/z-earlier", "agents/a-later"])
+    }
+
     @Test func admitsWhileEveryResourceFits() {
         var queue = Self.queue(pods: 2)
         let results = KueueScheduler.schedule(&queue, [
