@@ -90,6 +90,7 @@ public enum InstallManifests {
                     // The admission Lease: one keeper at a time starts queued Jobs.
                     ["apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
                         "verbs": ["create", "get", "list", "update", "watch"]],
+                    ["apiGroups": ["kueue.x-k8s.io"], "resources": ["workloads", "localqueues"], "verbs": read],
                 ],
             ])
     }

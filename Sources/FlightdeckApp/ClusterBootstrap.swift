@@ -2,6 +2,7 @@ import AgentManifests
 import FlightdeckCore
 import KubeClient
 import KubeModel
+import Orchestrator
 
 /// `flightdeck install --apply`, and the demo's setup: the install bundle applied through the
 /// API as `kubectl apply` would — what is missing is created, what differs is patched, and a
@@ -12,6 +13,25 @@ public enum ClusterBootstrap {
         report: (String) -> Void) async throws
     {
         for object in InstallManifests.all(settings, natsAuthorization: authorization) { report(try await apply(object, api: api)) }
+    }
+
+    /// When the cluster runs Kueue (`KueueDiscovery`) and `queues` are configured, applies the
+    /// Kueue objects for them (`InstallManifests.kueue`) and returns `true`; otherwise applies
+    /// nothing and returns `false` (Flightdeck's own admitter then starts queued Jobs).
+    @discardableResult
+    public static func applyKueue(_ queues: QueueConfiguration, settings: ClusterSettings, api: KubeAPI,
+        report: (String) -> Void) async throws -> Bool
+    {
+        guard queues.isConfigured else { return false }
+        let hasKueue: Bool
+        do {
+            hasKueue = try await KueueDiscovery.clusterHasKueue(api)
+        } catch let error as APIError {
+            throw OperatorError("cannot tell whether the cluster runs Kueue: \(error.description)")
+        }
+        guard hasKueue else { return false }
+        for object in InstallManifests.kueue(queues, settings: settings) { report(try await apply(object, api: api)) }
+        return true
     }
 
     /// Applies one object and returns kubectl's line for it (`namespace/agents created`,

@@ -13,12 +13,16 @@ public enum SimulatedClusterLaunch {
 
     /// The banner: the cluster's version and URL, its kubeconfig and how to use it, and
     /// which agents its node runs (the agent runtime's interpreter, or simulated ones).
+    /// `kueue`: the sim serves Kueue (kueue.x-k8s.io/v1beta1) and runs its controller.
     public static func banner(version: String, url: String, kubeconfig: String, python: String?,
-        nats: (url: String, keys: String)? = nil) -> String
+        nats: (url: String, keys: String)? = nil, kueue: Bool = false) -> String
     {
-        let bus = nats.map {
+        var bus = nats.map {
             "NATS: \($0.url), JWT authorization; for flightdeck's config: cluster.nats.url: \($0.url), cluster.nats.keys: \($0.keys)\n"
         } ?? ""
+        if kueue {
+            bus += "Kueue: kueue.x-k8s.io/v1beta1 served and admitting; `flightdeck install --apply` adds the queues' ClusterQueues and LocalQueues\n"
+        }
         return """
         Simulated k3s cluster \(version) at \(url)
         kubeconfig: \(kubeconfig)

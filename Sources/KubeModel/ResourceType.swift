@@ -153,9 +153,12 @@ extension ResourceType {
         .storageClasses, .eventsV1, .leases, .selfSubjectAccessReviews, .selfSubjectReviews,
     ]
 
-    /// The type served at `group`/`version` as `plural`.
-    public static func forResource(_ plural: String, group: String, version: String) -> ResourceType? {
-        all.first { $0.plural == plural && $0.group == group && $0.version == version }
+    /// The type served at `group`/`version` as `plural`, among `served` (a cluster with Kueue
+    /// serves `all + kueue`).
+    public static func forResource(_ plural: String, group: String, version: String,
+        served: [ResourceType] = ResourceType.all) -> ResourceType?
+    {
+        served.first { $0.plural == plural && $0.group == group && $0.version == version }
     }
 
     /// The type of `kind` in `apiVersion` (`batch/v1`), Kueue's included.
@@ -166,7 +169,8 @@ extension ResourceType {
     /// What `kubectl get NAME` accepts: plural, singular, short name or kind, any case,
     /// optionally qualified by group (`jobs.batch`). Core types win over other groups for
     /// an unqualified name (`events` is v1 Event).
-    public static func lookup(_ name: String) -> ResourceType? {
+    public static func lookup(_ name: String, served: [ResourceType] = ResourceType.all) -> ResourceType? {
+        let all = served
         let lowered = name.lowercased()
         func matches(_ type: ResourceType, _ word: Substring) -> Bool {
             word == type.plural || word == type.singular || type.shortNames.contains(String(word))
@@ -221,7 +225,9 @@ public struct APIPath: Sendable, Hashable {
     ///
     /// `/api/v1/namespaces/{name}` is the Namespace `name`; `/api/v1/namespaces/{ns}/{plural}`
     /// is a namespaced collection.
-    public static func parse(_ rawPath: String) -> Result<APIPath, Failure> {
+    /// `served`: the types the server has (`ResourceType.all`, plus `ResourceType.kueue` where
+    /// Kueue is installed); any other resource is `unknownResource`.
+    public static func parse(_ rawPath: String, served: [ResourceType] = ResourceType.all) -> Result<APIPath, Failure> {
         let pathOnly = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         var segments = pathOnly.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard segments.first == "" else { return .failure(.notAResourcePath) }
@@ -251,14 +257,14 @@ public struct APIPath: Sendable, Hashable {
         var namespace: String?
         // `/namespaces/{name}/{sub}` is a Namespace subresource unless `{sub}` is a resource.
         let isNamespaceSubresource = group.isEmpty && rest[0] == "namespaces" && rest.count == 3
-            && ResourceType.forResource(rest[2], group: group, version: version) == nil
+            && ResourceType.forResource(rest[2], group: group, version: version, served: served) == nil
             && ResourceType.namespaces.subresources.contains(rest[2])
         if rest[0] == "namespaces", rest.count >= 3, !isNamespaceSubresource {
             namespace = rest[1]
             rest.removeFirst(2)
         }
         let plural = rest[0]
-        guard let type = ResourceType.forResource(plural, group: group, version: version) else {
+        guard let type = ResourceType.forResource(plural, group: group, version: version, served: served) else {
             return .failure(.unknownResource(group: group, version: version, resource: plural))
         }
         if namespace != nil, !type.namespaced { return .failure(.invalidScope(type)) }

@@ -34,11 +34,16 @@ public final class ControlPlane: Sendable {
         /// ConfigMaps carry an empty `ca.crt`, as a controller manager whose connection has
         /// no CA data publishes.
         public var rootCAPEM: String
+        /// The cluster has Kueue installed: its validation is admitted and its controller
+        /// (`KueueController`) runs. The API server must serve Kueue's types as well
+        /// (`APIRouter(kueue:)`).
+        public var kueue: Bool
 
         public init(nodeName: String = "flightdeck-sim",
             dataDirectory: URL = FileManager.default.temporaryDirectory.appendingPathComponent("flightdeck-sim"),
-            timing: SimTiming = .realTime, rootCAPEM: String = "")
+            timing: SimTiming = .realTime, rootCAPEM: String = "", kueue: Bool = false)
         {
+            self.kueue = kueue
             self.nodeName = nodeName
             self.dataDirectory = dataDirectory
             self.timing = timing
@@ -55,6 +60,7 @@ public final class ControlPlane: Sendable {
         self.store = store
         self.configuration = configuration
         Self.installAdmission(on: store)
+        if configuration.kueue { store.registerAdmissionPlugin(KueueValidation()) }
     }
 
     /// The apiserver's admission plugins this cluster enables, in upstream's order
@@ -89,6 +95,7 @@ public final class ControlPlane: Sendable {
             let collector = GarbageCollector(store: store)
             let serviceAccounts = ServiceAccountsController(store: store, timing: timing)
             let rootCA = RootCAPublisher(store: store, rootCAPEM: configuration.rootCAPEM, timing: timing)
+            let kueue = configuration.kueue ? KueueController(store: store, timing: timing) : nil
             task = Task {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await scheduler.run() }
@@ -101,6 +108,7 @@ public final class ControlPlane: Sendable {
                     group.addTask { await collector.run() }
                     group.addTask { await serviceAccounts.run() }
                     group.addTask { await rootCA.run() }
+                    if let kueue { group.addTask { await kueue.run() } }
                 }
             }
         }

@@ -35,8 +35,9 @@ public final class GarbageCollector: QueueDrivenController {
     /// Owner uid → dependents that reference it, built from the watches.
     let dependents = Mutex<[String: Set<GCKey>]>([:])
 
-    /// The kinds the collector follows (everything stored that can own or be owned).
-    public static let watchedTypes: [ResourceType] = ResourceType.all.filter {
+    /// The kinds the collector follows (everything stored that can own or be owned; Kueue's
+    /// too — a Workload is owned by its Job — which a cluster without Kueue never stores).
+    public static let watchedTypes: [ResourceType] = (ResourceType.all + ResourceType.kueue).filter {
         ![ResourceType.events, .eventsV1, .selfSubjectAccessReviews, .namespaces].contains($0)
     }
 

@@ -14,11 +14,16 @@ public struct APIRouter: Sendable {
     /// The `https://127.0.0.1:port` clients reach this server at (for `/api`).
     public let serverAddress: String
 
+    /// The types this server has: `ResourceType.all`, plus Kueue's where Kueue is "installed".
+    /// Everything else — paths, discovery, OpenAPI — answers 404, as a cluster without the CRDs.
+    public let served: [ResourceType]
+
     /// The largest request body accepted (kube-apiserver's limit is 3 MiB).
     public static let maxBodyBytes = 3 * 1024 * 1024
 
-    public init(store: APIStore, logs: (any PodLogSource)? = nil, serverAddress: String) {
+    public init(store: APIStore, logs: (any PodLogSource)? = nil, serverAddress: String, kueue: Bool = false) {
         self.store = store
+        served = kueue ? ResourceType.all + ResourceType.kueue : ResourceType.all
         authorizer = Authorizer(store: store)
         self.logs = logs
         self.serverAddress = serverAddress
@@ -29,7 +34,7 @@ public struct APIRouter: Sendable {
             return .status(Status.make(code: 401, reason: "Unauthorized", message: "Unauthorized"))
         }
         if let response = nonResource(request) { return response }
-        switch APIPath.parse(request.path) {
+        switch APIPath.parse(request.path, served: served) {
         case .success(let path):
             return await ResourceHandler(router: self, request: request, path: path, user: user).respond()
         case .failure:
@@ -46,22 +51,22 @@ public struct APIRouter: Sendable {
         case "/healthz", "/livez", "/readyz":
             return .full(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("ok".utf8))
         case "/api": return .json(Discovery.coreVersions(serverAddress: serverAddress))
-        case "/apis": return .json(Discovery.groupList)
-        case "/openapi/v3": return .json(OpenAPIDocuments.root)
+        case "/apis": return .json(Discovery.groupList(served: served))
+        case "/openapi/v3": return .json(OpenAPIDocuments.root(served: served))
         default: break
         }
         if path.hasPrefix("/openapi/v3/") {
-            return OpenAPIDocuments.document(path: path).map { .json($0) } ?? .status(Status.notFoundPath())
+            return OpenAPIDocuments.document(path: path, served: served).map { .json($0) } ?? .status(Status.notFoundPath())
         }
         let segments = path.split(separator: "/").map(String.init)
         if segments.count == 2, segments[0] == "api" {
-            return Discovery.resourceList(group: "", version: segments[1]).map { .json($0) } ?? .status(Status.notFoundPath())
+            return Discovery.resourceList(group: "", version: segments[1], served: served).map { .json($0) } ?? .status(Status.notFoundPath())
         }
         if segments.count == 2, segments[0] == "apis" {
-            return Discovery.group(segments[1]).map { .json($0) } ?? .status(Status.notFoundPath())
+            return Discovery.group(segments[1], served: served).map { .json($0) } ?? .status(Status.notFoundPath())
         }
         if segments.count == 3, segments[0] == "apis" {
-            return Discovery.resourceList(group: segments[1], version: segments[2]).map { .json($0) }
+            return Discovery.resourceList(group: segments[1], version: segments[2], served: served).map { .json($0) }
                 ?? .status(Status.notFoundPath())
         }
         if segments.first == "openapi" || segments.first == "logs" || segments.first == "metrics" {

@@ -25,18 +25,19 @@ public enum Discovery {
         ]
     }
 
-    /// The named groups, in registry order, each with its one version.
-    static var groups: [(name: String, version: String)] {
+    /// The named groups of `served`, in registry order, each with its one version.
+    static func groups(_ served: [ResourceType]) -> [(name: String, version: String)] {
         var seen: [(String, String)] = []
-        for type in ResourceType.all where !type.group.isEmpty && !seen.contains(where: { $0.0 == type.group }) {
+        for type in served where !type.group.isEmpty && !seen.contains(where: { $0.0 == type.group }) {
             seen.append((type.group, type.version))
         }
         return seen
     }
 
-    /// `/apis`: every named group.
-    public static var groupList: JSONValue {
-        let items: [JSONValue] = groups.map { group in
+    /// `/apis`: every named group (`served`: what the cluster has; Kueue's group only where
+    /// Kueue is installed).
+    public static func groupList(served: [ResourceType] = ResourceType.all) -> JSONValue {
+        let items: [JSONValue] = groups(served).map { group in
             let groupVersion: JSONValue = [
                 "groupVersion": .string("\(group.name)/\(group.version)"), "version": .string(group.version),
             ]
@@ -46,8 +47,8 @@ public enum Discovery {
     }
 
     /// `/apis/{group}`: one group.
-    public static func group(_ name: String) -> JSONValue? {
-        guard let group = groups.first(where: { $0.name == name }) else { return nil }
+    public static func group(_ name: String, served: [ResourceType] = ResourceType.all) -> JSONValue? {
+        guard let group = groups(served).first(where: { $0.name == name }) else { return nil }
         let groupVersion: JSONValue = [
             "groupVersion": .string("\(group.name)/\(group.version)"), "version": .string(group.version),
         ]
@@ -58,8 +59,10 @@ public enum Discovery {
     }
 
     /// `/api/v1` or `/apis/{group}/{version}`: the resources and subresources served there.
-    public static func resourceList(group: String, version: String) -> JSONValue? {
-        let types = ResourceType.all.filter { $0.group == group && $0.version == version }
+    public static func resourceList(group: String, version: String, served: [ResourceType] = ResourceType.all)
+        -> JSONValue?
+    {
+        let types = served.filter { $0.group == group && $0.version == version }
         guard !types.isEmpty else { return nil }
         var resources: [JSONValue] = []
         for type in types {

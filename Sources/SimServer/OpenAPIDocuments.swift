@@ -10,9 +10,9 @@ import KubeModel
 /// strategic-merge patches are computed from kubectl's built-in types.
 public enum OpenAPIDocuments {
     /// `/openapi/v3`: where each group-version's document lives.
-    public static var root: JSONValue {
+    public static func root(served: [ResourceType] = ResourceType.all) -> JSONValue {
         var paths: JSONValue = .emptyObject
-        for groupVersion in groupVersions {
+        for groupVersion in groupVersions(served) {
             let key = groupVersion.group.isEmpty ? "api/\(groupVersion.version)" : "apis/\(groupVersion.group)/\(groupVersion.version)"
             paths.setMember(key, ["serverRelativeURL": .string("/openapi/v3/\(key)?hash=\(hash(key))")])
         }
@@ -20,12 +20,12 @@ public enum OpenAPIDocuments {
     }
 
     /// `/openapi/v3/api/v1`, `/openapi/v3/apis/{group}/{version}`.
-    public static func document(path: String) -> JSONValue? {
-        guard let groupVersion = groupVersions.first(where: { gv in
+    public static func document(path: String, served: [ResourceType] = ResourceType.all) -> JSONValue? {
+        guard let groupVersion = groupVersions(served).first(where: { gv in
             path == (gv.group.isEmpty ? "/openapi/v3/api/\(gv.version)" : "/openapi/v3/apis/\(gv.group)/\(gv.version)")
         }) else { return nil }
         var paths: JSONValue = .emptyObject
-        for type in ResourceType.all where type.group == groupVersion.group && type.version == groupVersion.version {
+        for type in served where type.group == groupVersion.group && type.version == groupVersion.version {
             guard type.verbs.contains("patch") else { continue }
             let gvk: JSONValue = ["group": .string(type.group), "version": .string(type.version), "kind": .string(type.kind)]
             let patch: JSONValue = [
@@ -52,9 +52,9 @@ public enum OpenAPIDocuments {
         ]
     }
 
-    private static var groupVersions: [(group: String, version: String)] {
+    private static func groupVersions(_ served: [ResourceType]) -> [(group: String, version: String)] {
         var seen: [(String, String)] = []
-        for type in ResourceType.all where !seen.contains(where: { $0.0 == type.group && $0.1 == type.version }) {
+        for type in served where !seen.contains(where: { $0.0 == type.group && $0.1 == type.version }) {
             seen.append((type.group, type.version))
         }
         return seen

@@ -37,12 +37,18 @@ public final class SimulatedCluster: Sendable {
         /// its image then run as real processes (see `ProcessContainerRuntime`); `nil`: every
         /// agent is simulated.
         public var agentRuntimePython: String?
+        /// The cluster has Kueue (kueue.x-k8s.io/v1beta1): its five types are served —
+        /// discovery, OpenAPI, RBAC, watch, kubectl tables — and its controller runs. Off, they
+        /// are 404, as on a cluster without Kueue.
+        public var kueue: Bool
 
         public init(dataDirectory: URL, port: Int = 0, useTLS: Bool = true, timing: SimTiming = .realTime,
             seed: UInt64? = nil, bookmarkInterval: Duration = .seconds(5), namespace: String = "agents",
             tokens: [String: UserInfo] = [:], historyLimit: Int = 10_000, nodeName: String = "flightdeck-sim",
-            natsURL: String? = nil, natsAuthorized: Bool = false, agentRuntimePython: String? = nil)
+            natsURL: String? = nil, natsAuthorized: Bool = false, agentRuntimePython: String? = nil,
+            kueue: Bool = false)
         {
+            self.kueue = kueue
             self.natsURL = natsURL
             self.natsAuthorized = natsAuthorized
             self.agentRuntimePython = agentRuntimePython
@@ -103,7 +109,7 @@ public final class SimulatedCluster: Sendable {
             initialNamespaces: ["default", "kube-system", "kube-public", "kube-node-lease"]))
         let controlPlane = ControlPlane(store: store, configuration: .init(
             nodeName: options.nodeName, dataDirectory: data, timing: options.timing,
-            rootCAPEM: authority.certificatePEM))
+            rootCAPEM: authority.certificatePEM, kueue: options.kueue))
         controlPlane.start()
         var bridge: NATSAgentBridge?
         if let url = options.natsURL {
@@ -139,12 +145,12 @@ public final class SimulatedCluster: Sendable {
         do {
             server = try await APIServer.start(
                 configuration: .init(port: port, tls: tls, tokens: options.tokens),
-                router: { APIRouter(store: store, logs: logs, serverAddress: $0) })
+                router: { APIRouter(store: store, logs: logs, serverAddress: $0, kueue: options.kueue) })
         } catch where options.port == 0 && port != 0 {
             // The previous port is taken now: any port will do.
             server = try await APIServer.start(
                 configuration: .init(port: 0, tls: tls, tokens: options.tokens),
-                router: { APIRouter(store: store, logs: logs, serverAddress: $0) })
+                router: { APIRouter(store: store, logs: logs, serverAddress: $0, kueue: options.kueue) })
         }
         try? String(server.port).write(to: portFile, atomically: true, encoding: .utf8)
 

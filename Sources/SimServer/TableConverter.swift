@@ -124,6 +124,9 @@ public struct TableConverter: Sendable {
         case .leases:
             // kube-apiserver's lease printer: who holds it is what `kubectl get leases` is for.
             return [name, Column(name: "Holder", description: "HolderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field."), age]
+        case .clusterQueues, .localQueues, .workloads, .workloadPriorityClasses:
+            return KueuePrinterColumns.columns(type).map { Column(name: $0.name, type: $0.type, priority: $0.priority,
+                description: $0.description) }
         default:
             return [name, Column(name: "Created At", type: "date", description: age.description)]
         }
@@ -180,6 +183,8 @@ public struct TableConverter: Sendable {
                 .integer(Int64(status.readyReplicas ?? 0)), age] + templateCells(object)
         case .leases:
             return [name, .string(Lease(json: object).holderIdentity ?? ""), age]
+        case .clusterQueues, .localQueues, .workloads, .workloadPriorityClasses:
+            return KueuePrinterColumns.cells(type, object, age: age)
         default:
             return [name, .string(meta.creationTimestamp.map { KubeTime.string(from: $0) } ?? "")]
         }

@@ -34,6 +34,9 @@ extension Flightdeck {
         @Flag(name: .customLong("insecure-nats"), help: "Deploy NATS without authorization: any agent can read and steer every other agent. Only for trying things out.")
         var insecureNATS = false
 
+        @Flag(name: .customLong("kueue"), help: "When printing, include the Kueue objects for the configured queues (with --apply they are applied whenever the cluster runs Kueue).")
+        var kueue = false
+
         func validate() throws {
             if rotateNATSKeys, insecureNATS { throw ValidationError("--rotate-nats-keys and --insecure-nats exclude each other") }
         }
@@ -43,11 +46,19 @@ extension Flightdeck {
             let bus = try await BusInstall.prepare(config.settings, insecure: insecureNATS, rotate: rotateNATSKeys,
                 defaultKeysPath: SettingsOptions.defaultKeysPath) { FileHandle.standardError.write(Data(("flightdeck: " + $0 + "\n").utf8)) }
             guard apply else {
-                print(output.render(InstallManifests.all(config.settings, natsAuthorization: bus.authorization)), terminator: "")
+                var objects = InstallManifests.all(config.settings, natsAuthorization: bus.authorization)
+                if kueue {
+                    if !config.queues.isConfigured {
+                        FileHandle.standardError.write(Data("flightdeck: --kueue: the config has no queues: section, so there is nothing for Kueue to admit\n".utf8))
+                    }
+                    objects += InstallManifests.kueue(config.queues, settings: config.settings)
+                }
+                print(output.render(objects), terminator: "")
                 return
             }
             let api = KubeAPI(connection: try cluster.connection())
             try await ClusterBootstrap.apply(config.settings, authorization: bus.authorization, api: api) { print($0) }
+            try await ClusterBootstrap.applyKueue(config.queues, settings: config.settings, api: api) { print($0) }
             if let line = await bus.tellServer(config.settings) { print(line) }
         }
     }

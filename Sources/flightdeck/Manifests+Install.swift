@@ -19,11 +19,21 @@ extension Flightdeck.Manifests {
         @Flag(name: .customLong("insecure-nats"), help: "NATS without authorization (see flightdeck install).")
         var insecureNATS = false
 
+        @Flag(name: .customLong("kueue"), help: "Include the Kueue objects for the configured queues: a ResourceFlavor, the WorkloadPriorityClasses, a ClusterQueue and LocalQueue per queue.")
+        var kueue = false
+
         func run() async throws {
             let config = try settings.load(namespace: namespace)
             let bus = try await BusInstall.prepare(config.settings, insecure: insecureNATS, rotate: false,
                 defaultKeysPath: SettingsOptions.defaultKeysPath) { FileHandle.standardError.write(Data(("flightdeck: " + $0 + "\n").utf8)) }
-            print(output.render(InstallManifests.all(config.settings, natsAuthorization: bus.authorization)), terminator: "")
+            var objects = InstallManifests.all(config.settings, natsAuthorization: bus.authorization)
+            if kueue {
+                if !config.queues.isConfigured {
+                    FileHandle.standardError.write(Data("flightdeck: --kueue: the config has no queues: section, so there is nothing for Kueue to admit\n".utf8))
+                }
+                objects += InstallManifests.kueue(config.queues, settings: config.settings)
+            }
+            print(output.render(objects), terminator: "")
         }
     }
 }

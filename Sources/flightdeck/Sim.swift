@@ -35,6 +35,9 @@ extension Flightdeck {
         @Flag(name: .customLong("plain-http"), help: "Serve plain HTTP instead of HTTPS (no client certificates).")
         var plainHTTP = false
 
+        @Flag(name: .customLong("kueue"), help: "Serve Kueue's API (kueue.x-k8s.io/v1beta1) and run a simulated Kueue that admits labelled Jobs.")
+        var kueue = false
+
         func validate() throws {
             if startNATS, natsURL != nil { throw ValidationError("--nats starts a server of its own: leave out --nats-url") }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
@@ -49,7 +52,7 @@ extension Flightdeck {
             let cluster: SimulatedCluster
             do {
                 cluster = try await SimulatedCluster.start(.init(dataDirectory: data, port: port, useTLS: !plainHTTP, seed: seed,
-                    natsURL: natsURL, natsAuthorized: local != nil, agentRuntimePython: python))
+                    natsURL: natsURL, natsAuthorized: local != nil, agentRuntimePython: python, kueue: kueue))
             } catch let error as SimServerError {
                 throw OperatorError("\(error)")
             } catch let error as NATSError {
@@ -58,7 +61,8 @@ extension Flightdeck {
                 throw OperatorError("cannot start the simulated cluster in \(data.path): \(error)")
             }
             let banner = SimulatedClusterLaunch.banner(version: Discovery.gitVersion, url: cluster.url,
-                kubeconfig: cluster.kubeconfigURL.path, python: python, nats: local.map { ($0.server.url, $0.keysPath) })
+                kubeconfig: cluster.kubeconfigURL.path, python: python, nats: local.map { ($0.server.url, $0.keysPath) },
+                kueue: kueue)
             FileHandle.standardOutput.write(Data(banner.utf8))
             await Signals.waitForTermination()
             await cluster.stop()

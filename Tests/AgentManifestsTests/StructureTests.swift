@@ -268,8 +268,10 @@ import Testing
         #expect(grants["/pods/log"] == ["get", "list", "watch"])
         #expect(grants["/events"] == ["get", "list", "watch"])
         #expect(grants["coordination.k8s.io/leases"] == ["create", "get", "list", "watch", "update"], "the admission Lease")
+        #expect(grants["kueue.x-k8s.io/workloads"] == ["get", "list", "watch"])
+        #expect(grants["kueue.x-k8s.io/localqueues"] == ["get", "list", "watch"])
         #expect(Set(grants.keys) == ["batch/jobs", "/persistentvolumeclaims", "/secrets", "/pods", "/pods/log", "/events",
-            "events.k8s.io/events", "coordination.k8s.io/leases"])
+            "events.k8s.io/events", "coordination.k8s.io/leases", "kueue.x-k8s.io/workloads", "kueue.x-k8s.io/localqueues"])
     }
 
     /// Addresses an agent must never reach directly: the metadata service, the k3s API server's
