@@ -30,11 +30,7 @@ public enum QueueListing {
         }
         var reasons: [String: String] = [:]
         if mode == .kueue, let workloads = try? await api.list(.workloads, namespace: namespace)["items"]?.arrayValue {
-            for workload in workloads {
-                if let job = ReconcileState.owningJob(workload), let reason = ReconcileState.kueueReason(workload) {
-                    reasons[job] = reason
-                }
-            }
+            reasons = QueueReport.kueueReasons(workloads: workloads)
         }
         return QueueReport(queues: queues, jobs: jobs, mode: mode, lease: lease, kueueReasons: reasons, tokensToday: tokens,
             now: now)

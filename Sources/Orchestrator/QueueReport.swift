@@ -76,6 +76,17 @@ public struct QueueReport: Sendable, Hashable {
         }
     }
 
+    /// Kueue's reason for each Job it has not admitted, from the namespace's Workloads.
+    public static func kueueReasons(workloads: [JSONValue]) -> [String: String] {
+        var reasons: [String: String] = [:]
+        for workload in workloads {
+            if let job = ReconcileState.owningJob(workload), let reason = ReconcileState.kueueReason(workload) {
+                reasons[job] = reason
+            }
+        }
+        return reasons
+    }
+
     /// Why a queued Job waits, in one line: its queue's state from the plan; for the head of
     /// the line, whether anything admits it (`admitterHeld` `nil`: not known, nothing said);
     /// under Kueue, Kueue's own words when it gave some.

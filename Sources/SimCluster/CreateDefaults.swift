@@ -11,6 +11,7 @@ import KubeModel
 enum CreateDefaults {
     static func apply(to object: inout JSONValue, type: ResourceType) {
         switch type {
+        case .namespaces: namespace(&object)
         case .jobs: job(&object)
         case .pods: pod(&object)
         case .deployments: deployment(&object)
@@ -60,10 +61,19 @@ enum CreateDefaults {
     /// pod templates, and a template that lost its defaults would look like a new revision.
     static func applyOnUpdate(to object: inout JSONValue, type: ResourceType) {
         switch type {
+        case .namespaces: namespace(&object)
         case .deployments: deployment(&object)
         case .replicaSets: replicaSet(&object)
         default: break
         }
+    }
+
+    /// `SetDefaults_Namespace`: the immutable label `kubernetes.io/metadata.name` set to the
+    /// namespace's name on every write, which namespace selectors (NetworkPolicies, Kueue's
+    /// ClusterQueues) rely on.
+    static func namespace(_ object: inout JSONValue) {
+        guard let name = object[path: ["metadata", "name"]]?.stringValue else { return }
+        object[path: ["metadata", "labels", "kubernetes.io/metadata.name"]] = .string(name)
     }
 
     /// `SetDefaults_Deployment`: one replica, a RollingUpdate of 25 % surge and 25 %

@@ -24,6 +24,42 @@ import Testing
 
     func waiting(_ report: [String: Any]) -> [[String: Any]] { report["waiting"] as? [[String: Any]] ?? [] }
 
+    /// Where the cluster runs Kueue (`sim --kueue`): install makes its queues, submit labels for
+    /// it, Kueue admits, and Flightdeck shows Kueue's reasons and will not start a job itself.
+    @Test func whereTheClusterRunsKueueKueueAdmits() async throws {
+        let sim = try flightdeck.start(["sim", "--data-dir", dir.file("k"), "--agent-runtime", "sim", "--kueue"],
+            environment: env)
+        defer { sim.kill(SIGKILL) }
+        let kubeconfig = dir.file("k/kubeconfig.yaml")
+        try await eventually { FileManager.default.fileExists(atPath: kubeconfig) }
+        let config = dir.file("kueue.yaml")
+        try "queues:\n  - name: homelab\n    limit: 1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let withCluster = env.merging(["KUBECONFIG": kubeconfig]) { $1 }
+        func run(_ arguments: [String]) async throws -> ProductProcess.Result {
+            try await flightdeck.run(arguments + ["--config", config], environment: withCluster)
+        }
+        let installed = try await run(["install", "--apply", "--insecure-nats"])
+        #expect(installed.status == 0, "\(installed.stderr)")
+        for priority in ["low", "high"] {
+            let submitted = try await run(["submit", "--image", "sim-agent", "--prompt", "Fix it", "--env", "SIM_AGENT_STEPS=400",
+                "--priority", priority, "--uuid", Self.uuids[priority]!])
+            #expect(submitted.stdout.contains("queued in queue homelab"), "\(submitted.stderr)")
+        }
+        var report: [String: Any] = [:]
+        try await eventually {
+            report = json(try await run(["queue", "-o", "json"]).stdout)
+            return waiting(report).count == 1 && (waiting(report).first?["reason"] as? String)?.hasPrefix("Kueue: ") == true
+        }
+        #expect(report["admission"] as? String == "kueue")
+        #expect((report["queues"] as? [[String: Any]])?.first?["running"] as? Int == 1)
+        let table = try await run(["queue"])
+        #expect(table.stdout.hasPrefix("admitted by Kueue"), "\(table.stdout)")
+        let waitingJob = waiting(report).first?["job"] as? String ?? ""
+        let refused = try await run(["queue", "start", waitingJob])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "flightdeck: \(waitingJob): Kueue admits this Job, not Flightdeck: raise its priority instead\n")
+    }
+
     /// The demo with a queue: its agents wait their turn, and its keeper admits them one by one.
     @Test func theDemoQueuesItsAgentsWithALimit() async throws {
         let result = try await flightdeck.run(["demo", "--plain", "--agents", "3", "--queue-limit", "1", "--speed", "20",

@@ -26,14 +26,16 @@ final class AdmissionCluster: @unchecked Sendable {
         ProcessInfo.processInfo.environment["FLIGHTDECK_TEST_KUBECONFIG"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    init() async throws {
+    /// `kueue`: the simulated cluster serves Kueue and runs its admission (a real cluster must
+    /// have Kueue installed for the tests that ask for it).
+    init(kueue: Bool = false) async throws {
         namespace = "fd-queue-" + UUID().uuidString.prefix(8).lowercased()
         if let real = Self.realKubeconfig {
             sim = nil
             kubeconfig = real
         } else {
             let cluster = try await SimulatedCluster.start(.init(dataDirectory: URL(fileURLWithPath: directory.file("data")),
-                timing: SimTiming(scale: 0.02), bookmarkInterval: .seconds(1)))
+                timing: SimTiming(scale: 0.02), bookmarkInterval: .seconds(1), kueue: kueue))
             sim = cluster
             kubeconfig = cluster.kubeconfigURL.path
         }
@@ -51,13 +53,19 @@ final class AdmissionCluster: @unchecked Sendable {
     /// A queued agent Job as a submission leaves it under Flightdeck's admission: suspended,
     /// labelled with its queue, priority and `admission=queued`. `steps`: how long its
     /// simulated agent runs (the sim only).
-    func enqueue(_ name: String, priority: TaskPriority, queue: String = "homelab", steps: Int = 400) async throws {
-        let labels: JSONValue = [
+    func enqueue(_ name: String, priority: TaskPriority, queue: String = "homelab", steps: Int = 400,
+        mode: AdmissionMode = .flightdeck) async throws
+    {
+        var labels: JSONValue = [
             FlightdeckLabels.managedBy: .string(FlightdeckLabels.managedByValue),
             FlightdeckLabels.component: .string(FlightdeckLabels.agentComponent),
             FlightdeckLabels.queue: .string(queue), FlightdeckLabels.priority: .string(priority.rawValue),
             FlightdeckLabels.admission: .string(FlightdeckLabels.admissionQueued),
         ]
+        if mode == .kueue {
+            labels.setMember(FlightdeckLabels.kueueQueueName, .string(queue))
+            labels.setMember(FlightdeckLabels.kueuePriorityClassLabel, .string(FlightdeckLabels.kueuePriorityClass(priority)))
+        }
         _ = try await api.create(.jobs, namespace: namespace, [
             "apiVersion": "batch/v1", "kind": "Job",
             "metadata": ["name": .string(name), "labels": labels],
