@@ -1,6 +1,7 @@
 import AgentManifests
 import ArgumentParser
 import FlightdeckApp
+import FlightdeckCore
 import Foundation
 import KubeClient
 
@@ -46,20 +47,26 @@ extension Flightdeck {
             let bus = try await BusInstall.prepare(config.settings, insecure: insecureNATS, rotate: rotateNATSKeys,
                 defaultKeysPath: SettingsOptions.defaultKeysPath) { FileHandle.standardError.write(Data(("flightdeck: " + $0 + "\n").utf8)) }
             guard apply else {
-                var objects = InstallManifests.all(config.settings, natsAuthorization: bus.authorization)
-                if kueue {
-                    if !config.queues.isConfigured {
-                        FileHandle.standardError.write(Data("flightdeck: --kueue: the config has no queues: section, so there is nothing for Kueue to admit\n".utf8))
-                    }
-                    objects += InstallManifests.kueue(config.queues, settings: config.settings)
-                }
-                print(output.render(objects), terminator: "")
+                print(output.render(Self.bundle(config, authorization: bus.authorization, kueue: kueue)), terminator: "")
                 return
             }
             let api = KubeAPI(connection: try cluster.connection())
             try await ClusterBootstrap.apply(config.settings, authorization: bus.authorization, api: api) { print($0) }
             try await ClusterBootstrap.applyKueue(config.queues, settings: config.settings, api: api) { print($0) }
             if let line = await bus.tellServer(config.settings) { print(line) }
+        }
+
+        /// The install bundle as printed (`install`, `manifests install`): with `kueue`, the
+        /// Kueue objects for the configured queues too (a config without queues gets a warning).
+        static func bundle(_ config: ManifestConfig, authorization: NATSAuthorization, kueue: Bool) -> [JSONValue] {
+            var objects = InstallManifests.all(config.settings, natsAuthorization: authorization)
+            guard kueue else { return objects }
+            if !config.queues.isConfigured {
+                FileHandle.standardError.write(Data(
+                    "flightdeck: --kueue: the config has no queues: section, so there is nothing for Kueue to admit\n".utf8))
+            }
+            objects += InstallManifests.kueue(config.queues, settings: config.settings)
+            return objects
         }
     }
 }

@@ -26,13 +26,7 @@ extension Flightdeck.Manifests {
             let config = try settings.load(namespace: namespace)
             let bus = try await BusInstall.prepare(config.settings, insecure: insecureNATS, rotate: false,
                 defaultKeysPath: SettingsOptions.defaultKeysPath) { FileHandle.standardError.write(Data(("flightdeck: " + $0 + "\n").utf8)) }
-            var objects = InstallManifests.all(config.settings, natsAuthorization: bus.authorization)
-            if kueue {
-                if !config.queues.isConfigured {
-                    FileHandle.standardError.write(Data("flightdeck: --kueue: the config has no queues: section, so there is nothing for Kueue to admit\n".utf8))
-                }
-                objects += InstallManifests.kueue(config.queues, settings: config.settings)
-            }
+            let objects = Flightdeck.Install.bundle(config, authorization: bus.authorization, kueue: kueue)
             print(output.render(objects), terminator: "")
         }
     }

@@ -2,6 +2,7 @@ import FlightdeckCore
 import Foundation
 import KubeClient
 import KubeModel
+import Testing
 
 /// What the API server said about a namespace's Jobs over a run, from its own watch (not from
 /// any Flightdeck view): the most that ran at once, and every start, in order — a Job started
@@ -29,6 +30,14 @@ struct JobAudit: Sendable {
             running.remove(name)
         }
         maxRunning = max(maxRunning, running.count)
+    }
+
+    /// The admission scenario's outcome: at most `limit` ran at once (and `limit` did), each
+    /// Job started once, in `order`.
+    func expectAdmitted(_ order: [String], limit: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(maxRunning == limit, "never more than the queue's limit, and the limit used", sourceLocation: sourceLocation)
+        #expect(startedTwice.isEmpty, "each Job started once", sourceLocation: sourceLocation)
+        #expect(starts == order, "priority, then submission order", sourceLocation: sourceLocation)
     }
 
     /// Starts of one Job more than once.

@@ -69,10 +69,7 @@ struct KueueAdmissionTests {
 
         try await AdmitterTests.drain(cluster, audit, total: AdmitterTests.five.count)
         watch.cancel()
-        let seen = audit.value
-        #expect(seen.maxRunning == 2, "never more than the ClusterQueue's pods quota")
-        #expect(seen.startedTwice.isEmpty, "each Job started once")
-        #expect(seen.starts == AdmitterTests.expectedOrder, "priority, then submission order")
+        audit.value.expectAdmitted(AdmitterTests.expectedOrder, limit: 2)
         await cluster.finish()
     }
 }
