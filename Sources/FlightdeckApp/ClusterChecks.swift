@@ -23,10 +23,14 @@ public struct ClusterChecks: Sendable {
     public var settings: @Sendable (_ namespace: String) throws -> ClusterSettings
     /// Where that config is, for the line saying it cannot be read.
     public var configPath: String
+    /// The config's task queues (for the admission check).
+    public var queues: @Sendable () throws -> QueueConfiguration
 
     public init(connection: Result<ClusterConnection, KubeconfigError>, explicit: Bool, configPath: String,
+        queues: @escaping @Sendable () throws -> QueueConfiguration = { QueueConfiguration() },
         settings: @escaping @Sendable (_ namespace: String) throws -> ClusterSettings)
     {
+        self.queues = queues
         self.connection = connection
         self.explicit = explicit
         self.configPath = configPath
@@ -55,8 +59,47 @@ public struct ClusterChecks: Sendable {
         // The services live in the namespace: not looked for when it is not there.
         if !namespaceChecks.contains(where: { $0.name == "namespace" }) {
             checks += await services(api: api, namespace: namespace)
+            if let queues = try? queues(), let admission = await Self.admission(api: api, namespace: namespace, queues: queues) {
+                checks.append(admission)
+            }
         }
         return checks
+    }
+
+    /// With queues configured: who admits queued tasks — Kueue (and whether it has a LocalQueue
+    /// for every queue) or the keeper holding the admission Lease — and a warning when nothing
+    /// does, since queued tasks then wait for good. `nil` without queues.
+    public static func admission(api: KubeAPI, namespace: String, queues: QueueConfiguration) async -> DoctorCheck? {
+        guard queues.isConfigured else { return nil }
+        let report: QueueReport
+        do {
+            report = try await QueueListing.report(api: api, namespace: namespace, queues: queues, history: nil)
+        } catch {
+            return DoctorCheck(name: "admission", ok: false, required: false, detail: "cannot read the queues: \(error)")
+        }
+        let waiting = report.waiting.count
+        let inLine = waiting == 0 ? "nothing waits" : "\(waiting) waiting"
+        switch report.mode {
+        case .immediate:
+            return nil
+        case .kueue:
+            let present = Set((try? await api.list(.localQueues, namespace: namespace))?["items"]?.arrayValue?
+                .compactMap { $0[path: ["metadata", "name"]]?.stringValue } ?? [])
+            let missing = queues.queues.map(\.name).filter { !present.contains($0) }
+            guard missing.isEmpty else {
+                return DoctorCheck(name: "admission", ok: false, required: false,
+                    detail: "Kueue admits, but has no LocalQueue \(missing.joined(separator: ", ")) in \(namespace): "
+                        + "their tasks wait for good (`flightdeck install --apply` makes them)")
+            }
+            return DoctorCheck(name: "admission", ok: true, required: false, detail: "Kueue admits queued tasks; \(inLine)")
+        case .flightdeck:
+            guard let holder = report.admitter else {
+                return DoctorCheck(name: "admission", ok: false, required: false,
+                    detail: "no keeper holds the lease \(Admitter.leaseName): queued tasks wait until `flightdeck record` runs; \(inLine)")
+            }
+            return DoctorCheck(name: "admission", ok: true, required: false,
+                detail: "the keeper \(TerminalText.line(holder)) admits queued tasks; \(inLine)")
+        }
     }
 
     /// Where the connection comes from, and its warnings; a kubeconfig that cannot be used

@@ -27,7 +27,9 @@ extension Flightdeck {
             }
             let settings = settings
             let clusterChecks = ClusterChecks(connection: connection, explicit: cluster.kubeconfig != nil || cluster.context != nil,
-                configPath: settings.configPath) { try settings.load(namespace: $0).settings }
+                configPath: settings.configPath, queues: { try settings.load(namespace: nil).queues }) {
+                try settings.load(namespace: $0).settings
+            }
 
             let report = DoctorReport(await machine.run() + clusterChecks.run())
             for line in report.lines(ascii: !LocaleCheck(environment: environment).isUTF8) { print(line) }

@@ -24,6 +24,12 @@ import Testing
 
     func waiting(_ report: [String: Any]) -> [[String: Any]] { report["waiting"] as? [[String: Any]] ?? [] }
 
+    /// The doctor's line for `name` (`✓  name  detail`).
+    func doctorLine(_ result: ProductProcess.Result, _ name: String) -> String {
+        result.stdout.split(separator: "\n").first { $0.split(separator: " ").dropFirst().first == Substring(name) }
+            .map(String.init) ?? ""
+    }
+
     /// Where the cluster runs Kueue (`sim --kueue`): install makes its queues, submit labels for
     /// it, Kueue admits, and Flightdeck shows Kueue's reasons and will not start a job itself.
     @Test func whereTheClusterRunsKueueKueueAdmits() async throws {
@@ -54,6 +60,8 @@ import Testing
         #expect((report["queues"] as? [[String: Any]])?.first?["running"] as? Int == 1)
         let table = try await run(["queue"])
         #expect(table.stdout.hasPrefix("admitted by Kueue"), "\(table.stdout)")
+        let doctor = doctorLine(try await run(["doctor"]), "admission")
+        #expect(doctor.contains("Kueue admits queued tasks; 1 waiting"), "\(doctor)")
         let waitingJob = waiting(report).first?["job"] as? String ?? ""
         let refused = try await run(["queue", "start", waitingJob])
         #expect(refused.status == 1)
@@ -140,6 +148,10 @@ import Testing
         #expect(badPriority.stderr == "flightdeck: priority urgent: expected high|normal|low\n")
         let noJob = try await run(["queue", "start", "agent-nope"])
         #expect(noJob.stderr == "flightdeck: no Job agent-nope in agents\n")
+
+        let unadmitted = doctorLine(try await run(["doctor"]), "admission")
+        #expect(unadmitted.contains("no keeper holds the lease flightdeck-admission: queued tasks wait until `flightdeck record` runs; 2 waiting"),
+            "\(unadmitted)")
 
         // A keeper admits what has room: batch's job; homelab stays full.
         let keeper = try flightdeck.start(["record", "--config", config, "--history-db", dir.file("keeper.db")],
