@@ -1,7 +1,8 @@
 import ConfigYAML
 import Foundation
 
-/// The `cluster:`, `agents:`, `trace:` (`TraceSettings`) and `queues:` (`QueueConfiguration`) sections of Flightdeck's config file
+/// The `cluster:`, `agents:`, `trace:` (`TraceSettings`), `queues:` (`QueueConfiguration`) and
+/// `prices:` (`PriceTable`) sections of Flightdeck's config file
 /// (`~/.config/flightdeck/config.yaml`): cluster settings, and defaults for every task.
 ///
 /// ```yaml
@@ -28,14 +29,21 @@ public struct ManifestConfig: Sendable, Hashable {
     public var trace: TraceSettings
     /// The task queues; without a `queues:` section, one implicit queue without a limit.
     public var queues: QueueConfiguration
+    /// What models cost; also `queues.prices`, which `costPerDay` budgets are counted with.
+    public var prices: PriceTable {
+        get { queues.prices }
+        set { queues.prices = newValue }
+    }
 
     public init(settings: ClusterSettings = ClusterSettings(), taskDefaults: TaskTemplate = TaskTemplate(),
-        trace: TraceSettings = TraceSettings(), queues: QueueConfiguration = QueueConfiguration())
+        trace: TraceSettings = TraceSettings(), queues: QueueConfiguration = QueueConfiguration(),
+        prices: PriceTable? = nil)
     {
         self.settings = settings
         self.taskDefaults = taskDefaults
         self.trace = trace
         self.queues = queues
+        if let prices { self.queues.prices = prices }
     }
 
     /// Reads the config file's text; `file` names it in errors.
@@ -60,6 +68,9 @@ public struct ManifestConfig: Sendable, Hashable {
         }
         if let queues = top["queues"] {
             config.queues = try QueueConfiguration.read(queues)
+        }
+        if let prices = try top.mapping("prices", expected: "a mapping with currency: and models:") {
+            config.prices = try PriceTable.read(prices)
         }
         // A default queue for every task that the config does not have is a typo: say so here,
         // not at every submit.

@@ -32,6 +32,9 @@ public struct QueueConfiguration: Sendable, Hashable {
     public private(set) var defaultQueueName: String
     /// Whether the config file has a `queues:` section (otherwise: the implicit queue).
     public private(set) var isConfigured: Bool
+    /// The prices `costPerDay` budgets are counted with (the config's `prices:` section):
+    /// usage of a model it does not price does not count toward `costPerDay`.
+    public var prices = PriceTable()
 
     /// The implicit configuration: one queue, `default`, no limit.
     public init() {

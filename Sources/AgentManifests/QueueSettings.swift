@@ -16,7 +16,7 @@ public struct QueueSettings: Sendable, Hashable {
     public var cpu: Quantity?
     /// The sum of running agents' memory requests may not exceed this; `nil`: no quota.
     public var memory: Quantity?
-    /// Daily spend limits; kept for the accounting that comes with the `usage` records.
+    /// Daily spend limits, checked against the `usage` the queue's jobs reported today.
     public var budget: QueueBudget?
     /// A task waiting longer than this is raised one priority level; `nil`: never.
     public var promoteAfter: TimeInterval?
@@ -37,7 +37,8 @@ public struct QueueSettings: Sendable, Hashable {
 public struct QueueBudget: Sendable, Hashable {
     /// Model tokens the queue's agents may use per day.
     public var tokensPerDay: Int?
-    /// Money (in the operator's currency) the queue's agents may cost per day; exact decimal.
+    /// Money (in the price table's currency) the queue's agents may cost per day; exact
+    /// decimal. Only models the table prices count toward it.
     public var costPerDay: Decimal?
 
     public init(tokensPerDay: Int? = nil, costPerDay: Decimal? = nil) {

@@ -3,6 +3,7 @@ import FlightdeckCore
 import Foundation
 import HistoryStore
 import KubeClient
+import Orchestrator
 
 /// `flightdeck jobs`: the agent Jobs as history knows them once it is brought up to date with
 /// the cluster. Jobs the cluster has already deleted are still listed, marked.
@@ -26,27 +27,50 @@ public enum JobList {
         try await store.reading { try $0.jobs(JobQuery(namespace: namespace, limit: limit)) }
     }
 
+    /// The model tokens `jobs` used, per job (by id) and model, read off the cooperative pool;
+    /// a job that reported none is absent.
+    public static func usage(store: HistoryStore, jobs: [AgentJob]) async throws -> [String: [TokenUsage]] {
+        let ids = jobs.map(\.id)
+        return try await store.reading { try $0.usage(jobs: ids) }
+    }
+
     /// The table's rows, the header first: name, status (marked when the cluster deleted the
-    /// Job), retries of the backoff limit, node, age at `now`, and why it waits.
-    public static func rows(_ jobs: [AgentJob], now: Date) -> [[String]] {
-        var rows = [["NAME", "STATUS", "RETRIES", "NODE", "AGE", "WHY"]]
+    /// Job), retries of the backoff limit, node, age at `now`, tokens used (`-`: none
+    /// reported), their cost by `prices` (`?`: a model it used has no price), and why it waits.
+    public static func rows(_ jobs: [AgentJob], usage: [String: [TokenUsage]] = [:], prices: PriceTable = PriceTable(),
+        now: Date) -> [[String]]
+    {
+        var rows = [["NAME", "STATUS", "RETRIES", "NODE", "AGE", "TOKENS", "COST", "WHY"]]
         for job in jobs {
             var status = job.status.rawValue
             if job.deletedAt != nil, job.status != .deleted { status += " (deleted)" }
             rows.append([
                 job.name, status, "\(job.retries)/\(job.backoffLimit.map(String.init) ?? "-")", job.node ?? "-",
                 job.createdAt.map { DurationText.short(now.timeIntervalSince($0)) } ?? "-",
+            ] + usageCells(usage[job.id] ?? [], prices: prices) + [
                 job.pendingReason ?? "",
             ])
         }
         return rows
     }
 
-    /// The whole listing as printed: a terminal-safe table, or one JSON object per job.
-    public static func render(_ jobs: [AgentJob], format: ListFormat, now: Date) throws -> String {
+    /// TOKENS and COST of one job.
+    static func usageCells(_ usage: [TokenUsage], prices: PriceTable) -> [String] {
+        guard !usage.isEmpty else { return ["-", "-"] }
+        let cost = CostAccounting.cost(of: usage, prices: prices)
+        return [QueueListing.count(CostAccounting.total(usage).total),
+            cost.isComplete ? CostText.amount(cost.known, currency: prices.currency) : "?"]
+    }
+
+    /// The whole listing as printed: a terminal-safe table, or one JSON object per job (with
+    /// `tokens` and `cost`, see `JobUsageEntry`).
+    public static func render(_ jobs: [AgentJob], usage: [String: [TokenUsage]] = [:], prices: PriceTable = PriceTable(),
+        format: ListFormat, now: Date) throws -> String
+    {
         switch format {
-        case .table: TextTable.render(rows(jobs, now: now))
-        case .json: try jobs.map { try JSONLines.encode($0) + "\n" }.joined()
+        case .table: TextTable.render(rows(jobs, usage: usage, prices: prices, now: now))
+        case .json:
+            try jobs.map { try JSONLines.encode(JobUsageEntry(job: $0, usage: usage[$0.id] ?? [], prices: prices)) + "\n" }.joined()
         }
     }
 }

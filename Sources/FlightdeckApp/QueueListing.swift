@@ -12,14 +12,14 @@ import Orchestrator
 public enum QueueListing {
     /// Reads what the report needs: the agent Jobs, the admission Lease (an identity that may
     /// not read it is told nothing about it), and under Kueue its Workloads' reasons.
-    /// `history`: where the day's token use is summed, for the budgets (`nil`: not shown).
+    /// `history`: where the day's token use is summed and priced, for the budgets (`nil`: not shown).
     public static func report(api: KubeAPI, namespace: String, queues: QueueConfiguration, history: HistoryStore?,
         now: Date = Date()) async throws -> QueueReport
     {
-        var tokens: [String: Int64]?
-        if let history, queues.queues.contains(where: { $0.budget?.tokensPerDay != nil }) {
+        var usage: [String: [TokenUsage]]?
+        if let history, QueueBudgets.anyBudget(queues) {
             let since = QueueBudgets.dayStart(now)
-            tokens = try await history.reading { try $0.tokensByQueue(since: since, defaultQueue: queues.defaultQueueName) }
+            usage = try await history.reading { try $0.usageByQueue(since: since, defaultQueue: queues.defaultQueueName) }
         }
         let mode = try await KueueDiscovery.mode(queues, api: api)
         let listed = try await api.list(.jobs, namespace: namespace, options: ListOptions(labelSelector: Admitter.agentSelector))
@@ -32,23 +32,34 @@ public enum QueueListing {
         if mode == .kueue, let workloads = try? await api.list(.workloads, namespace: namespace)["items"]?.arrayValue {
             reasons = QueueReport.kueueReasons(workloads: workloads)
         }
-        return QueueReport(queues: queues, jobs: jobs, mode: mode, lease: lease, kueueReasons: reasons, tokensToday: tokens,
+        return QueueReport(queues: queues, jobs: jobs, mode: mode, lease: lease, kueueReasons: reasons, usageToday: usage,
             now: now)
     }
 
-    public static func render(_ report: QueueReport, format: ListFormat, now: Date) -> String {
+    /// `currency`: the price table's, shown with costs.
+    public static func render(_ report: QueueReport, format: ListFormat, now: Date, currency: String? = nil) -> String {
         switch format {
-        case .table: table(report, now: now)
+        case .table: table(report, now: now, currency: currency)
         case .json: json(report).serialized + "\n"
         }
     }
 
     /// Who admits, the queues, then what waits (when anything does).
-    static func table(_ report: QueueReport, now: Date) -> String {
+    static func table(_ report: QueueReport, now: Date, currency: String? = nil) -> String {
         var out = admittedBy(report) + "\n\n"
         let budgets = report.queues.contains { $0.budget?.tokensPerDay != nil }
-        var rows = [["QUEUE", "RUNNING", "WAITING", "CPU", "MEMORY", "PROMOTE AFTER"] + (budgets ? ["TOKENS TODAY"] : [])]
+        let costs = report.queues.contains { $0.budget?.costPerDay != nil }
+        var rows = [["QUEUE", "RUNNING", "WAITING", "CPU", "MEMORY", "PROMOTE AFTER"] + (budgets ? ["TOKENS TODAY"] : [])
+            + (costs ? ["COST TODAY"] : [])]
         for queue in report.queues {
+            var cost: [String] = []
+            if costs {
+                let spentToday = queue.costToday.map { CostText.amount($0, currency: currency) } ?? "?"
+                var cell = queue.budget?.costPerDay.map { "\(spentToday)/\(CostText.amount($0, currency: currency))" } ?? spentToday
+                if queue.budget?.costPerDay != nil, queue.budgetSpent { cell += " spent" }
+                if !queue.unpricedModels.isEmpty { cell += " (+unpriced usage)" }
+                cost = [cell]
+            }
             var tokens: [String] = []
             if budgets {
                 let used = queue.tokensToday.map(count) ?? "?"
@@ -62,7 +73,7 @@ public enum QueueListing {
                 used(queue.cpu, of: queue.cpuQuota, AdmissionPlan.cores),
                 used(queue.memory, of: queue.memoryQuota, AdmissionPlan.bytes),
                 queue.promoteAfter.map { DurationText.short($0) } ?? "-",
-            ] + tokens)
+            ] + tokens + cost)
         }
         out += TextTable.render(rows)
         guard !report.waiting.isEmpty else { return out }
@@ -123,6 +134,9 @@ public enum QueueListing {
             if let after = queue.promoteAfter { object.setMember("promoteAfterSeconds", .double(after)) }
             if let perDay = queue.budget?.tokensPerDay { object.setMember("tokensPerDay", .integer(Int64(perDay))) }
             if let today = queue.tokensToday { object.setMember("tokensToday", .integer(today)) }
+            if let perDay = queue.budget?.costPerDay { object.setMember("costPerDay", number(perDay)) }
+            if let today = queue.costToday { object.setMember("costToday", number(today)) }
+            if !queue.unpricedModels.isEmpty { object.setMember("unpricedModels", .array(queue.unpricedModels.map(text))) }
             if queue.budget != nil { object.setMember("budgetSpent", .bool(queue.budgetSpent)) }
             return object
         }))

@@ -128,6 +128,60 @@ extension HistoryStore {
         }
     }
 
+    /// Model tokens each queue's jobs used since `since`, per model (jobs without a queue count
+    /// under `defaultQueue`): from the records that carry `usage`, found by time through
+    /// `trace_usage_by_time`, so O(such records since then).
+    public func usageByQueue(since: Date, defaultQueue: String) throws -> [String: [TokenUsage]] {
+        try read { db in
+            var used: [String: [TokenUsage]] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT coalesce(j.queue, ?), t.model, sum(t.input_tokens), sum(coalesce(t.output_tokens, 0))
+                FROM trace t INDEXED BY trace_usage_by_time JOIN jobs j ON j.id = t.job
+                WHERE t.input_tokens IS NOT NULL AND t.time >= ?
+                GROUP BY 1, 2 ORDER BY 1, 2
+                """, arguments: [defaultQueue, since.timeIntervalSince1970])
+            while let row = try rows.next() {
+                let queue: String = row[0]
+                used[queue, default: []].append(TokenUsage(inputTokens: row[2] ?? 0, outputTokens: row[3] ?? 0, model: row[1]))
+            }
+            return used
+        }
+    }
+
+    /// Model tokens one job (by its `job_id`) used, per model, in model order (no model last);
+    /// empty when it reported none.
+    public func usage(job: String) throws -> [TokenUsage] {
+        try usage(jobs: [job])[job] ?? []
+    }
+
+    /// Model tokens each of `jobs` (by `job_id`) used, per model; a job that reported none is
+    /// absent. Read through `trace_usage_by_job`, which holds only the records that carry
+    /// `usage` and covers the query (`INDEXED BY`: SQLite fails the query rather than scan):
+    /// O(such records of these jobs), whatever else they wrote.
+    public func usage(jobs: [String]) throws -> [String: [TokenUsage]] {
+        let ids = Array(Set(jobs)).sorted()
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in
+            var used: [String: [TokenUsage]] = [:]
+            // In chunks: SQLite bounds a statement's arguments.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT j.job_id, t.model, sum(t.input_tokens), sum(coalesce(t.output_tokens, 0))
+                    FROM jobs j JOIN trace t INDEXED BY trace_usage_by_job ON t.job = j.id
+                    WHERE j.job_id IN (\(databaseQuestionMarks(count: chunk.count))) AND t.input_tokens IS NOT NULL
+                    GROUP BY j.id, t.model
+                    ORDER BY j.id, t.model IS NULL, t.model
+                    """, arguments: StatementArguments(chunk))
+                while let row = try rows.next() {
+                    let job: String = row[0]
+                    used[job, default: []].append(TokenUsage(inputTokens: row[2] ?? 0, outputTokens: row[3] ?? 0, model: row[1]))
+                }
+            }
+            return used
+        }
+    }
+
     /// Changes whenever any process commits to the file (the write-ahead log's and the
     /// database's sizes and modification times): two `stat` calls, so a poller can skip its
     /// query while nothing happens.

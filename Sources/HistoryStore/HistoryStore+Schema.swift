@@ -111,7 +111,8 @@ extension HistoryStore {
         """,
         // 6: Task queues: the queue and priority a job was submitted with, and its place in
         // line while it waits; the model tokens a record reports (`usage`), indexed by time for
-        // the few records that carry it, so a queue's use today is summed without a scan.
+        // the few records that carry it, so a queue's use today is summed without a scan, and
+        // by job and model (covering), so a job's use per model is read without its other records.
         """
         ALTER TABLE jobs ADD COLUMN queue TEXT;
         ALTER TABLE jobs ADD COLUMN priority TEXT;
@@ -120,6 +121,7 @@ extension HistoryStore {
         ALTER TABLE trace ADD COLUMN output_tokens INTEGER;
         ALTER TABLE trace ADD COLUMN model TEXT;
         CREATE INDEX trace_usage_by_time ON trace(time, job) WHERE input_tokens IS NOT NULL;
+        CREATE INDEX trace_usage_by_job ON trace(job, model, input_tokens, output_tokens) WHERE input_tokens IS NOT NULL;
         """,
     ]
 

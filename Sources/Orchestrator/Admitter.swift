@@ -33,14 +33,26 @@ public final class Admitter: Sendable {
         public var identity: String
         /// A pass at least this often (promotion by age needs time to pass, not events).
         public var resync: TimeInterval
-        /// Tokens each queue's jobs used since a time (from history); `nil`: budgets are not
-        /// checked (and a failed read checks none, rather than stopping every queue).
-        public var tokensUsed: (@Sendable (_ since: Date) async -> [String: Int64]?)?
+        /// Model tokens each queue's jobs used since a time, per model (from history); `nil`:
+        /// budgets are not checked (and a failed read checks none, rather than stopping every
+        /// queue). Costs come from `queues.prices`.
+        public var usageToday: (@Sendable (_ since: Date) async -> [String: [TokenUsage]]?)?
 
+        /// `tokensUsed`: token counts only (no models, so no cost), for callers that know no
+        /// more; `usageToday` wins when both are given.
         public init(queues: QueueConfiguration, leaseDuration: Int = 15, identity: String = Admitter.defaultIdentity(),
-            resync: TimeInterval = 5, tokensUsed: (@Sendable (_ since: Date) async -> [String: Int64]?)? = nil)
+            resync: TimeInterval = 5, tokensUsed: (@Sendable (_ since: Date) async -> [String: Int64]?)? = nil,
+            usageToday: (@Sendable (_ since: Date) async -> [String: [TokenUsage]]?)? = nil)
         {
-            self.tokensUsed = tokensUsed
+            if let usageToday {
+                self.usageToday = usageToday
+            } else if let tokensUsed {
+                self.usageToday = { @Sendable since in
+                    await tokensUsed(since)?.mapValues { [TokenUsage(inputTokens: $0, outputTokens: 0)] }
+                }
+            } else {
+                self.usageToday = nil
+            }
             self.queues = queues
             self.leaseDuration = leaseDuration
             self.identity = identity
@@ -182,10 +194,8 @@ public final class Admitter: Sendable {
         let byName = Dictionary(jobs.compactMap { job in job.metadata.name.map { ($0, job) } }) { first, _ in first }
         let now = Date()
         var spent: Set<String> = []
-        if options.queues.queues.contains(where: { $0.budget?.tokensPerDay != nil }),
-            let used = await options.tokensUsed?(QueueBudgets.dayStart(now))
-        {
-            spent = QueueBudgets.spent(options.queues, tokensToday: used)
+        if QueueBudgets.anyBudget(options.queues), let used = await options.usageToday?(QueueBudgets.dayStart(now)) {
+            spent = QueueBudgets.spent(options.queues, usageToday: used)
         }
         let plan = AdmissionPlan(queues: options.queues, jobs: jobs.map(AdmissionCandidate.init(job:)), now: now,
             budgetSpent: spent)

@@ -25,6 +25,12 @@ public struct QueueReport: Sendable, Hashable {
         public var budget: QueueBudget?
         /// Model tokens its jobs used today (`nil`: not known); against `budget?.tokensPerDay`.
         public var tokensToday: Int64?
+        /// What its jobs cost today, priced models only (`nil`: not known); against
+        /// `budget?.costPerDay`.
+        public var costToday: Decimal?
+        /// Models its jobs used today that the price table does not price (their use does not
+        /// count toward `costPerDay`).
+        public var unpricedModels: [String] = []
         public var budgetSpent: Bool
     }
 
@@ -49,10 +55,12 @@ public struct QueueReport: Sendable, Hashable {
     public var waiting: [Waiting]
 
     public init(queues config: QueueConfiguration, jobs: [Job], mode: AdmissionMode, lease: Lease?,
-        kueueReasons: [String: String] = [:], tokensToday: [String: Int64]? = nil, now: Date)
+        kueueReasons: [String: String] = [:], tokensToday: [String: Int64]? = nil, usageToday: [String: [TokenUsage]]? = nil,
+        now: Date)
     {
         let candidates = jobs.map(AdmissionCandidate.init(job:))
-        let spent = tokensToday.map { QueueBudgets.spent(config, tokensToday: $0) } ?? []
+        let usage = usageToday ?? tokensToday?.mapValues { [TokenUsage(inputTokens: $0, outputTokens: 0)] }
+        let spent = usage.map { QueueBudgets.spent(config, usageToday: $0) } ?? []
         let plan = AdmissionPlan(queues: config, jobs: candidates, now: now, budgetSpent: spent)
         let held = lease?.isHeld(at: now) == true ? lease?.holderIdentity : nil
         self.mode = mode
@@ -60,12 +68,14 @@ public struct QueueReport: Sendable, Hashable {
         queues = config.queues.map { settings in
             let mine = candidates.filter { ($0.queue ?? config.defaultQueueName) == settings.name }
             let running = mine.filter { $0.state == .running }
+            let cost = usageToday.map { CostAccounting.cost(of: $0[settings.name] ?? [], prices: config.prices) }
             return Queue(name: settings.name, isDefault: settings.name == config.defaultQueueName, limit: settings.limit,
                 running: running.count, waiting: mine.filter { $0.state == .queued }.count,
                 cpu: running.reduce(0) { $0 + ($1.cpu?.value ?? 0) }, cpuQuota: settings.cpu?.value,
                 memory: running.reduce(0) { $0 + ($1.memory?.value ?? 0) }, memoryQuota: settings.memory?.value,
                 promoteAfter: settings.promoteAfter, budget: settings.budget,
-                tokensToday: tokensToday.map { $0[settings.name] ?? 0 }, budgetSpent: spent.contains(settings.name))
+                tokensToday: usage.map { CostAccounting.total($0[settings.name] ?? []).total }, costToday: cost?.known,
+                unpricedModels: cost?.unpricedModels ?? [], budgetSpent: spent.contains(settings.name))
         }
         let submitted = Dictionary(candidates.map { ($0.id, $0) }) { first, _ in first }
         waiting = plan.entries.map { entry in

@@ -24,8 +24,9 @@ public final class Reconciler: Sendable {
     /// Who admits queued Jobs: what their reasons say, and what else is watched for them
     /// (the admission Lease, or Kueue's Workloads).
     public let admission: AdmissionMode
-    /// Tokens used per queue since a time (history), to say which queues' budgets are spent.
-    private let tokensUsed: (@Sendable (_ since: Date) async -> [String: Int64]?)?
+    /// Tokens used per queue and model since a time (history), to say which queues' budgets
+    /// are spent (costs from `queues.prices`).
+    private let usageToday: (@Sendable (_ since: Date) async -> [String: [TokenUsage]]?)?
     private let writer: HistoryWriter
     private let backoff: Backoff
     private let silenceTimeout: Double
@@ -36,10 +37,10 @@ public final class Reconciler: Sendable {
     public init(api: KubeAPI, namespace: String, writer: HistoryWriter, context: String? = nil,
         selector: String = Reconciler.managedSelector, queues: QueueConfiguration = QueueConfiguration(),
         admission: AdmissionMode = .immediate, backoff: Backoff = Backoff(), silenceTimeout: Double = 15,
-        tokensUsed: (@Sendable (_ since: Date) async -> [String: Int64]?)? = nil,
+        usageToday: (@Sendable (_ since: Date) async -> [String: [TokenUsage]]?)? = nil,
         storeFailure: @escaping @Sendable (HistoryStoreError?) -> Void = { _ in })
     {
-        self.tokensUsed = tokensUsed
+        self.usageToday = usageToday
         self.queues = queues
         self.admission = admission
         self.storeFailure = storeFailure
@@ -96,12 +97,12 @@ public final class Reconciler: Sendable {
             }
             // Budgets come from history, not the cluster: checked every 15 s and fed in as a
             // change of the `budgets` source.
-            if let tokensUsed, queues.queues.contains(where: { $0.budget?.tokensPerDay != nil }) {
+            if let usageToday, QueueBudgets.anyBudget(queues) {
                 let queues = queues
                 group.addTask {
                     while !Task.isCancelled {
-                        if let used = await tokensUsed(QueueBudgets.dayStart(Date())) {
-                            let spent = QueueBudgets.spent(queues, tokensToday: used).sorted().map(JSONValue.string)
+                        if let used = await usageToday(QueueBudgets.dayStart(Date())) {
+                            let spent = QueueBudgets.spent(queues, usageToday: used).sorted().map(JSONValue.string)
                             do { try await input.send((.budgets, .delta(.modified(["spent": .array(spent)])))) } catch { return }
                         }
                         try? await Task.sleep(for: .seconds(15))

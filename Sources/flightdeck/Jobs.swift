@@ -34,17 +34,18 @@ extension Flightdeck.Jobs {
 
         func run() async throws {
             let store = try await history.opened()
-            var namespace: String?
-            if !offline {
-                let connection = try cluster.connection()
-                namespace = connection.namespace
-                let queues = try settings.load(namespace: connection.namespace).queues
-                if let stale = await JobList.refresh(store: store, connection: connection, queues: queues) {
+            let connection: ClusterConnection? = try offline ? nil : cluster.connection()
+            let namespace = connection?.namespace
+            // The config's price table prices the jobs' token use, offline too.
+            let config = try settings.load(namespace: namespace)
+            if let connection {
+                if let stale = await JobList.refresh(store: store, connection: connection, queues: config.queues) {
                     FileHandle.standardError.write(Data("flightdeck: \(stale)\n".utf8))
                 }
             }
             let jobs = try await JobList.jobs(store: store, namespace: namespace, limit: limit)
-            print(try JobList.render(jobs, format: output, now: Date()), terminator: "")
+            let usage = try await JobList.usage(store: store, jobs: jobs)
+            print(try JobList.render(jobs, usage: usage, prices: config.prices, format: output, now: Date()), terminator: "")
         }
     }
 

@@ -31,12 +31,13 @@ extension Flightdeck {
                 let connection = try cluster.connection()
                 let config = try settings.load(namespace: connection.namespace)
                 let api = KubeAPI(connection: connection)
-                // Today's token use per queue comes from history, when budgets are set.
-                let store = config.queues.queues.contains { $0.budget?.tokensPerDay != nil } ? try await history.opened() : nil
+                // Today's token use and cost per queue come from history, when budgets are set.
+                let store = QueueBudgets.anyBudget(config.queues) ? try await history.opened() : nil
                 try await ClusterSync.report {
                     let report = try await QueueListing.report(api: api, namespace: connection.namespace, queues: config.queues,
                         history: store)
-                    print(QueueListing.render(report, format: output, now: Date()), terminator: "")
+                    print(QueueListing.render(report, format: output, now: Date(), currency: config.prices.currency),
+                        terminator: "")
                 }
             }
         }

@@ -25,11 +25,64 @@ import Testing
     @Test func rowsSayStatusRetriesNodeAgeAndWhy() {
         let rows = JobList.rows(Self.jobs, now: Self.now)
         #expect(rows == [
-            ["NAME", "STATUS", "RETRIES", "NODE", "AGE", "WHY"],
-            ["agent-a1", "running", "1/3", "node-1", "1m", ""],
-            ["agent-b2", "succeeded (deleted)", "0/-", "-", "2h", ""],
-            ["c3", "deleted", "0/-", "-", "-", "waiting for a node"],
+            ["NAME", "STATUS", "RETRIES", "NODE", "AGE", "TOKENS", "COST", "WHY"],
+            ["agent-a1", "running", "1/3", "node-1", "1m", "-", "-", ""],
+            ["agent-b2", "succeeded (deleted)", "0/-", "-", "2h", "-", "-", ""],
+            ["c3", "deleted", "0/-", "-", "-", "-", "-", "waiting for a node"],
         ])
+    }
+
+    static let prices = PriceTable(currency: "EUR", models: [
+        "gpt-4o": ModelPrice(input: Decimal(string: "2.50")!, output: 10),
+        "local": ModelPrice(input: 0, output: 0),
+    ])
+
+    /// TOKENS in people's units; COST rounded to cents in the table's currency, `?` when a
+    /// model is unpriced (its cost is unknown, not 0), `-` without usage.
+    @Test func rowsSayTokensAndCost() {
+        let usage: [String: [TokenUsage]] = [
+            "a1": [TokenUsage(inputTokens: 12_000, outputTokens: 300, model: "gpt-4o")],  // 0.03 + 0.003
+            "b2": [TokenUsage(inputTokens: 100, outputTokens: 0, model: "gpt-4o"),
+                   TokenUsage(inputTokens: 5, outputTokens: 5, model: "mystery")],
+        ]
+        let rows = JobList.rows(Self.jobs, usage: usage, prices: Self.prices, now: Self.now)
+        #expect(rows.map { Array($0[5...6]) } == [["TOKENS", "COST"], ["12.3k", "€0.03"], ["110", "?"], ["-", "-"]])
+        let local = JobList.rows([Self.jobs[0]], usage: ["a1": [TokenUsage(inputTokens: 2_000_000, outputTokens: 0, model: "local")]],
+            prices: Self.prices, now: Self.now)
+        #expect(local[1][5...6] == ["2M", "€0.00"])
+        let tiny = JobList.rows([Self.jobs[0]], usage: ["a1": [TokenUsage(inputTokens: 10, outputTokens: 0, model: "gpt-4o")]],
+            prices: PriceTable(models: Self.prices.models), now: Self.now)
+        #expect(tiny[1][6] == "<0.01", "below a cent is not nothing; no currency: none shown")
+        #expect(CostText.amount(Decimal(string: "1234.565")!, currency: "CHF") == "1234.57 CHF")
+        #expect(CostText.amount(25, currency: "USD") == "$25.00")
+    }
+
+    /// `-o json`: `tokens` with the split by model, `cost` as an exact decimal string — null,
+    /// with the known part and the unpriced models named, when a model has no price.
+    @Test func jsonSaysTokensByModelAndCost() throws {
+        let usage: [String: [TokenUsage]] = [
+            "a1": [TokenUsage(inputTokens: 12_000, outputTokens: 300, model: "gpt-4o"),
+                   TokenUsage(inputTokens: 7, outputTokens: 1, model: "local")],
+            "b2": [TokenUsage(inputTokens: 100, outputTokens: 0, model: "gpt-4o"),
+                   TokenUsage(inputTokens: 5, outputTokens: 5, model: nil)],
+        ]
+        let json = try JobList.render(Self.jobs, usage: usage, prices: Self.prices, format: .json, now: Self.now)
+        let objects = try json.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.count == 3)
+        #expect(objects[0]["id"] as? String == "a1" && objects[0]["status"] as? String == "running", "the job's own fields stay")
+        let tokens = try #require(objects[0]["tokens"] as? [String: Any])
+        #expect(tokens["input"] as? Int == 12_007 && tokens["output"] as? Int == 301)
+        let byModel = try #require(tokens["byModel"] as? [String: [String: Int]])
+        #expect(byModel == ["gpt-4o": ["input": 12_000, "output": 300], "local": ["input": 7, "output": 1]])
+        #expect(objects[0]["cost"] as? String == "0.033")
+        #expect(objects[0]["currency"] as? String == "EUR")
+        #expect((objects[0]["unpricedModels"] as? [String])?.isEmpty == true)
+        #expect(objects[1]["cost"] is NSNull, "an unpriced model: the cost is unknown")
+        #expect(objects[1]["pricedCost"] as? String == "0.00025")
+        #expect(objects[1]["unpricedModels"] as? [String] == ["(unnamed)"])
+        #expect(objects[2]["cost"] as? String == "0" && (objects[2]["tokens"] as? [String: Any])?["input"] as? Int == 0)
     }
 
     @Test func theTableIsTerminalSafeAndJSONIsOneObjectPerJob() throws {

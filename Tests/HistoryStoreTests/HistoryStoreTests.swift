@@ -34,6 +34,7 @@ import Testing
         _ = sqliteScalar(path, "DROP TABLE workspace_snapshots")
         for column in ["queue", "priority", "queue_position"] { _ = sqliteScalar(path, "ALTER TABLE jobs DROP COLUMN \(column)") }
         _ = sqliteScalar(path, "DROP INDEX trace_usage_by_time")
+        _ = sqliteScalar(path, "DROP INDEX trace_usage_by_job")
         for column in ["input_tokens", "output_tokens", "model"] { _ = sqliteScalar(path, "ALTER TABLE trace DROP COLUMN \(column)") }
         _ = sqliteScalar(path, "PRAGMA user_version = 1")
         #expect(sqliteScalar(path, "PRAGMA user_version") == "1")

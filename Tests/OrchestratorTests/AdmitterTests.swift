@@ -116,6 +116,50 @@ import Testing
         await cluster.finish()
     }
 
+    /// A queue whose jobs cost their `costPerDay` today (by the price table) starts nothing
+    /// more; a queue whose use is all of an unpriced model is not held back by its cost
+    /// budget, since that cost is unknown. The use is read, per model, from a real history file.
+    @Test func aSpentCostBudgetStartsNothingInItsQueue() async throws {
+        let cluster = try await AdmissionCluster()
+        let store = try HistoryStore(path: cluster.directory.file("history.db"))
+        var earlier = AgentJob(id: "earlier", name: "agent-earlier", namespace: cluster.namespace, queue: "homelab")
+        earlier.status = .succeeded
+        var answer = TraceRecord(jobID: "earlier", sourceID: "t:1", time: Date(), kind: .thought, text: "plan")
+        answer.usage = TokenUsage(inputTokens: 900, outputTokens: 150, model: "m")  // 0.009 + 0.003
+        var local = AgentJob(id: "local", name: "agent-local", namespace: cluster.namespace, queue: "batch")
+        local.status = .succeeded
+        var free = TraceRecord(jobID: "local", sourceID: "t:1", time: Date(), kind: .thought, text: "plan")
+        free.usage = TokenUsage(inputTokens: 5_000_000, outputTokens: 5_000_000, model: "unpriced-llm")
+        try store.write([.job(earlier), .trace(answer), .job(local), .trace(free)])
+        var queues = QueueConfiguration(queues: [
+            QueueSettings(name: "homelab", limit: 2, budget: QueueBudget(costPerDay: Decimal(string: "0.012"))),
+            QueueSettings(name: "batch", limit: 1, budget: QueueBudget(costPerDay: Decimal(string: "0.01"))),
+        ])
+        queues.prices = PriceTable(currency: "EUR", models: ["m": ModelPrice(input: 10, output: 20)])
+        try await cluster.enqueue("q1", priority: .high)
+        try await cluster.enqueue("q2", priority: .normal, queue: "batch")
+        let usageToday: @Sendable (Date) async -> [String: [TokenUsage]]? = { since in
+            try? await store.reading { try $0.usageByQueue(since: since, defaultQueue: "homelab") }
+        }
+        let admitter = Task {
+            await Admitter(api: cluster.api, namespace: cluster.namespace, options: Admitter.Options(queues: queues,
+                leaseDuration: 2, identity: "keeper-a", resync: 0.5, usageToday: usageToday)).run()
+        }
+        try await eventually { (try? await cluster.running()) == ["q2"] }
+        admitter.cancel()
+        await admitter.value
+        #expect(try await cluster.running() == ["q2"], "homelab's cost budget is spent: q1 waits")
+        let jobs = (try await cluster.api.list(.jobs, namespace: cluster.namespace)["items"]?.arrayValue ?? []).map(Job.init(json:))
+        let report = QueueReport(queues: queues, jobs: jobs, mode: .flightdeck, lease: nil,
+            usageToday: try store.usageByQueue(since: QueueBudgets.dayStart(Date()), defaultQueue: "homelab"), now: Date())
+        #expect(report.waiting.first?.reason == "queue homelab: budget for today spent")
+        let homelab = try #require(report.queues.first)
+        #expect(homelab.costToday == Decimal(string: "0.012") && homelab.budgetSpent && homelab.unpricedModels.isEmpty)
+        let batch = try #require(report.queues.last)
+        #expect(batch.costToday == 0 && !batch.budgetSpent && batch.unpricedModels == ["unpriced-llm"])
+        await cluster.finish()
+    }
+
     /// A keeper that stops gives the lease up: the other takes over at once and admits.
     @Test func aStoppingKeeperHandsOverAtOnce() async throws {
         let cluster = try await AdmissionCluster()

@@ -102,7 +102,7 @@ public final class HistoryKeeper: Sendable {
                 .immediate
             }
             let reconciler = Reconciler(api: api, namespace: options.namespace, writer: writer, context: options.context,
-                queues: options.queues, admission: mode, tokensUsed: tokensUsed, storeFailure: { report(.store($0)) })
+                queues: options.queues, admission: mode, usageToday: usageToday, storeFailure: { report(.store($0)) })
             group.addTask { await reconciler.run { report(.reconciler($0)) } }
             if let nats {
                 let ingestor = NATSTraceIngestor(connection: nats, writer: writer, options: .init(
@@ -118,7 +118,7 @@ public final class HistoryKeeper: Sendable {
             group.addTask { await podLogs.run() }
             group.addTask { await self.feed.followOtherWriters() }
             if !options.readOnly, var admission = options.admission {
-                if admission.tokensUsed == nil { admission.tokensUsed = tokensUsed }
+                if admission.usageToday == nil { admission.usageToday = usageToday }
                 let admitter = Admitter(api: api, namespace: options.namespace, options: admission)
                 group.addTask { await admitter.run { report(.admission($0)) } }
             }
@@ -133,11 +133,11 @@ public final class HistoryKeeper: Sendable {
         try? await writer.flushed()
     }
 
-    /// Model tokens each queue's jobs used since `since`, from this history (jobs without a
-    /// queue count under the default one); `nil` when the store cannot be read.
-    public var tokensUsed: @Sendable (_ since: Date) async -> [String: Int64]? {
+    /// Model tokens each queue's jobs used since `since`, per model, from this history (jobs
+    /// without a queue count under the default one); `nil` when the store cannot be read.
+    public var usageToday: @Sendable (_ since: Date) async -> [String: [TokenUsage]]? {
         { [store, options] since in
-            try? await store.reading { try $0.tokensByQueue(since: since, defaultQueue: options.queues.defaultQueueName) }
+            try? await store.reading { try $0.usageByQueue(since: since, defaultQueue: options.queues.defaultQueueName) }
         }
     }
 
