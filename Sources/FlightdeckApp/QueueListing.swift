@@ -56,14 +56,20 @@ public enum QueueListing {
             if costs {
                 let spentToday = queue.costToday.map { CostText.amount($0, currency: currency) } ?? "?"
                 var cell = queue.budget?.costPerDay.map { "\(spentToday)/\(CostText.amount($0, currency: currency))" } ?? spentToday
-                if queue.budget?.costPerDay != nil, queue.budgetSpent { cell += " spent" }
+                // "spent" on the budget that is: a queue stopped by its tokens has not spent its money.
+                if let perDay = queue.budget?.costPerDay, queue.budgetSpent, queue.costToday.map({ $0 >= perDay }) ?? true {
+                    cell += " spent"
+                }
                 if !queue.unpricedModels.isEmpty { cell += " (+unpriced usage)" }
                 cost = [cell]
             }
             var tokens: [String] = []
             if budgets {
                 let used = queue.tokensToday.map(count) ?? "?"
-                tokens = [queue.budget?.tokensPerDay.map { "\(used)/\(count(Int64($0)))" + (queue.budgetSpent ? " spent" : "") }
+                tokens = [queue.budget?.tokensPerDay.map { perDay in
+                    let spent = queue.budgetSpent && (queue.tokensToday.map { $0 >= Int64(perDay) } ?? true)
+                    return "\(used)/\(count(Int64(perDay)))" + (spent ? " spent" : "")
+                }
                     ?? used]
             }
             rows.append([

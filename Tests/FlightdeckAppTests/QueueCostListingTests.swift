@@ -31,6 +31,8 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("QUEUE") && $0.hasSuffix("COST TODAY") }, "\(table)")
         #expect(lines.contains { $0.hasPrefix("homelab") && $0.hasSuffix("€3.50/€25.00") }, "\(table)")
         #expect(lines.contains { $0.hasPrefix("batch") && $0.hasSuffix("€1.00/€1.00 spent (+unpriced usage)") }, "\(table)")
+        #expect(lines.contains { $0.hasPrefix("batch") && $0.contains("400k/5M ") && !$0.contains("5M spent") },
+            "its tokens are not what is spent: \(table)")
     }
 
     @Test func jsonSaysCostTodayAndTheUnpricedModels() throws {
