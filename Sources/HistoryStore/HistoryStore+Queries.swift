@@ -111,20 +111,8 @@ extension HistoryStore {
     /// their job was submitted to (jobs without one count under `defaultQueue`): what a queue's
     /// daily token budget is checked against.
     public func tokensByQueue(since: Date, defaultQueue: String) throws -> [String: Int64] {
-        try read { db in
-            var used: [String: Int64] = [:]
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT coalesce(j.queue, ?), sum(t.input_tokens + coalesce(t.output_tokens, 0))
-                FROM trace t INDEXED BY trace_usage_by_time JOIN jobs j ON j.id = t.job
-                WHERE t.input_tokens IS NOT NULL AND t.time >= ?
-                GROUP BY 1
-                """, arguments: [defaultQueue, since.timeIntervalSince1970])
-            while let row = try rows.next() {
-                let queue: String = row[0]
-                let tokens: Int64 = row[1] ?? 0
-                used[queue, default: 0] += tokens
-            }
-            return used
+        try usageByQueue(since: since, defaultQueue: defaultQueue).mapValues { models in
+            models.reduce(0) { $0 &+ $1.total }
         }
     }
 

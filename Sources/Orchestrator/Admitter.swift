@@ -38,21 +38,10 @@ public final class Admitter: Sendable {
         /// queue). Costs come from `queues.prices`.
         public var usageToday: (@Sendable (_ since: Date) async -> [String: [TokenUsage]]?)?
 
-        /// `tokensUsed`: token counts only (no models, so no cost), for callers that know no
-        /// more; `usageToday` wins when both are given.
         public init(queues: QueueConfiguration, leaseDuration: Int = 15, identity: String = Admitter.defaultIdentity(),
-            resync: TimeInterval = 5, tokensUsed: (@Sendable (_ since: Date) async -> [String: Int64]?)? = nil,
-            usageToday: (@Sendable (_ since: Date) async -> [String: [TokenUsage]]?)? = nil)
+            resync: TimeInterval = 5, usageToday: (@Sendable (_ since: Date) async -> [String: [TokenUsage]]?)? = nil)
         {
-            if let usageToday {
-                self.usageToday = usageToday
-            } else if let tokensUsed {
-                self.usageToday = { @Sendable since in
-                    await tokensUsed(since)?.mapValues { [TokenUsage(inputTokens: $0, outputTokens: 0)] }
-                }
-            } else {
-                self.usageToday = nil
-            }
+            self.usageToday = usageToday
             self.queues = queues
             self.leaseDuration = leaseDuration
             self.identity = identity

@@ -13,11 +13,6 @@ public enum QueueBudgets {
     /// Midnight of `now`'s day in `calendar` (the machine's time zone by default).
     public static func dayStart(_ now: Date, calendar: Calendar = .current) -> Date { calendar.startOfDay(for: now) }
 
-    /// The queues whose `tokensPerDay` the day's use has reached (token counts only: no cost).
-    public static func spent(_ queues: QueueConfiguration, tokensToday: [String: Int64]) -> Set<String> {
-        spent(queues, usageToday: tokensToday.mapValues { [TokenUsage(inputTokens: $0, outputTokens: 0)] })
-    }
-
     /// The queues whose `tokensPerDay` or `costPerDay` the day's use (per queue, per model)
     /// has reached.
     public static func spent(_ queues: QueueConfiguration, usageToday: [String: [TokenUsage]]) -> Set<String> {

@@ -55,12 +55,10 @@ public struct QueueReport: Sendable, Hashable {
     public var waiting: [Waiting]
 
     public init(queues config: QueueConfiguration, jobs: [Job], mode: AdmissionMode, lease: Lease?,
-        kueueReasons: [String: String] = [:], tokensToday: [String: Int64]? = nil, usageToday: [String: [TokenUsage]]? = nil,
-        now: Date)
+        kueueReasons: [String: String] = [:], usageToday: [String: [TokenUsage]]? = nil, now: Date)
     {
         let candidates = jobs.map(AdmissionCandidate.init(job:))
-        let usage = usageToday ?? tokensToday?.mapValues { [TokenUsage(inputTokens: $0, outputTokens: 0)] }
-        let spent = usage.map { QueueBudgets.spent(config, usageToday: $0) } ?? []
+        let spent = usageToday.map { QueueBudgets.spent(config, usageToday: $0) } ?? []
         let plan = AdmissionPlan(queues: config, jobs: candidates, now: now, budgetSpent: spent)
         let held = lease?.isHeld(at: now) == true ? lease?.holderIdentity : nil
         self.mode = mode
@@ -74,7 +72,7 @@ public struct QueueReport: Sendable, Hashable {
                 cpu: running.reduce(0) { $0 + ($1.cpu?.value ?? 0) }, cpuQuota: settings.cpu?.value,
                 memory: running.reduce(0) { $0 + ($1.memory?.value ?? 0) }, memoryQuota: settings.memory?.value,
                 promoteAfter: settings.promoteAfter, budget: settings.budget,
-                tokensToday: usage.map { CostAccounting.total($0[settings.name] ?? []).total }, costToday: cost?.known,
+                tokensToday: usageToday.map { CostAccounting.total($0[settings.name] ?? []).total }, costToday: cost?.known,
                 unpricedModels: cost?.unpricedModels ?? [], budgetSpent: spent.contains(settings.name))
         }
         let submitted = Dictionary(candidates.map { ($0.id, $0) }) { first, _ in first }

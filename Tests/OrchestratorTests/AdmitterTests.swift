@@ -97,12 +97,12 @@ import Testing
         ])
         try await cluster.enqueue("q1", priority: .high)
         try await cluster.enqueue("q2", priority: .normal, queue: "batch")
-        let tokensUsed: @Sendable (Date) async -> [String: Int64]? = { since in
-            try? await store.reading { try $0.tokensByQueue(since: since, defaultQueue: "homelab") }
+        let usageToday: @Sendable (Date) async -> [String: [TokenUsage]]? = { since in
+            try? await store.reading { try $0.usageByQueue(since: since, defaultQueue: "homelab") }
         }
         let admitter = Task {
             await Admitter(api: cluster.api, namespace: cluster.namespace, options: Admitter.Options(queues: queues,
-                leaseDuration: 2, identity: "keeper-a", resync: 0.5, tokensUsed: tokensUsed)).run()
+                leaseDuration: 2, identity: "keeper-a", resync: 0.5, usageToday: usageToday)).run()
         }
         try await eventually { (try? await cluster.running()) == ["q2"] }
         admitter.cancel()
@@ -110,7 +110,7 @@ import Testing
         #expect(try await cluster.running() == ["q2"], "homelab's budget is spent: q1 waits")
         let jobs = (try await cluster.api.list(.jobs, namespace: cluster.namespace)["items"]?.arrayValue ?? []).map(Job.init(json:))
         let report = QueueReport(queues: queues, jobs: jobs, mode: .flightdeck, lease: nil,
-            tokensToday: try store.tokensByQueue(since: QueueBudgets.dayStart(Date()), defaultQueue: "homelab"), now: Date())
+            usageToday: try store.usageByQueue(since: QueueBudgets.dayStart(Date()), defaultQueue: "homelab"), now: Date())
         #expect(report.waiting.first?.reason == "queue homelab: budget for today spent")
         #expect(report.queues.first?.tokensToday == 1_050 && report.queues.first?.budgetSpent == true)
         await cluster.finish()

@@ -72,7 +72,8 @@ import Testing
             "free": [TokenUsage(inputTokens: 9_000_000, outputTokens: 0, model: "gpt-4o")],
         ]
         #expect(QueueBudgets.spent(queues, usageToday: usage) == ["cost", "tokens"])
-        #expect(QueueBudgets.spent(queues, tokensToday: ["tokens": 99, "cost": 1_000_000]) == [])
+        #expect(QueueBudgets.spent(queues, usageToday: ["tokens": [TokenUsage(inputTokens: 99, outputTokens: 0)],
+            "cost": [TokenUsage(inputTokens: 1_000_000, outputTokens: 0)]]) == [])
         #expect(QueueBudgets.anyBudget(queues) && !QueueBudgets.anyBudget(QueueConfiguration()))
     }
 }

@@ -96,11 +96,8 @@ public final class HistoryKeeper: Sendable {
         await withTaskGroup(of: Void.self) { group in
             // Always: a job's state is how `logs -f` knows it has finished. With queues, what
             // admits them decides what a queued Job's reason says.
-            let mode: AdmissionMode = if options.queues.isConfigured {
-                (try? await KueueDiscovery.clusterHasKueue(api)) == true ? .kueue : .flightdeck
-            } else {
-                .immediate
-            }
+            // (A cluster that cannot be asked counts as without Kueue: reasons are only refined.)
+            let mode = (try? await KueueDiscovery.mode(options.queues, api: api)) ?? .flightdeck
             let reconciler = Reconciler(api: api, namespace: options.namespace, writer: writer, context: options.context,
                 queues: options.queues, admission: mode, usageToday: usageToday, storeFailure: { report(.store($0)) })
             group.addTask { await reconciler.run { report(.reconciler($0)) } }
