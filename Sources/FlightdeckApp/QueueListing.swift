@@ -83,12 +83,14 @@ public enum QueueListing {
         }
         out += TextTable.render(rows)
         guard !report.waiting.isEmpty else { return out }
+        let redactor = SecretRedactor()
         var waiting = [["#", "JOB", "QUEUE", "PRIORITY", "WAITING", "REASON"]]
         for job in report.waiting {
             let priority = job.effectivePriority == job.priority
                 ? job.priority.rawValue : "\(job.priority.rawValue)→\(job.effectivePriority.rawValue)"
-            waiting.append([String(job.position), job.job, job.queue, priority,
-                DurationText.short(max(0, now.timeIntervalSince(job.submitted))), job.reason])
+            // Names and reasons come from the cluster: redacted as in the JSON (TextTable makes them safe).
+            waiting.append([String(job.position), redactor.redact(job.job), redactor.redact(job.queue), priority,
+                DurationText.short(max(0, now.timeIntervalSince(job.submitted))), redactor.redact(job.reason)])
         }
         return out + "\n" + TextTable.render(waiting)
     }
