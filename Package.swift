@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // MARK: - C interop (prefixed shims for what Swift cannot call directly)
@@ -114,10 +115,23 @@ let package = Package(
         .target(
             name: "FlightdeckApp",
             dependencies: ["FlightdeckCore", "FlowControl", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "Orchestrator",
-                "NATSClient", "NATSAuth", "CockpitUI", "TerminalIO", "SimAgent"]
+                "NATSClient", "NATSAuth", "CockpitUI", "TerminalIO", "SimAgent", "HTTPServing",
+                .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // MARK: - I/O edges
+        /// HTTP/1.1 serving on SwiftNIO (optionally TLS): whole requests (gzip decoded) to a
+        /// handler, whole or streamed answers, every buffer bounded, slow clients dropped.
+        .target(
+            name: "HTTPServing",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+            ]
+        ),
         /// The terminal: the ncurses backend that blits frame diffs and reads keys, capability
         /// detection, restoring the terminal on every way out, and a recording backend.
         .target(
@@ -175,6 +189,7 @@ let package = Package(
                 "NATSAuth",
                 "CockpitUI",
                 "TerminalIO",
+                "HTTPServing",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -210,7 +225,8 @@ let package = Package(
         .testTarget(
             name: "FlightdeckAppTests",
             dependencies: ["FlightdeckApp", "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests", "HistoryStore",
-                "KubeClient", "KubeModel", "Orchestrator", "SimCluster", "SimServer", "CockpitUI", "NATSClient", "TerminalIO", "NATSAuth"]
+                "KubeClient", "KubeModel", "Orchestrator", "SimCluster", "SimServer", "CockpitUI", "NATSClient", "TerminalIO", "NATSAuth",
+                "HTTPServing"]
         ),
         .testTarget(
             name: "FlowControlTests",

@@ -17,7 +17,7 @@ struct Flightdeck: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            Cockpit.self, Demo.self, Sim.self, Jobs.self, Queue.self, Logs.self, Record.self, Submit.self, Manifests.self,
+            Cockpit.self, Demo.self, Sim.self, Jobs.self, Queue.self, Logs.self, Record.self, Serve.self, Submit.self, Manifests.self,
             Install.self,
             Doctor.self, History.self, TerminalCheck.self,
         ],

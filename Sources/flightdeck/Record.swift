@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlightdeckApp
 import Foundation
+import HTTPServing
 import KubeClient
 import Orchestrator
 
@@ -22,6 +23,9 @@ extension Flightdeck {
         var noAdmit = false
         @Option(name: .customLong("lease-duration"), help: "Seconds another keeper waits to take admission over after this one stops renewing its lease (default: 15).")
         var leaseDuration: Int = 15
+        @Flag(name: .customLong("serve"), help: "Also serve the history over HTTP, as `flightdeck serve` does (its options below).")
+        var serveHTTP = false
+        @OptionGroup(title: "Serving (with --serve)") var serve: ServeOptions
 
         func validate() throws {
             guard (1...3600).contains(leaseDuration) else {
@@ -39,11 +43,29 @@ extension Flightdeck {
             let keeper = await HistoryKeeper.opening(store: store, api: api, options: .onThisMachine(connection: connection,
                 trace: config.trace, nats: nats, historyPath: store.path, queues: config.queues,
                 admission: noAdmit ? nil : Admitter.Options(queues: config.queues, leaseDuration: leaseDuration)))
+            var server: HTTPServer?
+            if serveHTTP {
+                let listener = try serve.listener()
+                let actions = serve.allowActions
+                    ? try await ServeOptions.actions(connection: connection, config: config, configPath: settings.configPath,
+                        store: store) : nil
+                let api = ServeAPI(store: store, feed: keeper.feed, options: serve.apiOptions(listener, prices: config.prices,
+                    actions: actions))
+                server = try await ServeRun.start(api, listener: listener) { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }
+            }
             let recorder = HeadlessRecorder(keeper: keeper, server: connection.server.absoluteString,
                 natsURL: nats != nil ? config.settings.natsURL : nil, quiet: quiet) { line in
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
-            try await recorder.run(until: { await Signals.waitForTermination() })
+            do {
+                try await recorder.run(until: { await Signals.waitForTermination() })
+            } catch {
+                await server?.shutdown()
+                throw error
+            }
+            await server?.shutdown()
         }
     }
 }
