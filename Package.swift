@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: - C interop (prefixed shims for what Swift cannot call directly)
@@ -114,7 +115,15 @@ let package = Package(
         .target(
             name: "FlightdeckApp",
             dependencies: ["FlightdeckCore", "FlowControl", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "Orchestrator",
-                "NATSClient", "NATSAuth", "CockpitUI", "TerminalIO", "SimAgent"]
+                "NATSClient", "NATSAuth", "CockpitUI", "TerminalIO", "SimAgent", "OTLPIngest"]
+        ),
+
+        /// OpenTelemetry traces (OTLP/HTTP, protobuf or JSON) read into neutral spans and mapped
+        /// onto the trace records of a job, in pure code: what `flightdeck serve` ingests.
+        .target(
+            name: "OTLPIngest",
+            dependencies: ["FlightdeckCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto"]
         ),
 
         // MARK: - I/O edges
@@ -210,7 +219,8 @@ let package = Package(
         .testTarget(
             name: "FlightdeckAppTests",
             dependencies: ["FlightdeckApp", "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests", "HistoryStore",
-                "KubeClient", "KubeModel", "Orchestrator", "SimCluster", "SimServer", "CockpitUI", "NATSClient", "TerminalIO", "NATSAuth"]
+                "KubeClient", "KubeModel", "Orchestrator", "SimCluster", "SimServer", "CockpitUI", "NATSClient", "TerminalIO", "NATSAuth",
+                "OTLPIngest"]
         ),
         .testTarget(
             name: "FlowControlTests",
@@ -270,6 +280,10 @@ let package = Package(
         .testTarget(
             name: "TerminalIOTests",
             dependencies: ["TerminalIO", "CockpitUI", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "OTLPIngestTests",
+            dependencies: ["OTLPIngest", "FlightdeckCore", "FlightdeckTestSupport"]
         ),
         .testTarget(
             name: "FlightdeckCLITests",
