@@ -26,7 +26,8 @@ public struct OTLPIntakeResponse: Sendable, Hashable {
 
     /// 200: everything accepted was stored; a partial success names what was not.
     static func stored(_ mapped: MappedSpans, encoding: OTLPEncoding) -> OTLPIntakeResponse {
-        let message = mapped.rejectedSpans > 0 ? "\(mapped.rejectedSpans) spans refused: " + mapped.errorMessage : nil
+        let count = mapped.rejectedSpans == 1 ? "1 span" : "\(mapped.rejectedSpans) spans"
+        let message = mapped.rejectedSpans > 0 ? "\(count) refused: " + mapped.errorMessage : nil
         return OTLPIntakeResponse(
             status: 200, contentType: encoding.contentType,
             body: OTLPResponseBody.export(rejectedSpans: mapped.rejectedSpans, errorMessage: message ?? "", encoding: encoding),
