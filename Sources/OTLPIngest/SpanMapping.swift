@@ -30,9 +30,10 @@ import Foundation
 /// stored once. Each STRATEGIC or TACTICAL span also marks a phase change at its start.
 ///
 /// ## Hostile strings
-/// Every string taken from a span (names, attribute values, job ids) is redacted, sanitised
-/// and bounded by the same `TraceLineParser` cleaning as trace lines, so nothing reaches the
-/// terminal or the history that a trace line could not bring.
+/// Every string taken from a span (names, attribute values, the namespace) is redacted,
+/// sanitised and bounded by the same `TraceLineParser` cleaning as trace lines, so nothing
+/// reaches the terminal or the history that a trace line could not bring. A job id is not
+/// cleaned but checked: one outside its alphabet refuses the span.
 public struct SpanMapping: Sendable {
     /// Its cleaning (`clean`, `cleanJSON`: redaction, sanitising, the size bound) is used.
     public let parser: TraceLineParser
