@@ -59,6 +59,12 @@ import Testing
         #expect(records.map(\.seq) == [1, 2, 3])
         #expect(records.map(\.kind) == [.thought, .action, .observation])
         #expect(records[2].durationMs == 1500)
+        // `flightdeck logs` prints them as it prints an agent's own records.
+        #expect(records.map(TraceText.line) == [
+            "07:06:40.000 STRATEGIC  thought     invoke_agent coder",
+            #"07:06:41.000 TACTICAL   action      execute {"command":"pytest -q"}  pytest -q"#,
+            "07:06:42.500 TACTICAL   observation [1.5s] 2 failed",
+        ])
         #expect(try store.phaseSpans(jobID: Self.job).map(\.phase) == [.strategic, .tactical])
 
         let job = try #require(try store.job(id: Self.job))
