@@ -19,8 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // MARK: - C interop (prefixed shims for what Swift cannot call directly)
@@ -50,6 +50,14 @@ let package = Package(
         /// Kubernetes objects as typed views over their JSON (unknown fields survive), paths,
         /// selectors, patches, Status errors: shared by the client and the simulated cluster.
         .target(name: "KubeModel", dependencies: ["FlightdeckCore"]),
+
+        /// OpenTelemetry traces (OTLP/HTTP, protobuf or JSON) read into neutral spans and mapped
+        /// onto the trace records of jobs, in pure code: what `flightdeck serve` ingests.
+        .target(
+            name: "OTLPIngest",
+            dependencies: ["FlightdeckCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto"]
+        ),
 
         /// The embedded simulated k3s: the API server's storage semantics (resourceVersion,
         /// watch history, pagination, finalizers), then its controllers and HTTP front.
@@ -116,14 +124,6 @@ let package = Package(
             name: "FlightdeckApp",
             dependencies: ["FlightdeckCore", "FlowControl", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "Orchestrator",
                 "NATSClient", "NATSAuth", "CockpitUI", "TerminalIO", "SimAgent", "OTLPIngest"]
-        ),
-
-        /// OpenTelemetry traces (OTLP/HTTP, protobuf or JSON) read into neutral spans and mapped
-        /// onto the trace records of a job, in pure code: what `flightdeck serve` ingests.
-        .target(
-            name: "OTLPIngest",
-            dependencies: ["FlightdeckCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
-            exclude: ["Proto"]
         ),
 
         // MARK: - I/O edges
@@ -219,8 +219,7 @@ let package = Package(
         .testTarget(
             name: "FlightdeckAppTests",
             dependencies: ["FlightdeckApp", "FlightdeckCore", "FlightdeckTestSupport", "AgentManifests", "HistoryStore",
-                "KubeClient", "KubeModel", "Orchestrator", "SimCluster", "SimServer", "CockpitUI", "NATSClient", "TerminalIO", "NATSAuth",
-                "OTLPIngest"]
+                "KubeClient", "KubeModel", "Orchestrator", "SimCluster", "SimServer", "CockpitUI", "NATSClient", "TerminalIO", "NATSAuth"]
         ),
         .testTarget(
             name: "FlowControlTests",
@@ -283,7 +282,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OTLPIngestTests",
-            dependencies: ["OTLPIngest", "FlightdeckCore", "FlightdeckTestSupport"]
+            dependencies: ["OTLPIngest", "FlightdeckCore"]
         ),
         .testTarget(
             name: "FlightdeckCLITests",

@@ -3,7 +3,6 @@ import FlightdeckCore
 import FlightdeckTestSupport
 import Foundation
 import HistoryStore
-import OTLPIngest
 import Testing
 
 /// OTLP trace exports stored in a real history file: idempotent, refusing what it must with
