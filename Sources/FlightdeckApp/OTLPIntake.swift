@@ -1,3 +1,4 @@
+import Dispatch
 import FlightdeckCore
 import Foundation
 import HistoryStore
@@ -17,12 +18,20 @@ import OTLPIngest
 ///
 /// A job first seen through its spans gets a history row (name = its id, namespace from
 /// `k8s.namespace.name`, running) unless history has one, which is never changed here: the
-/// cluster's description wins. Decoding, mapping and the SQLite transaction run on a Dispatch
-/// thread, not the cooperative pool.
+/// cluster's description wins.
+///
+/// Decoding and mapping (pure, bounded by the decoder's limits) run in the caller's task; the
+/// SQLite transaction runs on the intake's own serial Dispatch queue. Not the cooperative pool,
+/// and not Dispatch's global queues either: on Linux those have about one thread per core, so
+/// a few requests waiting out a locked history there also hold up every `Task.sleep` of the
+/// process (its timers fire on them) — measured on two cores: eight requests waiting out a 3 s
+/// lock there made a sleeping task 3 s late. A serial queue gets a thread of its own, and
+/// SQLite takes one writer at a time anyway.
 public struct OTLPIntake: Sendable {
     public let store: HistoryStore
     public let decoder: OTLPTraceDecoder
     public let mapping: SpanMapping
+    private let writes = DispatchQueue(label: "flightdeck.otlp-intake")
 
     public init(store: HistoryStore, decoder: OTLPTraceDecoder = OTLPTraceDecoder(), mapping: SpanMapping = SpanMapping()) {
         self.store = store
@@ -32,28 +41,28 @@ public struct OTLPIntake: Sendable {
 
     /// Handles one request body; never throws: every outcome is a response.
     public func receive(body: [UInt8], contentType: String?, receivedAt: Date = Date()) async -> OTLPIntakeResponse {
-        let (store, decoder, mapping) = (store, decoder, mapping)
-        do {
-            return try await offThePool {
-                let encoding: OTLPEncoding
-                let mapped: MappedSpans
-                do {
-                    encoding = try OTLPEncoding(contentType: contentType)
-                    mapped = mapping.map(try decoder.decode(body: body, encoding: encoding), receivedAt: receivedAt)
-                } catch let error as OTLPError {
-                    return OTLPIntakeResponse.failure(error.httpStatus, error.description,
-                        encoding: (try? OTLPEncoding(contentType: contentType)) ?? .json)
-                }
-                do {
-                    try store.write(Self.writes(mapped))
-                } catch {
-                    return OTLPIntakeResponse.failure(503, "history could not store the spans: \(error)", encoding: encoding)
-                }
-                return OTLPIntakeResponse.stored(mapped, encoding: encoding)
-            }
+        let encoding: OTLPEncoding
+        let mapped: MappedSpans
+        do throws(OTLPError) {
+            encoding = try OTLPEncoding(contentType: contentType)
+            mapped = mapping.map(try decoder.decode(body: body, encoding: encoding), receivedAt: receivedAt)
         } catch {
-            return OTLPIntakeResponse.failure(503, "could not handle the request: \(error)", encoding: .json)
+            return .failure(error.httpStatus, error.description, encoding: (try? OTLPEncoding(contentType: contentType)) ?? .json)
         }
+        let batch = Self.writes(mapped)
+        let store = store
+        let failure: String? = await withCheckedContinuation { done in
+            writes.async {
+                do {
+                    try store.write(batch)
+                    done.resume(returning: nil)
+                } catch {
+                    done.resume(returning: "history could not store the spans: \(error)")
+                }
+            }
+        }
+        if let failure { return .failure(503, failure, encoding: encoding) }
+        return .stored(mapped, encoding: encoding)
     }
 
     /// What `mapped` stores, in one batch: the jobs first (so their rows are the intake's own

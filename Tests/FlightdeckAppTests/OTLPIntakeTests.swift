@@ -3,6 +3,7 @@ import FlightdeckCore
 import FlightdeckTestSupport
 import Foundation
 import HistoryStore
+import Synchronization
 import Testing
 
 /// OTLP trace exports stored in a real history file: idempotent, refusing what it must with
@@ -128,6 +129,33 @@ import Testing
         let response = await OTLPIntake(store: readOnly).receive(body: Self.request(spans: [Self.agentSpan]),
             contentType: "application/json")
         #expect(response.status == 503, "\(response.message ?? "")")
+    }
+
+    /// Exports arriving while another process holds history's write lock wait without holding
+    /// a thread others need: tasks sharing theirs stay on time, and every export is stored once
+    /// the lock is gone. (Waiting on Dispatch's global queue, as `offThePool` does, made the
+    /// probe 3 s late: on Linux `Task.sleep`'s timers fire on those few threads.)
+    @Test(.timeLimit(.minutes(1))) func exportsWaitingForALockedHistoryHoldNoThread() async throws {
+        let path = directory.file("history.db")
+        let store = try HistoryStore(path: path, options: .init(busyTimeout: 60))
+        let lock = try SQLiteWriteLock(path: path, seconds: 3)
+        let intake = OTLPIntake(store: store)
+        let statuses = Mutex<[Int]>([])
+        let worst = try await CooperativePoolProbe.worstLateness(window: .seconds(2)) {
+            await withTaskGroup(of: Int.self) { group in
+                for n in 0..<8 {
+                    group.addTask {
+                        let span = Self.agentSpan.replacingOccurrences(of: "eee19b7ec3c1b174", with: "00000000000000a\(n)")
+                        return await intake.receive(body: Self.request(spans: [span]), contentType: "application/json").status
+                    }
+                }
+                for await status in group { statuses.withLock { $0.append(status) } }
+            }
+        }
+        lock.release()
+        #expect(worst < .milliseconds(1_500), "a task sharing the intake's thread ran \(worst) late")
+        #expect(statuses.withLock { $0 } == Array(repeating: 200, count: 8))
+        #expect(try store.traceCount(jobID: Self.job) == 8)
     }
 
     // MARK: - A real exporter
