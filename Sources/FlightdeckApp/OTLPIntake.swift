@@ -20,18 +20,22 @@ import OTLPIngest
 /// `k8s.namespace.name`, running) unless history has one, which is never changed here: the
 /// cluster's description wins.
 ///
-/// Decoding and mapping (pure, bounded by the decoder's limits) run in the caller's task; the
-/// SQLite transaction runs on the intake's own serial Dispatch queue. Not the cooperative pool,
-/// and not Dispatch's global queues either: on Linux those have about one thread per core, so
-/// a few requests waiting out a locked history there also hold up every `Task.sleep` of the
-/// process (its timers fire on them) — measured on two cores: eight requests waiting out a 3 s
-/// lock there made a sleeping task 3 s late. A serial queue gets a thread of its own, and
-/// SQLite takes one writer at a time anyway.
+/// Decoding and mapping (pure, bounded by the decoder's limits) and the SQLite transaction run
+/// on two serial Dispatch queues of the intake's own, so a malformed request is answered while
+/// history is locked. Not on the cooperative pool, and not on Dispatch's global queues either:
+/// on Linux those have about one thread per core, so a few requests waiting out a locked
+/// history there also hold up every `Task.sleep` of the process (its timers fire on them) —
+/// measured on two cores: eight requests waiting out a 3 s lock there made a sleeping task
+/// 3 s late. A serial queue gets a thread of its own, and SQLite takes one writer at a time.
 public struct OTLPIntake: Sendable {
     public let store: HistoryStore
     public let decoder: OTLPTraceDecoder
     public let mapping: SpanMapping
-    private let writes = DispatchQueue(label: "flightdeck.otlp-intake")
+    /// Decoding and mapping: CPU only, but a large export takes a while (debug build: 0.5 s for
+    /// 2.4 MB, 6000 spans), which must not occupy one of the cooperative pool's two threads.
+    private let decoding = DispatchQueue(label: "flightdeck.otlp-decode")
+    /// The SQLite transactions.
+    private let writes = DispatchQueue(label: "flightdeck.otlp-write")
 
     public init(store: HistoryStore, decoder: OTLPTraceDecoder = OTLPTraceDecoder(), mapping: SpanMapping = SpanMapping()) {
         self.store = store
@@ -41,12 +45,23 @@ public struct OTLPIntake: Sendable {
 
     /// Handles one request body; never throws: every outcome is a response.
     public func receive(body: [UInt8], contentType: String?, receivedAt: Date = Date()) async -> OTLPIntakeResponse {
+        let (decoder, mapping) = (decoder, mapping)
+        let decoded: Result<(OTLPEncoding, MappedSpans), OTLPError> = await withCheckedContinuation { done in
+            decoding.async {
+                do throws(OTLPError) {
+                    let encoding = try OTLPEncoding(contentType: contentType)
+                    let spans = try decoder.decode(body: body, encoding: encoding)
+                    done.resume(returning: .success((encoding, mapping.map(spans, receivedAt: receivedAt))))
+                } catch {
+                    done.resume(returning: .failure(error))
+                }
+            }
+        }
         let encoding: OTLPEncoding
         let mapped: MappedSpans
-        do throws(OTLPError) {
-            encoding = try OTLPEncoding(contentType: contentType)
-            mapped = mapping.map(try decoder.decode(body: body, encoding: encoding), receivedAt: receivedAt)
-        } catch {
+        switch decoded {
+        case .success(let result): (encoding, mapped) = result
+        case .failure(let error):
             return .failure(error.httpStatus, error.description, encoding: (try? OTLPEncoding(contentType: contentType)) ?? .json)
         }
         let batch = Self.writes(mapped)

@@ -140,6 +140,10 @@ import Testing
         let store = try HistoryStore(path: path, options: .init(busyTimeout: 60))
         let lock = try SQLiteWriteLock(path: path, seconds: 3)
         let intake = OTLPIntake(store: store)
+        // A malformed request does not wait for the lock: it never reaches history.
+        let asked = ContinuousClock.now
+        #expect(await intake.receive(body: Array("{".utf8), contentType: "application/json").status == 400)
+        #expect(ContinuousClock.now - asked < .seconds(1))
         let statuses = Mutex<[Int]>([])
         let worst = try await CooperativePoolProbe.worstLateness(window: .seconds(2)) {
             await withTaskGroup(of: Int.self) { group in
