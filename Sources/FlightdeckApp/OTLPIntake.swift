@@ -27,6 +27,8 @@ import OTLPIngest
 /// history there also hold up every `Task.sleep` of the process (its timers fire on them) —
 /// measured on two cores: eight requests waiting out a 3 s lock there made a sleeping task
 /// 3 s late. A serial queue gets a thread of its own, and SQLite takes one writer at a time.
+/// Keep one intake for a server: its queues put concurrent requests in line (how many wait is
+/// the HTTP layer's bound).
 public struct OTLPIntake: Sendable {
     public let store: HistoryStore
     public let decoder: OTLPTraceDecoder
