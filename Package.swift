@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
@@ -50,6 +51,14 @@ let package = Package(
         /// Kubernetes objects as typed views over their JSON (unknown fields survive), paths,
         /// selectors, patches, Status errors: shared by the client and the simulated cluster.
         .target(name: "KubeModel", dependencies: ["FlightdeckCore"]),
+
+        /// OpenTelemetry traces (OTLP/HTTP, protobuf or JSON) read into neutral spans and mapped
+        /// onto the trace records of jobs, in pure code: what `flightdeck serve` ingests.
+        .target(
+            name: "OTLPIngest",
+            dependencies: ["FlightdeckCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto"]
+        ),
 
         /// The embedded simulated k3s: the API server's storage semantics (resourceVersion,
         /// watch history, pagination, finalizers), then its controllers and HTTP front.
@@ -115,7 +124,7 @@ let package = Package(
         .target(
             name: "FlightdeckApp",
             dependencies: ["FlightdeckCore", "FlowControl", "KubeModel", "KubeClient", "HistoryStore", "AgentManifests", "Orchestrator",
-                "NATSClient", "NATSAuth", "CockpitUI", "TerminalIO", "SimAgent", "HTTPServing",
+                "NATSClient", "NATSAuth", "CockpitUI", "TerminalIO", "SimAgent", "HTTPServing", "OTLPIngest",
                 .product(name: "Crypto", package: "swift-crypto")]
         ),
 
@@ -286,6 +295,10 @@ let package = Package(
         .testTarget(
             name: "TerminalIOTests",
             dependencies: ["TerminalIO", "CockpitUI", "FlightdeckTestSupport"]
+        ),
+        .testTarget(
+            name: "OTLPIngestTests",
+            dependencies: ["OTLPIngest", "FlightdeckCore"]
         ),
         .testTarget(
             name: "FlightdeckCLITests",

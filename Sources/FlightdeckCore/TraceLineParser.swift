@@ -306,8 +306,9 @@ public struct TraceLineParser: Sendable {
     /// straddles the cut is still recognised whole.
     private static let redactionWindow = 4096
 
-    /// Redacts, sanitises and caps one decoded string.
-    func clean(_ text: String, truncated: inout Bool) -> String {
+    /// Redacts, sanitises and caps one decoded string: what every agent string goes through,
+    /// public so that other sources of agent text (OpenTelemetry spans) clean theirs the same.
+    public func clean(_ text: String, truncated: inout Bool) -> String {
         let count = text.utf8.count
         guard count > maxLineBytes + Self.redactionWindow else {
             return capped(text, originalCount: count, truncated: &truncated)
@@ -334,7 +335,7 @@ public struct TraceLineParser: Sendable {
 
     /// Every string inside `value` cleaned (and each cut to `maxLineBytes`), then the compact
     /// JSON of it capped.
-    func cleanJSON(_ value: JSONValue, truncated: inout Bool) -> String {
+    public func cleanJSON(_ value: JSONValue, truncated: inout Bool) -> String {
         let json = value.serialized(mappingStrings: { clean($0, truncated: &truncated) })
         return capped(
             json, originalCount: json.utf8.count, redacting: false, limit: maxLineBytes + Self.jsonAllowance,

@@ -55,6 +55,14 @@ extension HistoryStore {
                 try upsert(job, db: db, now: now)
                 rows.forget(job.id)
                 commit.jobsChanged.insert(job.id)
+            case let .jobIfAbsent(job):
+                if try Int64.fetchOne(db, sql: "SELECT id FROM jobs WHERE job_id = ?", arguments: [job.id]) == nil {
+                    try upsert(job, db: db, now: now)
+                    rows.forget(job.id)
+                    commit.jobsChanged.insert(job.id)
+                } else {
+                    commit.duplicates += 1
+                }
             case var .trace(record):
                 let row = try rows.row(for: record.jobID, now: now)
                 let seq = try rows.nextSeq(for: row)

@@ -6,6 +6,10 @@ public enum HistoryWrite: Sendable, Hashable {
     /// The job as the cluster (or an import) last described it; later writes win for state,
     /// while identity fields (uid, task, image, created) are kept once known.
     case job(AgentJob)
+    /// A job only as a source other than the cluster knows it (an agent's own telemetry):
+    /// stored when history has no job of its id, and never changing one it has, so it cannot
+    /// clobber what the cluster said. Checked in the batch's transaction, so no race.
+    case jobIfAbsent(AgentJob)
     /// A trace record; deduplicated on (job, `sourceID`), numbered on insert.
     case trace(TraceRecord)
     /// The agent entered `phase` at `time`.
@@ -18,6 +22,7 @@ public enum HistoryWrite: Sendable, Hashable {
     var jobID: String {
         switch self {
         case let .job(job): job.id
+        case let .jobIfAbsent(job): job.id
         case let .trace(record): record.jobID
         case let .phaseChange(jobID, _, _, _): jobID
         case let .marker(marker, _): marker.jobID
