@@ -19,6 +19,6 @@ public struct UsageState: Sendable, Hashable {
 
     public subscript(jobID: String) -> JobUsage? { byJob[jobID] }
 
-    /// Whether a listed job reported tokens: the jobs pane has TOKENS and COST columns then.
+    /// No listed job reported tokens: the jobs pane has no TOKENS and COST columns then.
     public var isEmpty: Bool { byJob.isEmpty }
 }
