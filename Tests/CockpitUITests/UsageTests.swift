@@ -56,6 +56,18 @@ import Testing
         #expect(grid.lines.allSatisfy { DisplayWidth.of($0) == 80 })
     }
 
+    @Test func wideNamesKeepTheUsageColumnsAligned() throws {
+        var jobs = CockpitFixtures.jobs
+        jobs[0].name = "修正-ログイン-バグ-とても長い名前のジョブ-🚀🚀🚀"  // longer than the name column
+        var h = Harness(jobs: jobs)
+        h.send(.usageLoaded(jobIDs: Self.ids, usage: Self.usage))
+        let grid = h.render()
+        let header = try #require(grid.row(containing: "NAME"))
+        let tokensX = try #require(grid.column(of: "TOKENS", row: header))
+        let row = try #require(grid.row(containing: "修正"))
+        #expect(grid.column(of: "12.3k", row: row) == tokensX && !grid[tokensX, row].isContinuation, "\(grid.lines[row])")
+    }
+
     /// Narrower panes drop COST first, then TOKENS, keeping the name readable.
     @Test func narrowPanesDropCostThenTokens() throws {
         let cases: [(width: Int, tokens: Bool, cost: Bool)] = [(80, true, true), (72, true, true), (64, true, false),
