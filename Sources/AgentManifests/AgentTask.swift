@@ -36,11 +36,14 @@ public struct AgentTask: Sendable, Hashable, Codable {
     public var queue: String?
     /// Its urgency within the queue.
     public var priority: TaskPriority
+    /// The tokens and cost it is meant to use (`nil`: none). It never reaches the cluster: the
+    /// cockpit and `flightdeck jobs` flag a job over it, from history (`TaskSpec`).
+    public var budget: TaskBudget?
 
     public init(uuid: String, image: String, prompt: String, repoURL: String? = nil, title: String? = nil,
         secretFiles: [String: String] = [:], resources: TaskResources = TaskResources(), backoffLimit: Int = 3,
         activeDeadlineSeconds: Int? = nil, ttlSecondsAfterFinished: Int = 86_400, environment: [String: String] = [:],
-        labels: [String: String] = [:], queue: String? = nil, priority: TaskPriority = .normal)
+        labels: [String: String] = [:], queue: String? = nil, priority: TaskPriority = .normal, budget: TaskBudget? = nil)
     {
         self.uuid = uuid
         self.image = image
@@ -57,16 +60,17 @@ public struct AgentTask: Sendable, Hashable, Codable {
         restoreFromJobID = nil
         self.queue = queue
         self.priority = priority
+        self.budget = budget
     }
 
     private enum CodingKeys: String, CodingKey {
         case uuid, image, prompt, repoURL, title, secretFiles, resources, backoffLimit, activeDeadlineSeconds,
-            ttlSecondsAfterFinished, environment, labels, restoreFromJobID, queue, priority
+            ttlSecondsAfterFinished, environment, labels, restoreFromJobID, queue, priority, budget
     }
 
-    /// Decodes what `encode(to:)` writes, and the specs history kept before tasks had a queue
-    /// and a priority (those read as the default queue, normal priority): a retry of an old
-    /// task must still work.
+    /// Decodes what `encode(to:)` writes, and the specs history kept before tasks had a queue,
+    /// a priority and a budget (those read as the default queue, normal priority, no budget): a
+    /// retry of an old task must still work.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         uuid = try container.decode(String.self, forKey: .uuid)
@@ -84,6 +88,7 @@ public struct AgentTask: Sendable, Hashable, Codable {
         restoreFromJobID = try container.decodeIfPresent(String.self, forKey: .restoreFromJobID)
         queue = try container.decodeIfPresent(String.self, forKey: .queue)
         priority = try container.decodeIfPresent(TaskPriority.self, forKey: .priority) ?? .normal
+        budget = try container.decodeIfPresent(TaskBudget.self, forKey: .budget)
     }
 
     /// The Secret key holding the prompt; no secret file may use it.
@@ -149,6 +154,11 @@ public struct AgentTask: Sendable, Hashable, Codable {
         }
         if let queue, !ClusterSettings.isDNSLabel(queue) {
             errors.append("queue \"\(queue)\" is not a queue name (lower-case letters, digits, '-')")
+        }
+        if let budget {
+            if budget.isEmpty { errors.append("budget should set tokens, cost or both") }
+            if let tokens = budget.tokens, tokens < 0 { errors.append("budget.tokens \(tokens) must not be negative") }
+            if let cost = budget.cost, cost < 0 { errors.append("budget.cost \(cost) must not be negative") }
         }
         for (key, value) in labels.sorted(by: { $0.key < $1.key }) where !Self.isLabelValue(value) {
             errors.append("label \(key) value \"\(value)\" is not a valid label value")

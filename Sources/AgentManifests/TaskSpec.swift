@@ -33,6 +33,12 @@ public struct TaskSpec: Sendable, Hashable, Codable {
         try? JSONDecoder().decode(TaskSpec.self, from: Data(text.utf8))
     }
 
+    /// The budget of the task history keeps with `job` (`nil`: none, or no spec: a Job not
+    /// submitted from this history, or one from before budgets).
+    public static func budget(of job: AgentJob) -> TaskBudget? {
+        job.taskSpec.flatMap(decode)?.task.budget
+    }
+
     /// Why a retry cannot be built, as one sentence.
     public struct RetryError: Error, Sendable, CustomStringConvertible {
         public var description: String

@@ -1,5 +1,6 @@
-import FlightdeckCore
 import ConfigYAML
+import FlightdeckCore
+import Foundation
 
 /// A task template file to start from (`flightdeck manifests task --template FILE`), and the
 /// `agents:` section of Flightdeck's config file (defaults for every task): the fields of an
@@ -20,6 +21,7 @@ import ConfigYAML
 /// secretFiles: {openai-key: ~/.secrets/openai}   # name -> a file to read (relative to the template)
 /// queue: homelab          # one of the config's queues: (default: the default queue)
 /// priority: high         # high | normal | low (default: normal)
+/// budget: {tokens: 2000000, cost: "5.00"}   # optional, either or both: flagged when crossed
 /// ```
 /// Why secret files are paths here: a template is shared and committed; the secrets stay in
 /// the operator's files and are read when the manifests are made.
@@ -40,6 +42,10 @@ public struct TaskTemplate: Sendable, Hashable {
     /// The queue to wait in; `nil`: the config's default queue.
     public var queue: String?
     public var priority: TaskPriority?
+    /// The task's token budget (`budget.tokens`); `nil`: none said here.
+    public var budgetTokens: Int64?
+    /// The task's cost budget (`budget.cost`), an exact decimal; `nil`: none said here.
+    public var budgetCost: Decimal?
     public var environment: [String: String]
     public var labels: [String: String]
     /// Secret file name -> path of the file holding it (as written; relative to the template).
@@ -52,7 +58,7 @@ public struct TaskTemplate: Sendable, Hashable {
     }
 
     static let fields: Set<String> = ["uuid", "image", "prompt", "repoURL", "title", "resources", "backoffLimit",
-        "activeDeadlineSeconds", "ttlSecondsAfterFinished", "environment", "labels", "secretFiles", "queue", "priority"]
+        "activeDeadlineSeconds", "ttlSecondsAfterFinished", "environment", "labels", "secretFiles", "queue", "priority", "budget"]
 
     /// Reads a template file's text (YAML, or JSON, which is YAML); `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigFileError) -> TaskTemplate {
@@ -97,6 +103,19 @@ public struct TaskTemplate: Sendable, Hashable {
             guard let level = TaskPriority(rawValue: text) else { throw priority.error(expected: TaskPriority.choices) }
             template.priority = level
         }
+        if let budget = try fields.mapping("budget", expected: "a mapping with tokens: and/or cost:") {
+            try budget.rejectUnknownKeys(["tokens", "cost"])
+            if let tokens = try budget.int("tokens", in: 0...Int.max, expected: "a whole number of tokens") {
+                template.budgetTokens = Int64(tokens)
+            }
+            if let cost = budget["cost"], let text = try cost.string(expected: "an amount like 2.50 or 0") {
+                guard let amount = TaskBudget.amount(text) else { throw cost.error(expected: "an amount like 2.50 or 0") }
+                template.budgetCost = amount
+            }
+            guard template.budgetTokens != nil || template.budgetCost != nil else {
+                throw budget.error("\(budget.path) should set tokens, cost or both")
+            }
+        }
         template.environment = try fields.stringMap("environment") ?? [:]
         template.labels = try fields.stringMap("labels") ?? [:]
         template.secretFilePaths = try fields.stringMap("secretFiles") ?? [:]
@@ -121,6 +140,8 @@ public struct TaskTemplate: Sendable, Hashable {
         result.ttlSecondsAfterFinished = ttlSecondsAfterFinished ?? base.ttlSecondsAfterFinished
         result.queue = queue ?? base.queue
         result.priority = priority ?? base.priority
+        result.budgetTokens = budgetTokens ?? base.budgetTokens
+        result.budgetCost = budgetCost ?? base.budgetCost
         result.environment = base.environment.merging(environment) { $1 }
         result.labels = base.labels.merging(labels) { $1 }
         result.secretFilePaths = base.secretFilePaths.merging(secretFilePaths) { $1 }
@@ -145,6 +166,7 @@ public struct TaskTemplate: Sendable, Hashable {
                 shmSize: shmSize ?? defaults.shmSize),
             backoffLimit: backoffLimit ?? 3, activeDeadlineSeconds: activeDeadlineSeconds,
             ttlSecondsAfterFinished: ttlSecondsAfterFinished ?? 86_400, environment: environment, labels: labels,
-            queue: queue, priority: priority ?? .normal)
+            queue: queue, priority: priority ?? .normal,
+            budget: budgetTokens == nil && budgetCost == nil ? nil : TaskBudget(tokens: budgetTokens, cost: budgetCost))
     }
 }

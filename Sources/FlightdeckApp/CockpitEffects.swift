@@ -35,7 +35,7 @@ public struct CockpitEffects: Sendable {
 
     public static func scope(of effect: CockpitEffect) -> Scope {
         switch effect {
-        case .loadTrace, .loadTraceTail, .searchTrace, .loadTimeline: .history
+        case .loadTrace, .loadTraceTail, .searchTrace, .loadTimeline, .loadUsage: .history
         case .loadWorkspace, .loadFilePreview, .perform, .submit: .cluster
         case .switchContext, .loadTheme, .quit: .runtime
         }
@@ -44,8 +44,9 @@ public struct CockpitEffects: Sendable {
     /// Carries out a history or cluster effect; runtime effects are not this type's.
     public func perform(_ effect: CockpitEffect) async {
         switch effect {
-        case .loadTrace, .loadTraceTail, .searchTrace, .loadTimeline:
-            await read(Self.historyTopic(effect)) { try Self.historyAnswer(effect, store: $0) }
+        case .loadTrace, .loadTraceTail, .searchTrace, .loadTimeline, .loadUsage:
+            let prices = cluster.config.prices
+            await read(Self.historyTopic(effect)) { try Self.historyAnswer(effect, store: $0, prices: prices) }
         case .loadWorkspace(let jobID): await loadWorkspace(jobID)
         case .loadFilePreview(let jobID, let path): await loadPreview(jobID: jobID, path: path)
         case .perform(let intent): await carryOut(intent)
@@ -54,8 +55,11 @@ public struct CockpitEffects: Sendable {
         }
     }
 
-    /// What a history effect finds, as messages (none for an effect that is not one).
-    public static func historyAnswer(_ effect: CockpitEffect, store: HistoryStore) throws -> [CockpitMessage] {
+    /// What a history effect finds, as messages (none for an effect that is not one); `prices`
+    /// price the jobs' token use.
+    public static func historyAnswer(_ effect: CockpitEffect, store: HistoryStore, prices: PriceTable = PriceTable()) throws
+        -> [CockpitMessage]
+    {
         switch effect {
         case .loadTrace(let jobID, let range):
             [.tracePageLoaded(jobID: jobID, records: try store.trace(jobID: jobID, seq: range),
@@ -70,6 +74,8 @@ public struct CockpitEffects: Sendable {
             try jobIDs.map { jobID in
                 .timelineLoaded(jobID: jobID, spans: try store.phaseSpans(jobID: jobID), markers: try store.markers(jobID: jobID))
             }
+        case .loadUsage(let jobIDs):
+            [.usageLoaded(jobIDs: jobIDs, usage: try JobUsage.read(jobIDs: jobIDs, store: store, prices: prices))]
         default: []
         }
     }
@@ -78,6 +84,7 @@ public struct CockpitEffects: Sendable {
         switch effect {
         case .searchTrace: "search"
         case .loadTimeline: "timeline"
+        case .loadUsage: "usage"
         default: "trace"
         }
     }
@@ -139,7 +146,8 @@ public struct CockpitEffects: Sendable {
     /// (the selected job's trace tail, the lanes) are answered: what a whole first frame needs,
     /// read in one go. Also returns that start (the runtime lists the rest) and the effects
     /// that are not history's (the workspace), for the runtime to carry out.
-    public static func warmStart(_ initial: CockpitState, query: JobQuery, store: HistoryStore) throws
+    public static func warmStart(_ initial: CockpitState, query: JobQuery, store: HistoryStore,
+        prices: PriceTable = PriceTable()) throws
         -> (state: CockpitState, first: CockpitMessage, effects: [CockpitEffect])
     {
         var state = initial
@@ -152,7 +160,11 @@ public struct CockpitEffects: Sendable {
             inbox = []
             for message in messages {
                 for effect in Cockpit.update(&state, message) {
-                    if scope(of: effect) == .history { inbox += try historyAnswer(effect, store: store) } else { left.append(effect) }
+                    if scope(of: effect) == .history {
+                        inbox += try historyAnswer(effect, store: store, prices: prices)
+                    } else {
+                        left.append(effect)
+                    }
                 }
             }
         }
@@ -238,8 +250,9 @@ public struct CockpitEffects: Sendable {
     }
 
     /// The form's fields as the typed request `flightdeck submit` makes from its flags: empty
-    /// fields say nothing (the config's defaults or the template's apply). A priority that is
-    /// not one is refused as `--priority` refuses it (the queue is checked by `build`).
+    /// fields say nothing (the config's defaults or the template's apply). A priority or budget
+    /// that is not one is refused as `--priority` and `--budget-*` refuse it (the queue is
+    /// checked by `build`).
     public static func request(for draft: TaskDraft) throws(OperatorError) -> TaskRequest {
         func given(_ text: String) -> String? { text.isEmpty ? nil : text }
         func word(_ text: String) -> String? { given(text.trimmingCharacters(in: .whitespaces)) }
@@ -247,6 +260,8 @@ public struct CockpitEffects: Sendable {
             template: given(draft.templatePath))
         request.fields.queue = word(draft.queue)
         request.fields.priority = try TaskRequest.priority(word(draft.priority))
+        request.fields.budgetTokens = try TaskRequest.budgetTokens(word(draft.budgetTokens))
+        request.fields.budgetCost = try TaskRequest.budgetCost(word(draft.budgetCost))
         return request
     }
 

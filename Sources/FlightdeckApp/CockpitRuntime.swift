@@ -89,7 +89,8 @@ public final class CockpitRuntime: @unchecked Sendable {
         // one's trace and lanes, read before the loop draws. (The live feed is subscribed to
         // first, so that nothing committed meanwhile falls between.)
         let updates = env.cluster.keeper.feed.updates()
-        let warm = await Self.warmStart(state, store: env.store, query: CockpitEffects.jobQuery(env.cluster))
+        let warm = await Self.warmStart(state, store: env.store, query: CockpitEffects.jobQuery(env.cluster),
+            prices: env.cluster.config.prices)
         if let warm {
             state = warm.state
             for next in warm.effects { _ = effect.offer(next) }
@@ -128,13 +129,15 @@ public final class CockpitRuntime: @unchecked Sendable {
 
     /// `CockpitEffects.warmStart` off the cooperative pool, or nil when history has not
     /// answered within `warmStartLimit` (or failed: the listing then says why).
-    private static func warmStart(_ state: CockpitState, store: HistoryStore, query: JobQuery) async
+    private static func warmStart(_ state: CockpitState, store: HistoryStore, query: JobQuery, prices: PriceTable) async
         -> (state: CockpitState, first: CockpitMessage, effects: [CockpitEffect])?
     {
         typealias Warm = (state: CockpitState, first: CockpitMessage, effects: [CockpitEffect])
         // Whichever comes first: history's answer, or the limit.
         let (answers, answer) = AsyncStream<Warm?>.makeStream(bufferingPolicy: .bufferingOldest(1))
-        Task { answer.yield(try? await store.reading { try CockpitEffects.warmStart(state, query: query, store: $0) }) }
+        Task { answer.yield(try? await store.reading {
+            try CockpitEffects.warmStart(state, query: query, store: $0, prices: prices)
+        }) }
         Task {
             try? await Task.sleep(for: warmStartLimit)
             answer.yield(nil)

@@ -1,4 +1,5 @@
 import AgentManifests
+import CockpitUI
 import FlightdeckCore
 import Foundation
 import HistoryStore
@@ -36,7 +37,9 @@ public enum JobList {
 
     /// The table's rows, the header first: name, status (marked when the cluster deleted the
     /// Job), retries of the backoff limit, node, age at `now`, tokens used (`-`: none
-    /// reported), their cost by `prices` (`?`: a model it used has no price), and why it waits.
+    /// reported), their cost by `prices` (`?`: a model it used has no price) — each against the
+    /// task's budget when it has one (`120k/100k`) — and why it waits, or that it went over its
+    /// budget ("over budget: 120k/100k tokens").
     public static func rows(_ jobs: [AgentJob], usage: [String: [TokenUsage]] = [:], prices: PriceTable = PriceTable(),
         now: Date) -> [[String]]
     {
@@ -44,26 +47,34 @@ public enum JobList {
         for job in jobs {
             var status = job.status.rawValue
             if job.deletedAt != nil, job.status != .deleted { status += " (deleted)" }
+            let used = usage[job.id] ?? []
+            let summary = JobUsage(used, prices: prices, budget: TaskSpec.budget(of: job))
+            let why = [job.pendingReason, summary.overBudgetReason()].compactMap { $0 }.filter { !$0.isEmpty }
             rows.append([
                 job.name, status, "\(job.retries)/\(job.backoffLimit.map(String.init) ?? "-")", job.node ?? "-",
                 job.createdAt.map { DurationText.short(now.timeIntervalSince($0)) } ?? "-",
-            ] + usageCells(usage[job.id] ?? [], prices: prices) + [
-                job.pendingReason ?? "",
-            ])
+            ] + usageCells(summary, reported: !used.isEmpty) + [why.joined(separator: "; ")])
         }
         return rows
     }
 
-    /// TOKENS and COST of one job.
-    static func usageCells(_ usage: [TokenUsage], prices: PriceTable) -> [String] {
-        guard !usage.isEmpty else { return ["-", "-"] }
-        let cost = CostAccounting.cost(of: usage, prices: prices)
-        return [QueueListing.count(CostAccounting.total(usage).total),
-            cost.isComplete ? CostText.amount(cost.known, currency: prices.currency) : "?"]
+    /// TOKENS and COST of one job, each over its budget when there is one (`0/100k` before it
+    /// reported any).
+    static func usageCells(_ usage: JobUsage, reported: Bool) -> [String] {
+        var tokens = reported ? usage.tokensText : "-"
+        var cost = reported ? usage.costText() : "-"
+        if let limit = usage.budget?.tokens {
+            tokens = (reported ? tokens : "0") + "/" + TokenCountText.short(limit)
+        }
+        if let limit = usage.budget?.cost {
+            cost = (reported ? cost : CostText.amount(0, currency: usage.currency)) + "/"
+                + CostText.amount(limit, currency: usage.currency)
+        }
+        return [tokens, cost]
     }
 
     /// The whole listing as printed: a terminal-safe table, or one JSON object per job (with
-    /// `tokens` and `cost`, see `JobUsageEntry`).
+    /// `tokens`, `cost`, `budget` and `overBudget`, see `JobUsageEntry`).
     public static func render(_ jobs: [AgentJob], usage: [String: [TokenUsage]] = [:], prices: PriceTable = PriceTable(),
         format: ListFormat, now: Date) throws -> String
     {

@@ -1,4 +1,5 @@
 import AgentManifests
+import CockpitUI
 import FlightdeckCore
 import Foundation
 import Orchestrator
@@ -8,14 +9,16 @@ import Orchestrator
 /// `tokens`: `{input, output, byModel: {model: {input, output}}}` (use without a model name
 /// under `(unnamed)`). `cost`: the exact decimal as a string, in `currency` when the price
 /// table names one; `null` when a model it used has no price (`unpricedModels` names them,
-/// `pricedCost` is what the priced ones cost), since an unknown cost is not 0.
+/// `pricedCost` is what the priced ones cost), since an unknown cost is not 0. `budget`: the
+/// task's, `{tokens, cost}` (cost an exact decimal string; absent when the task has none), and
+/// `overBudget`: whether the tokens or the priced cost went over it.
 struct JobUsageEntry: Encodable {
     var job: AgentJob
     var usage: [TokenUsage]
     var prices: PriceTable
 
     private enum Key: String, CodingKey {
-        case tokens, cost, pricedCost, unpricedModels, currency
+        case tokens, cost, pricedCost, unpricedModels, currency, budget, overBudget
     }
 
     private struct Tokens: Encodable {
@@ -47,5 +50,8 @@ struct JobUsageEntry: Encodable {
         }
         try container.encode(cost.unpricedModels, forKey: .unpricedModels)
         try container.encodeIfPresent(prices.currency, forKey: .currency)
+        let budget = TaskSpec.budget(of: job)
+        try container.encodeIfPresent(budget, forKey: .budget)
+        try container.encode(JobUsage(usage, prices: prices, budget: budget).isOverBudget, forKey: .overBudget)
     }
 }

@@ -109,15 +109,7 @@ public enum QueueListing {
     }
 
     /// Tokens as people say them: `950`, `12.5k`, `2M`.
-    static func count(_ tokens: Int64) -> String {
-        func short(_ value: Double, _ unit: String) -> String {
-            let text = String(format: "%.1f", value)
-            return (text.hasSuffix(".0") ? String(text.dropLast(2)) : text) + unit
-        }
-        if tokens >= 1_000_000 { return short(Double(tokens) / 1_000_000, "M") }
-        if tokens >= 1_000 { return short(Double(tokens) / 1_000, "k") }
-        return String(tokens)
-    }
+    static func count(_ tokens: Int64) -> String { TokenCountText.short(tokens) }
 
     static func used(_ value: Decimal, of quota: Decimal?, _ format: (Decimal) -> String) -> String {
         guard let quota else { return value == 0 ? "-" : format(value) }

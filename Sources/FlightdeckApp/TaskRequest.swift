@@ -87,6 +87,25 @@ public struct TaskRequest: Sendable, Hashable {
         return priority
     }
 
+    /// `--budget-tokens`' value: a whole number of tokens; one line saying so otherwise.
+    public static func budgetTokens(_ text: String?) throws(OperatorError) -> Int64? {
+        guard let text else { return nil }
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }), let tokens = Int64(text) else {
+            throw OperatorError("--budget-tokens \(TerminalText.line(text)): expected a whole number of tokens like 2000000")
+        }
+        return tokens
+    }
+
+    /// `--budget-cost`' value: an exact amount in the price table's currency (`2.50`, `0`);
+    /// one line saying so otherwise.
+    public static func budgetCost(_ text: String?) throws(OperatorError) -> Decimal? {
+        guard let text else { return nil }
+        guard let amount = TaskBudget.amount(text) else {
+            throw OperatorError("--budget-cost \(TerminalText.line(text)): expected an amount like 2.50 or 0")
+        }
+        return amount
+    }
+
     /// `NAME=VALUE` pairs (as flags give them) as a dictionary; `flag` names them in the error.
     public static func pairs(_ values: [String], flag: String) throws(OperatorError) -> [String: String] {
         var result: [String: String] = [:]

@@ -54,6 +54,12 @@ struct TaskOptions: ParsableArguments {
         @Option(help: "The task's priority in its queue: high, normal (default) or low.")
         var priority: String?
 
+        @Option(name: .customLong("budget-tokens"), help: "Flag the job once its model tokens (in + out) go over this many (it is not stopped).")
+        var budgetTokens: String?
+
+        @Option(name: .customLong("budget-cost"), help: "Flag the job once its cost by the config's prices: goes over this amount, e.g. 2.50 (it is not stopped).")
+        var budgetCost: String?
+
         @Option(name: .customLong("backoff-limit"), help: "Retries of failed pods.")
         var backoffLimit: Int?
 
@@ -81,6 +87,8 @@ struct TaskOptions: ParsableArguments {
         request.fields.ttlSecondsAfterFinished = ttl
         request.fields.queue = queue
         request.fields.priority = try TaskRequest.priority(priority)
+        request.fields.budgetTokens = try TaskRequest.budgetTokens(budgetTokens)
+        request.fields.budgetCost = try TaskRequest.budgetCost(budgetCost)
         return request
     }
 

@@ -148,10 +148,10 @@ import Testing
         h.type("ghcr.io/acme/agent:1.2")
         h.press(.tab)
         h.type("https://github.com/acme/app")
-        h.press(.tab, .tab, .tab, .tab)  // template, queue, priority, and round to the prompt
+        h.press(.tab, .tab, .tab, .tab, .tab, .tab)  // template, queue, priority, the budget's two, and round to the prompt
         #expect(h.state.overlay == .taskForm(TaskForm(draft: TaskDraft(image: "ghcr.io/acme/agent:1.2", prompt: "fix the flaky login test",
                                                                    repoURL: "https://github.com/acme/app"), field: .prompt)))
-        h.press(.backTab, .backTab, .backTab)
+        h.press(.backTab, .backTab, .backTab, .backTab, .backTab)
         h.type("templates/python.yaml")
         let text = h.screen
         #expect(text.contains("Prompt") && text.contains("fix the flaky login test"))

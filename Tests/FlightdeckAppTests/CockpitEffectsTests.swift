@@ -207,4 +207,47 @@ import Testing
         let lines = Cockpit.render(state).lines
         #expect(lines[0].contains("Jobs 250") && lines[0].contains("#30/30"))
     }
+
+    /// `loadUsage`: each job's tokens summed from history, priced with the config's table, with
+    /// the budget of the task history keeps for it; a job that reported none is absent. The
+    /// warm start answers it too, so the first frame has the columns.
+    @Test func usageIsSummedPricedAndCarriesTheTasksBudget() throws {
+        let directory = TemporaryDirectory("flightdeck-usage")
+        let store = try HistoryStore(path: directory.file("history.db"))
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let budgeted = AgentTask(uuid: "u1", image: "i", prompt: "p", budget: TaskBudget(tokens: 100_000))
+        try store.write([
+            .job(AgentJob(id: "u1", name: "agent-u1", namespace: "agents", context: "sim", createdAt: start, status: .running,
+                taskSpec: TaskSpec(task: budgeted, secretFilePaths: [:]).json)),
+            .job(AgentJob(id: "u2", name: "agent-u2", namespace: "agents", context: "sim", createdAt: start.addingTimeInterval(1),
+                status: .running)),
+            .job(AgentJob(id: "u3", name: "agent-u3", namespace: "agents", context: "sim", createdAt: start.addingTimeInterval(2),
+                status: .running)),
+            .trace(TraceRecord(jobID: "u1", sourceID: "a", time: start, kind: .thought, text: "plan",
+                usage: TokenUsage(inputTokens: 100_000, outputTokens: 20_000, model: "gpt-4o"))),
+            .trace(TraceRecord(jobID: "u2", sourceID: "b", time: start, kind: .thought, text: "plan",
+                usage: TokenUsage(inputTokens: 500, outputTokens: 20, model: "mystery"))),
+            .trace(TraceRecord(jobID: "u3", sourceID: "c", time: start, kind: .thought, text: "no usage")),
+        ])
+        let prices = PriceTable(currency: "USD", models: ["gpt-4o": ModelPrice(input: Decimal(string: "2.50")!, output: 10)])
+        let answer = try CockpitEffects.historyAnswer(.loadUsage(jobIDs: ["u1", "u2", "u3"]), store: store, prices: prices)
+        guard case .usageLoaded(let ids, let usage)? = answer.first, answer.count == 1 else {
+            Issue.record("expected one usageLoaded: \(answer)")
+            return
+        }
+        #expect(ids == ["u1", "u2", "u3"])
+        #expect(usage["u1"] == JobUsage(inputTokens: 100_000, outputTokens: 20_000, knownCost: Decimal(string: "0.45")!,
+            unpriced: false, currency: "USD", budget: TaskBudget(tokens: 100_000)))
+        #expect(usage["u1"]?.overBudgetReason() == "over budget: 120k/100k tokens")
+        #expect(usage["u2"]?.unpriced == true && usage["u2"]?.costText() == "?" && usage["u2"]?.budget == nil)
+        #expect(usage["u3"] == nil, "no tokens reported: absent")
+
+        let query = JobQuery(namespace: "agents", context: "sim", withTask: false)
+        let initial = CockpitState(width: 200, height: 60, now: start.addingTimeInterval(60), theme: .default, glyphs: .unicode)
+        let (state, _, _) = try CockpitEffects.warmStart(initial, query: query, store: store, prices: prices)
+        #expect(state.usage["u1"]?.isOverBudget == true && state.usage["u2"] != nil)
+        let lines = Cockpit.render(state).lines
+        let row = try #require(lines.first { $0.contains("agent-u1") })
+        #expect(row.contains("!● agent-u1") && row.contains("120k") && row.contains("$0.45") && row.contains("over 120k"), "\(row)")
+    }
 }

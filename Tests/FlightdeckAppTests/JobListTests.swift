@@ -85,6 +85,49 @@ import Testing
         #expect(objects[2]["cost"] as? String == "0" && (objects[2]["tokens"] as? [String: Any])?["input"] as? Int == 0)
     }
 
+    /// A task's budget, from the spec history keeps with the job: TOKENS and COST against it,
+    /// the reason under WHY once one is crossed (after a Pending or Failed job's own), and in
+    /// JSON `budget` and `overBudget`.
+    @Test func aBudgetShowsAgainstTheUseAndOverItIsFlagged() throws {
+        func job(_ id: String, _ budget: TaskBudget?, reason: String? = nil) -> AgentJob {
+            let task = AgentTask(uuid: id, image: "i", prompt: "p", budget: budget)
+            return AgentJob(id: id, name: "agent-\(id)", namespace: "agents", createdAt: Self.now, status: reason == nil ? .running : .failed,
+                pendingReason: reason, taskSpec: TaskSpec(task: task, secretFilePaths: [:]).json)
+        }
+        let jobs = [
+            job("over", TaskBudget(tokens: 100_000, cost: 1)),
+            job("within", TaskBudget(tokens: 200_000)),
+            job("failed", TaskBudget(cost: Decimal(string: "0.01")), reason: "BackoffLimitExceeded"),
+            job("quiet", TaskBudget(tokens: 1_000, cost: 1)),
+            job("none", nil),
+        ]
+        let usage: [String: [TokenUsage]] = [
+            "over": [TokenUsage(inputTokens: 118_000, outputTokens: 2_000, model: "gpt-4o")],  // 0.295 + 0.02
+            "within": [TokenUsage(inputTokens: 1_000, outputTokens: 0, model: "mystery")],
+            "failed": [TokenUsage(inputTokens: 10_000, outputTokens: 0, model: "gpt-4o")],  // 0.025
+            "none": [TokenUsage(inputTokens: 10, outputTokens: 0, model: "gpt-4o")],
+        ]
+        let rows = JobList.rows(jobs, usage: usage, prices: Self.prices, now: Self.now)
+        #expect(rows.map { [$0[0]] + Array($0[5...7]) } == [
+            ["NAME", "TOKENS", "COST", "WHY"],
+            ["agent-over", "120k/100k", "€0.32/€1.00", "over budget: 120k/100k tokens"],
+            ["agent-within", "1k/200k", "?", ""],
+            ["agent-failed", "10k", "€0.03/€0.01", "BackoffLimitExceeded; over budget: €0.03/€0.01"],
+            ["agent-quiet", "0/1k", "€0.00/€1.00", ""],
+            ["agent-none", "10", "<€0.01", ""],
+        ])
+
+        let json = try JobList.render(jobs, usage: usage, prices: Self.prices, format: .json, now: Self.now)
+        let objects = try json.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.map { $0["overBudget"] as? Bool } == [true, false, true, false, false])
+        #expect(Self.budget(objects[0]) == "100000 1")
+        #expect(Self.budget(objects[1]) == "200000 -")
+        #expect(Self.budget(objects[2]) == "- 0.01")
+        #expect(objects[4]["budget"] == nil, "no budget: none said")
+    }
+
     @Test func theTableIsTerminalSafeAndJSONIsOneObjectPerJob() throws {
         var hostile = Self.jobs[0]
         hostile.name = "agent-\u{1B}]52;c;aGk=\u{07}x"
@@ -124,5 +167,11 @@ import Testing
         #expect(stale.hasPrefix("showing history only: "), "\(stale)")
         #expect(!stale.contains("\n"))
         #expect(try await JobList.jobs(store: fixture.store, namespace: "agents", limit: 50).count == 1)
+    }
+
+    /// A JSON object's `budget` as "TOKENS COST" (`-` for one not set), `nil` without one.
+    static func budget(_ object: [String: Any]) -> String? {
+        guard let budget = object["budget"] as? [String: Any] else { return nil }
+        return "\((budget["tokens"] as? Int).map(String.init) ?? "-") \(budget["cost"] as? String ?? "-")"
     }
 }

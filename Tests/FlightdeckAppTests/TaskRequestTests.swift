@@ -1,5 +1,6 @@
 import AgentManifests
 import FlightdeckApp
+import FlightdeckCore
 import FlightdeckTestSupport
 import Foundation
 import Testing
@@ -93,5 +94,37 @@ import Testing
         #expect(try request.build(config: ManifestConfig(), workingDirectory: directory.path).task.queue == "default")
         #expect(throws: OperatorError.self) { _ = try TaskRequest.priority("urgent") }
         #expect(try TaskRequest.priority(nil) == nil)
+    }
+
+    /// `--budget-tokens` and `--budget-cost` (and the form's fields, which go the same way):
+    /// over the template's budget field by field; a bad value is one line naming the flag.
+    @Test func aBudgetComesFromTheFlagsOverTheTemplate() throws {
+        try "prompt: p\nbudget: {tokens: 5000, cost: \"9\"}\n".write(toFile: directory.file("budget.yaml"), atomically: true,
+            encoding: .utf8)
+        var request = TaskRequest(template: "budget.yaml")
+        #expect(try request.build(config: ManifestConfig(), workingDirectory: directory.path).task.budget
+            == TaskBudget(tokens: 5_000, cost: 9))
+        request.fields.budgetCost = try TaskRequest.budgetCost("2.50")
+        #expect(try request.build(config: ManifestConfig(), workingDirectory: directory.path).task.budget
+            == TaskBudget(tokens: 5_000, cost: Decimal(string: "2.50")))
+        #expect(try TaskRequest.budgetTokens("100000") == 100_000 && TaskRequest.budgetTokens(nil) == nil)
+        #expect(try TaskRequest.budgetCost("0") == 0 && TaskRequest.budgetCost(nil) == nil)
+        #expect(try TaskRequest(prompt: "p").build(config: ManifestConfig(), workingDirectory: directory.path).task.budget == nil)
+
+        #expect(throws: OperatorError("--budget-tokens 12k: expected a whole number of tokens like 2000000")) {
+            try TaskRequest.budgetTokens("12k")
+        }
+        #expect(throws: OperatorError("--budget-tokens -5: expected a whole number of tokens like 2000000")) {
+            try TaskRequest.budgetTokens("-5")
+        }
+        #expect(throws: OperatorError("--budget-tokens 99999999999999999999: expected a whole number of tokens like 2000000")) {
+            try TaskRequest.budgetTokens("99999999999999999999")
+        }
+        #expect(throws: OperatorError("--budget-cost $5: expected an amount like 2.50 or 0")) { try TaskRequest.budgetCost("$5") }
+        #expect(throws: OperatorError("--budget-cost -1: expected an amount like 2.50 or 0")) { try TaskRequest.budgetCost("-1") }
+        #expect(throws: OperatorError("--budget-cost 1,50: expected an amount like 2.50 or 0")) { try TaskRequest.budgetCost("1,50") }
+        #expect(throws: OperatorError("--budget-cost ^[[2J: expected an amount like 2.50 or 0")) {
+            try TaskRequest.budgetCost("\u{1B}[2J")
+        }
     }
 }

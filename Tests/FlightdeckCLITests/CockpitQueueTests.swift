@@ -100,7 +100,7 @@ struct CockpitQueueTests {
         try await tmux.sendKeys("n")
         _ = try await tmux.waitFor(text: "New task", timeout: .seconds(10))
         try await tmux.sendKeys("-l", "Urgently")
-        try await tmux.sendKeys("BTab")
+        try await tmux.sendKeys("BTab", "BTab", "BTab")  // past the budget fields to the priority
         try await tmux.sendKeys("-l", "urgent")
         try await tmux.sendKeys("Enter")
         _ = try await tmux.waitFor(text: "submit: --priority urgent: expected high|normal|low", timeout: .seconds(30))

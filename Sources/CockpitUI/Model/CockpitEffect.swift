@@ -12,6 +12,8 @@ public enum CockpitEffect: Sendable, Hashable {
     case searchTrace(jobID: String, query: String, from: Int64, forward: Bool)
     /// Phase spans and markers of these jobs, each answered by `timelineLoaded`.
     case loadTimeline(jobIDs: [String])
+    /// These jobs' token use, priced, with their tasks' budgets: answered by `usageLoaded`.
+    case loadUsage(jobIDs: [String])
     case loadWorkspace(jobID: String)
     case loadFilePreview(jobID: String, path: String)
     case perform(JobIntent)

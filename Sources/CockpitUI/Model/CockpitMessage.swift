@@ -22,6 +22,9 @@ public enum CockpitMessage: Sendable {
     /// The answer to `searchTrace`: the matching record's seq, or nil for none that way.
     case traceSearchResult(jobID: String, query: String, seq: Int64?)
     case timelineLoaded(jobID: String, spans: [PhaseSpan], markers: [PhaseMarker])
+    /// The answer to `loadUsage`: the use of each of `jobIDs` that reported any (one absent
+    /// from `usage` has none).
+    case usageLoaded(jobIDs: [String], usage: [String: JobUsage])
     case workspaceListed(jobID: String, listing: WorkspaceListing)
     case filePreviewLoaded(jobID: String, path: String, text: String, truncated: Bool)
     case connectionChanged(ConnectionStatus)

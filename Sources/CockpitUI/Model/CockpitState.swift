@@ -20,6 +20,11 @@ public struct CockpitState: Sendable {
     /// While a moving job's workspace has not been seen yet (its volume is being provisioned),
     /// it is looked for this often: the files show as soon as the volume does.
     public static let workspaceFirstLookSeconds: TimeInterval = 1
+    /// How long live records' token use is gathered before it is read (one read for them all).
+    public static let usageCoalesceSeconds: TimeInterval = 1
+    /// How long a usage read may be unanswered before another is asked for (the store failed
+    /// it; the status bar said so).
+    public static let usageAnswerSeconds: TimeInterval = 10
 
     public internal(set) var width: Int
     public internal(set) var height: Int
@@ -44,6 +49,8 @@ public struct CockpitState: Sendable {
     public internal(set) var trace = TraceState()
     public internal(set) var timeline = TimelineState()
     public internal(set) var workspace = WorkspaceState()
+    /// The jobs' tokens and cost, with their budgets.
+    public internal(set) var usage = UsageState()
 
     public internal(set) var connection = ConnectionStatus()
     public internal(set) var allowed: Set<JobIntentKind> = Set(JobIntentKind.allCases)

@@ -8,9 +8,13 @@ public struct TaskDraft: Sendable, Hashable {
     public var queue: String
     /// `high`, `normal` or `low` (empty: the template's, else normal).
     public var priority: String
+    /// The task's token budget, a whole number (empty: the template's, else none).
+    public var budgetTokens: String
+    /// The task's cost budget, an amount like `2.50` (empty: the template's, else none).
+    public var budgetCost: String
 
     public init(image: String = "", prompt: String = "", repoURL: String = "", templatePath: String = "",
-        queue: String = "", priority: String = "")
+        queue: String = "", priority: String = "", budgetTokens: String = "", budgetCost: String = "")
     {
         self.image = image
         self.prompt = prompt
@@ -18,11 +22,13 @@ public struct TaskDraft: Sendable, Hashable {
         self.templatePath = templatePath
         self.queue = queue
         self.priority = priority
+        self.budgetTokens = budgetTokens
+        self.budgetCost = budgetCost
     }
 
     /// The form's fields, in Tab order.
     public enum Field: Int, Sendable, Hashable, CaseIterable {
-        case prompt, image, repoURL, templatePath, queue, priority
+        case prompt, image, repoURL, templatePath, queue, priority, budgetTokens, budgetCost
 
         public var label: String {
             switch self {
@@ -32,6 +38,8 @@ public struct TaskDraft: Sendable, Hashable {
             case .templatePath: "Template"
             case .queue: "Queue"
             case .priority: "Priority"
+            case .budgetTokens: "Max tokens"
+            case .budgetCost: "Max cost"
             }
         }
     }
@@ -45,6 +53,8 @@ public struct TaskDraft: Sendable, Hashable {
             case .templatePath: templatePath
             case .queue: queue
             case .priority: priority
+            case .budgetTokens: budgetTokens
+            case .budgetCost: budgetCost
             }
         }
         set {
@@ -55,6 +65,8 @@ public struct TaskDraft: Sendable, Hashable {
             case .templatePath: templatePath = newValue
             case .queue: queue = newValue
             case .priority: priority = newValue
+            case .budgetTokens: budgetTokens = newValue
+            case .budgetCost: budgetCost = newValue
             }
         }
     }

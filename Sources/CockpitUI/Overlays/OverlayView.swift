@@ -133,7 +133,8 @@ struct OverlayView {
         grid.put("Enter move  Esc cancel", x: body.x, y: body.maxY - 1, style: theme.style(.helpKey), clip: body)
     }
 
-    /// What an empty field means, where the form knows: the queue's and priority's defaults.
+    /// What an empty field means, where the form knows: the queue's, priority's and budget's
+    /// defaults.
     private func placeholder(_ field: TaskDraft.Field) -> String? {
         switch field {
         case .queue:
@@ -141,6 +142,8 @@ struct OverlayView {
             let names = queues.names.isEmpty ? "" : " (" + queues.names.joined(separator: ", ") + ")"
             return AgentText.displayable("default: \(queues.defaultName)\(names)", ascii: glyphs.isASCII)
         case .priority: return "default: normal (high, normal, low)"
+        case .budgetTokens: return "budget: none (e.g. 2000000; flagged, not stopped)"
+        case .budgetCost: return "budget: none (e.g. 2.50, in the prices: currency)"
         default: return nil
         }
     }

@@ -2,8 +2,10 @@ import FlightdeckCore
 import Foundation
 
 /// The bottom line: context and cluster, API and NATS links (with a reconnect countdown from
-/// the last tick), the history store's failure while it lasts, the read-only badge, then a flash message or the key hints for the focused
-/// pane and the selected job's state. Prompts (`:`, `/`) take the line over.
+/// the last tick), the history store's failure while it lasts, the read-only badge, the
+/// selected job's tokens and cost (against its budget, marked when over it; left out when the
+/// help and quit hints would not fit beside it), then a flash message or the key hints for the
+/// focused pane and the selected job's state. Prompts (`:`, `/`) take the line over.
 struct StatusBar {
     let state: CockpitState
     let theme: Theme
@@ -29,6 +31,12 @@ struct StatusBar {
             segments.append(Segment(text: " \(glyphs.down) HISTORY not writing: \(why) ", slot: .statusBarDown))
         }
         if state.readOnly { segments.append(Segment(text: " READ-ONLY ", slot: .statusBarReadOnly)) }
+        let usage = usage()
+        if !usage.isEmpty {
+            // The global hints (help, quit) stay on the line; the usage says less, or nothing, for them.
+            let room = area.width - segments.reduce(0) { $0 + TextLayout.width($1.text) } - 1 - TextLayout.width(hints(fitting: 0))
+            if let fitting = usage.first(where: { TextLayout.width($0.text) <= room }) { segments.append(fitting) }
+        }
         if let flash = state.flash {
             segments.append(Segment(text: " " + AgentText.displayable(flash.text, ascii: glyphs.isASCII),
                                     slot: flash.isError ? .statusBarError : .statusBarMessage))
@@ -38,6 +46,21 @@ struct StatusBar {
         }
         let end = grid.draw(segments, x: area.x, y: area.y, clip: area, theme: theme)
         if end > area.maxX { grid.put(glyphs.ellipsis, x: area.maxX - 1, y: area.y, style: theme.style(.statusBarHint)) }
+    }
+
+    /// The selected job's tokens and cost, the longest first: "12.3k tokens €0.42", then
+    /// "12.3k tokens"; over its budget "! over budget: 120k/100k tokens €0.42", then just what
+    /// is over ("! over budget: 120k/100k tokens"). None when it reported no tokens.
+    func usage() -> [Segment] {
+        guard let id = state.jobs.selectedID, let usage = state.usage[id] else { return [] }
+        let ascii = glyphs.isASCII
+        if usage.isOverBudget, let reason = usage.overBudgetReason(ascii: ascii) {
+            let over = " \(glyphs.overBudget) over budget: "
+            return [Segment(text: over + usage.summary(ascii: ascii) + " ", slot: .statusBarOverBudget),
+                Segment(text: " \(glyphs.overBudget) \(reason) ", slot: .statusBarOverBudget)]
+        }
+        return [Segment(text: " \(usage.summary(ascii: ascii)) ", slot: .statusBarUsage),
+            Segment(text: " \(usage.tokensText) tokens ", slot: .statusBarUsage)]
     }
 
     private func prompt() -> String? {

@@ -36,7 +36,7 @@ struct PaneKey: Equatable {
     var content: Content
 
     enum Content: Equatable {
-        case jobs(JobListState, ages: [String])
+        case jobs(JobListState, ages: [String], usage: [String: JobUsage])
         case trace(revision: UInt64, jobs: [AgentJob], marked: Set<String>)
         case timeline(TimelinePane.Window?, lanes: [TimelineState.Lane?], selected: String?, secondsPerColumn: Double, clock: Int)
         case files(WorkspaceState, ages: [String])
@@ -48,7 +48,7 @@ struct PaneKey: Equatable {
         case .jobs:
             let jobs = state.jobs
             content = .jobs(jobs, ages: window(around: [jobs.top, jobs.selectedIndex], count: jobs.visible.count, span: area.height)
-                .map { JobListPane.age(jobs.visible[$0], now: state.now) })
+                .map { JobListPane.age(jobs.visible[$0], now: state.now) }, usage: state.usage.byJob)
         case .trace:
             content = .trace(revision: state.trace.revision, jobs: state.jobs.all, marked: state.jobs.marked)
         case .timeline:

@@ -42,6 +42,8 @@ public struct GlyphSet: Sendable, Hashable {
     public var down: String
     public var treeBranch: String
     public var treeLast: String
+    /// Before a job whose token use or cost went over its task's budget.
+    public var overBudget: String
 
     public func status(_ status: JobStatus) -> String {
         switch status {
@@ -69,7 +71,7 @@ public struct GlyphSet: Sendable, Hashable {
         ellipsis: "…", pointer: "▶", mark: "◆", pending: "○", suspended: "◑", queued: "◷", running: "●", succeeded: "✔",
         failed: "✖", deleted: "⊘", strategicFill: "█", tacticalFill: "▒", otherPhaseFill: "░", podRestart: "↻",
         retry: "⟲", checkpoint: "◆", failure: "✖", cursor: "┃", newBelow: "▼", separator: "│", folded: "⋯",
-        connected: "●", reconnecting: "◌", down: "✖", treeBranch: "├─", treeLast: "└─"
+        connected: "●", reconnecting: "◌", down: "✖", treeBranch: "├─", treeLast: "└─", overBudget: "!"
     )
 
     public static let ascii = GlyphSet(
@@ -77,6 +79,6 @@ public struct GlyphSet: Sendable, Hashable {
         ellipsis: "~", pointer: ">", mark: "*", pending: ".", suspended: "=", queued: "q", running: "*", succeeded: "+",
         failed: "x", deleted: "-", strategicFill: "#", tacticalFill: "=", otherPhaseFill: ".", podRestart: "R",
         retry: "r", checkpoint: "C", failure: "X", cursor: "|", newBelow: "v", separator: "|", folded: "...",
-        connected: "+", reconnecting: "~", down: "x", treeBranch: "|-", treeLast: "`-"
+        connected: "+", reconnecting: "~", down: "x", treeBranch: "|-", treeLast: "`-", overBudget: "!"
     )
 }

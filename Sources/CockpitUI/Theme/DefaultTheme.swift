@@ -42,6 +42,7 @@ slots:
   jobList.status.succeeded: { fg: green, bg: bg }
   jobList.status.failed: { fg: red, bg: bg, attrs: [bold] }
   jobList.status.deleted: { fg: muted, bg: bg, attrs: [dim] }
+  jobList.overBudget: { fg: red, bg: bg, attrs: [bold] }
   trace.timestamp: { fg: muted, bg: bg }
   trace.phase: { fg: magenta, bg: bg }
   trace.thought: { fg: fg, bg: bg, attrs: [italic] }
@@ -81,6 +82,8 @@ slots:
   statusBar.hint: { fg: muted, bg: panel }
   statusBar.message: { fg: green, bg: panel }
   statusBar.error: { fg: red, bg: panel, attrs: [bold] }
+  statusBar.usage: { fg: teal, bg: panel }
+  statusBar.overBudget: { fg: red, bg: panel, attrs: [bold] }
   dialog.base: { fg: fg, bg: panel }
   dialog.border: { fg: blue, bg: panel }
   dialog.title: { fg: blue, bg: panel, attrs: [bold] }

@@ -23,6 +23,7 @@ public enum ThemeSlot: Int, CaseIterable, Sendable, Hashable {
     case jobListStatusSucceeded
     case jobListStatusFailed
     case jobListStatusDeleted
+    case jobListOverBudget
 
     case traceTimestamp
     case tracePhase
@@ -66,6 +67,8 @@ public enum ThemeSlot: Int, CaseIterable, Sendable, Hashable {
     case statusBarHint
     case statusBarMessage
     case statusBarError
+    case statusBarUsage
+    case statusBarOverBudget
 
     case dialogBase
     case dialogBorder
@@ -97,6 +100,7 @@ public enum ThemeSlot: Int, CaseIterable, Sendable, Hashable {
         case .jobListStatusSucceeded: "jobList.status.succeeded"
         case .jobListStatusFailed: "jobList.status.failed"
         case .jobListStatusDeleted: "jobList.status.deleted"
+        case .jobListOverBudget: "jobList.overBudget"
         case .traceTimestamp: "trace.timestamp"
         case .tracePhase: "trace.phase"
         case .traceThought: "trace.thought"
@@ -136,6 +140,8 @@ public enum ThemeSlot: Int, CaseIterable, Sendable, Hashable {
         case .statusBarHint: "statusBar.hint"
         case .statusBarMessage: "statusBar.message"
         case .statusBarError: "statusBar.error"
+        case .statusBarUsage: "statusBar.usage"
+        case .statusBarOverBudget: "statusBar.overBudget"
         case .dialogBase: "dialog.base"
         case .dialogBorder: "dialog.border"
         case .dialogTitle: "dialog.title"

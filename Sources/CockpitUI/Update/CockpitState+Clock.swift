@@ -7,8 +7,8 @@ extension CockpitState {
 
     /// When a tick next has something to do: the first moment a text on screen changes with
     /// the clock (an age, a reconnect countdown, a file's age or staleness, where "now" falls
-    /// on the timeline), a flash ends, or a periodic refresh of a running job's timeline or
-    /// workspace is due; at most `longestTickSeconds` away. Before it, a tick would change
+    /// on the timeline), a flash ends, a periodic refresh of a running job's timeline or
+    /// workspace is due, or live records' token use is to be read; at most `longestTickSeconds` away. Before it, a tick would change
     /// nothing (tested over random sessions), so the loop sleeps until then instead of
     /// waking every second.
     public var nextTick: Date {
@@ -67,8 +67,8 @@ extension CockpitState {
         }
         if let flash { consider(flash.until) }
 
-        // The refreshes `.ticked` asks for (one already due: at once).
-        for refresh in [timelineRefreshDue, workspaceRefreshDue] { consider(refresh.map { max($0, now) }) }
+        // The refreshes and reads `.ticked` asks for (one already due: at once).
+        for refresh in [timelineRefreshDue, workspaceRefreshDue, usageRequestDue] { consider(refresh.map { max($0, now) }) }
         return due
     }
 }

@@ -30,18 +30,23 @@ extension CockpitState {
                 effects.append(.loadTimeline(jobIDs: laneJobIDs()))
             }
             refreshWorkspaceIfMoving(at: date, &effects)
+            if let due = usageRequestDue, due <= date { requestUsage(&effects) }
         case .jobsListed(let list):
             jobs.setAll(list)
             jobs.refresh()
             jobsChanged(&effects)
+            usageListed(list.map(\.id), whole: true, &effects)
         case .jobsFirstPage(let page, let total):
             jobs.setAll(page, pendingTotal: max(total, page.count))
             jobs.refresh()
             jobsChanged(&effects)
+            usageListed(page.map(\.id), whole: false, &effects)
         case .jobsUpdated(let ids, let list):
             jobs.update(ids: ids, jobs: list)
             jobsChanged(&effects)
+            for id in ids where jobs.job(id: id) == nil { usage.byJob[id] = nil }
         case .traceAppended(let records):
+            markUsageStale(records.lazy.filter { $0.usage != nil }.map(\.jobID))
             appendLive(records, &effects)
         case .tracePageLoaded(let jobID, let records, let total):
             loadedPage(jobID: jobID, page: records, total: total)
@@ -52,6 +57,9 @@ extension CockpitState {
             timeline.lanes[jobID] = TimelineState.Lane(
                 spans: spans.sorted { $0.start < $1.start }, markers: markers.sorted { $0.time < $1.time })
             if jobID == jobs.selectedID, timeline.autoZoom { fitTimeline(to: jobID) }
+        case .usageLoaded(let ids, let loaded):
+            for id in ids { usage.byJob[id] = loaded[id] }
+            usage.requestedAt = nil
         case .workspaceListed(let jobID, let listing):
             guard jobID == workspace.jobID else { return }
             workspace.setListing(listing)
