@@ -49,6 +49,8 @@ public struct JobEventStream: Sendable {
         /// Records came that do not follow on: read the store.
         var gap = false
         var jobReadAt = ContinuousClock.now
+        /// The row changed since it was last read.
+        var rowPending = false
     }
 
     /// Writes events until the job is done (then `done`), or the client leaves (a write
@@ -68,24 +70,22 @@ public struct JobEventStream: Sendable {
                     signal.yield()
                 }
             }
-            // The heartbeat, and while the job is finished a look every quarter of the quiet
-            // period, so that `done` goes out although nothing more is committed.
+            // A tick every second (or quarter of the quiet period, if shorter): the heartbeat
+            // when nothing else was written, and a look at what waits on time — a job row
+            // whose read was put off, a finished job going quiet.
             group.addTask {
+                let tick = min(.seconds(1), quietPeriod / 4)
                 while true {
-                    let (lastWrite, finished) = clock.state
-                    let due = lastWrite + heartbeat
-                    if ContinuousClock.now >= due {
+                    try await Task.sleep(for: tick)
+                    if ContinuousClock.now - clock.lastWrite >= heartbeat {
                         try await writer.write(ServerSentEvent.comment("heartbeat"))
-                        continue
                     }
-                    try await Task.sleep(until: finished ? min(due, .now + quietPeriod / 4) : due, clock: .continuous)
-                    if finished { signal.yield() }
+                    signal.yield()
                 }
             }
             group.addTask {
                 var position = Position(seq: after)
                 if try await refresh(&position, writer, readTrace: true) { return }
-                clock.finished(position.status?.isFinished == true)
                 for await _ in signals {
                     let (records, missed, changed) = pending.take()
                     if !missed, let first = records.first, first.seq <= position.seq + 1 {
@@ -93,15 +93,16 @@ public struct JobEventStream: Sendable {
                     } else if missed || !records.isEmpty {
                         position.gap = true
                     }
-                    // The job's row is read when something other than records changed, while
-                    // it is finished, and at most once a second besides (its phase and status
-                    // rarely change, and records come often).
+                    // The job's row is read when something other than records changed; with
+                    // records (which come often, while its status and phase rarely change) at
+                    // most once a second; and while it is finished, with the trace, until done.
+                    if changed { position.rowPending = true }
                     let finished = position.status?.isFinished == true
-                    let rowDue = (changed && records.isEmpty) || ContinuousClock.now - position.jobReadAt >= .seconds(1)
+                    let rowDue = position.rowPending
+                        && (records.isEmpty || ContinuousClock.now - position.jobReadAt >= .seconds(1))
                     if position.gap || finished || rowDue {
                         if try await refresh(&position, writer, readTrace: position.gap || finished) { return }
                     }
-                    clock.finished(position.status?.isFinished == true)
                 }
             }
             try await group.next()
@@ -120,6 +121,7 @@ public struct JobEventStream: Sendable {
                 (try store.job(id: jobID), limit > 0 ? try store.trace(jobID: jobID, after: from, limit: limit) : [])
             }
             position.jobReadAt = .now
+            position.rowPending = false
             if let job {
                 if position.status != job.status {
                     position.status = job.status
@@ -202,13 +204,12 @@ private final class Pending: Sendable {
     }
 }
 
-/// When the stream last wrote, and whether its job is finished.
+/// When the stream last wrote.
 private final class StreamClock: Sendable {
-    private let value = Mutex<(lastWrite: ContinuousClock.Instant, finished: Bool)>((.now, false))
+    private let value = Mutex(ContinuousClock.now)
 
-    var state: (lastWrite: ContinuousClock.Instant, finished: Bool) { value.withLock { $0 } }
-    func wrote() { value.withLock { $0.lastWrite = .now } }
-    func finished(_ finished: Bool) { value.withLock { $0.finished = finished } }
+    var lastWrite: ContinuousClock.Instant { value.withLock { $0 } }
+    func wrote() { value.withLock { $0 = .now } }
 }
 
 /// Writes through to the client and notes when, for the heartbeat.

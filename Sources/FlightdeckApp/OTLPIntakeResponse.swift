@@ -1,3 +1,4 @@
+import HTTPServing
 import OTLPIngest
 
 /// What `OTLPIntake` answers: the HTTP status, Content-Type and body to send back, and, for
@@ -39,5 +40,13 @@ public struct OTLPIntakeResponse: Sendable, Hashable {
         OTLPIntakeResponse(
             status: status, contentType: encoding.contentType,
             body: OTLPResponseBody.status(httpStatus: status, message: message, encoding: encoding), message: message)
+    }
+}
+
+extension OTLPIntake {
+    /// `receive`, as the HTTP answer `flightdeck serve` sends.
+    public func httpResponse(body: [UInt8], contentType: String?) async -> HTTPResponse {
+        let answer = await receive(body: body, contentType: contentType)
+        return .bytes(answer.body, status: answer.status, contentType: answer.contentType)
     }
 }

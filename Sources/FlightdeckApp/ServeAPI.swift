@@ -23,13 +23,13 @@ public struct ServeAPI: Sendable {
         public var heartbeat: Duration
         public var quietPeriod: Duration
         /// `POST /v1/traces`: OTLP/HTTP spans into history; `nil`: not served.
-        public var otlp: (@Sendable (_ body: [UInt8], _ contentType: String?) async -> HTTPResponse)?
+        public var otlp: OTLPIntake?
         /// The cockpit's actions; `nil`: read-only.
         public var actions: ServeActions?
 
         public init(token: ServeToken? = nil, corsOrigins: [String] = [], prices: PriceTable = PriceTable(),
             heartbeat: Duration = .seconds(15), quietPeriod: Duration = .seconds(3),
-            otlp: (@Sendable (_ body: [UInt8], _ contentType: String?) async -> HTTPResponse)? = nil,
+            otlp: OTLPIntake? = nil,
             actions: ServeActions? = nil)
         {
             self.token = token
@@ -110,7 +110,7 @@ public struct ServeAPI: Sendable {
                 return Self.error(404, "no such path (OpenTelemetry ingest is served with --otlp)")
             }
             guard request.method == "POST" else { return Self.notAllowed("POST") }
-            return await otlp(request.body, request.header("Content-Type"))
+            return await otlp.httpResponse(body: request.body, contentType: request.header("Content-Type"))
         default:
             return Self.error(404, "no such path")
         }

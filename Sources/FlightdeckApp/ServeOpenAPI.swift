@@ -164,7 +164,8 @@ public enum ServeOpenAPI {
             "job": ["type": "string"], "records": ["type": "array", "items": ref("TraceRecord")],
             "next": ["type": "integer", "nullable": true],
         ]],
-        "Job": ["type": "object", "required": ["id", "name", "namespace", "status", "retries", "tokens", "cost", "unpricedModels"],
+        "Job": ["type": "object", "required": ["id", "name", "namespace", "status", "retries", "tokens", "cost", "unpricedModels",
+            "overBudget"],
             "properties": [
                 "id": ["type": "string"], "uid": ["type": "string"], "name": ["type": "string"],
                 "namespace": ["type": "string"], "context": ["type": "string"], "taskUUID": ["type": "string"],
@@ -187,6 +188,9 @@ public enum ServeOpenAPI {
                     "description": "Exact decimal; null when a model it used has no price (see unpricedModels)."],
                 "pricedCost": ["type": "string"], "unpricedModels": ["type": "array", "items": ["type": "string"]],
                 "currency": ["type": "string"],
+                "budget": ["type": "object", "description": "The task's token and/or cost budget, when it has one.",
+                    "properties": ["tokens": ["type": "integer"], "cost": ["description": "Exact decimal."]]],
+                "overBudget": ["type": "boolean"],
             ]],
     ]
 }

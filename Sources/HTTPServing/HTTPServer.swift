@@ -230,8 +230,15 @@ public final class HTTPServer: Sendable {
                     guard let next = try await readRequest(&parts, maxBody: configuration.maxBodyBytes) else { return }
                     incoming = next
                 } catch let error as NIOHTTPDecompression.DecompressionError {
-                    _ = error
-                    try await writeRefusal(outbound, status: .payloadTooLarge, message: "request body too large once decompressed")
+                    if error == .limit {
+                        try await writeRefusal(outbound, status: .payloadTooLarge,
+                            message: "request body larger than \(configuration.maxBodyBytes) bytes once decompressed")
+                    } else {
+                        try await writeRefusal(outbound, status: .badRequest, message: "request body is not valid gzip or deflate")
+                    }
+                    return
+                } catch is NIOHTTPDecompression.ExtraDecompressionError {
+                    try await writeRefusal(outbound, status: .badRequest, message: "request body is not valid gzip or deflate")
                     return
                 } catch {
                     return  // the peer went away, or sent what is not HTTP (answered 400 by NIO)

@@ -50,7 +50,7 @@ extension Flightdeck {
                     ? try await ServeOptions.actions(connection: connection, config: config, configPath: settings.configPath,
                         store: store) : nil
                 let api = ServeAPI(store: store, feed: keeper.feed, options: serve.apiOptions(listener, prices: config.prices,
-                    actions: actions))
+                    actions: actions, store: store))
                 server = try await ServeRun.start(api, listener: listener) { line in
                     FileHandle.standardError.write(Data((line + "\n").utf8))
                 }

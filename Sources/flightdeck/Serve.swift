@@ -23,7 +23,7 @@ extension Flightdeck {
 
         func run() async throws {
             let listener = try serve.listener()
-            let store = try await history.opened(readOnly: true)
+            let store = try await history.opened(readOnly: !serve.otlp)
             var actions: ServeActions?
             let config: ManifestConfig
             if serve.allowActions {
@@ -36,7 +36,7 @@ extension Flightdeck {
             }
             let feed = try await store.reading { LiveFeed(store: $0) }
             let api = ServeAPI(store: store, feed: feed, options: serve.apiOptions(listener, prices: config.prices,
-                actions: actions))
+                actions: actions, store: store))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await feed.followOtherWriters() }
                 group.addTask {

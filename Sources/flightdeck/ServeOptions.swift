@@ -26,6 +26,9 @@ struct ServeOptions: ParsableArguments {
     @Flag(name: .customLong("allow-actions"), help: "Serve the cockpit's actions (cancel, steer, retry), as far as this identity's RBAC allows.")
     var allowActions = false
 
+    @Flag(help: "Accept OpenTelemetry traces (OTLP/HTTP, POST /v1/traces) into history: spans of the job named by their resource attribute flightdeck.job_id or k8s.job.name.")
+    var otlp = false
+
     @Option(name: .customLong("cors-origin"), help: ArgumentHelp("A browser origin allowed to call the API (repeatable; none by default).",
         valueName: "origin"))
     var corsOrigins: [String] = []
@@ -49,9 +52,11 @@ struct ServeOptions: ParsableArguments {
 
 extension ServeOptions {
     /// What the API serves, from the flags.
-    func apiOptions(_ listener: ServeListener, prices: PriceTable, actions: ServeActions?) -> ServeAPI.Options {
+    func apiOptions(_ listener: ServeListener, prices: PriceTable, actions: ServeActions?, store: HistoryStore)
+        -> ServeAPI.Options
+    {
         ServeAPI.Options(token: listener.token, corsOrigins: corsOrigins, prices: prices, heartbeat: heartbeat,
-            actions: actions)
+            otlp: otlp ? OTLPIntake(store: store) : nil, actions: actions)
     }
 
     /// The cockpit's actions on the cluster `connection` reaches, as far as its RBAC allows
