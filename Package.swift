@@ -302,7 +302,8 @@ let package = Package(
         ),
         .testTarget(
             name: "FlightdeckCLITests",
-            dependencies: ["FlightdeckCore", "FlightdeckTestSupport"]
+            dependencies: ["FlightdeckCore", "FlightdeckTestSupport"],
+            exclude: ["Python"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -178,6 +178,8 @@ def main():
     parser.add_argument("--job", default=os.environ.get("JOB_ID", "3f2a9c1b7d4e"))
     parser.add_argument("--endpoint", default="http://127.0.0.1:4318/v1/traces")
     parser.add_argument("--capture", metavar="DIR", help="export to a capture server writing bodies to DIR")
+    parser.add_argument("--gzip", action="store_true", help="compress the export requests")
+    parser.add_argument("--token-file", help="a file holding the bearer token flightdeck serve asks")
     args = parser.parse_args()
 
     server = None
@@ -187,7 +189,10 @@ def main():
     resource = Resource.create({"service.name": "coder-agent", "flightdeck.job_id": args.job,
                                 "k8s.namespace.name": "agents"})
     provider = TracerProvider(resource=resource)
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, compression=Compression.NoCompression)))
+    headers = {"Authorization": "Bearer " + open(args.token_file).read().strip()} if args.token_file else None
+    compression = Compression.Gzip if args.gzip else Compression.NoCompression
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, compression=compression,
+                                                                    headers=headers)))
     tracing = GenAITracing(provider.get_tracer("flightdeck.examples.otlp"), "coder")
 
     graph = build_graph(tracing, scripted_model())
