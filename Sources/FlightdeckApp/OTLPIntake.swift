@@ -93,6 +93,7 @@ public struct OTLPIntake: Sendable {
             .phaseChange(jobID: $0.jobID, phase: $0.phase, time: $0.time, sourceID: $0.sourceID)
         }
         writes += mapped.records.map { .trace($0) }
+        writes += mapped.runsEnded.map { .telemetryRunEnded(jobID: $0.jobID, failed: $0.failed, time: $0.time) }
         return writes
     }
 }

@@ -128,7 +128,7 @@ public struct ServeAPI: Sendable {
         }
         if let namespace = request.query["namespace"], !namespace.isEmpty { query.namespace = namespace }
         if let statuses = request.query["status"] {
-            for name in statuses.split(separator: ",") {
+            for name in statuses.split(separator: ",", omittingEmptySubsequences: false) {
                 guard let status = JobStatus(rawValue: String(name)) else {
                     return Self.error(400, "status: expected one or more of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
                 }

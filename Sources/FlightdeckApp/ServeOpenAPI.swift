@@ -10,7 +10,7 @@ public enum ServeOpenAPI {
                 "listJobs", "The jobs history keeps, newest first, with tokens and cost.",
                 parameters: [
                     query("limit", "At most this many jobs (default 50).", ["type": "integer", "minimum": 1, "maximum": .integer(Int64(ServeAPI.maxJobs))]),
-                    query("status", "Only jobs in these states, comma-separated.", ["type": "string"]),
+                    query("status", "Only jobs in these states, comma-separated.", ["type": "string", "pattern": .string(statusPattern)]),
                     query("namespace", "Only jobs of this namespace.", ["type": "string"]),
                 ],
                 ok: ["description": "The jobs.", "content": ["application/json": ["schema": ["type": "array", "items": ref("Job")]]]],
@@ -24,7 +24,7 @@ public enum ServeOpenAPI {
                 "getTrace", "A page of the job's thought trace from history, in sequence order.",
                 parameters: [
                     jobParameter,
-                    query("after", "Records after this sequence number (default 0: from the first).", ["type": "integer", "minimum": 0]),
+                    query("after", "Records after this sequence number (default 0: from the first).", sequence),
                     query("limit", "At most this many records (default 500).", ["type": "integer", "minimum": 1, "maximum": .integer(Int64(ServeAPI.maxPage))]),
                 ],
                 ok: ["description": "The page; `next` is the `after` of the following one, null at the end so far.",
@@ -42,8 +42,9 @@ public enum ServeOpenAPI {
                 parameters: [
                     jobParameter,
                     ["name": "Last-Event-ID", "in": "header", "required": false,
-                        "description": "The last record's sequence number the client has.", "schema": ["type": "string"]],
-                    query("after", "As Last-Event-ID, for clients that cannot set headers.", ["type": "integer", "minimum": 0]),
+                        "description": "The last record's sequence number the client has.",
+                        "schema": ["type": "string", "pattern": "^ *[0-9]{0,18} *$"]],
+                    query("after", "As Last-Event-ID, for clients that cannot set headers.", sequence),
                 ],
                 ok: ["description": "The event stream.", "content": ["text/event-stream": ["schema": ["type": "string"]]]],
                 errors: [400, 404])]),
@@ -77,10 +78,12 @@ public enum ServeOpenAPI {
                     "200": ["description": "Accepted (partialSuccess names spans that were not).",
                         "content": ["application/x-protobuf": ["schema": ["type": "string", "format": "binary"]],
                             "application/json": ["schema": ["type": "object"]]]],
-                    "400": errorResponse("The body could not be decoded."),
+                    "400": otlpError("The body could not be decoded."),
                     "401": errorResponse("A bearer token is required, or was wrong."),
-                    "413": errorResponse("The body is too large."),
-                    "415": errorResponse("Not protobuf or JSON, or an unknown Content-Encoding."),
+                    "405": errorResponse("Not a method this path takes."),
+                    "413": otlpError("The body is too large."),
+                    "415": otlpError("Not protobuf or JSON, or an unknown Content-Encoding."),
+                    "503": otlpError("History could not take the spans now; the exporter may retry."),
                 ],
             ]]))
         }
@@ -110,6 +113,23 @@ public enum ServeOpenAPI {
     }
 
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+
+    /// A sequence number: what `after` and `Last-Event-ID` take.
+    static let sequence: JSONValue = ["type": "integer", "minimum": 0, "maximum": .integer(Int64.max)]
+
+    static let statusPattern: String = {
+        let one = "(" + JobStatus.allCases.map(\.rawValue).joined(separator: "|") + ")"
+        return "^\(one)(,\(one))*$"
+    }()
+
+    /// What the OTLP route answers with on failure: OTLP's own `google.rpc.Status` (code,
+    /// message) from the intake, or the server's `Error` for what it refuses before it.
+    static func otlpError(_ description: String) -> JSONValue {
+        ["description": .string(description), "content": [
+            "application/json": ["schema": ["anyOf": [ref("Error"), ref("RPCStatus")]]],
+            "application/x-protobuf": ["schema": ["type": "string", "format": "binary"]],
+        ]]
+    }
 
     static func errorResponse(_ description: String) -> JSONValue {
         ["description": .string(description), "content": ["application/json": ["schema": ref("Error")]]]
@@ -147,6 +167,7 @@ public enum ServeOpenAPI {
 
     static let schemas: JSONValue = [
         "Error": ["type": "object", "required": ["error"], "properties": ["error": ["type": "string"]]],
+        "RPCStatus": ["type": "object", "properties": ["code": ["type": "integer"], "message": ["type": "string"]]],
         "TokenUsage": ["type": "object", "required": ["inputTokens", "outputTokens"], "properties": [
             "inputTokens": ["type": "integer"], "outputTokens": ["type": "integer"], "model": ["type": "string"],
         ]],

@@ -9,7 +9,7 @@ public enum ServeRun {
     /// The lines said at start: where it serves, and where the token is.
     public static func banner(_ server: HTTPServer, listener: ServeListener, api: ServeAPI) -> [String] {
         var lines = ["serving \(server.url) (OpenAPI at \(server.url)/api/openapi.json)"
-            + (api.options.actions != nil ? "; actions allowed" : "; read-only")
+            + (api.options.actions != nil ? "; actions allowed" : "; no actions")
             + (api.options.otlp != nil ? "; OTLP ingest at \(server.url)/v1/traces" : "")]
         if let path = listener.tokenPath {
             lines.append(listener.tokenCreated ? "bearer token made in \(path) (mode 0600)" : "bearer token from \(path)")

@@ -212,10 +212,13 @@ extension HistoryStore {
         }
     }
 
-    /// Up to `limit` records after `seq` (for following a live trace).
+    /// Up to `limit` records after `seq` (for following a live trace). Any `seq` is taken: one
+    /// at or past the largest there can be has nothing after it.
     public func trace(jobID: String, after seq: Int64, limit: Int) throws -> [TraceRecord] {
-        guard limit > 0 else { return [] }
-        return try trace(jobID: jobID, seq: (seq + 1)...(seq + Int64(limit)))
+        guard limit > 0, seq < Int64.max else { return [] }
+        let start = max(seq, 0) + 1  // seqs start at 1
+        let (end, overflow) = start.addingReportingOverflow(Int64(limit) - 1)
+        return try trace(jobID: jobID, seq: start...(overflow ? Int64.max : end))
     }
 
     /// The last `limit` records.

@@ -63,6 +63,13 @@ extension HistoryStore {
                 } else {
                     commit.duplicates += 1
                 }
+            case let .telemetryRunEnded(jobID, failed, time):
+                try db.execute(sql: """
+                    UPDATE jobs SET status = ?, finished_at = ?, updated_at = ?
+                    WHERE job_id = ? AND uid IS NULL AND finished_at IS NULL
+                    """, arguments: [failed ? JobStatus.failed.rawValue : JobStatus.succeeded.rawValue,
+                        time.timeIntervalSince1970, now, jobID])
+                if db.changesCount > 0 { commit.jobsChanged.insert(jobID) } else { commit.duplicates += 1 }
             case var .trace(record):
                 let row = try rows.row(for: record.jobID, now: now)
                 let seq = try rows.nextSeq(for: row)

@@ -10,6 +10,10 @@ public enum HistoryWrite: Sendable, Hashable {
     /// stored when history has no job of its id, and never changing one it has, so it cannot
     /// clobber what the cluster said. Checked in the batch's transaction, so no race.
     case jobIfAbsent(AgentJob)
+    /// A job only its own telemetry knows (no Kubernetes uid) ended, at `time`: it becomes
+    /// succeeded or failed. A Job the cluster knows, or one already finished, is left as it is:
+    /// the cluster says when its Jobs end.
+    case telemetryRunEnded(jobID: String, failed: Bool, time: Date)
     /// A trace record; deduplicated on (job, `sourceID`), numbered on insert.
     case trace(TraceRecord)
     /// The agent entered `phase` at `time`.
@@ -22,6 +26,7 @@ public enum HistoryWrite: Sendable, Hashable {
     var jobID: String {
         switch self {
         case let .job(job): job.id
+        case let .telemetryRunEnded(jobID, _, _): jobID
         case let .jobIfAbsent(job): job.id
         case let .trace(record): record.jobID
         case let .phaseChange(jobID, _, _, _): jobID

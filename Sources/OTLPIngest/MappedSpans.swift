@@ -10,6 +10,8 @@ public struct MappedSpans: Sendable, Hashable {
     public var phaseChanges: [PhaseChange] = []
     /// Each job the accepted spans belong to, in the order first seen.
     public var jobs: [JobSighting] = []
+    /// Runs that ended: a root agent span (no parent) of the job closed, at its end time.
+    public var runsEnded: [RunEnd] = []
     /// Spans that became records.
     public var acceptedSpans = 0
     /// Spans that became nothing: no job, no usable span id.
@@ -52,6 +54,20 @@ public struct MappedSpans: Sendable, Hashable {
             self.id = id
             self.namespace = namespace
             self.firstSeen = firstSeen
+        }
+    }
+
+    /// The end of an agent's run as its own telemetry tells it: its root `invoke_agent` (or
+    /// OpenInference AGENT) span closed, failed when that span did.
+    public struct RunEnd: Sendable, Hashable {
+        public var jobID: String
+        public var time: Date
+        public var failed: Bool
+
+        public init(jobID: String, time: Date, failed: Bool) {
+            self.jobID = jobID
+            self.time = time
+            self.failed = failed
         }
     }
 }

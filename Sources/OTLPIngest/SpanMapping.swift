@@ -71,6 +71,11 @@ public struct SpanMapping: Sendable {
             mapped.acceptedSpans += 1
             for record in made.records { records.append((record.time, records.count, record)) }
             if let change = made.phaseChange { mapped.phaseChanges.append(change) }
+            if span.parentSpanID.isEmpty, SpanRole(span.attributes) == .agent {
+                let end = Self.date(span.endTimeUnixNano) ?? receivedAt
+                mapped.runsEnded.append(MappedSpans.RunEnd(jobID: jobID, time: end,
+                    failed: span.status.isError || span.attributes.string("error.type") != nil))
+            }
             let start = made.records.first?.time ?? receivedAt
             if let index = jobIndex[jobID] {
                 mapped.jobs[index].firstSeen = min(mapped.jobs[index].firstSeen, start)

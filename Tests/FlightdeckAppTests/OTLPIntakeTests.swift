@@ -67,9 +67,32 @@ import Testing
         ])
         #expect(try store.phaseSpans(jobID: Self.job).map(\.phase) == [.strategic, .tactical])
 
+        // Its root agent span ended, so the run did: a job only telemetry knows is finished.
         let job = try #require(try store.job(id: Self.job))
-        #expect(job.name == Self.job && job.namespace == "agents" && job.status == .running)
+        #expect(job.name == Self.job && job.namespace == "agents" && job.status == .succeeded)
         #expect(job.createdAt == Date(timeIntervalSince1970: 1_764_400_000))
+        #expect(job.finishedAt == Date(timeIntervalSince1970: 1_764_400_009))
+    }
+
+    /// Until its root agent span ends a run is running; a failed root span fails it; a Job the
+    /// cluster knows is never finished by telemetry (the cluster says when it ends).
+    @Test func aRunEndsWithItsRootAgentSpan() async throws {
+        let store = try store()
+        let intake = OTLPIntake(store: store)
+        _ = await intake.receive(body: Self.request(spans: [Self.toolSpan]), contentType: "application/json")
+        #expect(try store.job(id: Self.job)?.status == .running)
+        let failedRoot = Self.agentSpan.replacingOccurrences(of: #""name":"invoke_agent coder","#,
+            with: #""name":"invoke_agent coder","status":{"code":2,"message":"boom"},"#)
+        _ = await intake.receive(body: Self.request(spans: [failedRoot]), contentType: "application/json")
+        #expect(try store.job(id: Self.job)?.status == .failed)
+
+        let running = AgentJob(id: "cluster1", uid: "u-2", name: "agent-cluster1", namespace: "agents", status: .running)
+        try store.write([.job(running)])
+        _ = await intake.receive(body: Self.request(resource: ["flightdeck.job_id": "cluster1"], spans: [Self.agentSpan]),
+            contentType: "application/json")
+        let stillRunning = try #require(try store.job(id: "cluster1"))
+        #expect(stillRunning.status == .running && stillRunning.finishedAt == nil)
+        #expect(try store.traceCount(jobID: "cluster1") == 1)
     }
 
     @Test func aJobTheClusterDescribedIsNotChanged() async throws {

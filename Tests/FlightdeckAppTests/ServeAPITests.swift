@@ -113,7 +113,12 @@ import Testing
         #expect((rest["records"] as? [[String: Any]])?.compactMap { $0["seq"] as? Int } == [3, 4, 5])
         #expect(rest["next"] is NSNull)
 
-        for bad in ["/api/jobs/j1/trace?limit=0", "/api/jobs/j1/trace?after=-1", "/api/jobs?limit=x", "/api/jobs?status=dreaming"] {
+        // The largest sequence number there is, as Schemathesis once sent: nothing after it.
+        let end = object(try await get(base + "/api/jobs/j1/trace?after=9223372036854775807&limit=5000").body)
+        #expect((end["records"] as? [[String: Any]])?.isEmpty == true, "\(end)")
+        let tooLarge = try await get(base + "/api/jobs/j1/trace?after=9223372036854775808")
+        #expect(tooLarge.status == 400)
+        for bad in ["/api/jobs?status=", "/api/jobs?status=running,", "/api/jobs/j1/trace?limit=0", "/api/jobs/j1/trace?after=-1", "/api/jobs?limit=x", "/api/jobs?status=dreaming"] {
             let answer = try await get(base + bad)
             #expect(answer.status == 400, "\(bad): \(answer.body)")
             #expect(object(answer.body)["error"] is String)

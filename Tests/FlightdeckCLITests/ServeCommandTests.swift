@@ -126,4 +126,121 @@ import Testing
         #expect(!history.isEmpty)
         #expect(result["distinct"] as? [String] == ["[" + history.map(String.init).joined(separator: ", ") + "]"], "\(result)")
     }
+
+    static let otlpAgent = TracePipelineTests.root.appendingPathComponent("docs/examples/otlp_langgraph_agent.py").path
+    static let hasOpenTelemetry = hasModules(["opentelemetry.exporter.otlp.proto.http", "langgraph"])
+    static let hasSchemathesis = FileManager.default.isExecutableFile(
+        atPath: TracePipelineTests.root.appendingPathComponent(".build/tools/venv/bin/schemathesis").path)
+
+    static func hasModules(_ modules: [String]) -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: toolsPython) else { return false }
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: toolsPython)
+        probe.arguments = ["-c", modules.map { "import \($0)" }.joined(separator: "; ")]
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return false }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0
+    }
+
+    /// `flightdeck serve --otlp` on its own (no cluster), with a token: returns it running, its
+    /// base URL and the token.
+    func serveOTLP(_ extra: [String] = []) async throws -> (ProductProcess.Running, String, String) {
+        let port = try NATSServerProcess.freePort()
+        let tokenFile = dir.file("token")
+        FileManager.default.createFile(atPath: tokenFile, contents: Data("otlp-test-token-0123456789\n".utf8),
+            attributes: [.posixPermissions: 0o600])
+        let server = try flightdeck.start(["serve", "--otlp", "--listen", "127.0.0.1:\(port)", "--token-file", tokenFile]
+            + extra, environment: env)
+        let base = "http://127.0.0.1:\(port)"
+        try await eventually {
+            (try await get(base + "/api/jobs", ["-H", "Authorization: Bearer otlp-test-token-0123456789"])).status == 200
+        }
+        return (server, base, tokenFile)
+    }
+
+    /// The real OpenTelemetry Python SDK, its OTLP/HTTP exporter (protobuf, gzip) and a small
+    /// LangGraph run: its GenAI spans become the job's trace, with phases and token counts, in
+    /// `flightdeck logs`, the API and `flightdeck jobs`; an OTLP/JSON export does too.
+    @Test(.enabled(if: hasOpenTelemetry, "opentelemetry-sdk, its OTLP/HTTP exporter or langgraph are not in .build/tools/venv (script/test installs them)"))
+    func anOpenTelemetryInstrumentedLangGraphRunBecomesAJobsTrace() async throws {
+        let (server, base, tokenFile) = try await serveOTLP()
+        defer { server.kill() }
+        let token = ["-H", "Authorization: Bearer otlp-test-token-0123456789"]
+        let export = try await ProductProcess(executable: URL(fileURLWithPath: Self.toolsPython)).run([
+            Self.otlpAgent, "--job", "otelrun00001", "--endpoint", base + "/v1/traces", "--gzip", "--token-file", tokenFile,
+        ])
+        #expect(export.status == 0, "\(export.stderr)")
+        let logs = try await flightdeck.run(["logs", "otelrun00001"], environment: env)
+        #expect(logs.status == 0, "\(logs.stderr)")
+        let lines = logs.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.contains("STRATEGIC  thought     invoke_agent coder") }, "\(logs.stdout)")
+        #expect(lines.contains { $0.contains(#"TACTICAL   action      execute {"command":"pytest -q"}"#) }, "\(logs.stdout)")
+        #expect(lines.contains { $0.contains("TACTICAL   error       execute_tool execute failed") }, "\(logs.stdout)")
+        #expect(!logs.stdout.contains("\u{1B}"), "the agent's escape sequences are neutralised")
+
+        let job = try #require(try JSONSerialization.jsonObject(with: Data(try await get(base + "/api/jobs/otelrun00001", token).body.utf8))
+            as? [String: Any])
+        let tokens = job["tokens"] as? [String: Any] ?? [:]
+        #expect((tokens["input"] as? Int ?? 0) > 0 && (tokens["output"] as? Int ?? 0) > 0, "\(job)")
+        #expect(job["status"] as? String == "succeeded", "its root agent span ended the run")
+        #expect(job["phase"] as? String == "STRATEGIC")
+        let listed = try await flightdeck.run(["jobs", "--offline", "-o", "json"], environment: env)
+        #expect(listed.stdout.contains("\"otelrun00001\""), "\(listed.stdout)\(listed.stderr)")
+
+        // The same run's stream: history, then `done`.
+        let streamed = try await get(base + "/api/stream/otelrun00001", token)
+        #expect(streamed.body.hasSuffix("\n\n") && streamed.body.contains("event: done"), "\(streamed.body.suffix(400))")
+
+        // OTLP/JSON with hex ids, gzipped, as JavaScript exporters send it; again: stored once.
+        let json = #"""
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"flightdeck.job_id","value":{"stringValue":"oteljson0001"}}]},
+             "scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b177",
+              "name":"chat gpt-4o","startTimeUnixNano":"1764400000000000000","endTimeUnixNano":"1764400001000000000",
+              "attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},
+               {"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},
+               {"key":"gen_ai.usage.input_tokens","value":{"intValue":"1200"}},
+               {"key":"gen_ai.usage.output_tokens","value":{"intValue":80}}]}]}]}]}
+            """#
+        let plain = dir.file("export.json")
+        try json.write(toFile: plain, atomically: true, encoding: .utf8)
+        let zipped = try await ProductProcess(executable: URL(fileURLWithPath: "/bin/gzip")).run(["-k", "-f", plain])
+        #expect(zipped.status == 0)
+        for _ in 0..<2 {
+            let posted = try await get(base + "/v1/traces", token + ["-H", "Content-Type: application/json",
+                "-H", "Content-Encoding: gzip", "--data-binary", "@" + plain + ".gz"])
+            #expect(posted.status == 200 && posted.body == "{}", "\(posted.body)")
+        }
+        let page = try #require(try JSONSerialization.jsonObject(with: Data(try await get(base + "/api/jobs/oteljson0001/trace", token).body.utf8))
+            as? [String: Any])
+        let records = page["records"] as? [[String: Any]] ?? []
+        #expect(records.count == 1, "\(page)")
+        #expect((records.first?["usage"] as? [String: Any])?["inputTokens"] as? Int == 1200)
+        let refused = try await get(base + "/v1/traces", ["-H", "Content-Type: application/json", "--data-binary", "@" + plain])
+        #expect(refused.status == 401, "no token, no ingest")
+    }
+
+    /// Schemathesis, from the OpenAPI document the server serves, finds no server error and no
+    /// answer that breaks the document.
+    @Test(.enabled(if: hasSchemathesis, "schemathesis is not in .build/tools/venv (script/test installs it from PyPI)"))
+    func schemathesisFindsNoServerErrorAgainstTheOpenAPIDocument() async throws {
+        let (server, base, _) = try await serveOTLP()
+        defer { server.kill() }
+        let token = "Authorization: Bearer otlp-test-token-0123456789"
+        // Some history to find: a finished run (its stream ends at once).
+        let body = #"""
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"flightdeck.job_id","value":{"stringValue":"finished0001"}}]},
+             "scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b180",
+              "name":"invoke_agent coder","startTimeUnixNano":"1764400000000000000","endTimeUnixNano":"1764400001000000000",
+              "attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"invoke_agent"}}]}]}]}]}
+            """#
+        let posted = try await get(base + "/v1/traces", ["-H", token, "-H", "Content-Type: application/json", "--data-binary", body])
+        #expect(posted.status == 200)
+        let run = try await ProductProcess(executable: URL(fileURLWithPath: Self.toolsPython)).run([
+            "-m", "schemathesis.cli", "run", base + "/api/openapi.json", "--header", token, "--checks", "all",
+            "--max-examples", "25", "--request-timeout", "10", "--seed", "1",
+        ], environment: ["SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"])
+        #expect(run.status == 0, "\(run.stdout.suffix(4000))\(run.stderr.suffix(1000))")
+        #expect(run.stdout.contains("passed"), "\(run.stdout.suffix(2000))")
+    }
 }

@@ -155,6 +155,12 @@ import Testing
         #expect(again.records.map(\.sourceID) == ["test:3"])
         #expect(again.duplicates == 1)
         #expect(try store.trace(jobID: "a", seq: 1...10).map(\.sourceID) == ["test:1", "test:2", "test:3"])
+        // Pages after any sequence number, the extremes included, without overflowing.
+        #expect(try store.trace(jobID: "a", after: 1, limit: 1).map(\.seq) == [2])
+        #expect(try store.trace(jobID: "a", after: -5, limit: 2).map(\.seq) == [1, 2])
+        #expect(try store.trace(jobID: "a", after: Int64.max - 1, limit: Int.max).isEmpty)
+        #expect(try store.trace(jobID: "a", after: Int64.max, limit: 10).isEmpty)
+        #expect(try store.trace(jobID: "a", after: 0, limit: Int.max).count == 3)
     }
 
     @Test func numbersEachJobDenselyAndRoundTripsEveryField() throws {
