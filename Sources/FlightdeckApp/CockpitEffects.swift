@@ -100,10 +100,13 @@ public struct CockpitEffects: Sendable {
             checkpoint: checkpoint.map { .init(size: $0.size, modified: $0.modified) })
     }
 
-    /// What the cockpit lists: the cluster's jobs in history (deleted ones included), without
-    /// their tasks (the list shows none).
+    /// What the cockpit lists: the cluster's jobs in history (deleted ones included), and the
+    /// namespace's jobs that only their own telemetry (OTLP) told of, without their tasks (the
+    /// list shows none).
     public static func jobQuery(_ cluster: CockpitCluster) -> JobQuery {
-        JobQuery(namespace: cluster.namespace, context: cluster.context, withTask: false)
+        var query = JobQuery(namespace: cluster.namespace, context: cluster.context, withTask: false)
+        query.orNoContext = true
+        return query
     }
 
     /// The start of the job list: the newest page and the count of all (`jobsFirstPage`), or

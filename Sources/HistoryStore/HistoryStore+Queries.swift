@@ -55,7 +55,7 @@ extension HistoryStore {
             arguments += [namespace]
         }
         if let context = query.context {
-            clauses.append("context = ?")
+            clauses.append(query.orNoContext ? "(context = ? OR context IS NULL)" : "context = ?")
             arguments += [context]
         }
         if let name = query.name {

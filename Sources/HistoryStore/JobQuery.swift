@@ -6,6 +6,9 @@ public struct JobQuery: Sendable, Hashable {
     public var statuses: Set<JobStatus> = []
     public var namespace: String?
     public var context: String?
+    /// With `context`: also the jobs no cluster context owns (those only an agent's own
+    /// telemetry told of, and imported ones).
+    public var orNoContext = false
     /// Exactly this Job name.
     public var name: String?
     /// Case-insensitive substring of the name, job id, task text or image.

@@ -220,6 +220,34 @@ import Testing
         #expect(refused.status == 401, "no token, no ingest")
     }
 
+    /// The cockpit, on a cluster whose namespace the spans named, lists an OTLP-only run with
+    /// its tokens and shows its trace with both phases.
+    @Test(.enabled(if: hasOpenTelemetry && TmuxSession.executable != nil,
+        "needs tmux and opentelemetry-sdk, its OTLP/HTTP exporter and langgraph in .build/tools/venv"))
+    func anOpenTelemetryRunShowsInTheCockpit() async throws {
+        let (server, base, tokenFile) = try await serveOTLP()
+        defer { server.kill() }
+        let export = try await ProductProcess(executable: URL(fileURLWithPath: Self.toolsPython)).run([
+            Self.otlpAgent, "--job", "otelrun00001", "--endpoint", base + "/v1/traces", "--token-file", tokenFile,
+        ])
+        #expect(export.status == 0, "\(export.stderr)")
+        let sim = try flightdeck.start(["sim", "--data-dir", dir.file("sim"), "--agent-runtime", "sim"], environment: env)
+        defer { sim.kill() }
+        let kubeconfig = dir.file("sim/kubeconfig.yaml")
+        try await eventually { FileManager.default.fileExists(atPath: kubeconfig) }
+        let tmux = try TmuxSession(width: 200, height: 45, command: "env HOME=\(dir.path) FLIGHTDECK_HISTORY_DB=\(dir.file("history.db")) "
+            + "XDG_CONFIG_HOME=\(dir.file("xdg")) KUBECONFIG=\(kubeconfig) \(flightdeck.executable.path); echo \"RESTORED $?\"; sleep 600")
+        defer { tmux.kill() }
+        _ = try await tmux.waitFor("the OTLP run listed with its tokens, its trace shown with both phases", timeout: .seconds(90)) { screen in
+            screen.contains { $0.contains("otelrun00001") && $0.contains("511") }
+                && screen.contains { $0.contains("invoke_agent coder") }
+                && screen.contains { $0.contains(" T act ") }
+        }
+        try await tmux.sendKeys("q")
+        let after = try await tmux.waitFor(text: "RESTORED")
+        #expect(after.contains { $0.hasPrefix("RESTORED 0") }, "\(after)")
+    }
+
     /// Schemathesis, from the OpenAPI document the server serves, finds no server error and no
     /// answer that breaks the document.
     @Test(.enabled(if: hasSchemathesis, "schemathesis is not in .build/tools/venv (script/test installs it from PyPI)"))
