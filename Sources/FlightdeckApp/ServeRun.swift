@@ -21,7 +21,12 @@ public enum ServeRun {
     public static func start(_ api: ServeAPI, listener: ServeListener, say: @Sendable (String) -> Void) async throws
         -> HTTPServer
     {
-        let server = try await HTTPServer.start(configuration: listener.configuration) { await api.handle($0) }
+        let server: HTTPServer
+        do {
+            server = try await HTTPServer.start(configuration: listener.configuration) { await api.handle($0) }
+        } catch let error as HTTPServerError {
+            throw OperatorError(error.description)
+        }
         for line in banner(server, listener: listener, api: api) { say(line) }
         return server
     }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOHTTPCompression
@@ -133,6 +134,9 @@ public final class HTTPServer: Sendable {
                         return try Connection(wrappingChannelSynchronously: child)
                     }
                 }
+        } catch let error as IOError {
+            throw HTTPServerError.cannotListen(address: "\(configuration.host):\(configuration.port)",
+                detail: String(cString: strerror(error.errnoCode)).lowercased())
         } catch {
             throw HTTPServerError.cannotListen(address: "\(configuration.host):\(configuration.port)", detail: "\(error)")
         }

@@ -23,7 +23,7 @@ extension Flightdeck {
 
         func run() async throws {
             let listener = try serve.listener()
-            let store = try await history.opened(readOnly: !serve.otlp)
+            let store = try await history.opened(readOnly: !(serve.otlp || serve.allowActions))  // OTLP and retry write
             var actions: ServeActions?
             let config: ManifestConfig
             if serve.allowActions {

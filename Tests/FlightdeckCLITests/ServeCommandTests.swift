@@ -271,4 +271,22 @@ import Testing
         #expect(run.status == 0, "\(run.stdout.suffix(4000))\(run.stderr.suffix(1000))")
         #expect(run.stdout.contains("passed"), "\(run.stdout.suffix(2000))")
     }
+
+    /// Mistakes are one line and a non-zero exit, before anything is served.
+    @Test func badListenersAreOneLine() async throws {
+        let port = try NATSServerProcess.freePort()
+        // --otlp opens the history for writing, so it is made when there is none yet.
+        let first = try flightdeck.start(["serve", "--otlp", "--listen", "127.0.0.1:\(port)"], environment: env)
+        defer { first.kill() }
+        try await eventually { (try await get("http://127.0.0.1:\(port)/api/openapi.json")).status == 200 }
+        for (arguments, message) in [
+            (["--listen", "127.0.0.1:\(port)"], "flightdeck: cannot listen on 127.0.0.1:\(port): address already in use\n"),
+            (["--listen", "bogus"], "flightdeck: --listen bogus: expected HOST:PORT, [IPv6]:PORT or :PORT\n"),
+            (["--listen", "0.0.0.0:0"], "flightdeck: --listen 0.0.0.0:0 is not a loopback address: serving beyond this machine needs TLS (--tls-cert and --tls-key) and a bearer token\n"),
+            (["--tls-cert", dir.file("none.crt"), "--tls-key", dir.file("none.key")], "flightdeck: --tls-cert \(dir.file("none.crt")): cannot read it (no such file, or permission denied)\n"),
+        ] {
+            let result = try await flightdeck.run(["serve"] + arguments, environment: env)
+            #expect(result.status == 1 && result.stderr == message, "\(arguments): \(result.stderr)")
+        }
+    }
 }
