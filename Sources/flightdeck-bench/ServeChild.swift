@@ -3,7 +3,8 @@ import Foundation
 /// The real `flightdeck serve` as a child process over a history file, so that its memory is
 /// its own: started, waited for until it answers, measured from `/proc`, stopped.
 ///
-/// The `flightdeck` executable is the one built beside this benchmark (same configuration).
+/// The `flightdeck` executable is the one built beside this benchmark (same configuration),
+/// or `$FLIGHTDECK_BENCH_SERVE` (another build, for a side-by-side run).
 final class ServeChild {
     let port: Int
     let process = Process()
@@ -13,10 +14,11 @@ final class ServeChild {
     /// and returns once `GET /api/jobs` answers (or throws after `timeout` seconds).
     init(history: String, port: Int, arguments: [String] = [], directory: String, timeout: Double = 60) throws {
         self.port = port
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let executable = ProcessInfo.processInfo.environment["FLIGHTDECK_BENCH_SERVE"]
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("flightdeck").path
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw BenchError("no flightdeck executable beside the benchmark at \(executable): build it too")
+            throw BenchError("no flightdeck executable at \(executable): build it too")
         }
         stderrPath = directory + "/serve-\(port).stderr"
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
