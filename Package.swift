@@ -218,6 +218,7 @@ let package = Package(
                 "FlightdeckTestSupport",
                 "CockpitUI",
                 "TerminalIO",
+                "OTLPIngest",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),

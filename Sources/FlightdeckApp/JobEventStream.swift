@@ -157,7 +157,7 @@ public struct JobEventStream: Sendable {
         guard !records.isEmpty else { return }
         var bytes: [UInt8] = []
         for record in records where record.seq == position.seq + 1 {
-            bytes += ServerSentEvent(id: String(record.seq), event: "record", data: try JSONLines.encode(record)).encoded
+            bytes += try RecordEvents.shared.encoded(record)
             position.seq = record.seq
         }
         if records.contains(where: { $0.seq > position.seq }) { position.gap = true }  // a hole: the store fills it
@@ -201,6 +201,40 @@ private final class Pending: Sendable {
             defer { state = ([], false, false) }
             return state
         }
+    }
+}
+
+/// Each record's `record` event as bytes, shared by every stream of the process: when many
+/// clients follow one job, a record is JSON-encoded once, not once per client. Measured with
+/// `flightdeck-bench sse-fanout` (docs/benchmarks.md): about 10 µs of server CPU per record
+/// and client before, most of it `JSONEncoder`, so 1,000 clients of a job writing 200
+/// records/s needed more than the two cores there were and fell seconds behind.
+///
+/// An entry is used only for a record equal to the one it was made from, so streams over
+/// different stores, or a record stored anew, never get another's bytes. Bounded: past
+/// `capacity` entries all are dropped and the cache fills again from what is sent next.
+private final class RecordEvents: Sendable {
+    static let shared = RecordEvents(capacity: 4_096)
+
+    private struct Key: Hashable {
+        var jobID: String
+        var seq: Int64
+    }
+
+    let capacity: Int
+    private let entries = Mutex<[Key: (record: TraceRecord, bytes: [UInt8])]>([:])
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func encoded(_ record: TraceRecord) throws -> [UInt8] {
+        let key = Key(jobID: record.jobID, seq: record.seq)
+        if let entry = entries.withLock({ $0[key] }), entry.record == record { return entry.bytes }
+        let bytes = ServerSentEvent(id: String(record.seq), event: "record", data: try JSONLines.encode(record)).encoded
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = (record, bytes)
+        }
+        return bytes
     }
 }
 

@@ -10,6 +10,9 @@
 //                                                      [--jobs N] [--memory-every S]
 //   swift run -c release flightdeck-bench cockpit-start [--jobs N] [--records N] [--rounds N] [--idle S]
 //                                                       [--shown-jobs N] [--history PATH]
+//   swift run -c release flightdeck-bench sse-fanout [--clients 100,1000] [--rate R (0: as fast as possible)]
+//                                                    [--seconds S] [--threads N] [--port P]
+//   swift run -c release flightdeck-bench otlp-ingest [--requests N] [--spans N] [--connections N] [--rounds N] [--port P]
 // (`all` is issue 2's three; the cluster benchmarks run when named.)
 import Foundation
 
@@ -59,6 +62,13 @@ let startedAgo = options.take("--started-ago", default: 0)
 // cockpit-live: how many running jobs share the records, and how often memory is noted.
 let liveJobs = options.take("--jobs", default: 1)
 let memoryEvery = options.take("--memory-every", default: 60)
+// sse-fanout, otlp-ingest (issue 17): the `flightdeck serve` child's port, the clients.
+let servePort = options.take("--port", default: 18_077)
+let clientCounts = options.take("--clients", default: "100,1000").split(separator: ",").compactMap { Int($0) }
+let readerThreads = options.take("--threads", default: 4)
+let otlpRequests = options.take("--requests", default: 300)
+let otlpSpans = options.take("--spans", default: 100)
+let otlpConnections = options.take("--connections", default: 1)
 let which = options.arguments.first ?? "all"
 let workDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["FLIGHTDECK_BENCH_DIR"] ?? "bench-out").path
 let children: Set<String> = ["drain-client", "stall-client", "trace-publish", "trace-consume", "cockpit-child",
@@ -118,6 +128,14 @@ do {
     if which == "cockpit-start-child" {
         try await CockpitStartChild(database: database, kubeconfig: kubeconfig, home: home, expectedJobs: liveJobs,
             idleSeconds: idleSeconds, report: report).run()
+    }
+    if which == "sse-fanout" {
+        try SSEFanOutBenchmark(clientCounts: clientCounts, rate: CommandLine.arguments.contains("--rate") ? rate : 200,
+            seconds: seconds, readerThreads: readerThreads, port: servePort, directory: workDirectory).run()
+    }
+    if which == "otlp-ingest" {
+        try OTLPIngestBenchmark(requests: otlpRequests, spans: otlpSpans, connections: otlpConnections,
+            rounds: CommandLine.arguments.contains("--rounds") ? rounds : 2, port: servePort, directory: workDirectory).run()
     }
     if which == "stall-client" {
         try await StalledIngestClient(kubeconfig: kubeconfig, namespace: namespace, jobName: pod, jobID: "stallbench",
