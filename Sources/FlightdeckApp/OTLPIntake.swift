@@ -84,7 +84,7 @@ public struct OTLPIntake: Sendable {
 
     /// What `mapped` stores, in one batch: the jobs first (so their rows are the intake's own
     /// when new), then phase changes and records.
-    static func writes(_ mapped: MappedSpans) -> [HistoryWrite] {
+    public static func writes(_ mapped: MappedSpans) -> [HistoryWrite] {
         var writes: [HistoryWrite] = mapped.jobs.map { job in
             .jobIfAbsent(AgentJob(id: job.id, name: job.id, namespace: job.namespace, createdAt: job.firstSeen,
                 startedAt: job.firstSeen, status: .running))

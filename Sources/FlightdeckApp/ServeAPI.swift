@@ -3,6 +3,7 @@ import FlightdeckCore
 import Foundation
 import HTTPServing
 import HistoryStore
+import KubeModel
 import Orchestrator
 
 /// `flightdeck serve`'s HTTP API, as a handler of requests: the jobs and their traces from
@@ -45,6 +46,8 @@ public struct ServeAPI: Sendable {
     public let store: HistoryStore
     public let feed: LiveFeed
     public let options: Options
+    /// `/api/openapi.json`, made once: it depends on the options only.
+    private let openAPI: [UInt8]
 
     /// Most jobs one listing returns, and most records one trace page does.
     public static let maxJobs = 1_000
@@ -54,6 +57,7 @@ public struct ServeAPI: Sendable {
         self.store = store
         self.feed = feed
         self.options = options
+        openAPI = Array(ServeOpenAPI.document(options: options).utf8)
     }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
@@ -71,29 +75,37 @@ public struct ServeAPI: Sendable {
                 ("Access-Control-Max-Age", "600"),
             ])
         }
+        // The target decoded as kube-apiserver decodes its own (`KubeModel.Query`): the path's
+        // segments, and the query's first value of each name.
+        let parts = request.target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let decodedPath = Query.percentDecode(String(parts.first ?? "/"), plusAsSpace: false),
+            let items = try? Query.decode(parts.count == 2 ? String(parts[1]) : "")
+        else { return Self.error(400, "malformed path or query (a % not followed by two hex digits)") }
+        var query: [String: String] = [:]
+        for item in items where query[item.name] == nil { query[item.name] = item.value }
         if let token = options.token {
-            let presented = ServeToken.presented(authorization: request.header("Authorization"), query: request.query)
+            let presented = ServeToken.presented(authorization: request.header("Authorization"), query: query)
             guard let presented, token.accepts(presented) else {
                 var refusal = Self.error(401, presented == nil ? "a bearer token is required" : "wrong token")
                 refusal.headers.append(("WWW-Authenticate", "Bearer realm=\"flightdeck\""))
                 return refusal
             }
         }
-        let path = request.segments
+        let path = decodedPath.split(separator: "/").map(String.init)
         let read = request.method == "GET" || request.method == "HEAD"
         switch (path.first, path.count) {
         case ("api", 2) where path[1] == "jobs":
             guard read else { return Self.notAllowed("GET") }
-            return await jobs(request)
+            return await jobs(query)
         case ("api", 2) where path[1] == "openapi.json":
             guard read else { return Self.notAllowed("GET") }
-            return .bytes(Array(ServeOpenAPI.document(options: options).utf8), contentType: "application/json")
+            return .bytes(openAPI, contentType: "application/json")
         case ("api", 3) where path[1] == "jobs":
             guard read else { return Self.notAllowed("GET") }
             return await job(path[2])
         case ("api", 4) where path[1] == "jobs" && path[3] == "trace":
             guard read else { return Self.notAllowed("GET") }
-            return await trace(path[2], request)
+            return await trace(path[2], query)
         case ("api", 4) where path[1] == "jobs" && ServeActions.names.contains(path[3]):
             guard let actions = options.actions else {
                 return Self.error(404, "no such path (actions are served with --allow-actions)")
@@ -104,7 +116,7 @@ public struct ServeAPI: Sendable {
             return status == 200 ? Self.json(["message": .string(message)]) : Self.error(status, message)
         case ("api", 3) where path[1] == "stream":
             guard request.method == "GET" else { return Self.notAllowed("GET") }
-            return await stream(path[2], request)
+            return await stream(path[2], request, query)
         case ("v1", 2) where path[1] == "traces":
             guard let otlp = options.otlp else {
                 return Self.error(404, "no such path (OpenTelemetry ingest is served with --otlp)")
@@ -118,16 +130,16 @@ public struct ServeAPI: Sendable {
 
     // MARK: - Routes
 
-    private func jobs(_ request: HTTPRequest) async -> HTTPResponse {
+    private func jobs(_ parameters: [String: String]) async -> HTTPResponse {
         var query = JobQuery(limit: 50)
-        if let text = request.query["limit"] {
+        if let text = parameters["limit"] {
             guard let limit = Int(text), (1...Self.maxJobs).contains(limit) else {
                 return Self.error(400, "limit: expected a whole number from 1 to \(Self.maxJobs)")
             }
             query.limit = limit
         }
-        if let namespace = request.query["namespace"], !namespace.isEmpty { query.namespace = namespace }
-        if let statuses = request.query["status"] {
+        if let namespace = parameters["namespace"], !namespace.isEmpty { query.namespace = namespace }
+        if let statuses = parameters["status"] {
             for name in statuses.split(separator: ",", omittingEmptySubsequences: false) {
                 guard let status = JobStatus(rawValue: String(name)) else {
                     return Self.error(400, "status: expected one or more of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -157,11 +169,11 @@ public struct ServeAPI: Sendable {
 
     /// One page of `name`'s trace: `records` after `after`, at most `limit`, and `next`, the
     /// `after` of the following page (`null` when this one reached the end so far).
-    private func trace(_ name: String, _ request: HTTPRequest) async -> HTTPResponse {
+    private func trace(_ name: String, _ query: [String: String]) async -> HTTPResponse {
         let after: Int64
         let limit: Int
-        switch (Self.integer(request.query["after"], default: 0, in: 0...Int64.max),
-            Self.integer(request.query["limit"], default: 500, in: 1...Int64(Self.maxPage)))
+        switch (Self.integer(query["after"], default: 0, in: 0...Int64.max),
+            Self.integer(query["limit"], default: 500, in: 1...Int64(Self.maxPage)))
         {
         case (let a?, let l?):
             after = a
@@ -179,8 +191,8 @@ public struct ServeAPI: Sendable {
         }
     }
 
-    private func stream(_ name: String, _ request: HTTPRequest) async -> HTTPResponse {
-        let resumeText = request.header("Last-Event-ID") ?? request.query["after"]
+    private func stream(_ name: String, _ request: HTTPRequest, _ query: [String: String]) async -> HTTPResponse {
+        let resumeText = request.header("Last-Event-ID") ?? query["after"]
         var after: Int64 = 0
         if let resumeText, !resumeText.isEmpty {
             guard let value = Int64(resumeText.trimmingCharacters(in: .whitespaces)), value >= 0 else {

@@ -1,3 +1,4 @@
+import FlightdeckApp
 import FlightdeckCore
 import Foundation
 import HistoryStore
@@ -58,20 +59,6 @@ struct OTLPIngestBenchmark {
             + "HTTP/store ratio \(format(ratio, 2))")
     }
 
-    /// What the intake stores for one export, in one batch (as `OTLPIntake` does): the jobs
-    /// first, then phase changes and records.
-    static func writes(_ mapped: MappedSpans) -> [HistoryWrite] {
-        var writes: [HistoryWrite] = mapped.jobs.map { job in
-            .jobIfAbsent(AgentJob(id: job.id, name: job.id, namespace: job.namespace, createdAt: job.firstSeen,
-                startedAt: job.firstSeen, status: .running))
-        }
-        writes += mapped.phaseChanges.map {
-            .phaseChange(jobID: $0.jobID, phase: $0.phase, time: $0.time, sourceID: $0.sourceID)
-        }
-        writes += mapped.records.map { .trace($0) }
-        return writes
-    }
-
     private func freshDatabase(_ name: String) throws -> String {
         let path = directory + "/" + name
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -82,7 +69,7 @@ struct OTLPIngestBenchmark {
     /// Seconds to write the mapped exports, one transaction each.
     private func storeSeconds(_ mapped: [MappedSpans], round: Int) throws -> Double {
         let store = try HistoryStore(path: try freshDatabase("otlp-store-\(round).db"))
-        let batches = mapped.map(Self.writes)
+        let batches = mapped.map(OTLPIntake.writes)
         let start = now()
         for batch in batches { _ = try store.write(batch) }
         return now() - start
@@ -96,7 +83,7 @@ struct OTLPIngestBenchmark {
         let start = now()
         for body in bodies {
             let spans = try decoder.decode(body: body, contentType: "application/x-protobuf")
-            _ = try store.write(Self.writes(mapping.map(spans, receivedAt: Date())))
+            _ = try store.write(OTLPIntake.writes(mapping.map(spans, receivedAt: Date())))
         }
         return now() - start
     }

@@ -118,7 +118,7 @@ import Testing
         #expect((end["records"] as? [[String: Any]])?.isEmpty == true, "\(end)")
         let tooLarge = try await get(base + "/api/jobs/j1/trace?after=9223372036854775808")
         #expect(tooLarge.status == 400)
-        for bad in ["/api/jobs?status=", "/api/jobs?status=running,", "/api/jobs/j1/trace?limit=0", "/api/jobs/j1/trace?after=-1", "/api/jobs?limit=x", "/api/jobs?status=dreaming"] {
+        for bad in ["/api/jobs?limit=%zz", "/api/jobs?status=", "/api/jobs?status=running,", "/api/jobs/j1/trace?limit=0", "/api/jobs/j1/trace?after=-1", "/api/jobs?limit=x", "/api/jobs?status=dreaming"] {
             let answer = try await get(base + bad)
             #expect(answer.status == 400, "\(bad): \(answer.body)")
             #expect(object(answer.body)["error"] is String)
